@@ -1,0 +1,47 @@
+//! Names inside a session directory.
+//!
+//! ```text
+//! SESSION/
+//!   log           framed records (see `frame`), append-only
+//!   checkpoints   framed signed notes, append-only
+//!   receipts      framed cosigned notes, append-only
+//!   blobs/<sha256 of ciphertext>   encrypted media
+//!   .lock         held by the writing process (empty)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+/// The record log.
+pub const LOG: &str = "log";
+/// Signed checkpoints.
+pub const CHECKPOINTS: &str = "checkpoints";
+/// Receipts (cosigned checkpoints).
+pub const RECEIPTS: &str = "receipts";
+/// Encrypted blobs.
+pub const BLOBS: &str = "blobs";
+/// The writer's lock file.
+pub const LOCK: &str = ".lock";
+/// Prefix of blob files still being written.
+pub const BLOB_TMP_PREFIX: &str = ".tmp-";
+
+/// Path of a blob by its ciphertext hash.
+pub fn blob_path(dir: &Path, sha256_hex: &str) -> PathBuf {
+    dir.join(BLOBS).join(sha256_hex)
+}
+
+/// True for a valid session or tenant identifier: 1 to 128 characters of
+/// `A-Z a-z 0-9 . _ -`, so it is safe in paths and checkpoint origins.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && id != "."
+        && id != ".."
+}
+
+/// The checkpoint origin of a session.
+pub fn origin(tenant_id: &str, session_id: &str) -> String {
+    format!("paraakh.app/evidence/{tenant_id}/{session_id}")
+}

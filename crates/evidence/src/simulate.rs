@@ -1,0 +1,350 @@
+//! A synthetic but fully real session: real keys, signatures, encryption and
+//! receipts from a simulated backend, with deterministic structure from a
+//! seed. For testing verifiers and backends, demos and benchmarks.
+//!
+//! The seed fixes what is recorded (event kinds, times, sizes, blob and answer
+//! content); keys and encryption randomness always come from the system, so two
+//! runs with one seed differ in bytes but not in shape.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::clock::{ManualClock, Timestamp};
+use crate::keys::{NoteSigner, SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519, TenantPublicKey};
+use crate::merkle::{Hash, sha256};
+use crate::note::SignedNote;
+use crate::record::{Body, ClientInfo, Event, HexHash, Severity, SubmittedAnswer};
+use crate::writer::{BlobMeta, SessionParams, SessionWriter, WriterError};
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimulateOptions {
+    /// Event records.
+    pub events: u64,
+    /// Encrypted media blobs.
+    pub blobs: u64,
+    /// Smallest and largest blob plaintext, in bytes.
+    pub blob_size: (u64, u64),
+    /// Questions answered (each with one to three autosaves), then submitted.
+    pub questions: u64,
+    /// Seed for everything but key material.
+    pub seed: u64,
+    /// The tenant key blobs and answers are encrypted to.
+    pub tenant_key: TenantPublicKey,
+    /// Records between checkpoints.
+    pub checkpoint_every: u64,
+    /// Receipts arrive this many checkpoints late; the last ones stay client-attested only.
+    pub receipt_lag: u64,
+    /// Move the wall clock once, 40 % into the session.
+    pub clock_jump: bool,
+    /// Wall-clock start (Unix nanoseconds).
+    pub start_utc_ns: i64,
+    /// Identity of the client build recorded in the header.
+    pub client: ClientInfo,
+}
+
+impl SimulateOptions {
+    /// Defaults for a small session encrypted to `tenant_key`.
+    pub fn new(tenant_key: TenantPublicKey, start_utc_ns: i64) -> Self {
+        Self {
+            events: 200,
+            blobs: 10,
+            blob_size: (20_000, 120_000),
+            questions: 5,
+            seed: 1,
+            tenant_key,
+            checkpoint_every: 256,
+            receipt_lag: 1,
+            clock_jump: true,
+            start_utc_ns,
+            client: ClientInfo {
+                version: concat!("paraakh-evidence ", env!("CARGO_PKG_VERSION")).to_owned(),
+                build_sha256: HexHash([0; 32]),
+            },
+        }
+    }
+}
+
+/// What was simulated.
+#[derive(Debug, Clone)]
+pub struct SimulateSummary {
+    /// Session identifier.
+    pub session_id: String,
+    /// Records written.
+    pub records: u64,
+    /// Blobs written.
+    pub blobs: u64,
+    /// Ciphertext bytes of all blobs.
+    pub blob_bytes: u64,
+    /// Checkpoints signed.
+    pub checkpoints: u64,
+    /// Receipts stored.
+    pub receipts: u64,
+    /// The simulated backend's cosigning key (vkey).
+    pub backend_key: String,
+    /// The device key's public key.
+    pub device_key: [u8; 32],
+}
+
+/// SplitMix64: small, fast and good enough to shape a simulation.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+
+    /// Fills `buf` with random bytes.
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+}
+
+const EVENT_KINDS: &[(&str, Severity, &str)] = &[
+    ("focus_lost", Severity::Medium, "The exam window lost focus"),
+    ("face_missing", Severity::High, "No face visible for 10 s"),
+    (
+        "multiple_faces",
+        Severity::High,
+        "Two faces visible for 5 s",
+    ),
+    ("speech_detected", Severity::Medium, "Speech for 4 s"),
+    (
+        "fullscreen_exit",
+        Severity::Medium,
+        "The exam left fullscreen",
+    ),
+    (
+        "prohibited_process",
+        Severity::Critical,
+        "A screen recorder started",
+    ),
+    (
+        "display_added",
+        Severity::High,
+        "A second display was connected",
+    ),
+    (
+        "camera_covered",
+        Severity::High,
+        "The camera image is black",
+    ),
+    ("looking_away", Severity::Low, "Head turned away for 3 s"),
+    (
+        "network_offline",
+        Severity::Info,
+        "The network went offline",
+    ),
+    ("network_online", Severity::Info, "The network came back"),
+    (
+        "policy_warning_shown",
+        Severity::Info,
+        "A warning was shown to the candidate",
+    ),
+];
+
+const MEDIA: &[(&str, &str)] = &[
+    ("image/jpeg", "webcam_snapshot"),
+    ("image/jpeg", "screen_capture"),
+    ("audio/flac", "voice_clip"),
+];
+
+struct Backend {
+    key: NoteSigner,
+    pending: std::collections::VecDeque<SignedNote>,
+}
+
+/// Records a simulated session into `dir` (which must hold no session).
+pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, WriterError> {
+    let mut rng = SplitMix64::new(opts.seed);
+    let session_id = format!("sim-{:016x}", opts.seed);
+    let tenant_id = "demo-tenant".to_owned();
+    let device = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)?;
+    let mut backend = Backend {
+        key: NoteSigner::generate(
+            "ingest.demo-tenant.paraakh.example",
+            SIG_TYPE_COSIGNATURE_V1,
+        )?,
+        pending: Default::default(),
+    };
+    let clock = Arc::new(ManualClock::new(
+        Timestamp {
+            utc_ns: opts.start_utc_ns,
+            boot_ns: 3_600_000_000_000 + rng.range(0, 1 << 40),
+        },
+        200_000_000,
+    ));
+    let policy: Hash = sha256(b"paraakh demo policy: standard");
+    let params = SessionParams {
+        session_id: session_id.clone(),
+        exam_id: "demo-exam".into(),
+        tenant_id,
+        policy_sha256: policy,
+        client: opts.client.clone(),
+        tenant_key: opts.tenant_key.clone(),
+        backend_key: Some(backend.key.verifier()),
+        server_nonce: Some(format!(
+            "{:032x}",
+            u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())
+        )),
+    };
+    let mut w = SessionWriter::create(dir, params, &device, clock.clone())?;
+    let mut summary = SimulateSummary {
+        session_id,
+        records: 0,
+        blobs: 0,
+        blob_bytes: 0,
+        checkpoints: 0,
+        receipts: 0,
+        backend_key: backend.key.verifier().encode(),
+        device_key: device.public_key(),
+    };
+
+    // Answers are spread over the session: (event index, question) pairs.
+    let mut answer_at: Vec<(u64, u64)> = Vec::new();
+    for q in 0..opts.questions {
+        for _ in 0..rng.range(1, 3) {
+            answer_at.push((rng.range(0, opts.events.max(1) - 1), q));
+        }
+    }
+    answer_at.sort_unstable();
+    let mut answer_iter = answer_at.into_iter().peekable();
+    let mut last_answer: Vec<Option<u64>> = vec![None; opts.questions as usize];
+    let jump_at = opts.clock_jump.then_some(opts.events * 2 / 5);
+    let mut blobs_left = opts.blobs;
+    let mut last_checkpoint = 0u64;
+    let mut blob_buf = Vec::new();
+
+    for i in 0..opts.events {
+        if Some(i) == jump_at {
+            // The candidate sets the system clock back by one hour.
+            clock.jump_wall(-3_600_000_000_000);
+        }
+        let (kind, severity, message) =
+            EVENT_KINDS[(rng.next_u64() % EVENT_KINDS.len() as u64) as usize];
+        // Most records are quiet; serious ones are rare, as in real sessions.
+        let severity = if rng.next_u64().is_multiple_of(20) {
+            severity
+        } else {
+            Severity::Info.max(severity.min(Severity::Low))
+        };
+        let mut detail = serde_json::Map::new();
+        detail.insert("duration_ms".into(), (rng.range(200, 15_000)).into());
+        detail.insert("source".into(), "simulation".into());
+        let seq = w.append(
+            severity,
+            Body::Event(Event {
+                kind: kind.to_owned(),
+                message: Some(message.to_owned()),
+                detail,
+            }),
+        )?;
+        let events_left = opts.events - i;
+        let attach = blobs_left.div_ceil(events_left);
+        for _ in 0..attach {
+            let (media_type, purpose) = MEDIA[(rng.next_u64() % MEDIA.len() as u64) as usize];
+            let size = rng.range(opts.blob_size.0, opts.blob_size.1) as usize;
+            blob_buf.resize(size, 0);
+            rng.fill(&mut blob_buf);
+            let (_, blob) = w.add_blob(
+                Severity::Info,
+                BlobMeta {
+                    media_type: media_type.into(),
+                    purpose: purpose.into(),
+                    event_seq: Some(seq),
+                },
+                &blob_buf,
+            )?;
+            summary.blobs += 1;
+            summary.blob_bytes += blob.size;
+            blobs_left -= 1;
+        }
+        while answer_iter.peek().is_some_and(|(at, _)| *at == i) {
+            let Some((_, q)) = answer_iter.next() else {
+                break;
+            };
+            let text = format!(
+                "{{\"question\":\"q{}\",\"answer\":\"choice {}\"}}",
+                q + 1,
+                rng.range(1, 4)
+            );
+            let seq = w.save_answer(&format!("q{}", q + 1), text.as_bytes())?;
+            last_answer[q as usize] = Some(seq);
+        }
+        if i % 150 == 149 {
+            w.append(Severity::Info, Body::Heartbeat {})?;
+        }
+        if w.size() - last_checkpoint >= opts.checkpoint_every {
+            checkpoint(&mut w, &mut backend, opts, &mut summary)?;
+            last_checkpoint = w.size();
+        }
+    }
+    let submitted: Vec<SubmittedAnswer> = last_answer
+        .iter()
+        .enumerate()
+        .filter_map(|(q, seq)| {
+            seq.map(|answer_seq| SubmittedAnswer {
+                question: format!("q{}", q + 1),
+                answer_seq,
+            })
+        })
+        .collect();
+    if !submitted.is_empty() {
+        w.submit(submitted)?;
+    }
+    checkpoint(&mut w, &mut backend, opts, &mut summary)?;
+    w.finish("simulated")?;
+    summary.records = count_records(dir)?;
+    summary.checkpoints += 1;
+    Ok(summary)
+}
+
+fn checkpoint(
+    w: &mut SessionWriter,
+    backend: &mut Backend,
+    opts: &SimulateOptions,
+    summary: &mut SimulateSummary,
+) -> Result<(), WriterError> {
+    let note = w.checkpoint()?;
+    summary.checkpoints += 1;
+    backend.pending.push_back(note);
+    while backend.pending.len() as u64 > opts.receipt_lag {
+        let Some(mut note) = backend.pending.pop_front() else {
+            break;
+        };
+        let ts = (opts.start_utc_ns / 1_000_000_000).max(0) as u64 + 2 + summary.receipts;
+        note.cosign(&backend.key, ts)?;
+        if w.add_receipt(&note, &backend.key.verifier())? {
+            summary.receipts += 1;
+        }
+    }
+    Ok(())
+}
+
+fn count_records(dir: &Path) -> Result<u64, WriterError> {
+    let (frames, _, _) =
+        crate::writer::read_frames(&dir.join(crate::layout::LOG), crate::frame::FileKind::Log)?;
+    Ok(frames.len() as u64)
+}

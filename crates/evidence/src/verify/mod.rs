@@ -1,0 +1,483 @@
+//! Complete verification of a session directory, offline.
+//!
+//! Everything is checked that can be checked with what is in the directory
+//! (plus, optionally, the tenant's secret key and a pinned backend key):
+//! framing, record syntax, the sequence, the header and every session-key
+//! certificate, time, every checkpoint's signature and root, every receipt's
+//! cosignature and root, cross-references between log, checkpoints, receipts
+//! and blobs, blob hashes and, with the tenant key, blob and answer contents.
+//! Each problem becomes a [`Finding`]; nothing stops at the first.
+
+mod blobs;
+mod log;
+mod notes;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::keys::{NoteVerifier, TenantSecretKey};
+use crate::layout;
+use crate::record::{RecoveryNote, Severity};
+
+/// Options for [`verify`].
+#[derive(Debug, Default)]
+pub struct VerifyOptions {
+    /// The tenant's secret key: with it every blob and answer is decrypted and compared.
+    pub tenant_key: Option<TenantSecretKey>,
+    /// A backend cosigning key to check receipts against, instead of the one the header names.
+    pub backend_key: Option<NoteVerifier>,
+    /// Threads for blob checks (0: one per core).
+    pub threads: usize,
+}
+
+/// Why verification could not run at all (as opposed to finding problems).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The path is not a readable directory.
+    #[error("{0} is not a session directory that can be read: {1}")]
+    NotADirectory(PathBuf, String),
+    /// None of the session files exist.
+    #[error("{0} holds no evidence session (no log, checkpoints or receipts file)")]
+    NotASession(PathBuf),
+    /// The tenant key given belongs to another tenant key pair.
+    #[error(
+        "the tenant key given ({given}) is not the key this session was encrypted to ({expected}); pass the matching encryption.key"
+    )]
+    WrongTenantKey {
+        /// Name of the key given.
+        given: String,
+        /// Name of the key in the header.
+        expected: String,
+    },
+}
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Everything checks out.
+    Intact,
+    /// Intact as far as it goes, but the session never ended (the client stopped);
+    /// only truncation-type findings.
+    Truncated,
+    /// Something was altered, removed, added or is malformed.
+    Invalid,
+}
+
+/// What kind of problem a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// A file is missing, unreadable, or not in this format.
+    DamagedFile,
+    /// A frame in the log is damaged.
+    DamagedRecord,
+    /// A record is not valid.
+    BadRecord,
+    /// A record's sequence number is not its position.
+    SequenceGap,
+    /// The session header is missing or invalid.
+    BadHeader,
+    /// A segment record is invalid.
+    BadSegment,
+    /// A checkpoint is malformed, out of order, badly signed or beyond the log.
+    BadCheckpoint,
+    /// A checkpoint's or receipt's root hash differs from the log's.
+    RootMismatch,
+    /// A checkpoint exists that the log does not reference.
+    UnreferencedCheckpoint,
+    /// The log references a checkpoint that is not in `checkpoints`.
+    MissingCheckpoint,
+    /// The session ended, but no checkpoint covers its last record.
+    FinalCheckpointMissing,
+    /// A receipt is malformed, does not match a checkpoint, or its cosignature fails.
+    BadReceipt,
+    /// The log references a receipt that is not in `receipts`.
+    MissingReceipt,
+    /// Receipts exist but no backend key is known to check them.
+    ReceiptUnverifiable,
+    /// A referenced blob is not in `blobs/`.
+    MissingBlob,
+    /// A blob's content does not match its record.
+    BadBlob,
+    /// A blob file that no record references (in an ended session).
+    UnreferencedBlob,
+    /// An answer or the submission is invalid.
+    BadAnswer,
+    /// Time runs backwards or a clock jump is missing or wrong.
+    BadTime,
+    /// A record follows the end record.
+    RecordAfterEnd,
+    /// A file or directory that does not belong in a session.
+    UnexpectedFile,
+    /// The session has no end record: the client stopped and it was never resumed.
+    Truncated,
+    /// A torn, never-committed tail in a session that did not end.
+    TornTail,
+    /// A blob file written but never recorded, in a session that did not end.
+    UncommittedBlob,
+}
+
+impl FindingKind {
+    /// True for findings a crash leaves behind (the session is incomplete, not altered).
+    pub fn is_truncation(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Truncated | FindingKind::TornTail | FindingKind::UncommittedBlob
+        )
+    }
+}
+
+/// One problem found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub kind: FindingKind,
+    /// A sentence a reviewer can act on.
+    pub message: String,
+    /// The record concerned, if one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+/// A half-open range of record sequence numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SeqRange {
+    /// First record.
+    pub from: u64,
+    /// One past the last record.
+    pub to: u64,
+}
+
+/// Who and what the session is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SessionSummary {
+    /// Session identifier.
+    pub session_id: String,
+    /// Exam identifier.
+    pub exam_id: String,
+    /// Tenant identifier.
+    pub tenant_id: String,
+    /// Checkpoint origin.
+    pub origin: String,
+    /// SHA-256 of the policy.
+    pub policy_sha256: String,
+    /// Client version.
+    pub client_version: String,
+    /// SHA-256 of the client build.
+    pub client_build_sha256: String,
+    /// First 16 hex digits of SHA-256 of the device key.
+    pub device_key_fingerprint: String,
+    /// Tenant encryption key name.
+    pub tenant_key: String,
+    /// Backend cosigning key named by the header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_key: Option<String>,
+    /// Time of record 0.
+    pub started_utc: String,
+    /// Time of the last record.
+    pub last_record_utc: String,
+}
+
+/// One log segment (one session key).
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentSummary {
+    /// Segment number.
+    pub segment: u32,
+    /// Its first record.
+    pub first_seq: u64,
+    /// Fingerprint of its session key.
+    pub session_key_fingerprint: String,
+    /// What recovery repaired before it (segments after the first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoveryNote>,
+    /// Wall-clock gap before it (segments after the first), seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap_s: Option<f64>,
+}
+
+/// Checkpoints seen.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckpointSummary {
+    /// Valid checkpoints.
+    pub count: u64,
+    /// Largest size covered by a valid checkpoint.
+    pub signed_size: u64,
+}
+
+/// Receipts seen.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReceiptSummary {
+    /// Valid receipts.
+    pub count: u64,
+    /// Largest size covered by a valid receipt.
+    pub cosigned_size: u64,
+    /// The backend key receipts were checked against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_key: Option<String>,
+    /// Cosignature times (POSIX seconds) of the first and last valid receipt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_timestamp: Option<u64>,
+    /// See `first_timestamp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_timestamp: Option<u64>,
+}
+
+/// Blobs seen.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BlobSummary {
+    /// Blob records.
+    pub referenced: u64,
+    /// Referenced blobs present and matching their hash.
+    pub verified: u64,
+    /// Ciphertext bytes checked.
+    pub bytes: u64,
+    /// Blobs decrypted and matched to their plaintext hash (with the tenant key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<u64>,
+}
+
+/// Answers seen.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AnswerSummary {
+    /// Autosave records.
+    pub saves: u64,
+    /// Distinct questions answered.
+    pub questions: u64,
+    /// Answers named by the submission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted: Option<u64>,
+    /// Answers decrypted and matched (with the tenant key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decrypted: Option<u64>,
+}
+
+/// A recorded clock jump.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockJumpEntry {
+    /// The clock-jump record.
+    pub seq: u64,
+    /// Wall-clock minus boot-clock movement, seconds.
+    pub skew_s: f64,
+    /// Wall-clock time after the jump.
+    pub utc: String,
+}
+
+/// Time.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClockSummary {
+    /// Recorded clock jumps.
+    pub jumps: Vec<ClockJumpEntry>,
+    /// Largest boot-clock gap between consecutive records of a segment, seconds.
+    pub largest_gap_s: f64,
+}
+
+/// How the session ended.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndSummary {
+    /// The end record.
+    pub seq: u64,
+    /// The reason given.
+    pub reason: String,
+    /// When.
+    pub utc: String,
+}
+
+/// The full result of [`verify`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The directory verified.
+    pub dir: PathBuf,
+    /// The verdict.
+    pub status: Status,
+    /// Who and what.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionSummary>,
+    /// Records in the log.
+    pub records: u64,
+    /// Segments (one per session key).
+    pub segments: Vec<SegmentSummary>,
+    /// Checkpoints.
+    pub checkpoints: CheckpointSummary,
+    /// Receipts.
+    pub receipts: ReceiptSummary,
+    /// Records no receipt covers: only the client attests them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_attested_only: Option<SeqRange>,
+    /// Records no checkpoint covers: not even signed by the session key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsigned: Option<SeqRange>,
+    /// Blobs.
+    pub blobs: BlobSummary,
+    /// Answers.
+    pub answers: AnswerSummary,
+    /// Event records by severity.
+    pub events: BTreeMap<Severity, u64>,
+    /// Time.
+    pub clock: ClockSummary,
+    /// The end of the session, if it ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<EndSummary>,
+    /// Every problem found.
+    pub findings: Vec<Finding>,
+}
+
+/// Collects findings.
+#[derive(Debug, Default)]
+pub(crate) struct Findings(Vec<Finding>);
+
+impl Findings {
+    pub(crate) fn add(&mut self, kind: FindingKind, seq: Option<u64>, message: impl Into<String>) {
+        self.0.push(Finding {
+            kind,
+            message: message.into(),
+            seq,
+        });
+    }
+}
+
+/// Verifies the session in `dir` completely.
+pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| VerifyError::NotADirectory(dir.to_owned(), e.to_string()))?;
+    if !meta.is_dir() {
+        return Err(VerifyError::NotADirectory(
+            dir.to_owned(),
+            "not a directory".into(),
+        ));
+    }
+    if ![layout::LOG, layout::CHECKPOINTS, layout::RECEIPTS]
+        .iter()
+        .any(|f| dir.join(f).exists())
+    {
+        return Err(VerifyError::NotASession(dir.to_owned()));
+    }
+    let mut findings = Findings::default();
+    check_entries(dir, &mut findings);
+
+    let checkpoints = notes::read_notes(dir, crate::frame::FileKind::Checkpoints, &mut findings);
+    let receipts = notes::read_notes(dir, crate::frame::FileKind::Receipts, &mut findings);
+    let mut wanted_roots: Vec<u64> = checkpoints
+        .iter()
+        .chain(receipts.iter())
+        .filter_map(|n| n.body.as_ref().map(|b| b.size))
+        .collect();
+    wanted_roots.sort_unstable();
+    wanted_roots.dedup();
+
+    let log = log::check_log(dir, &wanted_roots, &mut findings);
+
+    if let (Some(given), Some(header)) = (&opts.tenant_key, &log.header)
+        && given.public().key() != &header.tenant_encryption_key.key.0
+    {
+        return Err(VerifyError::WrongTenantKey {
+            given: given.public().name().to_owned(),
+            expected: header.tenant_encryption_key.name.clone(),
+        });
+    }
+
+    let ckpt_summary = notes::check_checkpoints(&checkpoints, &log, &mut findings);
+    let receipt_summary = notes::check_receipts(&receipts, &checkpoints, &log, opts, &mut findings);
+    let answers = log::check_answers(&log, opts.tenant_key.as_ref(), &mut findings);
+    let blob_summary = blobs::check_blobs(dir, &log, opts, &mut findings);
+
+    let records = log.records;
+    let signed = ckpt_summary.signed_size.min(records);
+    let cosigned = receipt_summary.cosigned_size.min(records);
+    let mut findings = findings.0;
+    if log.ended.is_none() && records > 0 {
+        findings.push(Finding {
+            kind: FindingKind::Truncated,
+            message: format!(
+                "the session has no end record: the client stopped after record {} and the session was not resumed",
+                records - 1
+            ),
+            seq: None,
+        });
+    }
+    let status = if findings.is_empty() {
+        Status::Intact
+    } else if findings.iter().all(|f| f.kind.is_truncation()) {
+        Status::Truncated
+    } else {
+        Status::Invalid
+    };
+    Ok(Report {
+        dir: dir.to_owned(),
+        status,
+        session: log.summary.clone(),
+        records,
+        segments: log.segments.clone(),
+        checkpoints: ckpt_summary,
+        receipts: receipt_summary,
+        client_attested_only: (cosigned < records).then_some(SeqRange {
+            from: cosigned,
+            to: records,
+        }),
+        unsigned: (signed < records).then_some(SeqRange {
+            from: signed,
+            to: records,
+        }),
+        blobs: blob_summary,
+        answers,
+        events: log.events.clone(),
+        clock: log.clock.clone(),
+        ended: log.ended.clone(),
+        findings,
+    })
+}
+
+fn check_entries(dir: &Path, findings: &mut Findings) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        findings.add(
+            FindingKind::DamagedFile,
+            None,
+            "the session directory cannot be listed",
+        );
+        return;
+    };
+    let mut names = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+        let expected = match name.as_str() {
+            layout::LOG | layout::CHECKPOINTS | layout::RECEIPTS => !is_dir,
+            layout::BLOBS => is_dir,
+            layout::LOCK => !is_dir && entry.metadata().map(|m| m.len() == 0).unwrap_or(false),
+            _ => false,
+        };
+        if !expected {
+            findings.add(
+                FindingKind::UnexpectedFile,
+                None,
+                format!("{name:?} does not belong in a session directory"),
+            );
+        }
+        names.push(name);
+    }
+    for required in [
+        layout::LOG,
+        layout::CHECKPOINTS,
+        layout::RECEIPTS,
+        layout::BLOBS,
+    ] {
+        if !names.iter().any(|n| n == required) {
+            findings.add(
+                FindingKind::DamagedFile,
+                None,
+                format!(
+                    "the {required} {} is missing",
+                    if required == layout::BLOBS {
+                        "directory"
+                    } else {
+                        "file"
+                    }
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,903 @@
+//! Writing a session: append-only log with group commit, signed checkpoints,
+//! receipts, encrypted blobs, and recovery after a crash.
+//!
+//! Durability: every record is durable within [`GROUP_COMMIT_WINDOW`] plus one
+//! `fdatasync` (a background thread batches the syncs); records of severity
+//! high or critical, answers and the submission are durable before the call
+//! that appends them returns. A checkpoint is only signed over records that
+//! are already durable, so recovery never has to cut below a checkpoint.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::blob::{BlobError, BlobSealer, seal_to_vec};
+use crate::clock::{CLOCK_JUMP_THRESHOLD_NS, Clock, Timestamp};
+use crate::frame::{FileKind, FrameError, FrameReader, encode_frame, write_magic};
+use crate::keys::{
+    KeyError, NoteSigner, NoteVerifier, SIG_TYPE_ED25519, TenantPublicKey, random_bytes,
+};
+use crate::layout::{self, BLOB_TMP_PREFIX};
+use crate::merkle::{Hash, MerkleAccumulator, leaf_hash, sha256};
+use crate::note::{CheckpointBody, NoteError, SignedNote};
+use crate::record::{
+    AnswerSave, B64Bytes, B64Key, B64Sig, BlobRef, Body, CheckpointRef, ClientInfo, ClockJump,
+    FORMAT_V1, HexHash, KeyCertificate, ReceiptRef, Record, RecoveryNote, SegmentStart, SessionEnd,
+    SessionHeader, Severity, Submission, SubmittedAnswer, TenantKeyRef, certificate_message,
+    to_hex,
+};
+
+/// How long the background flusher lets appended records gather before one `fdatasync`.
+pub const GROUP_COMMIT_WINDOW: Duration = Duration::from_millis(100);
+
+/// Why writing or recovering a session failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriterError {
+    /// A file operation failed.
+    #[error("{what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The directory already holds a session.
+    #[error("a session already exists in {0}; resume it, or record into an empty directory")]
+    AlreadyExists(PathBuf),
+    /// The directory holds no session.
+    #[error("no session in {0}: the directory has no evidence log")]
+    NotASession(PathBuf),
+    /// Another process holds the session's lock.
+    #[error("another process is writing the session in {0}; close it first")]
+    Locked(PathBuf),
+    /// A session parameter is invalid.
+    #[error("invalid session parameter: {0}")]
+    InvalidParam(String),
+    /// A record is larger than the log accepts.
+    #[error("the record is {len} bytes; records are limited to {max} bytes (store media as blobs)")]
+    RecordTooLarge {
+        /// Encoded length.
+        len: usize,
+        /// The limit.
+        max: u32,
+    },
+    /// An earlier write failed; the writer refuses to continue.
+    #[error(
+        "the writer stopped after an earlier write failure ({0}); reopen the session to recover it"
+    )]
+    Failed(String),
+    /// The directory is damaged in a way recovery must not paper over.
+    #[error(
+        "the session directory is damaged beyond automatic recovery: {0}. Keep the directory as it is and hand it to your exam centre"
+    )]
+    Corrupt(String),
+    /// The device key given is not the one that started the session.
+    #[error(
+        "this device key did not start the session (it was started by device key {0}); use the same installation to resume it"
+    )]
+    WrongDeviceKey(String),
+    /// The session ended and its final checkpoint is signed: nothing may be added.
+    #[error("the session in {0} has ended and is sealed; nothing more can be recorded in it")]
+    AlreadyEnded(PathBuf),
+    /// A receipt does not match this session.
+    #[error("the receipt was refused: {0}")]
+    BadReceipt(String),
+    /// Sealing a blob failed.
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    /// A key operation failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A note operation failed.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+}
+
+fn io_err<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> WriterError + 'a {
+    move |source| WriterError::Io {
+        what,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Who and what a new session is for.
+#[derive(Debug, Clone)]
+pub struct SessionParams {
+    /// Session identifier (`A-Z a-z 0-9 . _ -`, up to 128).
+    pub session_id: String,
+    /// Exam identifier (same alphabet).
+    pub exam_id: String,
+    /// Tenant identifier (same alphabet).
+    pub tenant_id: String,
+    /// SHA-256 of the policy in force.
+    pub policy_sha256: Hash,
+    /// The client build.
+    pub client: ClientInfo,
+    /// The tenant's evidence encryption key.
+    pub tenant_key: TenantPublicKey,
+    /// The backend's cosigning key, when the installation pins one.
+    pub backend_key: Option<NoteVerifier>,
+    /// A start nonce from the backend, when online.
+    pub server_nonce: Option<String>,
+}
+
+/// Media metadata for [`SessionWriter::add_blob`].
+#[derive(Debug, Clone)]
+pub struct BlobMeta {
+    /// MIME type of the plaintext.
+    pub media_type: String,
+    /// Why it was captured.
+    pub purpose: String,
+    /// The event it is evidence for.
+    pub event_seq: Option<u64>,
+}
+
+/// What recovery found when a session was resumed.
+#[derive(Debug, Clone, Default)]
+pub struct Recovered {
+    /// Records intact in the log before the new segment.
+    pub records: u64,
+    /// The repairs made (also written into the segment record).
+    pub note: RecoveryNote,
+    /// The log already ended with an end record (the crash hit while sealing).
+    pub had_ended: bool,
+    /// Time between the last record before the crash and the resume, by the wall clock.
+    pub gap_ns: i64,
+}
+
+#[derive(Debug, Default)]
+struct FlushState {
+    written: (u64, u64),
+    synced: (u64, u64),
+    dirty_since: Option<Instant>,
+    stop: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Durability {
+    state: Mutex<FlushState>,
+    wake: Condvar,
+}
+
+impl Durability {
+    fn lock(&self) -> MutexGuard<'_, FlushState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn flusher(file: File, d: Arc<Durability>) {
+    let mut st = d.lock();
+    while !st.stop {
+        let Some(since) = st.dirty_since else {
+            st = d.wake.wait(st).unwrap_or_else(|p| p.into_inner());
+            continue;
+        };
+        let deadline = since + GROUP_COMMIT_WINDOW;
+        let now = Instant::now();
+        if now < deadline {
+            st = d
+                .wake
+                .wait_timeout(st, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+            continue;
+        }
+        let target = st.written;
+        drop(st);
+        let started = Instant::now();
+        let result = file.sync_data();
+        st = d.lock();
+        match result {
+            Ok(()) => {
+                if target.0 > st.synced.0 {
+                    st.synced = target;
+                }
+                // Anything written during the sync was written after it started.
+                st.dirty_since = (st.written.0 > st.synced.0).then_some(started);
+            }
+            Err(e) => {
+                st.error = Some(e.to_string());
+                st.dirty_since = None;
+            }
+        }
+        d.wake.notify_all();
+    }
+}
+
+/// Writes one session directory. Not shared between threads: wrap it in the
+/// engine's own task; the background flusher is internal.
+pub struct SessionWriter {
+    dir: PathBuf,
+    origin: String,
+    log: File,
+    log_len: u64,
+    checkpoints: File,
+    receipts: File,
+    _lock: File,
+    durability: Arc<Durability>,
+    flusher: Option<JoinHandle<()>>,
+    tree: MerkleAccumulator,
+    last_time: Option<Timestamp>,
+    session_key: NoteSigner,
+    tenant_key: TenantPublicKey,
+    checkpoint_notes: BTreeMap<u64, SignedNote>,
+    last_receipt_size: Option<u64>,
+    failed: Option<String>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for SessionWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionWriter")
+            .field("dir", &self.dir)
+            .field("records", &self.tree.size())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock_dir(dir: &Path) -> Result<File, WriterError> {
+    let path = dir.join(layout::LOCK);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_err("cannot create the lock file", &path))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        .map_err(|_| WriterError::Locked(dir.to_owned()))?;
+    Ok(file)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), WriterError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err("cannot sync the directory", dir))
+}
+
+fn open_append(path: &Path) -> Result<File, WriterError> {
+    OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(io_err("cannot open for appending", path))
+}
+
+fn certify(
+    device: &NoteSigner,
+    origin: &str,
+    segment: u32,
+) -> Result<(NoteSigner, KeyCertificate), WriterError> {
+    let key = NoteSigner::generate(origin, SIG_TYPE_ED25519)?;
+    let public = key.public_key();
+    let certificate = device.sign(&certificate_message(origin, segment, &public));
+    Ok((
+        key,
+        KeyCertificate {
+            segment,
+            public_key: B64Key(public),
+            certificate: B64Sig(certificate),
+        },
+    ))
+}
+
+fn check_text(what: &str, value: &str, max: usize) -> Result<(), WriterError> {
+    if value.is_empty() || value.len() > max || value.chars().any(char::is_control) {
+        return Err(WriterError::InvalidParam(format!(
+            "{what} must be 1 to {max} printable characters, got {value:?}"
+        )));
+    }
+    Ok(())
+}
+
+impl SessionWriter {
+    /// Starts a new session in `dir` (created if missing; must hold no session).
+    pub fn create(
+        dir: &Path,
+        params: SessionParams,
+        device: &NoteSigner,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, WriterError> {
+        for (what, id) in [
+            ("the session id", &params.session_id),
+            ("the exam id", &params.exam_id),
+            ("the tenant id", &params.tenant_id),
+        ] {
+            if !layout::valid_id(id) {
+                return Err(WriterError::InvalidParam(format!(
+                    "{what} {id:?} must be 1 to 128 characters of A-Z a-z 0-9 . _ -"
+                )));
+            }
+        }
+        check_text("the client version", &params.client.version, 64)?;
+        if let Some(nonce) = &params.server_nonce {
+            check_text("the server nonce", nonce, 256)?;
+        }
+        if let Some(backend) = &params.backend_key
+            && backend.sig_type() != crate::keys::SIG_TYPE_COSIGNATURE_V1
+        {
+            return Err(WriterError::InvalidParam(
+                "the backend key must be a cosignature key (type 0x04)".into(),
+            ));
+        }
+        fs::create_dir_all(dir).map_err(io_err("cannot create the session directory", dir))?;
+        let lock = lock_dir(dir)?;
+        let log_path = dir.join(layout::LOG);
+        if log_path.exists() {
+            return Err(WriterError::AlreadyExists(dir.to_owned()));
+        }
+        let blobs = dir.join(layout::BLOBS);
+        fs::create_dir_all(&blobs).map_err(io_err("cannot create", &blobs))?;
+        for kind in [FileKind::Log, FileKind::Checkpoints, FileKind::Receipts] {
+            let path = dir.join(kind.file_name());
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(io_err("cannot create", &path))?;
+            write_magic(&mut f, kind).map_err(io_err("cannot write", &path))?;
+            f.sync_all().map_err(io_err("cannot sync", &path))?;
+        }
+        sync_dir(dir)?;
+
+        let origin = layout::origin(&params.tenant_id, &params.session_id);
+        let (session_key, cert) = certify(device, &origin, 0)?;
+        let header = SessionHeader {
+            format: FORMAT_V1.to_owned(),
+            session_id: params.session_id,
+            exam_id: params.exam_id,
+            tenant_id: params.tenant_id,
+            origin: origin.clone(),
+            policy_sha256: HexHash(params.policy_sha256),
+            client: params.client,
+            device_key: B64Key(device.public_key()),
+            session_key: cert,
+            tenant_encryption_key: TenantKeyRef {
+                name: params.tenant_key.name().to_owned(),
+                key: B64Key(*params.tenant_key.key()),
+            },
+            backend_key: params.backend_key.map(|k| k.encode()),
+            server_nonce: params.server_nonce,
+        };
+        let mut writer = Self::start(
+            dir,
+            origin,
+            lock,
+            session_key,
+            params.tenant_key,
+            MerkleAccumulator::new(),
+            0,
+            clock,
+        )?;
+        writer.append(Severity::Info, Body::Header(Box::new(header)))?;
+        writer.sync()?;
+        Ok(writer)
+    }
+
+    #[allow(clippy::too_many_arguments)] // private constructor shared by create and resume
+    fn start(
+        dir: &Path,
+        origin: String,
+        lock: File,
+        session_key: NoteSigner,
+        tenant_key: TenantPublicKey,
+        tree: MerkleAccumulator,
+        log_len: u64,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, WriterError> {
+        let log_path = dir.join(layout::LOG);
+        let log = open_append(&log_path)?;
+        let log_len = if log_len == 0 {
+            log.metadata()
+                .map_err(io_err("cannot stat", &log_path))?
+                .len()
+        } else {
+            log_len
+        };
+        let flush_handle = log.try_clone().map_err(io_err("cannot share", &log_path))?;
+        let durability = Arc::new(Durability::default());
+        {
+            let mut st = durability.lock();
+            st.written = (log_len, tree.size());
+            st.synced = (log_len, tree.size());
+        }
+        let d = Arc::clone(&durability);
+        let flusher = std::thread::Builder::new()
+            .name("paraakh-evidence-flush".into())
+            .spawn(move || flusher(flush_handle, d))
+            .map_err(io_err("cannot start the flusher thread for", &log_path))?;
+        Ok(Self {
+            checkpoints: open_append(&dir.join(layout::CHECKPOINTS))?,
+            receipts: open_append(&dir.join(layout::RECEIPTS))?,
+            dir: dir.to_owned(),
+            origin,
+            log,
+            log_len,
+            _lock: lock,
+            durability,
+            flusher: Some(flusher),
+            tree,
+            last_time: None,
+            session_key,
+            tenant_key,
+            checkpoint_notes: BTreeMap::new(),
+            last_receipt_size: None,
+            failed: None,
+            clock,
+        })
+    }
+
+    /// The session directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The checkpoint origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// Records appended so far (the tree size).
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// The Merkle root over all records appended so far.
+    pub fn root(&self) -> Hash {
+        self.tree.root()
+    }
+
+    /// Records known to be on stable storage.
+    pub fn durable_records(&self) -> u64 {
+        self.durability.lock().synced.1
+    }
+
+    /// The public key of the current segment's session key.
+    pub fn session_public_key(&self) -> [u8; 32] {
+        self.session_key.public_key()
+    }
+
+    fn check_ok(&self) -> Result<(), WriterError> {
+        if let Some(e) = &self.failed {
+            return Err(WriterError::Failed(e.clone()));
+        }
+        if let Some(e) = &self.durability.lock().error {
+            return Err(WriterError::Failed(e.clone()));
+        }
+        Ok(())
+    }
+
+    fn write_record(
+        &mut self,
+        time: Timestamp,
+        severity: Severity,
+        body: Body,
+    ) -> Result<u64, WriterError> {
+        self.check_ok()?;
+        let seq = self.tree.size();
+        let bytes = Record {
+            seq,
+            time,
+            severity,
+            body,
+        }
+        .to_bytes();
+        let max = FileKind::Log.max_payload();
+        if bytes.is_empty() || bytes.len() > max as usize {
+            return Err(WriterError::RecordTooLarge {
+                len: bytes.len(),
+                max,
+            });
+        }
+        let frame = encode_frame(&bytes);
+        if let Err(e) = self.log.write_all(&frame) {
+            // A partial frame may be on disk: only recovery may continue from here.
+            self.failed = Some(e.to_string());
+            return Err(io_err("cannot append to", &self.dir.join(layout::LOG))(e));
+        }
+        self.log_len += frame.len() as u64;
+        self.tree.push(leaf_hash(&bytes));
+        self.last_time = Some(time);
+        let mut st = self.durability.lock();
+        st.written = (self.log_len, self.tree.size());
+        if st.dirty_since.is_none() {
+            st.dirty_since = Some(Instant::now());
+            self.durability.wake.notify_all();
+        }
+        Ok(seq)
+    }
+
+    /// Appends a record; returns its sequence number. Records a clock jump
+    /// first when the wall clock moved differently from the boot clock.
+    pub fn append(&mut self, severity: Severity, body: Body) -> Result<u64, WriterError> {
+        let now = self.clock.now();
+        if let Some(prev) = self.last_time {
+            let skew_ns = now.skew_since(&prev);
+            if skew_ns.abs() > CLOCK_JUMP_THRESHOLD_NS || now.boot_ns < prev.boot_ns {
+                self.write_record(
+                    now,
+                    Severity::Medium,
+                    Body::ClockJump(ClockJump { skew_ns }),
+                )?;
+            }
+        }
+        let seq = self.write_record(now, severity, body)?;
+        if severity >= Severity::High {
+            self.sync()?;
+        }
+        Ok(seq)
+    }
+
+    /// Makes every record appended so far durable now.
+    pub fn sync(&mut self) -> Result<(), WriterError> {
+        self.check_ok()?;
+        let target = (self.log_len, self.tree.size());
+        if let Err(e) = self.log.sync_data() {
+            self.failed = Some(e.to_string());
+            return Err(io_err("cannot sync", &self.dir.join(layout::LOG))(e));
+        }
+        let mut st = self.durability.lock();
+        if target.0 > st.synced.0 {
+            st.synced = target;
+        }
+        if st.synced.0 >= st.written.0 {
+            st.dirty_since = None;
+        }
+        Ok(())
+    }
+
+    /// Encrypts `data` to the tenant, stores it in `blobs/` and records it.
+    pub fn add_blob(
+        &mut self,
+        severity: Severity,
+        meta: BlobMeta,
+        data: &[u8],
+    ) -> Result<(u64, BlobRef), WriterError> {
+        self.add_blob_from(severity, meta, data)
+    }
+
+    /// Like [`SessionWriter::add_blob`], streaming from a reader.
+    pub fn add_blob_from(
+        &mut self,
+        severity: Severity,
+        meta: BlobMeta,
+        mut data: impl Read,
+    ) -> Result<(u64, BlobRef), WriterError> {
+        self.check_ok()?;
+        check_text("the media type", &meta.media_type, 128)?;
+        check_text("the blob purpose", &meta.purpose, 64)?;
+        let blobs = self.dir.join(layout::BLOBS);
+        let mut tmp_name = [0u8; 12];
+        random_bytes(&mut tmp_name)?;
+        let tmp = blobs.join(format!("{BLOB_TMP_PREFIX}{}", to_hex(&tmp_name)));
+        let file = File::create(&tmp).map_err(io_err("cannot create", &tmp))?;
+        let mut sealer =
+            BlobSealer::new(&self.tenant_key, BufWriter::with_capacity(256 << 10, file))?;
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            let n = match data.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    let _ = fs::remove_file(&tmp);
+                    return Err(io_err("cannot read the media for", &tmp)(e));
+                }
+            };
+            sealer.write_plaintext(&buf[..n])?;
+        }
+        let (out, digest) = sealer.finish()?;
+        let file = out
+            .into_inner()
+            .map_err(|e| io_err("cannot write", &tmp)(e.into_error()))?;
+        file.sync_all().map_err(io_err("cannot sync", &tmp))?;
+        drop(file);
+        let name = to_hex(&digest.ciphertext_sha256);
+        let dest = blobs.join(&name);
+        fs::rename(&tmp, &dest).map_err(io_err("cannot store", &dest))?;
+        sync_dir(&blobs)?;
+        let blob = BlobRef {
+            sha256: HexHash(digest.ciphertext_sha256),
+            size: digest.ciphertext_len,
+            plaintext_sha256: HexHash(digest.plaintext_sha256),
+            plaintext_size: digest.plaintext_len,
+            media_type: meta.media_type,
+            purpose: meta.purpose,
+            event_seq: meta.event_seq,
+        };
+        let seq = self.append(severity, Body::Blob(blob.clone()))?;
+        Ok((seq, blob))
+    }
+
+    /// Records an autosave of an answer, encrypted to the tenant; durable on return.
+    pub fn save_answer(&mut self, question: &str, answer: &[u8]) -> Result<u64, WriterError> {
+        check_text("the question id", question, 128)?;
+        let (sealed, digest) = seal_to_vec(&self.tenant_key, answer)?;
+        let seq = self.append(
+            Severity::Info,
+            Body::Answer(AnswerSave {
+                question: question.to_owned(),
+                sealed: B64Bytes(sealed),
+                plaintext_sha256: HexHash(digest.plaintext_sha256),
+                plaintext_size: digest.plaintext_len,
+            }),
+        )?;
+        self.sync()?;
+        Ok(seq)
+    }
+
+    /// Records the submission (the final answer record of each question); durable on return.
+    pub fn submit(&mut self, answers: Vec<SubmittedAnswer>) -> Result<u64, WriterError> {
+        let seq = self.append(Severity::Info, Body::Submission(Submission { answers }))?;
+        self.sync()?;
+        Ok(seq)
+    }
+
+    fn sign_checkpoint(&mut self) -> Result<SignedNote, WriterError> {
+        self.sync()?;
+        let body = CheckpointBody {
+            origin: self.origin.clone(),
+            size: self.tree.size(),
+            root: self.tree.root(),
+        };
+        let text = body.to_text();
+        let note = SignedNote::sign(&text, &[&self.session_key])?;
+        let path = self.dir.join(layout::CHECKPOINTS);
+        self.checkpoints
+            .write_all(&encode_frame(note.encode().as_bytes()))
+            .and_then(|()| self.checkpoints.sync_data())
+            .map_err(|e| {
+                self.failed = Some(e.to_string());
+                io_err("cannot append to", &path)(e)
+            })?;
+        self.checkpoint_notes.insert(body.size, note.clone());
+        Ok(note)
+    }
+
+    /// Signs a checkpoint over every record so far, stores it, and records a
+    /// reference to it in the log. Returns the signed note (what the uploader sends).
+    pub fn checkpoint(&mut self) -> Result<SignedNote, WriterError> {
+        let note = self.sign_checkpoint()?;
+        let size = self.tree.size();
+        self.append(
+            Severity::Info,
+            Body::Checkpoint(CheckpointRef {
+                size,
+                note_sha256: HexHash(sha256(note.encode().as_bytes())),
+            }),
+        )?;
+        Ok(note)
+    }
+
+    /// Stores the backend's receipt (our checkpoint with its cosignature) and
+    /// records it in the log. Returns false for a receipt no newer than the last one.
+    pub fn add_receipt(
+        &mut self,
+        receipt: &SignedNote,
+        backend: &NoteVerifier,
+    ) -> Result<bool, WriterError> {
+        let body = CheckpointBody::parse(receipt.text())
+            .map_err(|e| WriterError::BadReceipt(e.to_string()))?;
+        let ours = self.checkpoint_notes.get(&body.size).ok_or_else(|| {
+            WriterError::BadReceipt(format!(
+                "it cosigns a checkpoint of size {} that this session did not sign",
+                body.size
+            ))
+        })?;
+        if ours.text() != receipt.text()
+            || !ours
+                .signatures()
+                .iter()
+                .all(|s| receipt.signatures().contains(s))
+        {
+            return Err(WriterError::BadReceipt(format!(
+                "it does not carry this session's signed checkpoint of size {}",
+                body.size
+            )));
+        }
+        receipt
+            .verify_cosignature(backend)
+            .map_err(|e| WriterError::BadReceipt(e.to_string()))?;
+        if self.last_receipt_size.is_some_and(|s| s >= body.size) {
+            return Ok(false);
+        }
+        let encoded = receipt.encode();
+        let path = self.dir.join(layout::RECEIPTS);
+        self.receipts
+            .write_all(&encode_frame(encoded.as_bytes()))
+            .and_then(|()| self.receipts.sync_data())
+            .map_err(|e| {
+                self.failed = Some(e.to_string());
+                io_err("cannot append to", &path)(e)
+            })?;
+        self.last_receipt_size = Some(body.size);
+        self.append(
+            Severity::Info,
+            Body::Receipt(ReceiptRef {
+                size: body.size,
+                receipt_sha256: HexHash(sha256(encoded.as_bytes())),
+            }),
+        )?;
+        Ok(true)
+    }
+
+    /// Ends the session: an end record, then a final checkpoint over everything.
+    /// Returns the final signed checkpoint.
+    pub fn finish(mut self, reason: &str) -> Result<SignedNote, WriterError> {
+        check_text("the end reason", reason, 64)?;
+        self.append(
+            Severity::Info,
+            Body::End(SessionEnd {
+                reason: reason.to_owned(),
+            }),
+        )?;
+        self.sign_checkpoint()
+    }
+
+    /// Resumes a session after the writing process stopped unexpectedly:
+    /// cuts a torn tail, removes blob files that were never recorded, and
+    /// starts a new segment with a new session key certified by `device`.
+    pub fn resume(
+        dir: &Path,
+        device: &NoteSigner,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Self, Recovered), WriterError> {
+        if !dir.join(layout::LOG).exists() {
+            return Err(WriterError::NotASession(dir.to_owned()));
+        }
+        let lock = lock_dir(dir)?;
+        let scan = crate::recovery::scan(dir)?;
+        let sealed = scan.checkpoint_notes.keys().next_back() == Some(&scan.tree.size());
+        if scan.ended && sealed {
+            return Err(WriterError::AlreadyEnded(dir.to_owned()));
+        }
+        if scan.header.device_key.0 != device.public_key() {
+            return Err(WriterError::WrongDeviceKey(to_hex(
+                &scan.header.device_key.0[..8],
+            )));
+        }
+        let mut note = RecoveryNote {
+            truncated_log_bytes: scan.log.truncated,
+            truncated_checkpoint_bytes: scan.checkpoints.truncated,
+            truncated_receipt_bytes: scan.receipts.truncated,
+            discarded_blobs: Vec::new(),
+        };
+        for (kind, part) in [
+            (FileKind::Log, &scan.log),
+            (FileKind::Checkpoints, &scan.checkpoints),
+            (FileKind::Receipts, &scan.receipts),
+        ] {
+            if part.truncated > 0 {
+                let path = dir.join(kind.file_name());
+                let f = OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(io_err("cannot open", &path))?;
+                f.set_len(part.valid_len)
+                    .and_then(|()| f.sync_all())
+                    .map_err(io_err("cannot cut the torn tail of", &path))?;
+            }
+        }
+        note.discarded_blobs = discard_unrecorded_blobs(dir, &scan.blob_names)?;
+
+        let tenant_key = TenantPublicKey::new(
+            &scan.header.tenant_encryption_key.name,
+            scan.header.tenant_encryption_key.key.0,
+        )?;
+        let origin = scan.header.origin.clone();
+        let segment = scan.segments + 1;
+        let (session_key, cert) = certify(device, &origin, segment)?;
+        let records = scan.tree.size();
+        let mut writer = Self::start(
+            dir,
+            origin,
+            lock,
+            session_key,
+            tenant_key,
+            scan.tree,
+            scan.log.valid_len,
+            clock,
+        )?;
+        writer.checkpoint_notes = scan.checkpoint_notes;
+        writer.last_receipt_size = scan.last_receipt_size;
+        writer.append(
+            Severity::Medium,
+            Body::Segment(SegmentStart {
+                session_key: cert,
+                recovery: note.clone(),
+            }),
+        )?;
+        // A checkpoint signed just before the crash whose log reference was never written.
+        let unreferenced = writer
+            .checkpoint_notes
+            .iter()
+            .next_back()
+            .filter(|(size, _)| !scan.referenced_checkpoints.contains(size))
+            .map(|(&size, note)| CheckpointRef {
+                size,
+                note_sha256: HexHash(sha256(note.encode().as_bytes())),
+            });
+        if let Some(reference) = unreferenced {
+            writer.append(Severity::Info, Body::Checkpoint(reference))?;
+        }
+        writer.sync()?;
+        let gap_ns = writer
+            .last_time
+            .map(|t| t.utc_ns.saturating_sub(scan.last_time.utc_ns))
+            .unwrap_or_default();
+        Ok((
+            writer,
+            Recovered {
+                records,
+                note,
+                had_ended: scan.ended,
+                gap_ns,
+            },
+        ))
+    }
+}
+
+fn discard_unrecorded_blobs(
+    dir: &Path,
+    recorded: &HashSet<String>,
+) -> Result<Vec<HexHash>, WriterError> {
+    let blobs = dir.join(layout::BLOBS);
+    let mut discarded = Vec::new();
+    let entries = fs::read_dir(&blobs).map_err(io_err("cannot list", &blobs))?;
+    for entry in entries {
+        let entry = entry.map_err(io_err("cannot list", &blobs))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(BLOB_TMP_PREFIX) {
+            fs::remove_file(entry.path()).map_err(io_err("cannot remove", &entry.path()))?;
+        } else if let Some(h) = HexHash::parse(&name)
+            && !recorded.contains(&name)
+        {
+            // Sealed and renamed, but the crash came before its record: never committed.
+            fs::remove_file(entry.path()).map_err(io_err("cannot remove", &entry.path()))?;
+            discarded.push(h);
+        }
+    }
+    sync_dir(&blobs)?;
+    discarded.sort();
+    Ok(discarded)
+}
+
+impl Drop for SessionWriter {
+    fn drop(&mut self) {
+        {
+            let mut st = self.durability.lock();
+            st.stop = true;
+            self.durability.wake.notify_all();
+        }
+        if let Some(handle) = self.flusher.take() {
+            let _ = handle.join();
+        }
+        if self.failed.is_none() {
+            let _ = self.log.sync_data();
+        }
+    }
+}
+
+/// Reads a framed file fully; returns the frames and where the good part ends.
+pub(crate) fn read_frames(
+    path: &Path,
+    kind: FileKind,
+) -> Result<(Vec<crate::frame::Frame>, Option<FrameError>, u64), WriterError> {
+    let mut reader = FrameReader::open(path, kind).map_err(io_err("cannot open", path))?;
+    let mut frames = Vec::new();
+    loop {
+        match reader.next_frame() {
+            Ok(Some(f)) => frames.push(f),
+            Ok(None) => return Ok((frames, None, reader.offset())),
+            Err(FrameError::Io(e)) => return Err(io_err("cannot read", path)(e)),
+            Err(e) => return Ok((frames, Some(e), reader.offset())),
+        }
+    }
+}
