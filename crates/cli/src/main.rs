@@ -1,1 +1,84 @@
-fn main() {}
+//! `paraakh`: the command-line face of Paraakh Secure Exam.
+//!
+//! Exit codes (a public contract): 0 ok, 1 the thing checked is bad
+//! (tampered, violation found), 2 usage or I/O error. `--json` prints one
+//! JSON document on stdout; messages go to stderr.
+
+mod keys_cmd;
+mod render;
+mod simulate_cmd;
+mod verify_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Paraakh Secure Exam: verify evidence, simulate sessions, manage tenant keys.
+#[derive(Debug, Parser)]
+#[command(name = "paraakh", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a session directory completely (exit 0 intact, 1 altered or incomplete, 2 error).
+    Verify(VerifyArgs),
+    /// Sessions without the desktop app.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// Tenant key sets.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The session directory (as recorded, or as exported to an auditor).
+    dir: PathBuf,
+    /// The tenant's encryption secret key (encryption.key): decrypt every blob and answer and compare.
+    #[arg(long, value_name = "FILE")]
+    tenant_key: Option<PathBuf>,
+    /// The backend's cosigning key to check receipts against (a vkey file), instead of the one the session names.
+    #[arg(long, value_name = "FILE")]
+    backend_key: Option<PathBuf>,
+    /// Print one JSON document instead of the report.
+    #[arg(long)]
+    json: bool,
+    /// Threads for blob checks (default: one per core).
+    #[arg(long, default_value_t = 0, hide = true)]
+    threads: usize,
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionCommand {
+    /// Record a synthetic but fully real session (real keys, signatures, encryption, receipts).
+    Simulate(simulate_cmd::SimulateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Make a tenant key set: signing.key/.pub (policies, exam packages) and encryption.key/.pub (evidence).
+    Generate(keys_cmd::GenerateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Verify(args) => verify_cmd::run(args),
+        Command::Session(SessionCommand::Simulate(args)) => simulate_cmd::run(args),
+        Command::Keys(KeysCommand::Generate(args)) => keys_cmd::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            #[allow(clippy::print_stderr)] // the binary's one place to report a fatal error
+            {
+                eprintln!("paraakh: error: {err:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

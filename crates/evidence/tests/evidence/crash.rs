@@ -98,12 +98,24 @@ fn sigkill_at_random_moments_loses_no_durable_record() {
             reported.durable
         );
         if let Some((n, root)) = &reported.synced {
-            assert_eq!(&to_hex(&root_of(&leaves[..*n as usize])), root, "kill {i}: durable records changed");
+            assert_eq!(
+                &to_hex(&root_of(&leaves[..*n as usize])),
+                root,
+                "kill {i}: durable records changed"
+            );
         }
         let report = verify(&dir, &VerifyOptions::default()).unwrap();
-        assert_eq!(report.status, Status::Truncated, "kill {i}: {:#?}", report.findings);
+        assert_eq!(
+            report.status,
+            Status::Truncated,
+            "kill {i}: {:#?}",
+            report.findings
+        );
     }
-    assert!(total_lines > 0, "the writer reported nothing before being killed");
+    assert!(
+        total_lines > 0,
+        "the writer reported nothing before being killed"
+    );
 
     let out = Command::new(WRITER)
         .args([
@@ -115,12 +127,24 @@ fn sigkill_at_random_moments_loses_no_durable_record() {
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = verify(&dir, &opts_with(&tenant)).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
-    assert!(report.records as usize > kills, "only {} records were written", report.records);
+    assert!(
+        report.records as usize > kills,
+        "only {} records were written",
+        report.records
+    );
     // A kill during start-up, before the new segment's record, leaves no segment.
-    assert!((2..=kills + 1).contains(&report.segments.len()), "{} segments", report.segments.len());
+    assert!(
+        (2..=kills + 1).contains(&report.segments.len()),
+        "{} segments",
+        report.segments.len()
+    );
 }
 
 /// The log's records up to any torn tail (a killed writer may leave one).

@@ -19,9 +19,15 @@ fn ours_seals_theirs_opens() {
         let msg: Vec<u8> = (0..len).map(|i| i as u8).collect();
         let (enc, ct) = seal_base(&pk_bytes, INFO, AAD, &msg, AEAD_AES_256_GCM).unwrap();
         let encapped = <X25519HkdfSha256 as hpke::Kem>::EncappedKey::from_bytes(&enc).unwrap();
-        let opened =
-            hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(&OpModeR::Base, &sk, &encapped, INFO, &ct, AAD)
-                .unwrap();
+        let opened = hpke::single_shot_open::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
+            &OpModeR::Base,
+            &sk,
+            &encapped,
+            INFO,
+            &ct,
+            AAD,
+        )
+        .unwrap();
         assert_eq!(opened, msg);
     }
 }
@@ -29,11 +35,18 @@ fn ours_seals_theirs_opens() {
 #[test]
 fn theirs_seals_ours_opens() {
     let (sk, pk) = X25519HkdfSha256::derive_keypair(b"another interop key material 32b");
-    let ours = TenantSecretKey::from_bytes("interop", sk.to_bytes().as_slice().try_into().unwrap()).unwrap();
+    let ours = TenantSecretKey::from_bytes("interop", sk.to_bytes().as_slice().try_into().unwrap())
+        .unwrap();
     assert_eq!(ours.public().key().as_slice(), pk.to_bytes().as_slice());
     let msg = b"a content key of exactly 32 byte";
-    let (encapped, ct) =
-        hpke::single_shot_seal::<AesGcm256, HkdfSha256, X25519HkdfSha256>(&OpModeS::Base, &pk, INFO, msg, AAD).unwrap();
+    let (encapped, ct) = hpke::single_shot_seal::<AesGcm256, HkdfSha256, X25519HkdfSha256>(
+        &OpModeS::Base,
+        &pk,
+        INFO,
+        msg,
+        AAD,
+    )
+    .unwrap();
     let enc: [u8; 32] = encapped.to_bytes().as_slice().try_into().unwrap();
     let opened = open_base(&enc, &ours, INFO, AAD, &ct, AEAD_AES_256_GCM).unwrap();
     assert_eq!(opened.as_slice(), msg);

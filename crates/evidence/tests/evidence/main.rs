@@ -1,5 +1,13 @@
 //! Integration tests of the evidence crate, in one test binary.
 
+// Test and benchmark code: a panic is the failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
 mod crash;
 mod hpke_interop;
 mod merkle_props;

@@ -2,8 +2,8 @@
 //! from the RFC 6962 definitions, and proofs round-tripped at random sizes.
 
 use paraakh_evidence::merkle::{
-    Hash, MerkleAccumulator, consistency_proof, inclusion_proof, leaf_hash, node_hash, sha256, verify_consistency,
-    verify_inclusion,
+    Hash, MerkleAccumulator, consistency_proof, inclusion_proof, leaf_hash, node_hash, sha256,
+    verify_consistency, verify_inclusion,
 };
 use proptest::prelude::*;
 

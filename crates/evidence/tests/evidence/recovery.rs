@@ -11,8 +11,8 @@ use paraakh_evidence::keys::{SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519};
 use paraakh_evidence::merkle::{leaf_hash, root_of};
 use paraakh_evidence::record::{ClientInfo, Event, HexHash, SessionEnd, SubmittedAnswer};
 use paraakh_evidence::{
-    BlobMeta, Body, FindingKind, ManualClock, NoteSigner, SessionParams, SessionWriter, Severity, Status,
-    TenantSecretKey, Timestamp, VerifyOptions, WriterError, verify,
+    BlobMeta, Body, FindingKind, ManualClock, NoteSigner, SessionParams, SessionWriter, Severity,
+    Status, TenantSecretKey, Timestamp, VerifyOptions, WriterError, verify,
 };
 use proptest::prelude::*;
 
@@ -130,7 +130,10 @@ fn group_commit_makes_low_severity_records_durable_without_an_explicit_sync() {
     for i in 0..50 {
         event(&mut w, Severity::Info, i);
     }
-    assert!(w.durable_records() < w.size(), "info records wait for the group commit");
+    assert!(
+        w.durable_records() < w.size(),
+        "info records wait for the group commit"
+    );
     // The latency itself is measured by the benchmark; here only that it happens.
     let deadline = Instant::now() + Duration::from_secs(10);
     while w.durable_records() < w.size() && Instant::now() < deadline {
@@ -174,7 +177,11 @@ fn invalid_parameters_are_refused_with_the_reason() {
     let err = SessionWriter::create(tmp.path(), p, &device, clock()).unwrap_err();
     assert!(err.to_string().contains("session id"), "{err}");
     let mut p = params(&tenant, None);
-    p.backend_key = Some(NoteSigner::generate("b", SIG_TYPE_ED25519).unwrap().verifier());
+    p.backend_key = Some(
+        NoteSigner::generate("b", SIG_TYPE_ED25519)
+            .unwrap()
+            .verifier(),
+    );
     assert!(SessionWriter::create(tmp.path(), p, &device, clock()).is_err());
 }
 
@@ -196,7 +203,13 @@ fn a_crash_between_the_end_record_and_the_final_checkpoint_is_sealed_on_resume()
     let (device, tenant) = keys();
     let mut w = SessionWriter::create(tmp.path(), params(&tenant, None), &device, clock()).unwrap();
     event(&mut w, Severity::Info, 1);
-    w.append(Severity::Info, Body::End(SessionEnd { reason: "submitted".into() })).unwrap();
+    w.append(
+        Severity::Info,
+        Body::End(SessionEnd {
+            reason: "submitted".into(),
+        }),
+    )
+    .unwrap();
     drop(w);
     let (w, rec) = SessionWriter::resume(tmp.path(), &device, clock()).unwrap();
     assert!(rec.had_ended);
@@ -215,7 +228,10 @@ fn a_checkpoint_signed_just_before_a_crash_is_referenced_on_resume() {
     drop(w);
     // Remove the log's reference to the checkpoint, as if the crash came right after signing.
     let log = tmp.path().join("log");
-    let payloads: Vec<Vec<u8>> = frames(&log, FileKind::Log).into_iter().map(|f| f.payload).collect();
+    let payloads: Vec<Vec<u8>> = frames(&log, FileKind::Log)
+        .into_iter()
+        .map(|f| f.payload)
+        .collect();
     super::support::write_frames(&log, FileKind::Log, &payloads[..payloads.len() - 1]);
     let (w, _) = SessionWriter::resume(tmp.path(), &device, clock()).unwrap();
     w.finish("submitted").unwrap();
@@ -258,15 +274,27 @@ fn receipts_are_checked_before_they_are_stored() {
     let (device, tenant) = keys();
     let backend = NoteSigner::generate("backend.example", SIG_TYPE_COSIGNATURE_V1).unwrap();
     let impostor = NoteSigner::generate("backend.example", SIG_TYPE_COSIGNATURE_V1).unwrap();
-    let mut w = SessionWriter::create(tmp.path(), params(&tenant, Some(&backend)), &device, clock()).unwrap();
+    let mut w = SessionWriter::create(
+        tmp.path(),
+        params(&tenant, Some(&backend)),
+        &device,
+        clock(),
+    )
+    .unwrap();
     event(&mut w, Severity::Info, 1);
     let mut note = w.checkpoint().unwrap();
     let mut forged = note.clone();
     forged.cosign(&impostor, 1_790_000_100).unwrap();
-    assert!(matches!(w.add_receipt(&forged, &backend.verifier()), Err(WriterError::BadReceipt(_))));
+    assert!(matches!(
+        w.add_receipt(&forged, &backend.verifier()),
+        Err(WriterError::BadReceipt(_))
+    ));
     note.cosign(&backend, 1_790_000_100).unwrap();
     assert!(w.add_receipt(&note, &backend.verifier()).unwrap());
-    assert!(!w.add_receipt(&note, &backend.verifier()).unwrap(), "a repeated receipt is ignored");
+    assert!(
+        !w.add_receipt(&note, &backend.verifier()).unwrap(),
+        "a repeated receipt is ignored"
+    );
     w.finish("submitted").unwrap();
     let report = verify(tmp.path(), &opts_with(&tenant)).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
@@ -278,7 +306,8 @@ fn a_wall_clock_jump_is_recorded_and_verified() {
     let tmp = tempfile::tempdir().unwrap();
     let (device, tenant) = keys();
     let c = clock();
-    let mut w = SessionWriter::create(tmp.path(), params(&tenant, None), &device, c.clone()).unwrap();
+    let mut w =
+        SessionWriter::create(tmp.path(), params(&tenant, None), &device, c.clone()).unwrap();
     event(&mut w, Severity::Info, 1);
     c.jump_wall(600_000_000_000);
     event(&mut w, Severity::Info, 2);

@@ -65,7 +65,10 @@ pub(crate) fn write_frames(path: &Path, kind: FileKind, payloads: &[Vec<u8>]) {
 
 /// The blob files of a session, sorted.
 pub(crate) fn blob_files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("blobs")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir.join("blobs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     v.sort();
     v
 }

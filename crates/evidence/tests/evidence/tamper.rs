@@ -39,22 +39,57 @@ enum Target {
 
 #[derive(Debug, Clone)]
 enum Mutation {
-    FlipBit { target: Target, pos: usize, bit: u8 },
-    InsertByte { target: Target, pos: usize, byte: u8 },
-    DeleteByte { target: Target, pos: usize },
-    Truncate { target: Target, keep: usize },
-    AppendBytes { target: Target, bytes: Vec<u8> },
-    DeleteFrame { file: FramedFile, index: usize },
-    DuplicateFrame { file: FramedFile, index: usize },
-    SwapFrames { file: FramedFile, a: usize, b: usize },
-    ForgeFrame { file: FramedFile, index: usize, pos: usize },
+    FlipBit {
+        target: Target,
+        pos: usize,
+        bit: u8,
+    },
+    InsertByte {
+        target: Target,
+        pos: usize,
+        byte: u8,
+    },
+    DeleteByte {
+        target: Target,
+        pos: usize,
+    },
+    Truncate {
+        target: Target,
+        keep: usize,
+    },
+    AppendBytes {
+        target: Target,
+        bytes: Vec<u8>,
+    },
+    DeleteFrame {
+        file: FramedFile,
+        index: usize,
+    },
+    DuplicateFrame {
+        file: FramedFile,
+        index: usize,
+    },
+    SwapFrames {
+        file: FramedFile,
+        a: usize,
+        b: usize,
+    },
+    ForgeFrame {
+        file: FramedFile,
+        index: usize,
+        pos: usize,
+    },
     DeleteBlob(usize),
     RenameBlob(usize),
     AddBlob(usize),
 }
 
 fn framed() -> impl Strategy<Value = FramedFile> {
-    prop_oneof![Just(FramedFile::Log), Just(FramedFile::Checkpoints), Just(FramedFile::Receipts)]
+    prop_oneof![
+        Just(FramedFile::Log),
+        Just(FramedFile::Checkpoints),
+        Just(FramedFile::Receipts)
+    ]
 }
 
 fn target() -> impl Strategy<Value = Target> {
@@ -63,15 +98,27 @@ fn target() -> impl Strategy<Value = Target> {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
-        (target(), any::<usize>(), 0u8..8).prop_map(|(target, pos, bit)| Mutation::FlipBit { target, pos, bit }),
-        (target(), any::<usize>(), any::<u8>()).prop_map(|(target, pos, byte)| Mutation::InsertByte { target, pos, byte }),
+        (target(), any::<usize>(), 0u8..8).prop_map(|(target, pos, bit)| Mutation::FlipBit {
+            target,
+            pos,
+            bit
+        }),
+        (target(), any::<usize>(), any::<u8>())
+            .prop_map(|(target, pos, byte)| Mutation::InsertByte { target, pos, byte }),
         (target(), any::<usize>()).prop_map(|(target, pos)| Mutation::DeleteByte { target, pos }),
         (target(), any::<usize>()).prop_map(|(target, keep)| Mutation::Truncate { target, keep }),
-        (target(), prop::collection::vec(any::<u8>(), 1..64)).prop_map(|(target, bytes)| Mutation::AppendBytes { target, bytes }),
+        (target(), prop::collection::vec(any::<u8>(), 1..64))
+            .prop_map(|(target, bytes)| Mutation::AppendBytes { target, bytes }),
         (framed(), any::<usize>()).prop_map(|(file, index)| Mutation::DeleteFrame { file, index }),
-        (framed(), any::<usize>()).prop_map(|(file, index)| Mutation::DuplicateFrame { file, index }),
-        (framed(), any::<usize>(), any::<usize>()).prop_map(|(file, a, b)| Mutation::SwapFrames { file, a, b }),
-        (framed(), any::<usize>(), any::<usize>()).prop_map(|(file, index, pos)| Mutation::ForgeFrame { file, index, pos }),
+        (framed(), any::<usize>())
+            .prop_map(|(file, index)| Mutation::DuplicateFrame { file, index }),
+        (framed(), any::<usize>(), any::<usize>()).prop_map(|(file, a, b)| Mutation::SwapFrames {
+            file,
+            a,
+            b
+        }),
+        (framed(), any::<usize>(), any::<usize>())
+            .prop_map(|(file, index, pos)| Mutation::ForgeFrame { file, index, pos }),
         any::<usize>().prop_map(Mutation::DeleteBlob),
         any::<usize>().prop_map(Mutation::RenameBlob),
         any::<usize>().prop_map(Mutation::AddBlob),
@@ -99,7 +146,10 @@ fn apply(dir: &Path, m: &Mutation) -> bool {
     };
     let edit_frames = |file: FramedFile, f: &dyn Fn(&mut Vec<Vec<u8>>) -> bool| {
         let path = dir.join(file.kind().file_name());
-        let mut payloads: Vec<Vec<u8>> = frames(&path, file.kind()).into_iter().map(|f| f.payload).collect();
+        let mut payloads: Vec<Vec<u8>> = frames(&path, file.kind())
+            .into_iter()
+            .map(|f| f.payload)
+            .collect();
         if payloads.is_empty() {
             return false;
         }
@@ -179,7 +229,11 @@ fn apply(dir: &Path, m: &Mutation) -> bool {
 fn run_cases(cases: u32, with_key: bool) {
     let base = tempfile::tempdir().unwrap();
     let (tenant, _) = small_session(base.path(), 7);
-    let opts = if with_key { opts_with(&tenant) } else { VerifyOptions::default() };
+    let opts = if with_key {
+        opts_with(&tenant)
+    } else {
+        VerifyOptions::default()
+    };
     let clean = verify(base.path(), &opts).unwrap();
     assert_eq!(clean.status, Status::Intact, "{:#?}", clean.findings);
 
@@ -197,7 +251,12 @@ fn run_cases(cases: u32, with_key: bool) {
                 return Err(TestCaseError::reject("no-op mutation"));
             }
             let report = verify(&dir, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            prop_assert_ne!(report.status, Status::Intact, "mutation {:?} went unnoticed", m);
+            prop_assert_ne!(
+                report.status,
+                Status::Intact,
+                "mutation {:?} went unnoticed",
+                m
+            );
             prop_assert!(!report.findings.is_empty());
             Ok(())
         })
@@ -211,10 +270,18 @@ fn untouched_sessions_always_verify() {
         let (tenant, summary) = small_session(dir.path(), seed);
         for opts in [VerifyOptions::default(), opts_with(&tenant)] {
             let report = verify(dir.path(), &opts).unwrap();
-            assert_eq!(report.status, Status::Intact, "seed {seed}: {:#?}", report.findings);
+            assert_eq!(
+                report.status,
+                Status::Intact,
+                "seed {seed}: {:#?}",
+                report.findings
+            );
             assert_eq!(report.records, summary.records);
             assert_eq!(report.blobs.verified, summary.blobs);
-            assert!(!report.clock.jumps.is_empty(), "the simulation moves the clock once");
+            assert!(
+                !report.clock.jumps.is_empty(),
+                "the simulation moves the clock once"
+            );
             assert!(report.receipts.count > 0 && report.client_attested_only.is_some());
         }
     }
@@ -245,7 +312,11 @@ fn every_single_byte_flip_of_checkpoints_and_receipts_is_reported() {
             bytes[pos] ^= 0x01;
             std::fs::write(&path, &bytes).unwrap();
             let report = verify(&dir, &VerifyOptions::default()).unwrap();
-            assert_ne!(report.status, Status::Intact, "flip of byte {pos} of {name} went unnoticed");
+            assert_ne!(
+                report.status,
+                Status::Intact,
+                "flip of byte {pos} of {name} went unnoticed"
+            );
         }
         std::fs::write(&path, &original).unwrap();
     }

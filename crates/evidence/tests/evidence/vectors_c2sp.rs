@@ -4,7 +4,9 @@
 //! `note_test.go` (the PeterNeumann key pair and signed note), which the C2SP
 //! signed-note specification (c2sp.org/signed-note) was written from.
 
-use paraakh_evidence::keys::{NoteSigner, NoteVerifier, SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519, key_id};
+use paraakh_evidence::keys::{
+    NoteSigner, NoteVerifier, SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519, key_id,
+};
 use paraakh_evidence::note::{CheckpointBody, NoteError, SignedNote};
 
 const VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
@@ -20,7 +22,10 @@ fn keys_parse_and_reencode_byte_for_byte() {
     assert_eq!(verifier.encode(), VKEY);
     assert_eq!(&*signer.encode(), SKEY);
     assert_eq!(verifier.key_id(), 0xc74f20a3);
-    assert_eq!(key_id("PeterNeumann", SIG_TYPE_ED25519, verifier.public_key()), 0xc74f20a3);
+    assert_eq!(
+        key_id("PeterNeumann", SIG_TYPE_ED25519, verifier.public_key()),
+        0xc74f20a3
+    );
 }
 
 #[test]
@@ -39,7 +44,10 @@ fn the_published_note_verifies_and_alterations_do_not() {
     assert_eq!(note.text(), TEXT);
     let altered = note_text.replace("cryptography", "cryptographY");
     let altered = SignedNote::parse(altered.as_bytes()).unwrap();
-    assert!(matches!(altered.verify(&verifier), Err(NoteError::BadSignature { .. })));
+    assert!(matches!(
+        altered.verify(&verifier),
+        Err(NoteError::BadSignature { .. })
+    ));
 }
 
 #[test]
@@ -68,20 +76,27 @@ fn unknown_keys_are_ignored_but_a_note_needs_a_known_one() {
     let verifier = NoteVerifier::parse(VKEY).unwrap();
     let other = NoteSigner::generate("PeterNeumann", SIG_TYPE_ED25519).unwrap();
     let note = SignedNote::sign(TEXT, &[&other]).unwrap();
-    assert!(matches!(note.verify(&verifier), Err(NoteError::UnknownKey { .. })));
+    assert!(matches!(
+        note.verify(&verifier),
+        Err(NoteError::UnknownKey { .. })
+    ));
     let mut both = SignedNote::sign(TEXT, &[&other, &NoteSigner::parse(SKEY).unwrap()]).unwrap();
     both.verify(&verifier).unwrap();
     // A second signature line from the known key that fails rejects the whole note.
     let mut bad = both.signatures()[1].clone();
     bad.signature[0] ^= 1;
     both.push_signature(bad);
-    assert!(matches!(both.verify(&verifier), Err(NoteError::BadSignature { .. })));
+    assert!(matches!(
+        both.verify(&verifier),
+        Err(NoteError::BadSignature { .. })
+    ));
 }
 
 #[test]
 fn the_tlog_checkpoint_example_parses() {
     // c2sp.org/tlog-checkpoint: the example checkpoint body.
-    let text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    let text =
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
     let body = CheckpointBody::parse(text).unwrap();
     assert_eq!(body.origin, "example.com/behind-the-sofa");
     assert_eq!(body.size, 20852163);
@@ -94,13 +109,24 @@ fn cosignature_signs_the_c2sp_message() {
     // and the signature is timestamp (8 bytes, big-endian) ‖ Ed25519 signature.
     let witness = NoteSigner::generate("witness.example.com/w1", SIG_TYPE_COSIGNATURE_V1).unwrap();
     let log = NoteSigner::generate("example.com/behind-the-sofa", SIG_TYPE_ED25519).unwrap();
-    let text = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    let text =
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
     let mut note = SignedNote::sign(text, &[&log]).unwrap();
     note.cosign(&witness, 1679315147).unwrap();
     let cosig = &note.signatures()[1];
-    assert_eq!(cosig.key_id, key_id("witness.example.com/w1", 0x04, &witness.public_key()));
+    assert_eq!(
+        cosig.key_id,
+        key_id("witness.example.com/w1", 0x04, &witness.public_key())
+    );
     assert_eq!(cosig.signature[..8], 1679315147u64.to_be_bytes());
     let msg = format!("cosignature/v1\ntime 1679315147\n{text}");
-    assert!(witness.verifier().verify(msg.as_bytes(), &cosig.signature[8..]));
-    assert_eq!(note.verify_cosignature(&witness.verifier()).unwrap(), 1679315147);
+    assert!(
+        witness
+            .verifier()
+            .verify(msg.as_bytes(), &cosig.signature[8..])
+    );
+    assert_eq!(
+        note.verify_cosignature(&witness.verifier()).unwrap(),
+        1679315147
+    );
 }

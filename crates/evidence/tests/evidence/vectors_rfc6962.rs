@@ -7,17 +7,23 @@
 //! quoted from the same test data.
 
 use paraakh_evidence::merkle::{
-    Hash, MerkleAccumulator, ProofError, consistency_proof, empty_root, inclusion_proof, leaf_hash, verify_consistency,
-    verify_inclusion,
+    Hash, MerkleAccumulator, ProofError, consistency_proof, empty_root, inclusion_proof, leaf_hash,
+    verify_consistency, verify_inclusion,
 };
 
 fn h(s: &str) -> Hash {
-    let bytes: Vec<u8> = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect();
+    let bytes: Vec<u8> = (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect();
     bytes.try_into().unwrap()
 }
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 const LEAVES: [&str; 8] = [
@@ -48,7 +54,10 @@ fn leaf_hashes() -> Vec<Hash> {
 
 #[test]
 fn empty_tree_root_is_sha256_of_nothing() {
-    assert_eq!(empty_root(), h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    assert_eq!(
+        empty_root(),
+        h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    );
 }
 
 #[test]

@@ -12,7 +12,10 @@ use paraakh_evidence::TenantSecretKey;
 use paraakh_evidence::hpke::{AEAD_AES_128_GCM, decap, extract_and_expand, key_schedule};
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn arr(s: &str) -> [u8; 32] {
@@ -31,10 +34,12 @@ const BASE_NONCE: &str = "56d890e5accaaf011cff4b7d";
 const EXPORTER_SECRET: &str = "45ff1c2e220db587171952c0592d5f5ebe103f1561a2614e38f2ffd47e99e3f8";
 const PT: &str = "4265617574792069732074727574682c20747275746820626561757479";
 const AAD0: &str = "436f756e742d30";
-const CT0: &str = "f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a";
+const CT0: &str =
+    "f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a";
 const AAD1: &str = "436f756e742d31";
 const NONCE1: &str = "56d890e5accaaf011cff4b7c";
-const CT1: &str = "af2d7e9ac9ae7e270f46ba1f975be53c09f8d875bdc8535458c2494e8a6eab251c03d0c22a56b8ca42c2063b84";
+const CT1: &str =
+    "af2d7e9ac9ae7e270f46ba1f975be53c09f8d875bdc8535458c2494e8a6eab251c03d0c22a56b8ca42c2063b84";
 
 #[test]
 fn recipient_key_pair_matches() {
@@ -71,10 +76,25 @@ fn key_schedule_matches() {
 #[test]
 fn encryptions_zero_and_one_match() {
     let ctx = key_schedule(&unhex(SHARED_SECRET), &unhex(INFO), AEAD_AES_128_GCM).unwrap();
-    assert_eq!(ctx.seal(AEAD_AES_128_GCM, 0, &unhex(AAD0), &unhex(PT)).unwrap(), unhex(CT0));
-    assert_eq!(ctx.seal(AEAD_AES_128_GCM, 1, &unhex(AAD1), &unhex(PT)).unwrap(), unhex(CT1));
-    assert_eq!(ctx.open(AEAD_AES_128_GCM, 1, &unhex(AAD1), &unhex(CT1)).unwrap(), unhex(PT));
-    assert!(ctx.open(AEAD_AES_128_GCM, 0, &unhex(AAD1), &unhex(CT1)).is_err());
+    assert_eq!(
+        ctx.seal(AEAD_AES_128_GCM, 0, &unhex(AAD0), &unhex(PT))
+            .unwrap(),
+        unhex(CT0)
+    );
+    assert_eq!(
+        ctx.seal(AEAD_AES_128_GCM, 1, &unhex(AAD1), &unhex(PT))
+            .unwrap(),
+        unhex(CT1)
+    );
+    assert_eq!(
+        ctx.open(AEAD_AES_128_GCM, 1, &unhex(AAD1), &unhex(CT1))
+            .unwrap(),
+        unhex(PT)
+    );
+    assert!(
+        ctx.open(AEAD_AES_128_GCM, 0, &unhex(AAD1), &unhex(CT1))
+            .is_err()
+    );
 }
 
 #[test]

@@ -6,13 +6,18 @@
 //!
 //! Usage: `evidence-crash-writer create|resume|finish DIR DEVICE_KEY_FILE TENANT_PUB_FILE SEED`.
 
+#![allow(clippy::print_stderr)] // a test helper reporting its own failure
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
 use paraakh_evidence::record::{ClientInfo, Event, HexHash, to_hex};
 use paraakh_evidence::simulate::SplitMix64;
-use paraakh_evidence::{BlobMeta, Body, NoteSigner, SessionParams, SessionWriter, Severity, SystemClock, TenantPublicKey};
+use paraakh_evidence::{
+    BlobMeta, Body, NoteSigner, SessionParams, SessionWriter, Severity, SystemClock,
+    TenantPublicKey,
+};
 
 fn main() {
     if let Err(e) = run() {
@@ -24,7 +29,10 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let [_, mode, dir, device, tenant, seed] = args.as_slice() else {
-        return Err("usage: evidence-crash-writer create|resume|finish DIR DEVICE_KEY TENANT_PUB SEED".into());
+        return Err(
+            "usage: evidence-crash-writer create|resume|finish DIR DEVICE_KEY TENANT_PUB SEED"
+                .into(),
+        );
     };
     let dir = Path::new(dir);
     let device = NoteSigner::parse(&std::fs::read_to_string(device)?)?;

@@ -1,0 +1,291 @@
+//! The `paraakh` command as scripts use it: names, exit codes, JSON.
+
+// Test and benchmark code: a panic is the failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_paraakh");
+
+fn paraakh(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON document ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// A key set and a simulated session encrypted to it.
+fn setup(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let keys = tmp.join("keys");
+    let session = tmp.join("session");
+    let out = paraakh(&["keys", "generate", "--out", p(&keys)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = paraakh(&[
+        "session",
+        "simulate",
+        "--out",
+        p(&session),
+        "--events",
+        "120",
+        "--blobs",
+        "4",
+        "--blob-size",
+        "100-70000",
+        "--tenant-key",
+        p(&keys.join("encryption.pub")),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = json(&out);
+    assert_eq!(summary["blobs"], 4);
+    assert!(summary["receipts"].as_u64().unwrap() > 0);
+    (keys, session)
+}
+
+#[test]
+fn keys_generate_writes_a_key_set_with_private_parts_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("k");
+    let out = paraakh(&[
+        "keys",
+        "generate",
+        "--out",
+        p(&keys),
+        "--name",
+        "exams.example.org",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(
+        doc["encryption_public_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("paraakh-x25519-public-key+exams.example.org+")
+    );
+    for (file, mode) in [
+        ("signing.key", 0o600),
+        ("encryption.key", 0o600),
+        ("signing.pub", 0o644),
+        ("encryption.pub", 0o644),
+    ] {
+        let meta = std::fs::metadata(keys.join(file)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, mode, "{file}");
+    }
+    let before = std::fs::read(keys.join("encryption.key")).unwrap();
+    let again = paraakh(&["keys", "generate", "--out", p(&keys)]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("never overwritten"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        std::fs::read(keys.join("encryption.key")).unwrap(),
+        before,
+        "an existing key was changed"
+    );
+    let bad = paraakh(&[
+        "keys",
+        "generate",
+        "--out",
+        p(&tmp.path().join("x")),
+        "--name",
+        "has space",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn an_untouched_session_verifies_with_exit_0_and_decrypts_with_the_tenant_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (keys, session) = setup(tmp.path());
+    let out = paraakh(&["verify", p(&session)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Result: INTACT"), "{text}");
+    assert!(text.contains("client-attested only"), "{text}");
+
+    let out = paraakh(&[
+        "verify",
+        p(&session),
+        "--tenant-key",
+        p(&keys.join("encryption.key")),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let report = json(&out);
+    assert_eq!(report["status"], "intact");
+    assert_eq!(report["blobs"]["decrypted"], 4);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
+    assert!(report["client_attested_only"]["from"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn tampering_gives_exit_1_and_names_each_finding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, session) = setup(tmp.path());
+    // Remove one blob.
+    let blob = std::fs::read_dir(session.join("blobs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::remove_file(&blob).unwrap();
+    let out = paraakh(&["verify", p(&session), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["status"], "invalid");
+    let kinds: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["missing_blob"]);
+
+    let human = paraakh(&["verify", p(&session)]);
+    assert_eq!(human.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("[missing_blob]") && text.contains("Result: INVALID"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_session_that_never_ended_is_reported_truncated_with_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, session) = setup(tmp.path());
+    // Cut the log before its last records, as a crash would; drop the final checkpoint too.
+    let log = session.join("log");
+    let bytes = std::fs::read(&log).unwrap();
+    let frames = frame_starts(&bytes);
+    let keep = frames[frames.len() - 3];
+    std::fs::write(&log, &bytes[..keep]).unwrap();
+    let out = paraakh(&["verify", p(&session), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    let kinds: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"truncated"), "{kinds:?}");
+}
+
+/// Frame start offsets of a log file (magic line, then length-prefixed frames).
+fn frame_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut at = b"paraakh evidence log v1\n".len();
+    let mut starts = Vec::new();
+    while at + 4 <= bytes.len() {
+        starts.push(at);
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        at += 8 + len;
+    }
+    starts
+}
+
+#[test]
+fn usage_and_io_errors_exit_2_with_a_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = paraakh(&["verify", p(&tmp.path().join("nope"))]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("is not a session directory"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let empty = paraakh(&["verify", p(tmp.path())]);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        stderr(&empty).contains("holds no evidence session"),
+        "{}",
+        stderr(&empty)
+    );
+
+    assert_eq!(paraakh(&["verify"]).status.code(), Some(2));
+    assert_eq!(paraakh(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(paraakh(&["session", "simulate"]).status.code(), Some(2));
+}
+
+#[test]
+fn the_wrong_key_is_a_usage_error_that_says_which_key_is_needed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (keys, session) = setup(tmp.path());
+    let public = paraakh(&[
+        "verify",
+        p(&session),
+        "--tenant-key",
+        p(&keys.join("encryption.pub")),
+    ]);
+    assert_eq!(public.status.code(), Some(2));
+    assert!(
+        stderr(&public).contains("encryption.key"),
+        "{}",
+        stderr(&public)
+    );
+
+    let other = tmp.path().join("other");
+    assert!(
+        paraakh(&["keys", "generate", "--out", p(&other)])
+            .status
+            .success()
+    );
+    let wrong = paraakh(&[
+        "verify",
+        p(&session),
+        "--tenant-key",
+        p(&other.join("encryption.key")),
+    ]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("is not the key this session was encrypted to"),
+        "{}",
+        stderr(&wrong)
+    );
+}
+
+#[test]
+fn simulate_refuses_a_directory_that_already_holds_a_session() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, session) = setup(tmp.path());
+    let log_before = std::fs::read(session.join("log")).unwrap();
+    let out = paraakh(&["session", "simulate", "--out", p(&session)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(session.join("log")).unwrap(),
+        log_before,
+        "recorded evidence was changed"
+    );
+}
