@@ -1,0 +1,34 @@
+# Shared set-up for scripts/demo and scripts/test: idempotent, quick when done.
+# shellcheck shell=bash
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs Debian packages that are missing (root, or sudo when not root).
+ensure_debian_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# Checks for the Rust toolchain (it cannot be fetched from the package registries).
+ensure_rust() {
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "Rust (cargo) is not installed. Install Rust stable with rustup, then run this again." >&2
+        exit 2
+    fi
+}
+
+# Installs a cargo tool from crates.io if its command is missing.
+ensure_cargo_tool() {
+    local crate=$1 command=$2
+    command -v "$command" >/dev/null 2>&1 && return 0
+    say "installing $crate from crates.io"
+    cargo install --locked --quiet "$crate"
+}
