@@ -46,6 +46,8 @@ pub(crate) struct LogState {
     pub(crate) events: BTreeMap<Severity, u64>,
     pub(crate) clock: ClockSummary,
     pub(crate) ended: Option<EndSummary>,
+    /// The log could not be read to its end (damage, not a torn tail).
+    pub(crate) damaged: bool,
 }
 
 fn fingerprint(key: &[u8]) -> String {
@@ -152,10 +154,14 @@ impl Pass<'_> {
             } else {
                 K::DamagedRecord
             };
+            self.st.damaged = true;
             self.f.add(
                 kind,
                 seq,
-                format!("the log is damaged: {e}; records after this point cannot be read"),
+                format!(
+                    "log record {}: {e}; the records after it cannot be read",
+                    self.tree.size()
+                ),
             );
         }
     }

@@ -389,7 +389,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
     let signed = ckpt_summary.signed_size.min(records);
     let cosigned = receipt_summary.cosigned_size.min(records);
     let mut findings = findings.0;
-    if log.ended.is_none() && records > 0 {
+    if log.ended.is_none() && records > 0 && !log.damaged {
         findings.push(Finding {
             kind: FindingKind::Truncated,
             message: format!(

@@ -114,6 +114,7 @@ pub(crate) fn check_checkpoints(
     let mut summary = CheckpointSummary::default();
     let origin = log.header.as_ref().map(|h| h.origin.as_str());
     let mut prev = 0u64;
+    let mut beyond = Vec::new();
     let mut valid: HashMap<u64, Hash> = HashMap::new();
     for e in entries {
         let Some(body) = &e.body else { continue };
@@ -140,15 +141,8 @@ pub(crate) fn check_checkpoints(
         }
         prev = prev.max(body.size);
         if body.size > log.records {
-            f.add(
-                K::BadCheckpoint,
-                None,
-                format!(
-                    "{at} covers {} records but the log holds {}: signed records were removed",
-                    body.size, log.records
-                ),
-            );
-            ok = false;
+            beyond.push(body.size);
+            continue;
         } else if log.roots.get(&body.size) != Some(&body.root) {
             f.add(
                 K::RootMismatch,
@@ -187,6 +181,7 @@ pub(crate) fn check_checkpoints(
             valid.insert(body.size, e.sha256);
         }
     }
+    report_beyond(f, K::BadCheckpoint, "checkpoint", &beyond, log.records);
     let mut referenced = std::collections::HashSet::new();
     for (seq, r) in &log.checkpoint_refs {
         if entries.iter().any(|e| {
@@ -224,6 +219,24 @@ pub(crate) fn check_checkpoints(
         );
     }
     summary
+}
+
+/// One finding for all notes that cover records the log does not hold: after
+/// a damaged or cut log they are consequences of one cause, not many.
+fn report_beyond(f: &mut Findings, kind: K, what: &str, sizes: &[u64], records: u64) {
+    let (Some(first), Some(last)) = (sizes.first(), sizes.last()) else {
+        return;
+    };
+    let which = if sizes.len() == 1 {
+        format!("the {what} of size {first} covers")
+    } else {
+        format!("{} {what}s (sizes {first} to {last}) cover", sizes.len())
+    };
+    f.add(
+        kind,
+        None,
+        format!("{which} records beyond the {records} the log holds: signed records were removed or cannot be read"),
+    );
 }
 
 fn backend_verifier(log: &LogState, opts: &VerifyOptions) -> Option<NoteVerifier> {
@@ -274,6 +287,7 @@ pub(crate) fn check_receipts(
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let mut prev = 0u64;
+    let mut beyond = Vec::new();
     let mut valid_hashes = Vec::new();
     for e in receipts {
         let Some(body) = &e.body else { continue };
@@ -291,6 +305,11 @@ pub(crate) fn check_receipts(
             ok = false;
         }
         prev = prev.max(body.size);
+        valid_hashes.push((body.size, e.sha256));
+        if body.size > log.records {
+            beyond.push(body.size);
+            continue;
+        }
         let ckpt = checkpoints
             .iter()
             .find(|c| c.body.as_ref().is_some_and(|b| b.size == body.size));
@@ -355,8 +374,8 @@ pub(crate) fn check_receipts(
             summary.count += 1;
             summary.cosigned_size = summary.cosigned_size.max(body.size);
         }
-        valid_hashes.push((body.size, e.sha256));
     }
+    report_beyond(f, K::BadReceipt, "receipt", &beyond, log.records);
     for (seq, r) in &log.receipt_refs {
         if !valid_hashes.contains(&(r.size, r.receipt_sha256.0)) {
             f.add(
