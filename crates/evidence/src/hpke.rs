@@ -270,8 +270,7 @@ pub fn decap(
     enc: &[u8; ENC_LEN],
     sk_r: &TenantSecretKey,
 ) -> Result<Zeroizing<[u8; 32]>, HpkeError> {
-    let pk_e = x25519_dalek::PublicKey::from(*enc);
-    let dh = Zeroizing::new(sk_r.secret().diffie_hellman(&pk_e).to_bytes());
+    let dh = sk_r.diffie_hellman(enc);
     extract_and_expand(dh.as_ref(), enc, sk_r.public().key())
 }
 

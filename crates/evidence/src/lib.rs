@@ -16,12 +16,13 @@ pub mod blob;
 pub mod clock;
 pub mod frame;
 pub mod hpke;
-pub mod keys;
 pub mod layout;
 pub mod merkle;
 pub mod note;
 pub mod record;
 mod recovery;
+/// Key material (re-exported from `paraakh-keys`).
+pub use paraakh_keys as keys;
 pub mod simulate;
 pub mod verify;
 pub mod writer;

@@ -6,10 +6,11 @@ use std::path::Path;
 
 use crate::clock::Timestamp;
 use crate::frame::{FileKind, FrameError};
+use crate::frame::{Frame, FrameReader};
 use crate::merkle::{MerkleAccumulator, leaf_hash};
 use crate::note::{CheckpointBody, SignedNote};
 use crate::record::{Body, Record, SessionHeader};
-use crate::writer::{WriterError, read_frames};
+use crate::writer::{WriterError, io_err};
 
 /// One append-only file: where its intact part ends and how much follows it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -174,4 +175,21 @@ pub(crate) fn scan(dir: &Path) -> Result<Scan, WriterError> {
         last_time,
         ended,
     })
+}
+
+/// Reads a framed file fully; returns the frames and where the good part ends.
+pub(crate) fn read_frames(
+    path: &Path,
+    kind: FileKind,
+) -> Result<(Vec<Frame>, Option<FrameError>, u64), WriterError> {
+    let mut reader = FrameReader::open(path, kind).map_err(io_err("cannot open", path))?;
+    let mut frames = Vec::new();
+    loop {
+        match reader.next_frame() {
+            Ok(Some(f)) => frames.push(f),
+            Ok(None) => return Ok((frames, None, reader.offset())),
+            Err(FrameError::Io(e)) => return Err(io_err("cannot read", path)(e)),
+            Err(e) => return Ok((frames, Some(e), reader.offset())),
+        }
+    }
 }

@@ -345,6 +345,6 @@ fn checkpoint(
 
 fn count_records(dir: &Path) -> Result<u64, WriterError> {
     let (frames, _, _) =
-        crate::writer::read_frames(&dir.join(crate::layout::LOG), crate::frame::FileKind::Log)?;
+        crate::recovery::read_frames(&dir.join(crate::layout::LOG), crate::frame::FileKind::Log)?;
     Ok(frames.len() as u64)
 }

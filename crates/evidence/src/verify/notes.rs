@@ -143,7 +143,8 @@ pub(crate) fn check_checkpoints(
         if body.size > log.records {
             beyond.push(body.size);
             continue;
-        } else if log.roots.get(&body.size) != Some(&body.root) {
+        }
+        if log.roots.get(&body.size) != Some(&body.root) {
             f.add(
                 K::RootMismatch,
                 None,

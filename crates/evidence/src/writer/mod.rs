@@ -7,106 +7,37 @@
 //! that appends them returns. A checkpoint is only signed over records that
 //! are already durable, so recovery never has to cut below a checkpoint.
 
-use std::collections::{BTreeMap, HashSet};
+mod durability;
+mod error;
+mod resume;
+
+pub use durability::GROUP_COMMIT_WINDOW;
+pub use error::WriterError;
+pub(crate) use error::io_err;
+pub use resume::Recovered;
+
+use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::blob::{BlobError, BlobSealer, seal_to_vec};
+use crate::blob::{BlobSealer, seal_to_vec};
 use crate::clock::{CLOCK_JUMP_THRESHOLD_NS, Clock, Timestamp};
-use crate::frame::{FileKind, FrameError, FrameReader, encode_frame, write_magic};
-use crate::keys::{
-    KeyError, NoteSigner, NoteVerifier, SIG_TYPE_ED25519, TenantPublicKey, random_bytes,
-};
+use crate::frame::{FileKind, encode_frame, write_magic};
+use crate::keys::{NoteSigner, NoteVerifier, SIG_TYPE_ED25519, TenantPublicKey, random_bytes};
 use crate::layout::{self, BLOB_TMP_PREFIX};
 use crate::merkle::{Hash, MerkleAccumulator, leaf_hash, sha256};
-use crate::note::{CheckpointBody, NoteError, SignedNote};
+use crate::note::{CheckpointBody, SignedNote};
 use crate::record::{
     AnswerSave, B64Bytes, B64Key, B64Sig, BlobRef, Body, CheckpointRef, ClientInfo, ClockJump,
-    FORMAT_V1, HexHash, KeyCertificate, ReceiptRef, Record, RecoveryNote, SegmentStart, SessionEnd,
-    SessionHeader, Severity, Submission, SubmittedAnswer, TenantKeyRef, certificate_message,
-    to_hex,
+    FORMAT_V1, HexHash, KeyCertificate, ReceiptRef, Record, SessionEnd, SessionHeader, Severity,
+    Submission, SubmittedAnswer, TenantKeyRef, certificate_message, to_hex,
 };
 
-/// How long the background flusher lets appended records gather before one `fdatasync`.
-pub const GROUP_COMMIT_WINDOW: Duration = Duration::from_millis(100);
-
-/// Why writing or recovering a session failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum WriterError {
-    /// A file operation failed.
-    #[error("{what} {path}: {source}")]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: io::Error,
-    },
-    /// The directory already holds a session.
-    #[error("a session already exists in {0}; resume it, or record into an empty directory")]
-    AlreadyExists(PathBuf),
-    /// The directory holds no session.
-    #[error("no session in {0}: the directory has no evidence log")]
-    NotASession(PathBuf),
-    /// Another process holds the session's lock.
-    #[error("another process is writing the session in {0}; close it first")]
-    Locked(PathBuf),
-    /// A session parameter is invalid.
-    #[error("invalid session parameter: {0}")]
-    InvalidParam(String),
-    /// A record is larger than the log accepts.
-    #[error("the record is {len} bytes; records are limited to {max} bytes (store media as blobs)")]
-    RecordTooLarge {
-        /// Encoded length.
-        len: usize,
-        /// The limit.
-        max: u32,
-    },
-    /// An earlier write failed; the writer refuses to continue.
-    #[error(
-        "the writer stopped after an earlier write failure ({0}); reopen the session to recover it"
-    )]
-    Failed(String),
-    /// The directory is damaged in a way recovery must not paper over.
-    #[error(
-        "the session directory is damaged beyond automatic recovery: {0}. Keep the directory as it is and hand it to your exam centre"
-    )]
-    Corrupt(String),
-    /// The device key given is not the one that started the session.
-    #[error(
-        "this device key did not start the session (it was started by device key {0}); use the same installation to resume it"
-    )]
-    WrongDeviceKey(String),
-    /// The session ended and its final checkpoint is signed: nothing may be added.
-    #[error("the session in {0} has ended and is sealed; nothing more can be recorded in it")]
-    AlreadyEnded(PathBuf),
-    /// A receipt does not match this session.
-    #[error("the receipt was refused: {0}")]
-    BadReceipt(String),
-    /// Sealing a blob failed.
-    #[error(transparent)]
-    Blob(#[from] BlobError),
-    /// A key operation failed.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// A note operation failed.
-    #[error(transparent)]
-    Note(#[from] NoteError),
-}
-
-fn io_err<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> WriterError + 'a {
-    move |source| WriterError::Io {
-        what,
-        path: path.to_owned(),
-        source,
-    }
-}
+use durability::{Durability, flusher};
 
 /// Who and what a new session is for.
 #[derive(Debug, Clone)]
@@ -138,79 +69,6 @@ pub struct BlobMeta {
     pub purpose: String,
     /// The event it is evidence for.
     pub event_seq: Option<u64>,
-}
-
-/// What recovery found when a session was resumed.
-#[derive(Debug, Clone, Default)]
-pub struct Recovered {
-    /// Records intact in the log before the new segment.
-    pub records: u64,
-    /// The repairs made (also written into the segment record).
-    pub note: RecoveryNote,
-    /// The log already ended with an end record (the crash hit while sealing).
-    pub had_ended: bool,
-    /// Time between the last record before the crash and the resume, by the wall clock.
-    pub gap_ns: i64,
-}
-
-#[derive(Debug, Default)]
-struct FlushState {
-    written: (u64, u64),
-    synced: (u64, u64),
-    dirty_since: Option<Instant>,
-    stop: bool,
-    error: Option<String>,
-}
-
-#[derive(Debug, Default)]
-struct Durability {
-    state: Mutex<FlushState>,
-    wake: Condvar,
-}
-
-impl Durability {
-    fn lock(&self) -> MutexGuard<'_, FlushState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-fn flusher(file: File, d: Arc<Durability>) {
-    let mut st = d.lock();
-    while !st.stop {
-        let Some(since) = st.dirty_since else {
-            st = d.wake.wait(st).unwrap_or_else(|p| p.into_inner());
-            continue;
-        };
-        let deadline = since + GROUP_COMMIT_WINDOW;
-        let now = Instant::now();
-        if now < deadline {
-            st = d
-                .wake
-                .wait_timeout(st, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-            continue;
-        }
-        let target = st.written;
-        drop(st);
-        let started = Instant::now();
-        let result = file.sync_data();
-        st = d.lock();
-        match result {
-            Ok(()) => {
-                if target.0 > st.synced.0 {
-                    st.synced = target;
-                }
-                // Anything written during the sync was written after it started.
-                st.dirty_since = (st.written.0 > st.synced.0).then_some(started);
-            }
-            Err(e) => {
-                st.error = Some(e.to_string());
-                st.dirty_since = None;
-            }
-        }
-        d.wake.notify_all();
-    }
 }
 
 /// Writes one session directory. Not shared between threads: wrap it in the
@@ -708,7 +566,16 @@ impl SessionWriter {
         if self.last_receipt_size.is_some_and(|s| s >= body.size) {
             return Ok(false);
         }
-        let encoded = receipt.encode();
+        // Store exactly our checkpoint plus the backend's cosignature: other
+        // witnesses' lines may come and go, the receipt we keep does not.
+        let mut stored = ours.clone();
+        for sig in receipt.signatures() {
+            if sig.name == backend.name() && sig.key_id == backend.key_id() {
+                stored.push_signature(sig.clone());
+                break;
+            }
+        }
+        let encoded = stored.encode();
         let path = self.dir.join(layout::RECEIPTS);
         self.receipts
             .write_all(&encode_frame(encoded.as_bytes()))
@@ -740,133 +607,6 @@ impl SessionWriter {
         )?;
         self.sign_checkpoint()
     }
-
-    /// Resumes a session after the writing process stopped unexpectedly:
-    /// cuts a torn tail, removes blob files that were never recorded, and
-    /// starts a new segment with a new session key certified by `device`.
-    pub fn resume(
-        dir: &Path,
-        device: &NoteSigner,
-        clock: Arc<dyn Clock>,
-    ) -> Result<(Self, Recovered), WriterError> {
-        if !dir.join(layout::LOG).exists() {
-            return Err(WriterError::NotASession(dir.to_owned()));
-        }
-        let lock = lock_dir(dir)?;
-        let scan = crate::recovery::scan(dir)?;
-        let sealed = scan.checkpoint_notes.keys().next_back() == Some(&scan.tree.size());
-        if scan.ended && sealed {
-            return Err(WriterError::AlreadyEnded(dir.to_owned()));
-        }
-        if scan.header.device_key.0 != device.public_key() {
-            return Err(WriterError::WrongDeviceKey(to_hex(
-                &scan.header.device_key.0[..8],
-            )));
-        }
-        let mut note = RecoveryNote {
-            truncated_log_bytes: scan.log.truncated,
-            truncated_checkpoint_bytes: scan.checkpoints.truncated,
-            truncated_receipt_bytes: scan.receipts.truncated,
-            discarded_blobs: Vec::new(),
-        };
-        for (kind, part) in [
-            (FileKind::Log, &scan.log),
-            (FileKind::Checkpoints, &scan.checkpoints),
-            (FileKind::Receipts, &scan.receipts),
-        ] {
-            if part.truncated > 0 {
-                let path = dir.join(kind.file_name());
-                let f = OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .map_err(io_err("cannot open", &path))?;
-                f.set_len(part.valid_len)
-                    .and_then(|()| f.sync_all())
-                    .map_err(io_err("cannot cut the torn tail of", &path))?;
-            }
-        }
-        note.discarded_blobs = discard_unrecorded_blobs(dir, &scan.blob_names)?;
-
-        let tenant_key = TenantPublicKey::new(
-            &scan.header.tenant_encryption_key.name,
-            scan.header.tenant_encryption_key.key.0,
-        )?;
-        let origin = scan.header.origin.clone();
-        let segment = scan.segments + 1;
-        let (session_key, cert) = certify(device, &origin, segment)?;
-        let records = scan.tree.size();
-        let mut writer = Self::start(
-            dir,
-            origin,
-            lock,
-            session_key,
-            tenant_key,
-            scan.tree,
-            scan.log.valid_len,
-            clock,
-        )?;
-        writer.checkpoint_notes = scan.checkpoint_notes;
-        writer.last_receipt_size = scan.last_receipt_size;
-        writer.append(
-            Severity::Medium,
-            Body::Segment(SegmentStart {
-                session_key: cert,
-                recovery: note.clone(),
-            }),
-        )?;
-        // A checkpoint signed just before the crash whose log reference was never written.
-        let unreferenced = writer
-            .checkpoint_notes
-            .iter()
-            .next_back()
-            .filter(|(size, _)| !scan.referenced_checkpoints.contains(size))
-            .map(|(&size, note)| CheckpointRef {
-                size,
-                note_sha256: HexHash(sha256(note.encode().as_bytes())),
-            });
-        if let Some(reference) = unreferenced {
-            writer.append(Severity::Info, Body::Checkpoint(reference))?;
-        }
-        writer.sync()?;
-        let gap_ns = writer
-            .last_time
-            .map(|t| t.utc_ns.saturating_sub(scan.last_time.utc_ns))
-            .unwrap_or_default();
-        Ok((
-            writer,
-            Recovered {
-                records,
-                note,
-                had_ended: scan.ended,
-                gap_ns,
-            },
-        ))
-    }
-}
-
-fn discard_unrecorded_blobs(
-    dir: &Path,
-    recorded: &HashSet<String>,
-) -> Result<Vec<HexHash>, WriterError> {
-    let blobs = dir.join(layout::BLOBS);
-    let mut discarded = Vec::new();
-    let entries = fs::read_dir(&blobs).map_err(io_err("cannot list", &blobs))?;
-    for entry in entries {
-        let entry = entry.map_err(io_err("cannot list", &blobs))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(BLOB_TMP_PREFIX) {
-            fs::remove_file(entry.path()).map_err(io_err("cannot remove", &entry.path()))?;
-        } else if let Some(h) = HexHash::parse(&name)
-            && !recorded.contains(&name)
-        {
-            // Sealed and renamed, but the crash came before its record: never committed.
-            fs::remove_file(entry.path()).map_err(io_err("cannot remove", &entry.path()))?;
-            discarded.push(h);
-        }
-    }
-    sync_dir(&blobs)?;
-    discarded.sort();
-    Ok(discarded)
 }
 
 impl Drop for SessionWriter {
@@ -881,23 +621,6 @@ impl Drop for SessionWriter {
         }
         if self.failed.is_none() {
             let _ = self.log.sync_data();
-        }
-    }
-}
-
-/// Reads a framed file fully; returns the frames and where the good part ends.
-pub(crate) fn read_frames(
-    path: &Path,
-    kind: FileKind,
-) -> Result<(Vec<crate::frame::Frame>, Option<FrameError>, u64), WriterError> {
-    let mut reader = FrameReader::open(path, kind).map_err(io_err("cannot open", path))?;
-    let mut frames = Vec::new();
-    loop {
-        match reader.next_frame() {
-            Ok(Some(f)) => frames.push(f),
-            Ok(None) => return Ok((frames, None, reader.offset())),
-            Err(FrameError::Io(e)) => return Err(io_err("cannot read", path)(e)),
-            Err(e) => return Ok((frames, Some(e), reader.offset())),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Key material and its text encodings.
+//! Key material of Paraakh Secure Exam and its text encodings.
 //!
 //! Ed25519 keys use the C2SP signed-note encodings (Go `sumdb/note` compatible):
 //! a verifier key is `name+hexid+base64(type ‖ public key)`, a signer key is
@@ -9,13 +9,19 @@
 //! `PARAAKH-X25519-SECRET-KEY+name+base64(secret)` and
 //! `paraakh-x25519-public-key+name+base64(public)`.
 
+#![forbid(unsafe_code)]
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
-use crate::merkle::sha256;
+fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, data).as_ref());
+    out
+}
 
 /// Signature type byte of a plain Ed25519 note signature.
 pub const SIG_TYPE_ED25519: u8 = 0x01;
@@ -51,7 +57,7 @@ pub enum KeyError {
 }
 
 /// Fills `buf` from the operating system's CSPRNG.
-pub(crate) fn random_bytes(buf: &mut [u8]) -> Result<(), KeyError> {
+pub fn random_bytes(buf: &mut [u8]) -> Result<(), KeyError> {
     SystemRandom::new().fill(buf).map_err(|_| KeyError::Random)
 }
 
@@ -386,8 +392,10 @@ impl TenantSecretKey {
         }
     }
 
-    pub(crate) fn secret(&self) -> &x25519_dalek::StaticSecret {
-        &self.secret
+    /// X25519 with a peer's public key (the raw shared value: feed it to a KDF).
+    pub fn diffie_hellman(&self, their_public: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+        let theirs = x25519_dalek::PublicKey::from(*their_public);
+        Zeroizing::new(self.secret.diffie_hellman(&theirs).to_bytes())
     }
 }
 

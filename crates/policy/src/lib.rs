@@ -1,0 +1,18 @@
+//! Exam policies for Paraakh Secure Exam: what each integrity layer checks,
+//! its thresholds, and the severity and action of every violation.
+//!
+//! A policy is a TOML file. It is either complete (like the preset files in
+//! `policies/presets/`) or names a preset and overrides only what it changes.
+//! [`parse`] validates it completely before any use and reports every problem
+//! at once; unknown settings are errors.
+
+#![forbid(unsafe_code)]
+
+mod fields;
+pub mod model;
+mod parse;
+pub mod presets;
+
+pub use fields::Problem;
+pub use model::{Action, Confidence, Policy, Rule, Severity};
+pub use parse::{FORMAT_V1, Loaded, MAX_POLICY_BYTES, PolicyError, load, parse};

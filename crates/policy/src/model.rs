@@ -1,0 +1,310 @@
+//! The effective exam policy: every integrity layer, its thresholds, and the
+//! severity and action of each violation it raises.
+
+use serde::Serialize;
+
+/// How serious a violation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Context, no concern.
+    Info,
+    /// Worth a glance.
+    Low,
+    /// A reviewer should look.
+    Medium,
+    /// A likely violation.
+    High,
+    /// A violation the policy acts on immediately.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first, with its name.
+    pub const NAMES: [(Severity, &'static str); 5] = [
+        (Severity::Info, "info"),
+        (Severity::Low, "low"),
+        (Severity::Medium, "medium"),
+        (Severity::High, "high"),
+        (Severity::Critical, "critical"),
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map_or("info", |(_, n)| n)
+    }
+}
+
+/// What the client does when a violation happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Record it only.
+    Log,
+    /// Record it and tell the candidate.
+    Warn,
+    /// Record it, warn, and attach evidence (webcam image, audio clip or screen capture).
+    Snapshot,
+    /// Refuse to start the exam until it is fixed (checks made before the start only).
+    BlockStart,
+    /// Warn, and submit the exam after `occurrences` times.
+    AutoSubmit,
+}
+
+impl Action {
+    /// Every action with its name.
+    pub const NAMES: [(Action, &'static str); 5] = [
+        (Action::Log, "log"),
+        (Action::Warn, "warn"),
+        (Action::Snapshot, "snapshot"),
+        (Action::BlockStart, "block_start"),
+        (Action::AutoSubmit, "auto_submit"),
+    ];
+
+    /// The lowercase name.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(a, _)| *a == self)
+            .map_or("log", |(_, n)| n)
+    }
+}
+
+/// How sure a virtual-machine detection must be before it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// One weak signal.
+    Low,
+    /// Several signals, or one strong one.
+    Medium,
+    /// Signals that real hardware does not show.
+    High,
+}
+
+/// One violation: whether it is checked, after how long, how serious, what to do.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rule {
+    /// Whether this violation is checked (the layer must be on too).
+    pub enabled: bool,
+    /// How long the condition must last before it counts (for conditions that last).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_seconds: Option<f64>,
+    /// Severity recorded.
+    pub severity: Severity,
+    /// Action taken.
+    pub action: Action,
+    /// For `auto_submit`: how many occurrences submit the exam.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurrences: Option<u32>,
+}
+
+/// Evidence retention on the machine (per tenant).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Retention {
+    /// Days local evidence is kept after a receipt covers all of it.
+    pub keep_after_receipt_days: u32,
+    /// Days after which un-synced evidence is reported to the proctor (it is never purged silently).
+    pub alert_unsynced_after_days: u32,
+}
+
+/// 1. Webcam and face.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaceLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// No face in view.
+    pub no_face: Rule,
+    /// More than one face in view.
+    pub multiple_faces: Rule,
+    /// The camera is covered, black or frozen.
+    pub camera_blocked: Rule,
+    /// The camera is a virtual one (checked before the start).
+    pub virtual_camera: Rule,
+    /// The head is turned away.
+    pub looking_away: Rule,
+}
+
+/// 2. Voice.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VoiceLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// Speech heard.
+    pub speech: Rule,
+    /// Longest audio clip kept as evidence, in seconds.
+    pub clip_seconds: f64,
+    /// Audio kept from before the speech was detected, in seconds.
+    pub pre_roll_seconds: f64,
+}
+
+/// 3. Screen recording (opt-in).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScreenLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// Periodic capture interval.
+    pub interval_seconds: f64,
+    /// An unchanged screen is still captured this often.
+    pub keyframe_seconds: f64,
+    /// Fraction of the downscaled image that must change for a new capture.
+    pub change_threshold: f64,
+    /// Captures are downscaled to this width.
+    pub max_width: u32,
+}
+
+/// 4. Developer tools and debugging.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DevtoolsLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// Developer tools opened, or another debugging attempt (F12, view-source, ...).
+    pub attempt: Rule,
+}
+
+/// 5. Focus loss, window and tab switching.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FocusLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// The exam window lost focus.
+    pub lost: Rule,
+}
+
+/// 6. Leaving fullscreen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FullscreenLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// The exam window left fullscreen.
+    pub exit: Rule,
+}
+
+/// 7. Prohibited processes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProcessLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// Whether the built-in blocklist applies.
+    pub use_default_blocklist: bool,
+    /// More programs to treat as prohibited.
+    pub block: Vec<String>,
+    /// Programs to leave alone.
+    pub allow: Vec<String>,
+    /// Treat terminals as prohibited.
+    pub block_terminals: bool,
+    /// A prohibited program runs when the exam is about to start.
+    pub running_at_start: Rule,
+    /// A prohibited program starts during the exam.
+    pub started_during_exam: Rule,
+    /// Kill a prohibited program started during the exam.
+    pub kill: bool,
+}
+
+/// 8. Displays.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DisplayLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// Most displays allowed.
+    pub max: u32,
+    /// More displays than allowed (checked before the start and during the exam).
+    pub too_many: Rule,
+    /// A display connected or removed during the exam.
+    pub hot_plug: Rule,
+}
+
+/// 9. Virtual machines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VirtualMachineLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// Detections below this confidence are ignored.
+    pub min_confidence: Confidence,
+    /// Running in a virtual machine (checked before the start).
+    pub detected: Rule,
+}
+
+/// 10. Remote sessions and screen sharing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RemoteSessionLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// A remote session (SSH/X forwarding, RDP, VNC) is active.
+    pub detected: Rule,
+    /// The screen is being shared or streamed.
+    pub screen_sharing: Rule,
+}
+
+/// 11. Clipboard, print screen and keyboard shortcuts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyboardLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// Clear the clipboard at the start and the end.
+    pub clear_clipboard: bool,
+    /// Stop copying out of the exam.
+    pub block_copy_out: bool,
+    /// Print Screen pressed.
+    pub print_screen: Rule,
+    /// A blocked shortcut pressed (Alt+Tab, Super, ...).
+    pub blocked_shortcut: Rule,
+}
+
+/// 12. Network.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkLayer {
+    /// Layer on.
+    pub enabled: bool,
+    /// The exam may run offline and sync later.
+    pub offline_allowed: bool,
+    /// For an online exam: the origins its page may load.
+    pub allowed_origins: Vec<String>,
+}
+
+/// A complete, validated exam policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    /// A name for people.
+    pub name: String,
+    /// The preset it was built on, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    /// Evidence retention.
+    pub retention: Retention,
+    /// 1. Webcam and face.
+    pub face: FaceLayer,
+    /// 2. Voice.
+    pub voice: VoiceLayer,
+    /// 3. Screen recording.
+    pub screen: ScreenLayer,
+    /// 4. Developer tools and debugging attempts.
+    pub devtools: DevtoolsLayer,
+    /// 5. Focus loss, window and tab switching.
+    pub focus: FocusLayer,
+    /// 6. Leaving fullscreen.
+    pub fullscreen: FullscreenLayer,
+    /// 7. Prohibited processes.
+    pub processes: ProcessLayer,
+    /// 8. Displays.
+    pub displays: DisplayLayer,
+    /// 9. Virtual machines.
+    pub virtual_machine: VirtualMachineLayer,
+    /// 10. Remote sessions and screen sharing.
+    pub remote_session: RemoteSessionLayer,
+    /// 11. Clipboard, print screen and shortcuts.
+    pub keyboard: KeyboardLayer,
+    /// 12. Network.
+    pub network: NetworkLayer,
+}
+
+impl Policy {
+    /// The canonical JSON form: what the policy hash is computed over.
+    pub fn canonical_json(&self) -> Vec<u8> {
+        // Serialising plain structs of strings and numbers cannot fail.
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+}
