@@ -5,6 +5,7 @@
 //! JSON document on stdout; messages go to stderr.
 
 mod keys_cmd;
+mod policy_cmd;
 mod render;
 mod simulate_cmd;
 mod verify_cmd;
@@ -32,6 +33,24 @@ enum Command {
     /// Tenant key sets.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Exam policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Sign tenant artefacts with the tenant's signing key.
+    #[command(subcommand)]
+    Sign(SignCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Print the effective policy (preset + overrides) in plain words; exit 1 if it is invalid.
+    Show(policy_cmd::ShowArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum SignCommand {
+    /// Validate a policy file and sign it (a DSSE envelope) with signing.key.
+    Policy(policy_cmd::SignArgs),
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +89,8 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify_cmd::run(args),
         Command::Session(SessionCommand::Simulate(args)) => simulate_cmd::run(args),
         Command::Keys(KeysCommand::Generate(args)) => keys_cmd::run(args),
+        Command::Policy(PolicyCommand::Show(args)) => policy_cmd::show(args),
+        Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),
     };
     match result {
         Ok(code) => code,

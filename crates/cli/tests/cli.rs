@@ -289,3 +289,166 @@ fn simulate_refuses_a_directory_that_already_holds_a_session() {
         "recorded evidence was changed"
     );
 }
+
+fn repo_file(rel: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+#[test]
+fn policy_show_describes_presets_and_marks_what_an_override_changed() {
+    let out = paraakh(&[
+        "policy",
+        "show",
+        p(&repo_file("policies/presets/strict.toml")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("12. Network: on; the exam needs the network throughout"),
+        "{text}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("exam.toml");
+    std::fs::write(
+        &file,
+        "preset = \"standard\"\nname = \"Physics\"\n[face]\nno_face = { after_seconds = 20 }\n",
+    )
+    .unwrap();
+    let out = paraakh(&["policy", "show", p(&file)]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("*      - No face in view for 20 s or more"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the standard preset with 1 setting changed"),
+        "{text}"
+    );
+
+    let out = paraakh(&["policy", "show", p(&file), "--json"]);
+    let doc = json(&out);
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["policy"]["face"]["no_face"]["after_seconds"], 20.0);
+    assert_eq!(doc["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn an_invalid_policy_lists_every_problem_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "preset = \"standard\"\nname = \"x\"\n[face]\nsmile = true\n[displays]\nmax = 0\n",
+    )
+    .unwrap();
+    let out = paraakh(&["policy", "show", p(&file), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(doc["valid"], false);
+    let paths: Vec<&str> = doc["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["face.smile", "displays.max"]);
+    let keys = tmp.path().join("keys");
+    assert!(
+        paraakh(&["keys", "generate", "--out", p(&keys)])
+            .status
+            .success()
+    );
+    let sign = paraakh(&[
+        "sign",
+        "policy",
+        p(&file),
+        "--key",
+        p(&keys.join("signing.key")),
+    ]);
+    assert_eq!(
+        sign.status.code(),
+        Some(1),
+        "an invalid policy must not be signed"
+    );
+    assert!(!tmp.path().join("bad.toml.signed").exists());
+}
+
+#[test]
+fn a_signed_policy_is_accepted_only_from_a_trusted_key_and_unaltered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = tmp.path().join("keys");
+    let other = tmp.path().join("other");
+    assert!(
+        paraakh(&["keys", "generate", "--out", p(&keys)])
+            .status
+            .success()
+    );
+    assert!(
+        paraakh(&["keys", "generate", "--out", p(&other)])
+            .status
+            .success()
+    );
+    let file = tmp.path().join("exam.toml");
+    std::fs::write(&file, "preset = \"strict\"\nname = \"Certification\"\n").unwrap();
+    let out = paraakh(&[
+        "sign",
+        "policy",
+        p(&file),
+        "--key",
+        p(&keys.join("signing.key")),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let signed = tmp.path().join("exam.toml.signed");
+
+    let ok = paraakh(&[
+        "policy",
+        "show",
+        p(&signed),
+        "--trust",
+        p(&keys.join("signing.pub")),
+        "--json",
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert!(
+        json(&ok)["signed_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("tenant.paraakh.example+")
+    );
+
+    let untrusted = paraakh(&[
+        "policy",
+        "show",
+        p(&signed),
+        "--trust",
+        p(&other.join("signing.pub")),
+    ]);
+    assert_eq!(untrusted.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&untrusted.stdout).contains("does not trust"));
+
+    let no_trust = paraakh(&["policy", "show", p(&signed)]);
+    assert_eq!(no_trust.status.code(), Some(2));
+    assert!(stderr(&no_trust).contains("--trust"));
+
+    let mut envelope: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&signed).unwrap()).unwrap();
+    envelope["payloadType"] = serde_json::json!("application/vnd.paraakh.policy+json");
+    std::fs::write(&signed, envelope.to_string()).unwrap();
+    let altered = paraakh(&[
+        "policy",
+        "show",
+        p(&signed),
+        "--trust",
+        p(&keys.join("signing.pub")),
+    ]);
+    assert_eq!(altered.status.code(), Some(1));
+}

@@ -8,11 +8,15 @@
 
 #![forbid(unsafe_code)]
 
+mod describe;
+pub mod envelope;
 mod fields;
 pub mod model;
 mod parse;
 pub mod presets;
 
+pub use describe::describe;
+pub use envelope::{Envelope, EnvelopeError};
 pub use fields::Problem;
 pub use model::{Action, Confidence, Policy, Rule, Severity};
 pub use parse::{FORMAT_V1, Loaded, MAX_POLICY_BYTES, PolicyError, load, parse};

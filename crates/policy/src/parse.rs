@@ -550,7 +550,7 @@ fn cross_checks(ctx: &mut Ctx, p: &Policy) {
         ctx.problem(
             "screen.keyframe_seconds",
             format!(
-                "is {} s, shorter than interval_seconds ({} s): a keyframe is a capture taken at most that often, so it must be at least the interval",
+                "is {} s, shorter than interval_seconds ({} s): an unchanged screen is captured again after keyframe_seconds, which cannot come before the next periodic capture",
                 p.screen.keyframe_seconds, p.screen.interval_seconds
             ),
         );
@@ -574,6 +574,33 @@ fn cross_checks(ctx: &mut Ctx, p: &Policy) {
                     p.voice.clip_seconds, p.voice.pre_roll_seconds
                 ),
             );
+    }
+    if !p.screen.enabled {
+        let screen_evidence = [
+            ("devtools.attempt", &p.devtools.attempt),
+            ("focus.lost", &p.focus.lost),
+            ("fullscreen.exit", &p.fullscreen.exit),
+            (
+                "processes.started_during_exam",
+                &p.processes.started_during_exam,
+            ),
+            ("displays.too_many", &p.displays.too_many),
+            ("displays.hot_plug", &p.displays.hot_plug),
+            (
+                "remote_session.screen_sharing",
+                &p.remote_session.screen_sharing,
+            ),
+            ("keyboard.print_screen", &p.keyboard.print_screen),
+            ("keyboard.blocked_shortcut", &p.keyboard.blocked_shortcut),
+        ];
+        for (path, rule) in screen_evidence {
+            if rule.enabled && rule.action == Action::Snapshot {
+                ctx.problem(
+                    format!("{path}.action"),
+                    "snapshot keeps a screen capture, but screen recording (screen.enabled) is off and the candidate was not asked to allow it; turn it on or use warn",
+                );
+            }
+        }
     }
     for name in &p.processes.block {
         if p.processes

@@ -1,0 +1,196 @@
+//! `paraakh policy show` and `paraakh sign policy`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use paraakh_evidence::keys::{NoteSigner, NoteVerifier, SIG_TYPE_ED25519};
+use paraakh_evidence::merkle::sha256;
+use paraakh_evidence::record::to_hex;
+use paraakh_policy::envelope::{Envelope, POLICY_TYPE, keyid};
+use paraakh_policy::{PolicyError, describe, load};
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// A policy file (TOML), or a signed policy (DSSE envelope).
+    file: PathBuf,
+    /// The tenant signing key(s) to trust for a signed policy (signing.pub).
+    #[arg(long, value_name = "FILE")]
+    trust: Vec<PathBuf>,
+    /// Print one JSON document.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The policy file (TOML) to sign.
+    file: PathBuf,
+    /// The tenant's signing key (signing.key from `paraakh keys generate`).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// Where to write the signed policy (default: FILE.signed).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
+}
+
+fn trusted_keys(paths: &[PathBuf]) -> anyhow::Result<Vec<NoteVerifier>> {
+    paths
+        .iter()
+        .map(|p| {
+            let text = String::from_utf8(read(p, "trusted key")?)
+                .with_context(|| format!("{} is not a text key file", p.display()))?;
+            NoteVerifier::parse(text.trim())
+                .and_then(|v| v.require_type(SIG_TYPE_ED25519))
+                .map_err(|e| {
+                    anyhow::anyhow!("{}: {e} (pass the tenant's signing.pub)", p.display())
+                })
+        })
+        .collect()
+}
+
+fn problems_json(e: &PolicyError) -> serde_json::Value {
+    match e {
+        PolicyError::Invalid(problems) => serde_json::Value::Array(
+            problems
+                .iter()
+                .map(|p| serde_json::json!({"path": p.path, "message": p.message}))
+                .collect(),
+        ),
+        other => serde_json::json!([{"path": "", "message": other.to_string()}]),
+    }
+}
+
+pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let bytes = read(&args.file, "policy")?;
+    let signed = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let mut signed_by = None;
+    let payload = if signed {
+        if args.trust.is_empty() {
+            bail!(
+                "{} is a signed policy; pass --trust with the tenant's signing.pub to check who signed it",
+                args.file.display()
+            );
+        }
+        let trusted = trusted_keys(&args.trust)?;
+        let checked = Envelope::parse(&bytes).and_then(|env| {
+            env.verify(POLICY_TYPE, &trusted)?;
+            Ok(env)
+        });
+        match checked {
+            Ok(env) => {
+                signed_by = env
+                    .signatures
+                    .iter()
+                    .find(|s| trusted.iter().any(|t| keyid(t) == s.keyid))
+                    .map(|s| s.keyid.clone());
+                env.payload
+            }
+            Err(e) => {
+                return refuse(
+                    &args,
+                    &format!("{}: {e}", args.file.display()),
+                    serde_json::json!([{"path": "", "message": e.to_string()}]),
+                );
+            }
+        }
+    } else {
+        bytes
+    };
+    let text = match String::from_utf8(payload) {
+        Ok(t) => t,
+        Err(_) => {
+            let msg = "the policy is not UTF-8 text";
+            return refuse(
+                &args,
+                msg,
+                serde_json::json!([{"path": "", "message": msg}]),
+            );
+        }
+    };
+    let loaded = match load(&text) {
+        Ok(l) => l,
+        Err(e) => {
+            return refuse(
+                &args,
+                &format!("{}: {e}", args.file.display()),
+                problems_json(&e),
+            );
+        }
+    };
+    let hash = to_hex(&sha256(&loaded.policy.canonical_json()));
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "valid": true,
+            "file": args.file,
+            "signed_by": signed_by,
+            "sha256": hash,
+            "set_by_file": loaded.set_by_file,
+            "policy": loaded.policy,
+        }))?;
+    } else {
+        let mut out = describe(&loaded);
+        match &signed_by {
+            Some(k) => out.push_str(&format!("\nSigned by {k}.")),
+            None => out.push_str("\nNot signed: sign it with `paraakh sign policy` before use."),
+        }
+        out.push_str(&format!("\nSHA-256 of the effective policy: {hash}\n"));
+        crate::render::out(&out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn refuse(args: &ShowArgs, message: &str, problems: serde_json::Value) -> anyhow::Result<ExitCode> {
+    if args.json {
+        crate::render::print_json(
+            &serde_json::json!({"valid": false, "file": args.file, "problems": problems}),
+        )?;
+    } else {
+        crate::render::out(&format!("{message}\n"))?;
+    }
+    Ok(ExitCode::from(1))
+}
+
+pub(crate) fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
+    let bytes = read(&args.file, "policy")?;
+    let text = String::from_utf8(bytes.clone())
+        .with_context(|| format!("{} is not UTF-8 text", args.file.display()))?;
+    let loaded = match load(&text) {
+        Ok(l) => l,
+        Err(e) => {
+            crate::render::out(&format!("not signed: {}: {e}\n", args.file.display()))?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let key_text = String::from_utf8(read(&args.key, "signing key")?)
+        .context("the signing key is not text")?;
+    let key = NoteSigner::parse(key_text.trim()).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e} (pass the tenant's signing.key)",
+            args.key.display()
+        )
+    })?;
+    if key.sig_type() != SIG_TYPE_ED25519 {
+        bail!("{} is not a tenant signing key", args.key.display());
+    }
+    let envelope = Envelope::sign(POLICY_TYPE, bytes, &key);
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut name = args.file.clone().into_os_string();
+        name.push(".signed");
+        PathBuf::from(name)
+    });
+    crate::render::write_atomic(&out, envelope.to_json().as_bytes())?;
+    crate::render::out(&format!(
+        "Signed {:?} with {} into {}\nSHA-256 of the effective policy: {}\n",
+        loaded.policy.name,
+        keyid(&key.verifier()),
+        out.display(),
+        to_hex(&sha256(&loaded.policy.canonical_json()))
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
