@@ -8,12 +8,17 @@
 
 #![forbid(unsafe_code)]
 
+pub mod config;
 mod describe;
 pub mod envelope;
 mod fields;
+pub mod jwt;
+pub mod links;
 pub mod model;
+mod net;
 mod parse;
 pub mod presets;
+pub mod tenants;
 
 pub use describe::describe;
 pub use envelope::{Envelope, EnvelopeError};

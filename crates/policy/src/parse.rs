@@ -616,7 +616,7 @@ fn cross_checks(ctx: &mut Ctx, p: &Policy) {
     }
     let mut seen = BTreeSet::new();
     for (i, origin) in p.network.allowed_origins.iter().enumerate() {
-        if let Err(why) = check_origin(origin) {
+        if let Err(why) = crate::net::check_origin(origin) {
             ctx.problem(
                 format!("network.allowed_origins[{i}]"),
                 format!("{origin:?} is not an origin: {why}"),
@@ -634,46 +634,5 @@ fn cross_checks(ctx: &mut Ctx, p: &Policy) {
             "network.offline_allowed",
             "is false, so the exam needs the network, but the network layer is off and nothing would check it",
         );
-    }
-}
-
-/// An origin is `https://host[:port]` (http only for localhost), host in
-/// lowercase, optionally starting with `*.` for any subdomain.
-fn check_origin(origin: &str) -> Result<(), &'static str> {
-    let (scheme, rest) = origin
-        .split_once("://")
-        .ok_or("it has no scheme (https://...)")?;
-    let (host, port) = match rest.rsplit_once(':') {
-        Some((h, p)) => (h, Some(p)),
-        None => (rest, None),
-    };
-    if let Some(port) = port
-        && (port.is_empty()
-            || port.len() > 5
-            || !port.bytes().all(|b| b.is_ascii_digit())
-            || port.parse::<u32>().map_or(true, |p| p == 0 || p > 65535))
-    {
-        return Err("the port is not a number from 1 to 65535");
-    }
-    let bare = host.strip_prefix("*.").unwrap_or(host);
-    let host_ok = !bare.is_empty()
-        && bare.len() <= 253
-        && bare.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        });
-    if !host_ok {
-        return Err("the host must be a lowercase domain name, with no path, query or user");
-    }
-    match scheme {
-        "https" => Ok(()),
-        "http" if matches!(bare, "localhost" | "127.0.0.1") => Ok(()),
-        "http" => Err("plain http is allowed only for localhost; use https"),
-        _ => Err("the scheme must be https"),
     }
 }
