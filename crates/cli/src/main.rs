@@ -4,6 +4,7 @@
 //! (tampered, violation found), 2 usage or I/O error. `--json` prints one
 //! JSON document on stdout; messages go to stderr.
 
+mod exam_cmd;
 mod keys_cmd;
 mod policy_cmd;
 mod render;
@@ -39,6 +40,15 @@ enum Command {
     /// Sign tenant artefacts with the tenant's signing key.
     #[command(subcommand)]
     Sign(SignCommand),
+    /// Exam packages.
+    #[command(subcommand)]
+    Exam(ExamCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExamCommand {
+    /// Verify an exam package (exit 1 if it is not signed by a trusted key or is altered) and, with a start code, unlock it.
+    Show(exam_cmd::ShowArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,6 +61,8 @@ enum PolicyCommand {
 enum SignCommand {
     /// Validate a policy file and sign it (a DSSE envelope) with signing.key.
     Policy(policy_cmd::SignArgs),
+    /// Package and sign an exam directory (exam.toml + signed policy), its questions encrypted until the start.
+    Exam(exam_cmd::SignArgs),
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +103,8 @@ fn main() -> ExitCode {
         Command::Keys(KeysCommand::Generate(args)) => keys_cmd::run(args),
         Command::Policy(PolicyCommand::Show(args)) => policy_cmd::show(args),
         Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),
+        Command::Sign(SignCommand::Exam(args)) => exam_cmd::sign(args),
+        Command::Exam(ExamCommand::Show(args)) => exam_cmd::show(args),
     };
     match result {
         Ok(code) => code,

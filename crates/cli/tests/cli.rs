@@ -452,3 +452,150 @@ fn a_signed_policy_is_accepted_only_from_a_trusted_key_and_unaltered() {
     ]);
     assert_eq!(altered.status.code(), Some(1));
 }
+
+#[test]
+fn an_exam_is_packaged_locked_and_unlocked_only_with_its_start_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("exam");
+    std::fs::create_dir(&dir).unwrap();
+    for f in ["exam.toml", "policy.toml"] {
+        std::fs::copy(
+            repo_file(&format!("examples/exams/physics-demo/{f}")),
+            dir.join(f),
+        )
+        .unwrap();
+    }
+    let keys = tmp.path().join("keys");
+    assert!(
+        paraakh(&["keys", "generate", "--out", p(&keys)])
+            .status
+            .success()
+    );
+    let signing = keys.join("signing.key");
+    // The policy must be signed before the exam can name it.
+    let unsigned = paraakh(&[
+        "sign",
+        "exam",
+        p(&dir),
+        "--key",
+        p(&signing),
+        "--encryption-key",
+        p(&keys.join("encryption.pub")),
+    ]);
+    assert_eq!(unsigned.status.code(), Some(2));
+    assert!(
+        stderr(&unsigned).contains("policy.toml.signed"),
+        "{}",
+        stderr(&unsigned)
+    );
+    assert!(
+        paraakh(&[
+            "sign",
+            "policy",
+            p(&dir.join("policy.toml")),
+            "--key",
+            p(&signing)
+        ])
+        .status
+        .success()
+    );
+    let out = paraakh(&[
+        "sign",
+        "exam",
+        p(&dir),
+        "--key",
+        p(&signing),
+        "--encryption-key",
+        p(&keys.join("encryption.pub")),
+        "--start-code",
+        "7KQ4-M2XD-9PWA",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let package = dir.join("physics-demo.paraakh-exam");
+    let key_file = dir.join("physics-demo.paraakh-exam.content-key");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let trust = keys.join("signing.pub");
+    let now = "1790000000";
+
+    let locked = paraakh(&[
+        "exam",
+        "show",
+        p(&package),
+        "--trust",
+        p(&trust),
+        "--tenant",
+        "demo-tenant",
+        "--json",
+        "--now",
+        now,
+    ]);
+    assert_eq!(
+        locked.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&locked.stdout)
+    );
+    assert_eq!(json(&locked)["content"], serde_json::Value::Null);
+    let text = String::from_utf8_lossy(&std::fs::read(&package).unwrap()).into_owned();
+    assert!(
+        !text.contains("Newton"),
+        "a question is readable in the package before the start"
+    );
+
+    let open = paraakh(&[
+        "exam",
+        "show",
+        p(&package),
+        "--trust",
+        p(&trust),
+        "--tenant",
+        "demo-tenant",
+        "--json",
+        "--now",
+        now,
+        "--start-code",
+        "7kq4m2xd9pwa",
+    ]);
+    assert_eq!(
+        open.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&open.stdout)
+    );
+    assert_eq!(
+        json(&open)["content"]["questions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+
+    let wrong = paraakh(&[
+        "exam",
+        "show",
+        p(&package),
+        "--trust",
+        p(&trust),
+        "--tenant",
+        "demo-tenant",
+        "--now",
+        now,
+        "--start-code",
+        "AAAA-BBBB-CCCC",
+    ]);
+    assert_eq!(wrong.status.code(), Some(1));
+    let other_tenant = paraakh(&[
+        "exam",
+        "show",
+        p(&package),
+        "--trust",
+        p(&trust),
+        "--tenant",
+        "elsewhere",
+    ]);
+    assert_eq!(other_tenant.status.code(), Some(1));
+}

@@ -11,6 +11,7 @@
 pub mod config;
 mod describe;
 pub mod envelope;
+pub mod exam;
 mod fields;
 pub mod jwt;
 pub mod links;
