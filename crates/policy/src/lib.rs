@@ -5,6 +5,10 @@
 //! `policies/presets/`) or names a preset and overrides only what it changes.
 //! [`parse`] validates it completely before any use and reports every problem
 //! at once; unknown settings are errors.
+//!
+//! The trust side lives here too: signed tenant artefacts ([`envelope`]),
+//! exam packages ([`exam`]), tokens ([`jwt`]), join links ([`links`]), the
+//! installation's configuration ([`config`]) and tenant data ([`tenants`]).
 
 #![forbid(unsafe_code)]
 
