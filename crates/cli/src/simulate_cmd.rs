@@ -42,6 +42,9 @@ pub(crate) struct SimulateArgs {
     /// Do not move the wall clock during the session.
     #[arg(long)]
     no_clock_jump: bool,
+    /// Write the simulated backend's cosigning key (a vkey) here, to pin it with `verify --backend-key`.
+    #[arg(long, value_name = "FILE")]
+    backend_key_out: Option<PathBuf>,
     /// Print a JSON summary.
     #[arg(long)]
     json: bool,
@@ -106,6 +109,9 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     let summary = simulate(&args.out, &opts)
         .with_context(|| format!("cannot record into {}", args.out.display()))?;
     let secs = started.elapsed().as_secs_f64();
+    if let Some(path) = &args.backend_key_out {
+        crate::render::write_atomic(path, format!("{}\n", summary.backend_key).as_bytes())?;
+    }
     if args.json {
         crate::render::print_json(&serde_json::json!({
             "dir": args.out,

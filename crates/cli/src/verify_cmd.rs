@@ -189,6 +189,12 @@ fn human(r: &Report, decrypting: bool) -> String {
                 .unwrap_or("an unknown backend key"),
             thousands(r.receipts.cosigned_size.saturating_sub(1))
         );
+        if !r.receipts.backend_key_pinned {
+            let _ = writeln!(
+                s,
+                "                   that key is the one the session names itself: pass --backend-key with the key you trust"
+            );
+        }
     }
     if let Some(c) = &r.client_attested_only {
         let _ = writeln!(

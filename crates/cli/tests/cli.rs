@@ -53,6 +53,8 @@ fn setup(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
         "100-70000",
         "--tenant-key",
         p(&keys.join("encryption.pub")),
+        "--backend-key-out",
+        p(&keys.join("backend.pub")),
         "--json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -144,7 +146,47 @@ fn an_untouched_session_verifies_with_exit_0_and_decrypts_with_the_tenant_key() 
     assert_eq!(report["status"], "intact");
     assert_eq!(report["blobs"]["decrypted"], 4);
     assert_eq!(report["findings"].as_array().unwrap().len(), 0);
-    assert!(report["client_attested_only"]["from"].as_u64().unwrap() > 0);
+    // Receipts under the key the session names itself do not count as the backend's word...
+    assert_eq!(report["receipts"]["backend_key_pinned"], false);
+    assert_eq!(report["client_attested_only"]["from"], 0);
+
+    // ...receipts under a pinned backend key do.
+    let out = paraakh(&[
+        "verify",
+        p(&session),
+        "--backend-key",
+        p(&keys.join("backend.pub")),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = json(&out);
+    assert_eq!(report["receipts"]["backend_key_pinned"], true);
+    let from = report["client_attested_only"]["from"].as_u64().unwrap();
+    assert!(from > 0 && from == report["receipts"]["cosigned_size"].as_u64().unwrap());
+
+    // A different pinned key: every receipt is refused.
+    let other = tempfile::tempdir().unwrap();
+    let out = paraakh(&[
+        "session",
+        "simulate",
+        "--out",
+        p(&other.path().join("s")),
+        "--backend-key-out",
+        p(&other.path().join("b.pub")),
+    ]);
+    assert!(out.status.success());
+    let out = paraakh(&[
+        "verify",
+        p(&session),
+        "--backend-key",
+        p(&other.path().join("b.pub")),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        json(&out)["findings"][0]["kind"] == "bad_receipt"
+            || json(&out)["findings"][0]["kind"] == "missing_receipt"
+    );
 }
 
 #[test]

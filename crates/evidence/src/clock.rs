@@ -114,6 +114,11 @@ impl ManualClock {
         self.with(|(t, _)| t.utc_ns = t.utc_ns.saturating_add(delta_ns));
     }
 
+    /// Sets both clocks (tests of impossible clocks, such as a boot clock going back).
+    pub fn set(&self, to: Timestamp) {
+        self.with(|(t, _)| *t = to);
+    }
+
     /// Advances both clocks by `delta_ns` (a pause, a suspend).
     pub fn advance(&self, delta_ns: u64) {
         self.with(|(t, _)| {

@@ -105,13 +105,50 @@ pub enum FrameError {
 }
 
 impl FrameError {
-    /// True when the damage is the kind a crash leaves at the end of a file.
-    pub fn is_tail_damage(&self) -> bool {
-        matches!(
-            self,
-            FrameError::Torn { .. } | FrameError::Checksum { .. } | FrameError::BadLength { .. }
-        )
+    /// True when this damage is what a crash can leave at the end of a
+    /// `kind` file of `file_len` bytes: a frame cut by the end of the file,
+    /// or garbage or zeros after the last good frame with no valid frame
+    /// anywhere after it. Damage followed by intact frames is never a crash:
+    /// recovery must not cut there, and verify reports it as damage.
+    pub fn is_crash_tail(&self, path: &Path, kind: FileKind, file_len: u64) -> bool {
+        match self {
+            FrameError::Torn { .. } => true,
+            FrameError::Checksum { offset, .. } | FrameError::BadLength { offset, .. } => {
+                !valid_frame_after(path, kind, offset + 1, file_len)
+            }
+            _ => false,
+        }
     }
+}
+
+/// How far past a damaged frame to look for intact frames.
+const RESYNC_WINDOW: u64 = 4 << 20;
+
+/// True when a well-formed frame (length in range, checksum matching) starts
+/// anywhere in the file at or after `from`. Beyond the search window the
+/// answer is conservatively yes.
+fn valid_frame_after(path: &Path, kind: FileKind, from: u64, file_len: u64) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let max = u64::from(kind.max_payload());
+    let window = RESYNC_WINDOW + max + FRAME_OVERHEAD;
+    let remaining = file_len.saturating_sub(from);
+    let mut buf = Vec::new();
+    let read = File::open(path).and_then(|mut f| {
+        f.seek(SeekFrom::Start(from))?;
+        f.take(remaining.min(window)).read_to_end(&mut buf)
+    });
+    if read.is_err() {
+        return true;
+    }
+    let found = (0..buf.len().saturating_sub(7)).any(|p| {
+        let len = u32::from_be_bytes([buf[p], buf[p + 1], buf[p + 2], buf[p + 3]]) as usize;
+        if len == 0 || len as u64 > max || p + 8 + len > buf.len() {
+            return false;
+        }
+        let crc = &buf[p + 4 + len..p + 8 + len];
+        crc32c::crc32c(&buf[p + 4..p + 4 + len]).to_be_bytes() == crc
+    });
+    found || remaining > window
 }
 
 /// Encodes one frame.
@@ -316,7 +353,10 @@ mod tests {
             let (frames, err) = parse_all(&bytes[..cut], FileKind::Log);
             assert_eq!(frames.len(), 1, "cut at {cut}");
             let err = err.expect("an error");
-            assert!(err.is_tail_damage(), "cut at {cut}: {err}");
+            assert!(
+                matches!(err, FrameError::Torn { .. }),
+                "cut at {cut}: {err}"
+            );
         }
     }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::clock::Timestamp;
 use crate::frame::{FileKind, FrameError};
 use crate::frame::{Frame, FrameReader};
-use crate::merkle::{MerkleAccumulator, leaf_hash};
+use crate::merkle::{MerkleAccumulator, leaf_hash, sha256};
 use crate::note::{CheckpointBody, SignedNote};
 use crate::record::{Body, Record, SessionHeader};
 use crate::writer::{WriterError, io_err};
@@ -48,14 +48,19 @@ fn part(dir: &Path, kind: FileKind) -> Result<(Vec<crate::frame::Frame>, PartSca
     let (frames, error, valid_len) = read_frames(&path, kind)?;
     match error {
         None => {}
-        Some(e) if e.is_tail_damage() => {}
+        Some(e) if e.is_crash_tail(&path, kind, file_len) => {}
         Some(FrameError::BadMagic { .. }) => {
             return Err(WriterError::Corrupt(format!(
                 "{} does not start with its format header",
                 path.display()
             )));
         }
-        Some(e) => return Err(WriterError::Corrupt(format!("{}: {e}", path.display()))),
+        Some(e) => {
+            return Err(WriterError::Corrupt(format!(
+                "{}: {e}, with intact data after it: this is not what a crash leaves",
+                path.display()
+            )));
+        }
     }
     Ok((
         frames,
@@ -96,6 +101,8 @@ pub(crate) fn scan(dir: &Path) -> Result<Scan, WriterError> {
     let mut header = None;
     let mut segments = 0u32;
     let mut referenced_checkpoints = HashSet::new();
+    let mut checkpoint_refs = Vec::new();
+    let mut receipt_refs = Vec::new();
     let mut blob_names = HashSet::new();
     let mut last_time = None;
     let mut ended = false;
@@ -120,7 +127,9 @@ pub(crate) fn scan(dir: &Path) -> Result<Scan, WriterError> {
             Body::Segment(s) => segments = segments.max(s.session_key.segment),
             Body::Checkpoint(c) => {
                 referenced_checkpoints.insert(c.size);
+                checkpoint_refs.push((c.size, c.note_sha256.0));
             }
+            Body::Receipt(r) => receipt_refs.push((r.size, r.receipt_sha256.0)),
             Body::Blob(b) => {
                 blob_names.insert(b.sha256.to_hex());
             }
@@ -152,7 +161,26 @@ pub(crate) fn scan(dir: &Path) -> Result<Scan, WriterError> {
         )));
     }
 
+    // What the log says was committed must still be there: a cut that would
+    // remove it is damage, not a torn tail.
+    for (size, sha) in &checkpoint_refs {
+        let present = checkpoint_notes
+            .get(size)
+            .is_some_and(|(_, note)| sha256(note.encode().as_bytes()) == *sha);
+        if !present {
+            return Err(WriterError::Corrupt(format!(
+                "the log records a checkpoint of size {size} that checkpoints no longer holds"
+            )));
+        }
+    }
     let (receipt_frames, receipts) = part(dir, FileKind::Receipts)?;
+    for (size, sha) in &receipt_refs {
+        if !receipt_frames.iter().any(|f| sha256(&f.payload) == *sha) {
+            return Err(WriterError::Corrupt(format!(
+                "the log records a receipt for size {size} that receipts no longer holds"
+            )));
+        }
+    }
     let last_receipt_size = parse_notes(&receipt_frames, "receipt")?
         .iter()
         .map(|(b, _)| b.size)

@@ -281,12 +281,13 @@ impl InstallConfig {
             locked: false,
             ignored: Vec::new(),
         };
-        let mut managed_data_dir = false;
+        // With a managed file present the user never moves the data directory.
+        let mut managed_present = false;
         if let Some((file, tenants)) = read(managed, Source::Managed)? {
+            managed_present = true;
             config.locked = file.lock;
             if let Some(dir) = file.data_dir {
                 config.data_dir = dir;
-                managed_data_dir = true;
             }
             config.tenants = tenants;
         }
@@ -305,8 +306,8 @@ impl InstallConfig {
         }
         if let Some((file, tenants)) = read(user, Source::User)? {
             match file.data_dir {
-                Some(dir) if managed_data_dir => config.ignored.push(format!(
-                    "data_dir {} is ignored: the managed configuration sets it",
+                Some(dir) if managed_present => config.ignored.push(format!(
+                    "data_dir {} is ignored: this installation is managed",
                     dir.display()
                 )),
                 Some(dir) => config.data_dir = dir,

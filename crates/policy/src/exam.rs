@@ -420,7 +420,9 @@ pub fn sign_exam(
     if !(1..=24 * 60).contains(&source.duration_minutes) {
         problems.push("duration_minutes: must be 1 to 1440".into());
     }
-    if closes_at <= opens_at || closes_at - opens_at < i64::from(source.duration_minutes) * 60 {
+    if closes_at <= opens_at
+        || closes_at.saturating_sub(opens_at) < i64::from(source.duration_minutes) * 60
+    {
         problems.push(format!(
             "closes_at: the window from opens_at to closes_at must hold the {} minutes of the exam",
             source.duration_minutes
@@ -549,7 +551,9 @@ impl ExamPackage {
                 manifest.tenant
             ));
         }
-        if manifest.closes_at - manifest.opens_at < i64::from(manifest.duration_minutes) * 60 {
+        if manifest.closes_at.saturating_sub(manifest.opens_at)
+            < i64::from(manifest.duration_minutes) * 60
+        {
             problems.push("the window is shorter than the exam".into());
         }
         if manifest.unlock.start_code.is_none() && manifest.unlock.backend_key_check.is_none() {
@@ -578,10 +582,11 @@ impl ExamPackage {
 
     fn check_window(&self, now: i64) -> Result<(), ExamError> {
         let m = &self.manifest;
-        if now < m.opens_at - EARLY_UNLOCK_SECS {
+        let earliest = m.opens_at.saturating_sub(EARLY_UNLOCK_SECS);
+        if now < earliest {
             return Err(ExamError::NotOpenYet {
                 opens: utc(m.opens_at),
-                earliest: utc(m.opens_at - EARLY_UNLOCK_SECS),
+                earliest: utc(earliest),
                 now: utc(now),
             });
         }

@@ -112,7 +112,8 @@ impl PublicKey {
             }
             (Some("RSA"), _) => {
                 let n = field("n")?;
-                let n_bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+                let n_bits = (n.len() * 8)
+                    .saturating_sub(n.first().map_or(8, |b| b.leading_zeros() as usize));
                 if n_bits < 2048 {
                     return Err(bad("RSA keys shorter than 2048 bits are refused"));
                 }
@@ -475,7 +476,7 @@ fn check_claims(c: &Claims, key: &JwtKey, x: &Expected<'_>) -> Result<(), JwtErr
             expected: x.audience.to_owned(),
         });
     }
-    if c.exp + LEEWAY_SECS <= x.now {
+    if c.exp.saturating_add(LEEWAY_SECS) <= x.now {
         return Err(JwtError::Expired {
             exp: c.exp,
             now: x.now,
@@ -486,7 +487,10 @@ fn check_claims(c: &Claims, key: &JwtKey, x: &Expected<'_>) -> Result<(), JwtErr
     {
         return Err(JwtError::NotYetValid { nbf, now: x.now });
     }
-    if c.iat > x.now + LEEWAY_SECS {
+    if c.iat < 0 {
+        return Err(JwtError::Lifetime("its issue time is before 1970".into()));
+    }
+    if c.iat > x.now.saturating_add(LEEWAY_SECS) {
         return Err(JwtError::Lifetime(format!(
             "it was issued in the future ({}; now {})",
             c.iat, x.now
@@ -495,7 +499,7 @@ fn check_claims(c: &Claims, key: &JwtKey, x: &Expected<'_>) -> Result<(), JwtErr
     if c.exp <= c.iat {
         return Err(JwtError::Lifetime("it expires before it was issued".into()));
     }
-    if c.exp - c.iat > x.max_lifetime_secs {
+    if c.exp.saturating_sub(c.iat) > x.max_lifetime_secs {
         return Err(JwtError::Lifetime(format!(
             "it is valid for {} s; at most {} s is accepted",
             c.exp - c.iat,

@@ -264,18 +264,26 @@ impl UsedTokens {
     }
 
     /// Marks `jti` (valid until `exp`) as used; refuses one already used.
+    /// A lock file beside the record (never replaced) serialises clients,
+    /// and the record itself is replaced atomically, so a crash loses nothing.
     pub fn use_once(&self, jti: &str, exp: i64, now: i64) -> Result<(), LinkError> {
-        let mut file = OpenOptions::new()
-            .read(true)
+        let lock_path = self.path.with_extension("lock");
+        let lock = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&self.path)
+            .open(&lock_path)
             .map_err(self.store_err())?;
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
             .map_err(|e| self.store_err()(e.into()))?;
         let mut text = String::new();
-        file.read_to_string(&mut text).map_err(self.store_err())?;
+        match File::open(&self.path) {
+            Ok(mut f) => {
+                f.read_to_string(&mut text).map_err(self.store_err())?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(self.store_err()(e)),
+        }
         let mut kept = Vec::new();
         for line in text.lines() {
             let Some((exp_s, used)) = line.split_once(' ') else {
@@ -287,7 +295,7 @@ impl UsedTokens {
             if used == jti {
                 return Err(LinkError::Replayed(jti.to_owned()));
             }
-            if used_exp + jwt::LEEWAY_SECS >= now {
+            if used_exp.saturating_add(jwt::LEEWAY_SECS) >= now {
                 kept.push(line.to_owned());
             }
         }
@@ -298,6 +306,7 @@ impl UsedTokens {
             .and_then(|()| out.sync_all())
             .map_err(self.store_err())?;
         std::fs::rename(&tmp, &self.path).map_err(self.store_err())?;
+        drop(lock);
         Ok(())
     }
 }

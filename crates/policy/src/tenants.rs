@@ -53,7 +53,9 @@ impl DataRoot {
         Self { root: root.into() }
     }
 
-    /// Opens (creating, mode 0700) the directory of one tenant.
+    /// Opens (creating, mode 0700) the directory of one tenant. No part of
+    /// the path below the data root may be a symlink: a planted link must not
+    /// lead one tenant into another's data.
     pub fn tenant(&self, tenant: &str) -> Result<TenantDir, TenantError> {
         if !valid_tenant(tenant) {
             return Err(TenantError::BadId {
@@ -61,20 +63,37 @@ impl DataRoot {
                 id: tenant.to_owned(),
             });
         }
-        let path = self.root.join("tenants").join(tenant);
-        for dir in [path.clone(), path.join("sessions")] {
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&dir)
-                .map_err(io(&dir))?;
+        fs::create_dir_all(&self.root).map_err(io(&self.root))?;
+        let tenants = self.root.join("tenants");
+        let path = tenants.join(tenant);
+        for dir in [&tenants, &path, &path.join("sessions")] {
+            real_dir(dir)?;
         }
         fs::set_permissions(&path, fs::Permissions::from_mode(0o700)).map_err(io(&path))?;
         let canonical = path.canonicalize().map_err(io(&path))?;
+        let expected = tenants.canonicalize().map_err(io(&tenants))?.join(tenant);
+        if canonical != expected {
+            return Err(TenantError::Escapes(path));
+        }
         Ok(TenantDir {
             tenant: tenant.to_owned(),
             path: canonical,
         })
+    }
+}
+
+/// Makes sure `dir` is a real directory (created mode 0700 if missing), not a symlink.
+fn real_dir(dir: &Path) -> Result<(), TenantError> {
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.file_type().is_symlink() || !meta.is_dir() => {
+            Err(TenantError::Escapes(dir.to_owned()))
+        }
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir)
+            .map_err(io(dir)),
+        Err(e) => Err(io(dir)(e)),
     }
 }
 
@@ -96,6 +115,15 @@ impl TenantDir {
         &self.path
     }
 
+    fn sessions_root(&self) -> Result<PathBuf, TenantError> {
+        let dir = self.path.join("sessions");
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() && !meta.file_type().is_symlink() => Ok(dir),
+            Ok(_) => Err(TenantError::Escapes(dir)),
+            Err(e) => Err(io(&dir)(e)),
+        }
+    }
+
     /// The directory of one of this tenant's sessions (not created).
     pub fn session_dir(&self, session: &str) -> Result<PathBuf, TenantError> {
         if !valid_tenant(session) {
@@ -104,7 +132,7 @@ impl TenantDir {
                 id: session.to_owned(),
             });
         }
-        let dir = self.path.join("sessions").join(session);
+        let dir = self.sessions_root()?.join(session);
         // A symlink planted here must not lead into another tenant's data.
         if let Ok(meta) = fs::symlink_metadata(&dir)
             && meta.file_type().is_symlink()
@@ -117,7 +145,7 @@ impl TenantDir {
     /// This tenant's sessions: real directories inside its own `sessions/`
     /// only (symlinks and anything else are skipped).
     pub fn sessions(&self) -> Result<Vec<String>, TenantError> {
-        let dir = self.path.join("sessions");
+        let dir = self.sessions_root()?;
         let mut out = Vec::new();
         for entry in fs::read_dir(&dir).map_err(io(&dir))? {
             let entry = entry.map_err(io(&dir))?;

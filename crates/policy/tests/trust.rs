@@ -366,3 +366,81 @@ fn one_tenant_never_reads_or_lists_another_tenants_sessions() {
     let mode = std::fs::metadata(acme.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
 }
+
+#[test]
+fn symlinked_tenant_or_sessions_directories_are_refused() {
+    let s = setup();
+    let data = s.tmp.path().join("data");
+    let root = DataRoot::new(&data);
+    let victim = root.tenant("victim").unwrap();
+    std::fs::create_dir(victim.session_dir("secret").unwrap()).unwrap();
+    // A tenant directory that is a link to another tenant's.
+    std::os::unix::fs::symlink(victim.path(), data.join("tenants/thief")).unwrap();
+    assert!(matches!(root.tenant("thief"), Err(TenantError::Escapes(_))));
+    // A sessions directory that is a link to another tenant's sessions.
+    let other = root.tenant("other").unwrap();
+    std::fs::remove_dir(other.path().join("sessions")).unwrap();
+    std::os::unix::fs::symlink(
+        victim.path().join("sessions"),
+        other.path().join("sessions"),
+    )
+    .unwrap();
+    assert!(matches!(other.sessions(), Err(TenantError::Escapes(_))));
+    assert!(matches!(
+        other.session_dir("secret"),
+        Err(TenantError::Escapes(_))
+    ));
+    assert!(matches!(root.tenant("other"), Err(TenantError::Escapes(_))));
+}
+
+#[test]
+fn a_user_cannot_move_the_data_directory_of_a_managed_installation() {
+    let s = setup();
+    let managed = s.tmp.path().join("managed.toml");
+    let user = s.tmp.path().join("user.toml");
+    write(&managed, &tenant_toml("acme", &s.tenant_key));
+    write(&user, "data_dir = \"/tmp/elsewhere\"\n");
+    let c = InstallConfig::load(&managed, Some(&user), s.tmp.path()).unwrap();
+    assert_eq!(c.data_dir, s.tmp.path());
+    assert!(
+        c.ignored[0].contains("this installation is managed"),
+        "{:?}",
+        c.ignored
+    );
+}
+
+#[test]
+fn concurrent_uses_of_one_link_let_exactly_one_through() {
+    let s = setup();
+    let path = s.tmp.path().join("used");
+    let results: Vec<bool> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    UsedTokens::new(&path)
+                        .use_once("same-jti", NOW + 60, NOW)
+                        .is_ok()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
+    // Different links used at once are all recorded.
+    std::thread::scope(|scope| {
+        for i in 0..8 {
+            let path = &path;
+            scope.spawn(move || {
+                UsedTokens::new(path)
+                    .use_once(&format!("jti-{i}"), NOW + 60, NOW)
+                    .unwrap()
+            });
+        }
+    });
+    for i in 0..8 {
+        assert!(matches!(
+            UsedTokens::new(&path).use_once(&format!("jti-{i}"), NOW + 60, NOW),
+            Err(LinkError::Replayed(_))
+        ));
+    }
+}

@@ -69,6 +69,10 @@ fn printable(s: &str, max: usize) -> bool {
 struct Pass<'a> {
     st: LogState,
     f: &'a mut Findings,
+    /// Sizes of the checkpoints in `checkpoints`.
+    checkpoint_sizes: &'a HashSet<u64>,
+    /// After an end record, resumed only to seal the session.
+    sealing: bool,
     tree: MerkleAccumulator,
     wanted: HashSet<u64>,
     prev_time: Option<Timestamp>,
@@ -78,25 +82,13 @@ struct Pass<'a> {
     last_ckpt_ref: u64,
 }
 
-/// True when every byte of the file from `offset` to its end is zero.
-fn zero_tail(path: &Path, offset: u64, file_len: u64) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let remaining = file_len.saturating_sub(offset);
-    if remaining > u64::from(FileKind::Log.max_payload()) + 8 {
-        return false;
-    }
-    let mut buf = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|mut f| {
-            f.seek(SeekFrom::Start(offset))?;
-            f.take(remaining).read_to_end(&mut buf)
-        })
-        .is_ok()
-        && buf.iter().all(|&b| b == 0)
-}
-
 /// Reads and checks the whole log.
-pub(crate) fn check_log(dir: &Path, wanted_roots: &[u64], f: &mut Findings) -> LogState {
+pub(crate) fn check_log(
+    dir: &Path,
+    wanted_roots: &[u64],
+    checkpoint_sizes: &HashSet<u64>,
+    f: &mut Findings,
+) -> LogState {
     let path = dir.join(layout::LOG);
     let file_len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let mut pass = Pass {
@@ -104,6 +96,8 @@ pub(crate) fn check_log(dir: &Path, wanted_roots: &[u64], f: &mut Findings) -> L
         f,
         tree: MerkleAccumulator::new(),
         wanted: wanted_roots.iter().copied().collect(),
+        checkpoint_sizes,
+        sealing: false,
         prev_time: None,
         end_seq: None,
         last_utc: None,
@@ -136,12 +130,7 @@ impl Pass<'_> {
         // What a crash leaves: a frame cut by the end of the file, a complete
         // frame of garbage that ends the file, or a zero-filled tail (power loss
         // after the size was extended). Damage with intact data after it is not.
-        let at_tail = match &e {
-            FrameError::Torn { .. } => true,
-            FrameError::Checksum { end, .. } => *end == file_len,
-            FrameError::BadLength { offset, .. } => zero_tail(path, *offset, file_len),
-            _ => false,
-        };
+        let at_tail = e.is_crash_tail(path, FileKind::Log, file_len);
         if at_tail && self.end_seq.is_none() {
             self.f.add(
                 K::TornTail,
@@ -193,16 +182,37 @@ impl Pass<'_> {
             );
         }
         if let Some(end) = self.end_seq.take() {
-            if matches!(record.body, Body::Segment(_)) {
-                // Resumed to seal a session whose final checkpoint was lost in a crash.
-                self.st.ended = None;
-            } else {
+            if !matches!(record.body, Body::Segment(_)) {
                 self.f.add(
                     K::RecordAfterEnd,
                     Some(index),
                     format!("record {index} follows the end record {end}"),
                 );
+            } else if self.checkpoint_sizes.contains(&(end + 1)) {
+                self.f.add(
+                    K::RecordAfterEnd,
+                    Some(index),
+                    format!("the session was sealed by a checkpoint after its end record {end}; record {index} reopens it"),
+                );
+            } else {
+                // Resumed to seal a session whose final checkpoint was lost in a crash.
+                self.st.ended = None;
+                self.sealing = true;
             }
+        } else if self.sealing
+            && !matches!(
+                record.body,
+                Body::Segment(_) | Body::Checkpoint(_) | Body::End(_)
+            )
+        {
+            self.f.add(
+                K::RecordAfterEnd,
+                Some(index),
+                format!("the session ended and was resumed only to be sealed, yet record {index} adds a {}", record.body.type_name()),
+            );
+        }
+        if matches!(record.body, Body::End(_)) {
+            self.sealing = false;
         }
         self.check_time(index, &record);
         if index == 0 && !matches!(record.body, Body::Header(_)) {
@@ -318,6 +328,18 @@ impl Pass<'_> {
             return;
         };
         let skew = now.skew_since(&prev);
+        if now.boot_ns < prev.boot_ns {
+            // The boot clock never runs backwards within a segment; a clock-jump
+            // record does not explain it.
+            self.f.add(
+                K::BadTime,
+                Some(index),
+                format!(
+                    "the boot clock runs backwards between records {} and {index}: the log was altered, or another machine wrote it without a new segment",
+                    index.saturating_sub(1)
+                ),
+            );
+        }
         let jumped = skew.abs() > CLOCK_JUMP_THRESHOLD_NS || now.boot_ns < prev.boot_ns;
         if now.boot_ns >= prev.boot_ns {
             let gap = (now.boot_ns - prev.boot_ns) as f64 / 1e9;
@@ -503,7 +525,8 @@ impl Pass<'_> {
             && let Some(seg) = self.st.segments.last_mut()
         {
             seg.recovery = Some(recovery.clone());
-            seg.gap_s = last_utc.map(|t| (record.time.utc_ns - t) as f64 / 1e9);
+            seg.gap_s =
+                last_utc.map(|t| (i128::from(record.time.utc_ns) - i128::from(t)) as f64 / 1e9);
         }
     }
 

@@ -219,6 +219,11 @@ pub struct ReceiptSummary {
     /// The backend key receipts were checked against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backend_key: Option<String>,
+    /// Whether that key was pinned by the verifier (`--backend-key`) rather
+    /// than named by the session itself. Only receipts under a pinned key
+    /// take records out of the client-attested-only range: whoever holds the
+    /// device key could name a backend key of their own.
+    pub backend_key_pinned: bool,
     /// Cosignature times (POSIX seconds) of the first and last valid receipt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_timestamp: Option<u64>,
@@ -305,7 +310,7 @@ pub struct Report {
     pub checkpoints: CheckpointSummary,
     /// Receipts.
     pub receipts: ReceiptSummary,
-    /// Records no receipt covers: only the client attests them.
+    /// Records no receipt under a pinned backend key covers: only the client attests them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_attested_only: Option<SeqRange>,
     /// Records no checkpoint covers: not even signed by the session key.
@@ -369,7 +374,11 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
     wanted_roots.sort_unstable();
     wanted_roots.dedup();
 
-    let log = log::check_log(dir, &wanted_roots, &mut findings);
+    let checkpoint_sizes = checkpoints
+        .iter()
+        .filter_map(|n| n.body.as_ref().map(|b| b.size))
+        .collect();
+    let log = log::check_log(dir, &wanted_roots, &checkpoint_sizes, &mut findings);
 
     if let (Some(given), Some(header)) = (&opts.tenant_key, &log.header)
         && given.public().key() != &header.tenant_encryption_key.key.0
@@ -387,7 +396,11 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
 
     let records = log.records;
     let signed = ckpt_summary.signed_size.min(records);
-    let cosigned = receipt_summary.cosigned_size.min(records);
+    let cosigned = if receipt_summary.backend_key_pinned {
+        receipt_summary.cosigned_size.min(records)
+    } else {
+        0
+    };
     let mut findings = findings.0;
     if log.ended.is_none() && records > 0 && !log.damaged {
         findings.push(Finding {

@@ -49,11 +49,7 @@ pub(crate) fn read_notes(dir: &Path, kind: FileKind, f: &mut Findings) -> Vec<No
             Ok(Some(frame)) => frame,
             Ok(None) => break,
             Err(e) => {
-                let at_tail = match &e {
-                    FrameError::Torn { .. } => true,
-                    FrameError::Checksum { end, .. } => *end == file_len,
-                    _ => false,
-                };
+                let at_tail = e.is_crash_tail(&path, kind, file_len);
                 let kind_found = if at_tail {
                     K::TornTail
                 } else if matches!(e, FrameError::BadMagic { .. }) {
@@ -259,6 +255,7 @@ pub(crate) fn check_receipts(
 ) -> ReceiptSummary {
     let backend = backend_verifier(log, opts);
     let mut summary = ReceiptSummary {
+        backend_key_pinned: opts.backend_key.is_some(),
         backend_key: backend
             .as_ref()
             .map(|b| format!("{}+{:08x}", b.name(), b.key_id())),

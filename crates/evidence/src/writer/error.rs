@@ -59,6 +59,9 @@ pub enum WriterError {
     /// The session ended and its final checkpoint is signed: nothing may be added.
     #[error("the session in {0} has ended and is sealed; nothing more can be recorded in it")]
     AlreadyEnded(PathBuf),
+    /// The session ended before a crash and was resumed only to be sealed.
+    #[error("the session in {0} has ended; it can only be sealed (finish), not recorded into")]
+    Ended(PathBuf),
     /// A receipt does not match this session.
     #[error("the receipt was refused: {0}")]
     BadReceipt(String),

@@ -90,6 +90,8 @@ pub struct SessionWriter {
     checkpoint_notes: BTreeMap<u64, SignedNote>,
     last_receipt_size: Option<u64>,
     failed: Option<String>,
+    /// Resumed after an end record: only the seal may follow.
+    sealing_only: bool,
     clock: Arc<dyn Clock>,
 }
 
@@ -288,6 +290,7 @@ impl SessionWriter {
             checkpoint_notes: BTreeMap::new(),
             last_receipt_size: None,
             failed: None,
+            sealing_only: false,
             clock,
         })
     }
@@ -375,6 +378,11 @@ impl SessionWriter {
     /// Appends a record; returns its sequence number. Records a clock jump
     /// first when the wall clock moved differently from the boot clock.
     pub fn append(&mut self, severity: Severity, body: Body) -> Result<u64, WriterError> {
+        if self.sealing_only
+            && !matches!(body, Body::Segment(_) | Body::Checkpoint(_) | Body::End(_))
+        {
+            return Err(WriterError::Ended(self.dir.clone()));
+        }
         let now = self.clock.now();
         if let Some(prev) = self.last_time {
             let skew_ns = now.skew_since(&prev);
@@ -429,6 +437,9 @@ impl SessionWriter {
         mut data: impl Read,
     ) -> Result<(u64, BlobRef), WriterError> {
         self.check_ok()?;
+        if self.sealing_only {
+            return Err(WriterError::Ended(self.dir.clone()));
+        }
         check_text("the media type", &meta.media_type, 128)?;
         check_text("the blob purpose", &meta.purpose, 64)?;
         let blobs = self.dir.join(layout::BLOBS);

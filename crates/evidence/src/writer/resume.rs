@@ -92,6 +92,7 @@ impl SessionWriter {
             clock,
         )?;
         writer.checkpoint_notes = scan.checkpoint_notes;
+        writer.sealing_only = scan.ended;
         writer.last_receipt_size = scan.last_receipt_size;
         writer.append(
             Severity::Medium,

@@ -374,3 +374,117 @@ proptest! {
         prop_assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     }
 }
+
+#[test]
+fn damage_inside_the_log_is_not_cut_away_as_a_torn_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (device, tenant) = keys();
+    let mut w = SessionWriter::create(tmp.path(), params(&tenant, None), &device, clock()).unwrap();
+    for i in 0..30 {
+        event(&mut w, Severity::Info, i);
+    }
+    w.checkpoint().unwrap();
+    for i in 30..60 {
+        event(&mut w, Severity::High, i);
+    }
+    drop(w);
+    // One flipped bit in a record after the last checkpoint, with intact records after it.
+    let log = tmp.path().join("log");
+    let frames = frames(&log, FileKind::Log);
+    let mut bytes = std::fs::read(&log).unwrap();
+    bytes[frames[45].offset as usize + 10] ^= 0x01;
+    std::fs::write(&log, &bytes).unwrap();
+    let err = SessionWriter::resume(tmp.path(), &device, clock()).unwrap_err();
+    assert!(matches!(err, WriterError::Corrupt(_)), "{err}");
+    assert_eq!(
+        std::fs::read(&log).unwrap(),
+        bytes,
+        "recovery changed a damaged log"
+    );
+}
+
+#[test]
+fn a_receipt_recorded_in_the_log_is_never_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (device, tenant) = keys();
+    let backend = NoteSigner::generate("backend.example", SIG_TYPE_COSIGNATURE_V1).unwrap();
+    let mut w = SessionWriter::create(
+        tmp.path(),
+        params(&tenant, Some(&backend)),
+        &device,
+        clock(),
+    )
+    .unwrap();
+    event(&mut w, Severity::Info, 1);
+    let mut note = w.checkpoint().unwrap();
+    note.cosign(&backend, 1_790_000_100).unwrap();
+    w.add_receipt(&note, &backend.verifier()).unwrap();
+    drop(w);
+    let receipts = tmp.path().join("receipts");
+    let len = std::fs::metadata(&receipts).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&receipts)
+        .unwrap()
+        .set_len(len - 3)
+        .unwrap();
+    let err = SessionWriter::resume(tmp.path(), &device, clock()).unwrap_err();
+    assert!(
+        err.to_string().contains("receipts no longer holds"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sealed_session_cannot_be_reopened_behind_the_verifiers_back() {
+    // A sealed session whose final checkpoint is hidden, resumed and sealed
+    // again, then given its original seal back: verify sees records after a
+    // sealed end.
+    let tmp = tempfile::tempdir().unwrap();
+    let (device, tenant) = keys();
+    let mut w = SessionWriter::create(tmp.path(), params(&tenant, None), &device, clock()).unwrap();
+    event(&mut w, Severity::Info, 1);
+    w.finish("submitted").unwrap();
+    let ckpts = tmp.path().join("checkpoints");
+    let payloads: Vec<Vec<u8>> = frames(&ckpts, FileKind::Checkpoints)
+        .into_iter()
+        .map(|f| f.payload)
+        .collect();
+    let (seal, rest) = payloads.split_last().unwrap();
+    super::support::write_frames(&ckpts, FileKind::Checkpoints, rest);
+    let (mut w, rec) = SessionWriter::resume(tmp.path(), &device, clock()).unwrap();
+    assert!(rec.had_ended);
+    assert!(matches!(
+        w.append(Severity::Info, Body::Heartbeat {}),
+        Err(WriterError::Ended(_))
+    ));
+    w.finish("submitted").unwrap();
+    let mut all: Vec<Vec<u8>> = frames(&ckpts, FileKind::Checkpoints)
+        .into_iter()
+        .map(|f| f.payload)
+        .collect();
+    all.insert(rest.len(), seal.clone());
+    super::support::write_frames(&ckpts, FileKind::Checkpoints, &all);
+    let (s, kinds) = status(tmp.path(), &tenant);
+    assert_eq!(s, Status::Invalid);
+    assert!(kinds.contains(&FindingKind::RecordAfterEnd), "{kinds:?}");
+}
+
+#[test]
+fn a_boot_clock_running_backwards_is_reported_even_with_a_clock_jump_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (device, tenant) = keys();
+    let c = clock();
+    let mut w =
+        SessionWriter::create(tmp.path(), params(&tenant, None), &device, c.clone()).unwrap();
+    event(&mut w, Severity::Info, 1);
+    c.set(Timestamp {
+        utc_ns: START_UTC_NS + 10_000_000_000,
+        boot_ns: 10,
+    });
+    event(&mut w, Severity::Info, 2);
+    w.finish("submitted").unwrap();
+    let (s, kinds) = status(tmp.path(), &tenant);
+    assert_eq!(s, Status::Invalid);
+    assert!(kinds.contains(&FindingKind::BadTime), "{kinds:?}");
+}
