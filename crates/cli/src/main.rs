@@ -4,6 +4,8 @@
 //! (tampered, violation found), 2 usage or I/O error. `--json` prints one
 //! JSON document on stdout; messages go to stderr.
 
+#[cfg(feature = "detect")]
+mod detect_cmd;
 mod exam_cmd;
 mod keys_cmd;
 mod policy_cmd;
@@ -43,6 +45,10 @@ enum Command {
     /// Exam packages.
     #[command(subcommand)]
     Exam(ExamCommand),
+    /// On-device face and voice detection.
+    #[cfg(feature = "detect")]
+    #[command(subcommand)]
+    Detect(detect_cmd::DetectCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +111,8 @@ fn main() -> ExitCode {
         Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),
         Command::Sign(SignCommand::Exam(args)) => exam_cmd::sign(args),
         Command::Exam(ExamCommand::Show(args)) => exam_cmd::show(args),
+        #[cfg(feature = "detect")]
+        Command::Detect(cmd) => detect_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

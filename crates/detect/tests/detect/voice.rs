@@ -1,0 +1,1 @@
+//! Voice accuracy harness (below).
