@@ -17,6 +17,13 @@ ensure_debian_packages() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# Installs a Debian package when a command it provides is missing (a command
+# installed another way, e.g. pip from pyenv or npm from NodeSource, is kept).
+ensure_command() {
+    local command=$1 pkg=$2
+    command -v "$command" >/dev/null 2>&1 || ensure_debian_packages "$pkg"
+}
+
 # Checks for the Rust toolchain (it cannot be fetched from the package registries).
 ensure_rust() {
     if ! command -v cargo >/dev/null 2>&1; then

@@ -641,3 +641,107 @@ fn an_exam_is_packaged_locked_and_unlocked_only_with_its_start_code() {
     ]);
     assert_eq!(other_tenant.status.code(), Some(1));
 }
+
+fn astronaut() -> Option<std::path::PathBuf> {
+    std::env::var_os("PARAAKH_DETECT_DATA").map(|d| Path::new(&d).join("astronaut.png"))
+}
+
+#[test]
+fn detection_without_onnx_runtime_is_a_clear_error_not_a_crash() {
+    let image = repo_file("crates/detect/Cargo.toml"); // never read: the runtime fails first
+    let out = Command::new(BIN)
+        .args(["detect", "faces", p(&image)])
+        .env(
+            "PARAAKH_ONNXRUNTIME",
+            "/nonexistent/libonnxruntime.so.1.32.0",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("face detection unavailable: ONNX Runtime 1.32.0 was not found")
+            && err.contains("scripts/fetch-onnxruntime"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_wrong_onnx_runtime_library_is_refused_before_it_is_loaded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("libonnxruntime.so.1.32.0");
+    std::fs::copy("/bin/true", &fake).unwrap();
+    let out = Command::new(BIN)
+        .args(["detect", "voice", p(&repo_file("README.md"))])
+        .env("PARAAKH_ONNXRUNTIME", &fake)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("voice detection unavailable")
+            && err.contains("is not a known ONNX Runtime build"),
+        "{err}"
+    );
+}
+
+#[test]
+fn detect_faces_and_voice_report_as_documented() {
+    let (Some(_), Some(image)) = (std::env::var_os("PARAAKH_ONNXRUNTIME"), astronaut()) else {
+        assert!(
+            std::env::var("PARAAKH_TEST_STRICT").is_err(),
+            "ONNX Runtime or test data missing"
+        );
+        eprintln!("skipped: PARAAKH_ONNXRUNTIME or PARAAKH_DETECT_DATA not set");
+        return;
+    };
+    let models = repo_file("models");
+    let out = paraakh(&[
+        "detect",
+        "faces",
+        p(&image),
+        "--models",
+        p(&models),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    let img = &doc["images"][0];
+    assert_eq!(
+        (img["width"].as_u64(), img["height"].as_u64()),
+        (Some(512), Some(512))
+    );
+    let faces = img["faces"].as_array().unwrap();
+    assert_eq!(faces.len(), 1, "{doc}");
+    for key in ["x", "y", "w", "h", "score", "keypoints", "head_pose"] {
+        assert!(faces[0].get(key).is_some(), "{key} missing: {doc}");
+    }
+    assert_eq!(faces[0]["keypoints"].as_array().unwrap().len(), 6);
+    assert_eq!(img["quality"]["visibility"], "ok");
+
+    // A silent WAV at 44.1 kHz stereo: no speech.
+    let tmp = tempfile::tempdir().unwrap();
+    let wav = tmp.path().join("silence.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for _ in 0..44_100 * 2 {
+        w.write_sample(0i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let out = paraakh(&["detect", "voice", p(&wav), "--models", p(&models), "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(
+        (doc["duration_s"].as_f64().unwrap() - 1.0).abs() < 0.01,
+        "{doc}"
+    );
+    assert_eq!(doc["speech_ratio"], 0.0);
+    assert_eq!(doc["segments"].as_array().unwrap().len(), 0);
+    assert_eq!(doc["path"], p(&wav));
+}

@@ -5,22 +5,45 @@ use std::path::Path;
 
 use crate::error::DetectError;
 
+/// Sample rates accepted: telephone audio up to studio rates. Outside this
+/// range a file is almost certainly damaged, and resampling it would need
+/// absurd amounts of memory or time.
+pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 4_000..=768_000;
+
 /// Reads a WAV file as mono samples in [-1, 1] and its sample rate.
 pub fn read_wav(path: &Path) -> Result<(Vec<f32>, u32), DetectError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| DetectError::Input(format!("{} cannot be read: {e}", path.display())))?;
+    decode_wav(std::io::BufReader::new(file), &path.display().to_string())
+}
+
+/// Decodes WAV data (`name` says where it came from, for errors) as mono
+/// samples in [-1, 1] and its sample rate.
+pub fn decode_wav(input: impl std::io::Read, name: &str) -> Result<(Vec<f32>, u32), DetectError> {
     let bad = |e: &dyn std::fmt::Display| {
-        DetectError::Input(format!(
-            "{} is not a readable WAV file: {e}",
-            path.display()
-        ))
+        DetectError::Input(format!("{name} is not a readable WAV file: {e}"))
     };
-    let mut reader = hound::WavReader::open(path).map_err(|e| bad(&e))?;
+    let mut reader = hound::WavReader::new(input).map_err(|e| bad(&e))?;
     let spec = reader.spec();
-    if spec.channels == 0 || spec.sample_rate == 0 {
-        return Err(bad(&"it declares no channels or no sample rate"));
+    if spec.channels == 0 {
+        return Err(bad(&"it declares no channels"));
+    }
+    if !SAMPLE_RATES.contains(&spec.sample_rate) {
+        return Err(bad(&format!(
+            "its sample rate of {} Hz is outside {}–{} Hz",
+            spec.sample_rate,
+            SAMPLE_RATES.start(),
+            SAMPLE_RATES.end()
+        )));
     }
     let interleaved: Vec<f32> = match spec.sample_format {
         hound::SampleFormat::Float => reader
             .samples::<f32>()
+            .map(|s| match s {
+                Ok(v) if v.is_finite() => Ok(v.clamp(-1.0, 1.0)),
+                Ok(_) => Err(hound::Error::FormatError("a sample is not a finite number")),
+                Err(e) => Err(e),
+            })
             .collect::<Result<_, _>>()
             .map_err(|e| bad(&e))?,
         hound::SampleFormat::Int => {
@@ -137,5 +160,67 @@ mod tests {
             "{}",
             rms(&out[1000..15_000])
         );
+    }
+
+    fn wav<S: hound::Sample + Copy>(spec: hound::WavSpec, samples: &[S]) -> Vec<u8> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut w = hound::WavWriter::new(&mut out, spec).unwrap();
+        for s in samples {
+            w.write_sample(*s).unwrap();
+        }
+        w.finalize().unwrap();
+        out.into_inner()
+    }
+
+    fn spec(channels: u16, sample_rate: u32, bits: u16, float: bool) -> hound::WavSpec {
+        hound::WavSpec {
+            channels,
+            sample_rate,
+            bits_per_sample: bits,
+            sample_format: if float {
+                hound::SampleFormat::Float
+            } else {
+                hound::SampleFormat::Int
+            },
+        }
+    }
+
+    #[test]
+    fn stereo_integer_samples_are_mixed_to_mono_in_range() {
+        let bytes = wav(
+            spec(2, 48_000, 16, false),
+            &[i16::MAX, i16::MIN, 16_384i16, 16_384],
+        );
+        let (mono, rate) = decode_wav(&bytes[..], "t.wav").unwrap();
+        assert_eq!(rate, 48_000);
+        assert_eq!(mono.len(), 2);
+        assert!(mono[0].abs() < 1e-4, "{}", mono[0]);
+        assert!((mono[1] - 0.5).abs() < 1e-6, "{}", mono[1]);
+    }
+
+    #[test]
+    fn absurd_sample_rates_are_refused_before_resampling() {
+        for rate in [1, 3_999, 768_001, 2_000_000_000] {
+            let bytes = wav(spec(1, rate, 16, false), &[0i16; 8]);
+            let err = decode_wav(&bytes[..], "t.wav").unwrap_err().to_string();
+            assert!(err.contains("sample rate"), "{rate}: {err}");
+        }
+    }
+
+    #[test]
+    fn non_finite_float_samples_are_refused_and_loud_ones_clamped() {
+        let bytes = wav(spec(1, 16_000, 32, true), &[0.5f32, f32::NAN]);
+        let err = decode_wav(&bytes[..], "t.wav").unwrap_err().to_string();
+        assert!(err.contains("not a finite number"), "{err}");
+        let bytes = wav(spec(1, 16_000, 32, true), &[4.0f32, -4.0]);
+        assert_eq!(decode_wav(&bytes[..], "t.wav").unwrap().0, vec![1.0, -1.0]);
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let err = decode_wav(&b"not a wav"[..], "t.wav")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("t.wav is not a readable WAV file"), "{err}");
     }
 }

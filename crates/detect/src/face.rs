@@ -260,6 +260,15 @@ pub(crate) fn weighted_nms(mut candidates: Vec<Face>, iou: f32) -> Vec<Face> {
     faces
 }
 
+fn whole(img: &RgbImage) -> Region {
+    Region {
+        x: 0.0,
+        y: 0.0,
+        w: img.width() as f32,
+        h: img.height() as f32,
+    }
+}
+
 /// An `n`×`n` grid of tiles over `r`, each overlapping its neighbours by a quarter.
 fn tiles(r: Region, n: u32) -> Vec<Region> {
     let n = n as f32;
@@ -305,14 +314,19 @@ impl FaceDetector {
         Ok(Self { near, far, config })
     }
 
-    /// The faces in a frame, best first.
+    /// Only the short-range model on the whole frame: the face in front of
+    /// the camera, cheap enough for every frame.
+    pub fn detect_near(&mut self, img: &RgbImage) -> Result<Vec<Face>, DetectError> {
+        let mut candidates = Vec::new();
+        self.near
+            .run(img, whole(img), self.config.near_threshold, &mut candidates)?;
+        Ok(weighted_nms(candidates, self.config.nms_iou))
+    }
+
+    /// Every face in a frame, best first, including small background faces
+    /// when configured (the "multiple faces" check: run it every few seconds).
     pub fn detect(&mut self, img: &RgbImage) -> Result<Vec<Face>, DetectError> {
-        let whole = Region {
-            x: 0.0,
-            y: 0.0,
-            w: img.width() as f32,
-            h: img.height() as f32,
-        };
+        let whole = whole(img);
         let mut candidates = Vec::new();
         self.near
             .run(img, whole, self.config.near_threshold, &mut candidates)?;

@@ -416,6 +416,15 @@ fn evaluate(detector: &mut FaceDetector, frames: &[Frame]) -> Tally {
                 t.single_frames += 1;
                 if found.len() >= 2 {
                     t.single_with_multiple += 1;
+                    if std::env::var_os("PARAAKH_DEBUG_FACES").is_some() {
+                        eprintln!(
+                            "single frame {} with {} faces: truth {:?}, found {:?}",
+                            t.single_frames,
+                            found.len(),
+                            f.faces,
+                            found
+                        );
+                    }
                 }
             }
             Kind::NoFace => {
