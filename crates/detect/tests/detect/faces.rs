@@ -243,36 +243,22 @@ fn dataset(dir: &Path) -> Vec<Frame> {
     };
     let people: Vec<&Sprite> = big.iter().chain(&mirrored).collect();
 
-    // One near face: both photos, mirrored too, at the three larger sizes.
-    for sprite in &people {
-        for &size in &SIZES[2..] {
-            for _ in 0..3 {
-                let mut img = bg(&mut rng);
-                let mut taken = Vec::new();
-                let varied = vary(sprite, &mut rng);
-                if let Some(face) = paste(&mut img, &varied, size, &mut taken, &mut rng) {
-                    frames.push(Frame {
-                        img,
-                        faces: vec![face],
-                        kind: Kind::Single,
-                    });
-                }
-            }
-        }
-    }
-    // One small face, as a person in the background at 40 and 60 px.
-    for sprite in &people {
-        for &size in &SIZES[..2] {
-            for _ in 0..8 {
-                let mut img = bg(&mut rng);
-                let mut taken = Vec::new();
-                let varied = vary(sprite, &mut rng);
-                if let Some(face) = paste(&mut img, &varied, size, &mut taken, &mut rng) {
-                    frames.push(Frame {
-                        img,
-                        faces: vec![face],
-                        kind: Kind::Single,
-                    });
+    // One face: both photos, mirrored too; near at the three larger sizes,
+    // and as a person in the background at 40 and 60 px (more of those).
+    for (sizes, repeats) in [(&SIZES[2..], 3), (&SIZES[..2], 8)] {
+        for sprite in &people {
+            for &size in sizes {
+                for _ in 0..repeats {
+                    let mut img = bg(&mut rng);
+                    let mut taken = Vec::new();
+                    let varied = vary(sprite, &mut rng);
+                    if let Some(face) = paste(&mut img, &varied, size, &mut taken, &mut rng) {
+                        frames.push(Frame {
+                            img,
+                            faces: vec![face],
+                            kind: Kind::Single,
+                        });
+                    }
                 }
             }
         }
