@@ -39,3 +39,21 @@ ensure_cargo_tool() {
     say "installing $crate from crates.io"
     cargo install --locked --quiet "$crate"
 }
+
+# What building the workspace needs: a C toolchain, and for capture cpal
+# (ALSA), xcap (PipeWire, Wayland, GBM, xcb, D-Bus), nokhwa (V4L2 bindings
+# through libclang) and libopus (built with cmake).
+ensure_build_packages() {
+    ensure_debian_packages gcc g++ libc6-dev pkg-config cmake libasound2-dev \
+        libpipewire-0.3-dev libspa-0.2-dev libclang-dev libgbm-dev libxcb1-dev \
+        libwayland-dev libdbus-1-dev
+}
+
+# The headless rig the capture tests start: Xvfb, Xorg with the dummy driver
+# (two monitors), X clients that draw, and a PulseAudio server with a
+# virtual sink; opus-tools checks the audio clips.
+ensure_rig_packages() {
+    ensure_debian_packages xvfb xserver-xorg-core xserver-xorg-video-dummy \
+        x11-xserver-utils x11-apps pulseaudio pulseaudio-utils libasound2-plugins \
+        opus-tools
+}

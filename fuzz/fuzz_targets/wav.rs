@@ -1,5 +1,6 @@
-//! Audio files given to `paraakh detect voice`: WAV decoding, then resampling
-//! to 16 kHz (bounded here to keep each run fast).
+//! Audio files (`paraakh detect voice`, replayed microphones): WAV
+//! decoding, then streaming resampling to 16 kHz (bounded here to keep each
+//! run fast).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -4,6 +4,8 @@
 //! (tampered, violation found), 2 usage or I/O error. `--json` prints one
 //! JSON document on stdout; messages go to stderr.
 
+#[cfg(feature = "capture")]
+mod capture_cmd;
 #[cfg(feature = "detect")]
 mod detect_cmd;
 mod exam_cmd;
@@ -45,6 +47,10 @@ enum Command {
     /// Exam packages.
     #[command(subcommand)]
     Exam(ExamCommand),
+    /// Cameras, microphones and screens: list them, and check them with a one-off capture.
+    #[cfg(feature = "capture")]
+    #[command(subcommand)]
+    Capture(capture_cmd::CaptureCommand),
     /// On-device face and voice detection.
     #[cfg(feature = "detect")]
     #[command(subcommand)]
@@ -111,6 +117,8 @@ fn main() -> ExitCode {
         Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),
         Command::Sign(SignCommand::Exam(args)) => exam_cmd::sign(args),
         Command::Exam(ExamCommand::Show(args)) => exam_cmd::show(args),
+        #[cfg(feature = "capture")]
+        Command::Capture(cmd) => capture_cmd::run(cmd),
         #[cfg(feature = "detect")]
         Command::Detect(cmd) => detect_cmd::run(cmd),
     };

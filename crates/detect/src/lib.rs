@@ -16,7 +16,6 @@ pub mod pose;
 pub mod quality;
 pub mod runtime;
 pub mod vad;
-pub mod worker;
 
 pub use error::DetectError;
 pub use face::{Face, FaceConfig, FaceDetector};
@@ -25,3 +24,8 @@ pub use pose::{Gaze, HeadPose, head_pose};
 pub use quality::{FrameQuality, QualityTracker, Visibility};
 pub use runtime::{Model, Runtime, RuntimeConfig};
 pub use vad::{SpeechSegment, VadConfig, VoiceDetector, VoiceReport, detect_voice};
+
+/// Detection off the capture path (see [`paraakh_signal::worker`]).
+pub mod worker {
+    pub use paraakh_signal::{DropOldestQueue, Worker};
+}

@@ -8,6 +8,9 @@
     clippy::print_stderr
 )]
 
+#[cfg(feature = "capture")]
+mod capture;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
