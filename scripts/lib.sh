@@ -49,11 +49,12 @@ ensure_build_packages() {
         libwayland-dev libdbus-1-dev
 }
 
-# The headless rig the capture tests start: Xvfb, Xorg with the dummy driver
-# (two monitors), X clients that draw, and a PulseAudio server with a
-# virtual sink; opus-tools checks the audio clips.
+# The headless rig the capture and lockdown tests start: Xvfb, Xorg with the
+# dummy driver (two monitors), a VNC X server (Xtigervnc), X clients that
+# draw, a PulseAudio server with a virtual sink; opus-tools checks audio
+# clips; xdotool and x11vnc are real programs from the process blocklist.
 ensure_rig_packages() {
     ensure_debian_packages xvfb xserver-xorg-core xserver-xorg-video-dummy \
-        x11-xserver-utils x11-apps pulseaudio pulseaudio-utils libasound2-plugins \
-        opus-tools
+        x11-xserver-utils x11-apps tigervnc-standalone-server pulseaudio \
+        pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc
 }

@@ -6,6 +6,8 @@
 
 #[cfg(feature = "capture")]
 mod capture_cmd;
+#[cfg(feature = "check")]
+mod check_cmd;
 #[cfg(feature = "detect")]
 mod detect_cmd;
 mod exam_cmd;
@@ -51,6 +53,9 @@ enum Command {
     #[cfg(feature = "capture")]
     #[command(subcommand)]
     Capture(capture_cmd::CaptureCommand),
+    /// The system check before an exam: devices, displays, virtual machine, remote access, programs to close (exit 0 ready, 1 something blocks the start).
+    #[cfg(feature = "check")]
+    Check(check_cmd::CheckArgs),
     /// On-device face and voice detection.
     #[cfg(feature = "detect")]
     #[command(subcommand)]
@@ -121,6 +126,8 @@ fn main() -> ExitCode {
         Command::Capture(cmd) => capture_cmd::run(cmd),
         #[cfg(feature = "detect")]
         Command::Detect(cmd) => detect_cmd::run(cmd),
+        #[cfg(feature = "check")]
+        Command::Check(args) => check_cmd::run(args),
     };
     match result {
         Ok(code) => code,

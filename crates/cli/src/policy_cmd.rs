@@ -66,18 +66,24 @@ fn problems_json(e: &PolicyError) -> serde_json::Value {
     }
 }
 
-pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let bytes = read(&args.file, "policy")?;
+/// A policy file's text: the file itself, or the payload of a signed policy
+/// checked against the `trust`ed keys (with the key id that signed it).
+/// `Err` says what is wrong with the file.
+pub(crate) fn policy_text(
+    file: &Path,
+    trust: &[PathBuf],
+) -> anyhow::Result<Result<(String, Option<String>), String>> {
+    let bytes = read(file, "policy")?;
     let signed = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let mut signed_by = None;
     let payload = if signed {
-        if args.trust.is_empty() {
+        if trust.is_empty() {
             bail!(
                 "{} is a signed policy; pass --trust with the tenant's signing.pub to check who signed it",
-                args.file.display()
+                file.display()
             );
         }
-        let trusted = trusted_keys(&args.trust)?;
+        let trusted = trusted_keys(trust)?;
         let checked = Envelope::parse(&bytes).and_then(|env| {
             env.verify(POLICY_TYPE, &trusted)?;
             Ok(env)
@@ -91,24 +97,23 @@ pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
                     .map(|s| s.keyid.clone());
                 env.payload
             }
-            Err(e) => {
-                return refuse(
-                    &args,
-                    &format!("{}: {e}", args.file.display()),
-                    serde_json::json!([{"path": "", "message": e.to_string()}]),
-                );
-            }
+            Err(e) => return Ok(Err(format!("{}: {e}", file.display()))),
         }
     } else {
         bytes
     };
-    let text = match String::from_utf8(payload) {
-        Ok(t) => t,
-        Err(_) => {
-            let msg = "the policy is not UTF-8 text";
+    Ok(String::from_utf8(payload)
+        .map(|t| (t, signed_by))
+        .map_err(|_| "the policy is not UTF-8 text".to_owned()))
+}
+
+pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let (text, signed_by) = match policy_text(&args.file, &args.trust)? {
+        Ok(found) => found,
+        Err(msg) => {
             return refuse(
                 &args,
-                msg,
+                &msg,
                 serde_json::json!([{"path": "", "message": msg}]),
             );
         }

@@ -142,6 +142,15 @@ impl Display {
         Ok(d)
     }
 
+    /// Any X server started by `cmd`, which must take `-displayfd 1` among
+    /// its arguments (Xtigervnc, Xephyr, ...).
+    pub fn start(mut cmd: Command, what: &str) -> Result<Self, RigError> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        cmd.current_dir(dir.path());
+        let (child, name) = start_x(cmd, what)?;
+        Ok(Self { child, name, dir })
+    }
+
     /// The display name (`:N`).
     pub fn name(&self) -> &str {
         &self.name

@@ -104,6 +104,9 @@ impl std::fmt::Debug for Microphone {
     }
 }
 
+/// What cpal calls the system's default device.
+const DEFAULT_DEVICE: &str = "Default Audio Device";
+
 fn classify(name: &str, e: &cpal::Error) -> CaptureError {
     use cpal::ErrorKind as K;
     match e.kind() {
@@ -111,8 +114,9 @@ fn classify(name: &str, e: &cpal::Error) -> CaptureError {
             device: Device::Microphone,
             name: name.to_owned(),
         },
+        // The system's default device is not "named" by anyone.
         K::DeviceNotAvailable | K::HostUnavailable => not_found(
-            name,
+            if name == DEFAULT_DEVICE { "" } else { name },
             format!("connect a microphone, or check the system's sound settings ({e})"),
         ),
         K::PermissionDenied => CaptureError::Open {

@@ -10,6 +10,8 @@
 
 #[cfg(feature = "capture")]
 mod capture;
+#[cfg(feature = "check")]
+mod check;
 
 use std::path::Path;
 use std::process::{Command, Output};

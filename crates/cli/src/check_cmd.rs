@@ -1,0 +1,132 @@
+//! `paraakh check`: the system check before an exam.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use paraakh_engine::preflight::{self, PreflightOptions, Status};
+
+use crate::render;
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The exam's policy: a TOML file or a signed policy (then --trust).
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    policy: Option<PathBuf>,
+    /// The tenant signing key(s) to trust for a signed policy.
+    #[arg(long, value_name = "FILE")]
+    trust: Vec<PathBuf>,
+    /// Judge under a preset instead: strict, standard, lenient or practice.
+    #[arg(long, default_value = "standard")]
+    preset: String,
+    /// The tenant's exam server, to check it can be reached (https://host[:port]).
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// Where evidence will be kept (default: the installation's data directory).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Expected exam length in minutes (for the free space needed).
+    #[arg(long, default_value_t = 180)]
+    minutes: u32,
+    /// Seconds to listen to the microphone.
+    #[arg(long, default_value_t = 2.0)]
+    listen: f64,
+    /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh).
+    #[arg(long, value_name = "FILE")]
+    onnxruntime: Option<PathBuf>,
+    /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh).
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Print one JSON document.
+    #[arg(long)]
+    json: bool,
+}
+
+fn load_policy(args: &CheckArgs) -> anyhow::Result<paraakh_policy::Policy> {
+    let (text, origin) = match &args.policy {
+        Some(file) => match crate::policy_cmd::policy_text(file, &args.trust)? {
+            Ok((text, _signed_by)) => (text, file.display().to_string()),
+            Err(msg) => bail!("{msg}"),
+        },
+        None => {
+            let text = paraakh_policy::presets::text(&args.preset).with_context(|| {
+                format!(
+                    "no preset \"{}\": use strict, standard, lenient or practice",
+                    args.preset
+                )
+            })?;
+            (text.to_owned(), format!("preset {}", args.preset))
+        }
+    };
+    paraakh_policy::parse(&text).with_context(|| format!("{origin} is not a valid policy"))
+}
+
+/// The installation's data directory: the managed configuration's, else
+/// `$XDG_DATA_HOME/paraakh`, else `~/.local/share/paraakh`.
+fn default_data_dir() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/".into());
+    let fallback = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".local/share"))
+        .join("paraakh");
+    paraakh_policy::config::InstallConfig::load(
+        Path::new(paraakh_policy::config::MANAGED_CONFIG),
+        None,
+        &fallback,
+    )
+    .map(|c| c.data_dir)
+    .unwrap_or(fallback)
+}
+
+pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if !(args.listen.is_finite() && args.listen > 0.0 && args.listen <= 30.0) {
+        bail!("--listen must be more than 0 and at most 30 seconds");
+    }
+    let policy = load_policy(&args)?;
+    let options = PreflightOptions {
+        policy,
+        detection: paraakh_detect::RuntimeConfig {
+            library: args.onnxruntime.clone(),
+            models: args.models.clone(),
+        },
+        server: args.server.clone(),
+        data_dir: args.data_dir.clone().unwrap_or_else(default_data_dir),
+        listen_seconds: args.listen,
+        exam_minutes: args.minutes,
+    };
+    let report = preflight::run(&options);
+    if args.json {
+        render::print_json(&serde_json::json!({
+            "ready": !report.blocks(),
+            "policy": report.policy,
+            "items": report.items,
+        }))?;
+    } else {
+        let mut out = format!("System check under the policy \"{}\":\n\n", report.policy);
+        for item in &report.items {
+            let mark = match item.status {
+                Status::Ok => "ok     ",
+                Status::Warning => "WARNING",
+                Status::Blocking => "BLOCKS ",
+            };
+            out.push_str(&format!("{mark}  {}: {}\n", item.title, item.detail));
+            if let Some(fix) = &item.fix {
+                out.push_str(&format!("         → {fix}\n"));
+            }
+        }
+        out.push_str(if report.blocks() {
+            "\nThe exam cannot start until the items marked BLOCKS are fixed.\n"
+        } else {
+            "\nReady: the exam can start.\n"
+        });
+        render::out(&out)?;
+    }
+    Ok(if report.blocks() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

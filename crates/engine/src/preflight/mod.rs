@@ -1,0 +1,164 @@
+//! The system check before an exam: every item the candidate must fix
+//! before starting, in plain words, judged under the exam's policy.
+//!
+//! Each item is `ok`, `warning` (the exam can start; what was found is
+//! recorded) or `blocking` (the exam cannot start until it is fixed). What
+//! blocks comes from the policy: a rule whose action is `block_start`
+//! blocks, any other enabled rule warns. A device the policy needs that
+//! does not work always blocks: the exam could not be proctored.
+
+mod devices;
+mod system;
+
+use std::path::PathBuf;
+
+use paraakh_policy::{Action, Policy, Rule};
+use serde::Serialize;
+
+/// How an item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Fine.
+    Ok,
+    /// The exam can start; the finding is recorded and may be reviewed.
+    Warning,
+    /// The exam cannot start until this is fixed.
+    Blocking,
+}
+
+/// One line of the system check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckItem {
+    /// Stable id (`camera`, `microphone`, `processes`, ...).
+    pub id: &'static str,
+    /// What was checked, for people.
+    pub title: &'static str,
+    /// How it stands.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+    /// What to do about it (warning and blocking items).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl CheckItem {
+    fn ok(id: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            id,
+            title,
+            status: Status::Ok,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn with(
+        id: &'static str,
+        title: &'static str,
+        status: Status,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        let fix = fix.into();
+        Self {
+            id,
+            title,
+            status,
+            detail: detail.into(),
+            fix: (status != Status::Ok && !fix.is_empty()).then_some(fix),
+        }
+    }
+}
+
+/// The whole check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreflightReport {
+    /// The policy it was judged under.
+    pub policy: String,
+    /// Every item, in the order a candidate reads them.
+    pub items: Vec<CheckItem>,
+}
+
+impl PreflightReport {
+    /// Whether anything blocks the start.
+    pub fn blocks(&self) -> bool {
+        self.items.iter().any(|i| i.status == Status::Blocking)
+    }
+
+    /// The item with this id.
+    pub fn item(&self, id: &str) -> Option<&CheckItem> {
+        self.items.iter().find(|i| i.id == id)
+    }
+}
+
+/// What the check needs.
+#[derive(Debug, Clone)]
+pub struct PreflightOptions {
+    /// The exam's policy.
+    pub policy: Policy,
+    /// Where ONNX Runtime and the models are.
+    pub detection: paraakh_detect::RuntimeConfig,
+    /// The tenant's backend (`https://host[:port]`), if known.
+    pub server: Option<String>,
+    /// Where evidence will be written (for the free space).
+    pub data_dir: PathBuf,
+    /// How long to listen to the microphone, seconds.
+    pub listen_seconds: f64,
+    /// Expected exam length, minutes (for the free space needed).
+    pub exam_minutes: u32,
+}
+
+/// The status a policy rule gives a finding.
+fn by_rule(layer_enabled: bool, rule: &Rule) -> Status {
+    if !layer_enabled || !rule.enabled {
+        Status::Ok
+    } else if rule.action == Action::BlockStart {
+        Status::Blocking
+    } else {
+        Status::Warning
+    }
+}
+
+/// Runs every check. Takes a few seconds: it opens the camera, listens to
+/// the microphone and looks at every process.
+pub fn run(options: &PreflightOptions) -> PreflightReport {
+    let p = &options.policy;
+    let mut items = vec![system::session_type()];
+    items.push(devices::camera(p));
+    items.push(devices::microphone(p, options.listen_seconds));
+    items.push(devices::screen_capture(p));
+    items.push(system::displays(p));
+    items.push(system::virtual_machine(p));
+    let (processes_item, processes) = system::processes(p);
+    items.push(system::remote_session(p, processes));
+    items.push(processes_item);
+    items.push(system::disk_space(&options.data_dir, options.exam_minutes));
+    items.push(system::clock());
+    items.push(system::detection(p, &options.detection));
+    items.push(system::backend(p, options.server.as_deref()));
+    PreflightReport {
+        policy: p.name.clone(),
+        items,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn rules_decide_between_warning_and_blocking() {
+        let text = paraakh_policy::presets::text("standard").unwrap();
+        let p = paraakh_policy::parse(text).unwrap();
+        // standard: remote session blocks, a VM is only logged.
+        assert_eq!(by_rule(true, &p.remote_session.detected), Status::Blocking);
+        assert_eq!(by_rule(true, &p.virtual_machine.detected), Status::Warning);
+        assert_eq!(by_rule(false, &p.remote_session.detected), Status::Ok);
+        let item = CheckItem::with("x", "X", Status::Ok, "fine", "do this");
+        assert_eq!(item.fix, None, "an ok item needs no fix");
+    }
+}

@@ -1,0 +1,31 @@
+//! Lockdown for Paraakh Secure Exam: what must not run, be connected or be
+//! watching while an exam runs, found and reported with the reason.
+//!
+//! - [`process`]: the process guard: a catalogue of prohibited programs
+//!   (remote access, recorders, meetings and chat, automation), matched on
+//!   executable name, path, command line and content, an allowlist, and a
+//!   watcher that reports (and optionally ends) a prohibited program within
+//!   a fraction of a second of its start;
+//! - [`displays`]: how many pictures the machine shows, mirrored outputs,
+//!   and changes during the exam (X11 RandR);
+//! - [`remote`]: remote sessions (SSH, X forwarding, VNC, RDP) and screen
+//!   sharing;
+//! - [`vm`]: virtual machine and container detection from several signals,
+//!   with an explanation and a confidence;
+//!
+//! Linux is implemented and tested; other systems keep their code behind
+//! the same types (not built or tested here). System calls go through
+//! `rustix`; the one `unsafe` block is the CPUID instruction in `vm::cpuid`
+//! (an unsafe function in the older Rust versions we support), with its
+//! `// SAFETY:` comment.
+
+#[cfg(target_os = "linux")]
+pub mod displays;
+mod error;
+#[cfg(target_os = "linux")]
+mod linux;
+pub mod process;
+pub mod remote;
+pub mod vm;
+
+pub use error::LockdownError;

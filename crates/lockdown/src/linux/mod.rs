@@ -1,0 +1,3 @@
+//! Linux platform code.
+
+pub(crate) mod proc_events;
