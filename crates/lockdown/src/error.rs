@@ -16,4 +16,10 @@ pub enum LockdownError {
         /// What the system said.
         reason: String,
     },
+    /// The X display cannot be used for focus or the clipboard.
+    #[error("cannot use the X display: {reason}")]
+    Desktop {
+        /// What failed and what the system said.
+        reason: String,
+    },
 }

@@ -6,8 +6,11 @@
 //!   executable name, path, command line and content, an allowlist, and a
 //!   watcher that reports (and optionally ends) a prohibited program within
 //!   a fraction of a second of its start;
+//! - [`clipboard`]: cleared at the start and the end of an exam (X11);
 //! - [`displays`]: how many pictures the machine shows, mirrored outputs,
 //!   and changes during the exam (X11 RandR);
+//! - [`focus`]: the exam window keeps the focus; every loss is an event,
+//!   and the window can take the focus back at once (X11);
 //! - [`remote`]: remote sessions (SSH, X forwarding, VNC, RDP) and screen
 //!   sharing;
 //! - [`vm`]: virtual machine and container detection from several signals,
@@ -20,8 +23,12 @@
 //! `// SAFETY:` comment.
 
 #[cfg(target_os = "linux")]
+pub mod clipboard;
+#[cfg(target_os = "linux")]
 pub mod displays;
 mod error;
+#[cfg(target_os = "linux")]
+pub mod focus;
 #[cfg(target_os = "linux")]
 mod linux;
 pub mod process;

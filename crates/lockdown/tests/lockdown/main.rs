@@ -5,6 +5,8 @@
 
 #[cfg(target_os = "linux")]
 mod displays;
+#[cfg(target_os = "linux")]
+mod focus;
 mod process;
 
 use paraakh_policy::model::ProcessLayer;

@@ -1,0 +1,278 @@
+//! Focus on Xvfb with a window manager (openbox) and a second X client
+//! (xlogo): Alt+Tab and window activation are events, and the guarded exam
+//! window takes the focus back.
+
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use paraakh_evidence::clock::SystemClock;
+use paraakh_lockdown::focus::{FocusEvent, FocusGuard};
+use paraakh_test_rig::{Display, require};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    AtomEnum, ConnectionExt as _, CreateWindowAux, PropMode, Window, WindowClass,
+};
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A desktop: Xvfb, openbox, xlogo, and an "Exam" window of our own.
+struct Desktop {
+    display: Display,
+    _wm: Running,
+    _other: Running,
+    conn: RustConnection,
+    exam: Window,
+}
+
+impl Desktop {
+    fn start() -> Option<Self> {
+        if !require(
+            "focus on Xvfb with openbox",
+            &["Xvfb", "openbox", "xlogo", "xdotool"],
+        ) {
+            return None;
+        }
+        let display = Display::xvfb(1024, 768).unwrap();
+        let spawn = |program: &str, args: &[&str]| {
+            Running(
+                display
+                    .command(program)
+                    .args(args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        };
+        let wm = spawn("openbox", &["--sm-disable"]);
+        std::thread::sleep(Duration::from_millis(500));
+        let other = spawn("xlogo", &["-geometry", "300x300+600+100"]);
+        let (conn, screen) = x11rb::connect(Some(display.name())).unwrap();
+        let root = conn.setup().roots[screen].root;
+        let exam = conn.generate_id().unwrap();
+        conn.create_window(
+            0,
+            exam,
+            root,
+            0,
+            0,
+            500,
+            400,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            0,
+            &CreateWindowAux::new(),
+        )
+        .unwrap();
+        conn.change_property8(
+            PropMode::REPLACE,
+            exam,
+            AtomEnum::WM_NAME,
+            AtomEnum::STRING,
+            b"Exam",
+        )
+        .unwrap();
+        conn.map_window(exam).unwrap();
+        conn.flush().unwrap();
+        let d = Self {
+            display,
+            _wm: wm,
+            _other: other,
+            conn,
+            exam,
+        };
+        // Both windows up, the exam window focused.
+        assert!(
+            d.eventually(|| d.window_named("xlogo").is_some()),
+            "xlogo did not appear"
+        );
+        d.xdotool(&["windowactivate", &d.exam.to_string()]);
+        assert!(
+            d.eventually(|| d.exam_has_focus()),
+            "the exam window did not get the focus"
+        );
+        Some(d)
+    }
+
+    fn xdotool(&self, args: &[&str]) {
+        let _ = self.display.command("xdotool").args(args).status();
+    }
+
+    fn window_named(&self, name: &str) -> Option<String> {
+        let out = self
+            .display
+            .command("xdotool")
+            .args(["search", "--name", &format!("^{name}$")])
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .map(str::to_owned)
+    }
+
+    fn exam_has_focus(&self) -> bool {
+        let mut w = self.conn.get_input_focus().unwrap().reply().unwrap().focus;
+        for _ in 0..16 {
+            if w == self.exam {
+                return true;
+            }
+            match self.conn.query_tree(w).ok().and_then(|c| c.reply().ok()) {
+                Some(t) if t.parent != 0 => w = t.parent,
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    fn eventually(&self, mut check: impl FnMut() -> bool) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if check() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    fn guard(&self, keep_focus: bool) -> FocusGuard {
+        FocusGuard::start(
+            Some(self.display.name()),
+            self.exam,
+            keep_focus,
+            Arc::new(SystemClock),
+        )
+        .unwrap()
+    }
+}
+
+fn next(guard: &FocusGuard) -> FocusEvent {
+    guard
+        .next_event(Duration::from_secs(5))
+        .expect("no focus event within 5 s")
+}
+
+#[test]
+fn another_window_taking_the_focus_is_reported_and_the_exam_takes_it_back() {
+    let Some(d) = Desktop::start() else { return };
+    let guard = d.guard(true);
+    let xlogo = d.window_named("xlogo").unwrap();
+
+    d.xdotool(&["windowactivate", &xlogo]);
+    let e = next(&guard);
+    assert_eq!(e.to_name.as_deref(), Some("xlogo"), "{e:?}");
+    assert!(e.taken_back, "{e:?}");
+    assert!(d.exam_has_focus());
+
+    // Alt+Tab through the window manager: the same.
+    d.xdotool(&["key", "alt+Tab"]);
+    let e = next(&guard);
+    assert!(e.taken_back, "{e:?}");
+    assert!(d.eventually(|| d.exam_has_focus()));
+}
+
+#[test]
+fn without_keeping_the_focus_a_loss_is_still_reported() {
+    let Some(d) = Desktop::start() else { return };
+    let guard = d.guard(false);
+    let xlogo = d.window_named("xlogo").unwrap();
+    let before = Instant::now();
+    d.xdotool(&["windowactivate", &xlogo]);
+    let e = next(&guard);
+    eprintln!(
+        "focus loss reported {:?} after the activation",
+        before.elapsed()
+    );
+    assert_eq!(e.to_name.as_deref(), Some("xlogo"), "{e:?}");
+    assert!(!e.taken_back);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        !d.exam_has_focus(),
+        "the guard must not take the focus back"
+    );
+    // Nothing else happened.
+    assert!(guard.next_event(Duration::from_millis(300)).is_none());
+}
+
+#[test]
+fn clearing_the_clipboard_takes_every_selection_from_its_owner() {
+    if !require("clipboard on Xvfb", &["Xvfb"]) {
+        return;
+    }
+    let display = Display::xvfb(640, 480).unwrap();
+    // Another program owns the clipboard and the primary selection.
+    let (conn, screen) = x11rb::connect(Some(display.name())).unwrap();
+    let root = conn.setup().roots[screen].root;
+    let owner = conn.generate_id().unwrap();
+    conn.create_window(
+        0,
+        owner,
+        root,
+        0,
+        0,
+        1,
+        1,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        0,
+        &CreateWindowAux::new(),
+    )
+    .unwrap();
+    let atom = |name: &str| {
+        conn.intern_atom(false, name.as_bytes())
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom
+    };
+    let (clipboard, primary) = (atom("CLIPBOARD"), atom("PRIMARY"));
+    for sel in [clipboard, primary] {
+        conn.set_selection_owner(owner, sel, x11rb::CURRENT_TIME)
+            .unwrap();
+    }
+    conn.flush().unwrap();
+    let owned_by = |sel| {
+        conn.get_selection_owner(sel)
+            .unwrap()
+            .reply()
+            .unwrap()
+            .owner
+    };
+    assert_eq!((owned_by(clipboard), owned_by(primary)), (owner, owner));
+
+    paraakh_lockdown::clipboard::clear(Some(display.name())).unwrap();
+    assert_eq!(
+        (owned_by(clipboard), owned_by(primary)),
+        (x11rb::NONE, x11rb::NONE)
+    );
+    // The owner was told, so it stops offering its text.
+    let mut told = 0;
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while told < 2 && Instant::now() < deadline {
+        match conn.poll_for_event().unwrap() {
+            Some(x11rb::protocol::Event::SelectionClear(e)) if e.owner == owner => told += 1,
+            Some(_) => {}
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    assert_eq!(told, 2);
+}
+
+#[test]
+fn clearing_without_a_display_is_a_clear_error() {
+    let e = paraakh_lockdown::clipboard::clear(Some(":9998"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("clipboard"), "{e}");
+}
