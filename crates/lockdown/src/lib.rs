@@ -11,6 +11,8 @@
 //!   and changes during the exam (X11 RandR);
 //! - [`focus`]: the exam window keeps the focus; every loss is an event,
 //!   and the window can take the focus back at once (X11);
+//! - [`keyboard`]: the keyboard grab that keeps the window manager's
+//!   shortcuts from firing, and those shortcuts recognised (X11);
 //! - [`remote`]: remote sessions (SSH, X forwarding, VNC, RDP) and screen
 //!   sharing;
 //! - [`vm`]: virtual machine and container detection from several signals,
@@ -29,6 +31,8 @@ pub mod displays;
 mod error;
 #[cfg(target_os = "linux")]
 pub mod focus;
+#[cfg(target_os = "linux")]
+pub mod keyboard;
 #[cfg(target_os = "linux")]
 mod linux;
 pub mod process;

@@ -4,9 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 #[cfg(target_os = "linux")]
-mod displays;
+mod desktop;
 #[cfg(target_os = "linux")]
-mod focus;
+mod displays;
 mod process;
 
 use paraakh_policy::model::ProcessLayer;

@@ -1,6 +1,7 @@
-//! Focus on Xvfb with a window manager (openbox) and a second X client
-//! (xlogo): Alt+Tab and window activation are events, and the guarded exam
-//! window takes the focus back.
+//! The exam window on Xvfb with a window manager (openbox) and a second X
+//! client (xlogo): focus losses are events and the focus comes back; the
+//! keyboard grab keeps Alt+Tab from the window manager and is released on
+//! every exit path; the clipboard is cleared.
 
 use std::process::{Child, Stdio};
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use paraakh_evidence::clock::SystemClock;
 use paraakh_lockdown::focus::{FocusEvent, FocusGuard};
+use paraakh_lockdown::keyboard::{KeyboardLock, Keymap, Shortcut};
 use paraakh_test_rig::{Display, require};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
@@ -275,4 +277,164 @@ fn clearing_without_a_display_is_a_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("clipboard"), "{e}");
+}
+
+/// A connection to `display` with a mapped window of its own, for grabbing.
+fn own_window(display: &str) -> (RustConnection, Window) {
+    let (conn, screen) = x11rb::connect(Some(display)).unwrap();
+    let root = conn.setup().roots[screen].root;
+    let w = conn.generate_id().unwrap();
+    conn.create_window(
+        0,
+        w,
+        root,
+        0,
+        0,
+        10,
+        10,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        0,
+        &CreateWindowAux::new(),
+    )
+    .unwrap();
+    conn.map_window(w).unwrap();
+    conn.sync().unwrap();
+    // Under a window manager the map goes through it: wait until it shows.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while conn
+        .get_window_attributes(w)
+        .unwrap()
+        .reply()
+        .unwrap()
+        .map_state
+        != x11rb::protocol::xproto::MapState::VIEWABLE
+    {
+        assert!(
+            Instant::now() < deadline,
+            "window {w:#x} never became visible"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (conn, w)
+}
+
+fn grab_status(conn: &RustConnection, w: Window) -> x11rb::protocol::xproto::GrabStatus {
+    use x11rb::protocol::xproto::GrabMode;
+    let status = conn
+        .grab_keyboard(
+            false,
+            w,
+            x11rb::CURRENT_TIME,
+            GrabMode::ASYNC,
+            GrabMode::ASYNC,
+        )
+        .unwrap()
+        .reply()
+        .unwrap()
+        .status;
+    conn.ungrab_keyboard(x11rb::CURRENT_TIME).unwrap();
+    conn.sync().unwrap();
+    status
+}
+
+#[test]
+fn a_grabbing_exam_window_keeps_alt_tab_and_activation_from_taking_the_focus() {
+    use x11rb::protocol::xproto::GrabStatus;
+    let Some(d) = Desktop::start() else { return };
+    let keymap = Keymap::read(&d.conn).unwrap();
+    let lock = KeyboardLock::acquire(&d.conn, d.exam).unwrap();
+    // The kiosk: the grab, and the focus kept.
+    let guard = d.guard(true);
+    let xlogo = d.window_named("xlogo").unwrap();
+
+    d.xdotool(&["key", "alt+Tab"]);
+    d.xdotool(&["key", "super"]);
+    d.xdotool(&["windowactivate", &xlogo]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(d.exam_has_focus(), "the focus left the exam window");
+    // The keys came to the exam window, recognised as shortcuts.
+    let mut seen = Vec::new();
+    while let Some(event) = d.conn.poll_for_event().unwrap() {
+        if let x11rb::protocol::Event::KeyPress(k) = event {
+            seen.extend(keymap.shortcut(&k));
+        }
+    }
+    assert!(
+        seen.contains(&Shortcut::Blocked("Alt+Tab".into())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&Shortcut::Blocked("Super".into())),
+        "{seen:?}"
+    );
+    // The activation was the only focus loss, and it was taken back.
+    let e = next(&guard);
+    assert!(
+        e.taken_back && e.to_name.as_deref() == Some("xlogo"),
+        "{e:?}"
+    );
+    assert!(guard.next_event(Duration::from_millis(300)).is_none());
+
+    // Nobody else can grab the keyboard meanwhile; after the lock, they can.
+    let (other, w) = own_window(d.display.name());
+    assert_eq!(grab_status(&other, w), GrabStatus::ALREADY_GRABBED);
+    drop(lock);
+    d.conn.sync().unwrap();
+    assert_eq!(grab_status(&other, w), GrabStatus::SUCCESS);
+}
+
+#[test]
+fn the_grab_is_released_when_a_panic_unwinds_through_it() {
+    use x11rb::protocol::xproto::GrabStatus;
+    if !require("keyboard grab on Xvfb", &["Xvfb"]) {
+        return;
+    }
+    let display = Display::xvfb(640, 480).unwrap();
+    let (conn, exam) = own_window(display.name());
+    let (other, w) = own_window(display.name());
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _lock = KeyboardLock::acquire(&conn, exam).unwrap();
+        assert_eq!(grab_status(&other, w), GrabStatus::ALREADY_GRABBED);
+        panic!("something went wrong in the exam");
+    }));
+    assert!(panicked.is_err());
+    conn.sync().unwrap();
+    // This process and its connection live on: the lock itself let go.
+    assert_eq!(grab_status(&other, w), GrabStatus::SUCCESS);
+}
+
+const ABORTING_CHILD: &str = "PARAAKH_GRAB_THEN_ABORT";
+
+#[test]
+fn the_grab_is_released_when_the_process_dies_without_cleaning_up() {
+    use x11rb::protocol::xproto::GrabStatus;
+    if let Ok(name) = std::env::var(ABORTING_CHILD) {
+        // The child: grab, say so, and die without running any destructor.
+        let (conn, w) = own_window(&name);
+        let lock = KeyboardLock::acquire(&conn, w).unwrap();
+        println!("grabbed");
+        std::mem::forget(lock);
+        std::process::abort();
+    }
+    if !require("keyboard grab on Xvfb", &["Xvfb"]) {
+        return;
+    }
+    let display = Display::xvfb(640, 480).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "desktop::the_grab_is_released_when_the_process_dies_without_cleaning_up",
+            "--exact",
+            "--nocapture",
+        ])
+        .env(ABORTING_CHILD, display.name())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("grabbed"),
+        "{out:?}"
+    );
+    assert!(!out.status.success(), "the child was meant to abort");
+    let (other, w) = own_window(display.name());
+    assert_eq!(grab_status(&other, w), GrabStatus::SUCCESS);
 }
