@@ -47,3 +47,100 @@ pub fn clear(display: Option<&str>) -> Result<(), LockdownError> {
     }
     conn.flush().map_err(err)
 }
+
+/// A selection the exam window owned (something was copied in the exam),
+/// taken away so it cannot be pasted elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CopyOutEvent {
+    /// When.
+    pub at: paraakh_evidence::clock::Timestamp,
+    /// `CLIPBOARD`, `PRIMARY` or `SECONDARY`.
+    pub selection: &'static str,
+}
+
+/// How often the selections are looked at.
+const COPY_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Blocks copying out of the exam (the policy's `block_copy_out`): whenever
+/// the exam window (or a window inside it) owns a selection, the selection
+/// is taken away, so nothing copied in the exam can be pasted anywhere.
+///
+/// Limit: a clipboard manager that reads every new selection at once can
+/// get the text in the few milliseconds before it is taken away; such
+/// managers belong on the tenant's process list.
+#[derive(Debug)]
+pub struct CopyOutGuard {
+    thread: paraakh_signal::Producer<CopyOutEvent>,
+}
+
+impl CopyOutGuard {
+    /// Starts guarding `window` on the X display `display` (or `DISPLAY`'s).
+    pub fn start(
+        display: Option<&str>,
+        window: x11rb::protocol::xproto::Window,
+        clock: std::sync::Arc<dyn paraakh_evidence::clock::Clock>,
+    ) -> Result<Self, LockdownError> {
+        let (conn, _) = x11rb::connect(display).map_err(err)?;
+        let mut atoms = Vec::new();
+        for name in SELECTIONS {
+            let atom = conn
+                .intern_atom(false, name.as_bytes())
+                .map_err(err)?
+                .reply()
+                .map_err(err)?
+                .atom;
+            atoms.push((name, atom));
+        }
+        let thread =
+            paraakh_signal::Producer::spawn("paraakh-clipboard", 64, [], move |q, stop| {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    for (name, atom) in &atoms {
+                        let Some(owner) = conn
+                            .get_selection_owner(*atom)
+                            .ok()
+                            .and_then(|c| c.reply().ok())
+                            .map(|r| r.owner)
+                        else {
+                            // The X server went away.
+                            return;
+                        };
+                        if owner != x11rb::NONE && is_inside(&conn, owner, window) {
+                            let _ =
+                                conn.set_selection_owner(x11rb::NONE, *atom, x11rb::CURRENT_TIME);
+                            let _ = conn.flush();
+                            q.push(CopyOutEvent {
+                                at: clock.now(),
+                                selection: name,
+                            });
+                        }
+                    }
+                    std::thread::sleep(COPY_POLL);
+                }
+            })
+            .map_err(err)?;
+        Ok(Self { thread })
+    }
+
+    /// The next selection taken away, waiting at most `timeout`.
+    pub fn next_event(&self, timeout: std::time::Duration) -> Option<CopyOutEvent> {
+        self.thread.next(timeout)
+    }
+}
+
+/// Whether `w` is `ancestor` or inside it.
+fn is_inside(
+    conn: &impl Connection,
+    mut w: x11rb::protocol::xproto::Window,
+    ancestor: x11rb::protocol::xproto::Window,
+) -> bool {
+    for _ in 0..64 {
+        if w == ancestor {
+            return true;
+        }
+        match conn.query_tree(w).ok().and_then(|c| c.reply().ok()) {
+            Some(tree) if tree.parent != x11rb::NONE => w = tree.parent,
+            _ => return false,
+        }
+    }
+    false
+}

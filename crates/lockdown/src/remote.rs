@@ -13,9 +13,10 @@
 //!   GNOME Remote Desktop, TeamViewer, AnyDesk, RustDesk, Chrome Remote
 //!   Desktop).
 //!
-//! Not visible here: a PipeWire screencast granted through the desktop
-//! portal (the portal does not list its sessions to other programs), and
-//! hardware capture (a camera or capture card pointed at the screen).
+//! Not checked yet: a screen share granted through the desktop portal,
+//! which shows as a video stream of the compositor in the user's PipeWire
+//! graph. Not visible to any program: a camera or capture card pointed at
+//! the screen.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -357,6 +357,14 @@ pub fn describe(loaded: &Loaded) -> String {
     if k.block_copy_out {
         kd.push("copying out of the exam blocked");
     }
+    kd.push(match k.wayland {
+        crate::model::WaylandMode::Refuse => {
+            "on a Wayland desktop the exam does not start (shortcuts cannot be blocked there)"
+        }
+        crate::model::WaylandMode::FocusOnly => {
+            "on a Wayland desktop the exam starts, and leaving its window is recorded"
+        }
+    });
     w.layer(
         11,
         "keyboard",

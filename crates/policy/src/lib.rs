@@ -28,5 +28,5 @@ pub mod tenants;
 pub use describe::describe;
 pub use envelope::{Envelope, EnvelopeError};
 pub use fields::Problem;
-pub use model::{Action, Confidence, Policy, Rule, Severity};
+pub use model::{Action, Confidence, Policy, Rule, Severity, WaylandMode};
 pub use parse::{FORMAT_V1, Loaded, MAX_POLICY_BYTES, PolicyError, load, parse};

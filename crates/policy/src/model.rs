@@ -239,6 +239,19 @@ pub struct RemoteSessionLayer {
     pub screen_sharing: Rule,
 }
 
+/// What an exam does on a Wayland desktop, where no program can keep the
+/// window manager's shortcuts (Alt+Tab, Super) from working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaylandMode {
+    /// Refuse to start: the candidate logs in to an X11 session (or a kiosk
+    /// session set up by the installer).
+    Refuse,
+    /// Start, with focus-loss tracking only: leaving the exam is recorded,
+    /// not prevented.
+    FocusOnly,
+}
+
 /// 11. Clipboard, print screen and keyboard shortcuts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeyboardLayer {
@@ -252,6 +265,8 @@ pub struct KeyboardLayer {
     pub print_screen: Rule,
     /// A blocked shortcut pressed (Alt+Tab, Super, ...).
     pub blocked_shortcut: Rule,
+    /// On a Wayland desktop.
+    pub wayland: WaylandMode,
 }
 
 /// 12. Network.

@@ -10,7 +10,7 @@ use crate::fields::{Ctx, Problem, join};
 use crate::model::{
     Action, Confidence, DevtoolsLayer, DisplayLayer, FaceLayer, FocusLayer, FullscreenLayer,
     KeyboardLayer, NetworkLayer, Policy, ProcessLayer, RemoteSessionLayer, Retention, Rule,
-    ScreenLayer, Severity, VirtualMachineLayer, VoiceLayer,
+    ScreenLayer, Severity, VirtualMachineLayer, VoiceLayer, WaylandMode,
 };
 use crate::presets;
 
@@ -498,15 +498,23 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
             "block_copy_out",
             "print_screen",
             "blocked_shortcut",
+            "wayland",
         ],
     )
     .unwrap_or(&empty);
+    let wayland_modes = [
+        (WaylandMode::Refuse, "refuse"),
+        (WaylandMode::FocusOnly, "focus_only"),
+    ];
     let keyboard = KeyboardLayer {
         enabled: ctx.bool(s, p, "enabled"),
         clear_clipboard: ctx.bool(s, p, "clear_clipboard"),
         block_copy_out: ctx.bool(s, p, "block_copy_out"),
         print_screen: rule(ctx, s, p, "print_screen", instant(When::During), &[]),
         blocked_shortcut: rule(ctx, s, p, "blocked_shortcut", instant(When::During), &[]),
+        wayland: ctx
+            .choice(s, p, "wayland", &wayland_modes)
+            .unwrap_or(WaylandMode::FocusOnly),
     };
 
     let p = "network";

@@ -253,6 +253,11 @@ fn bad_policies_are_refused_with_the_problem_named() {
             "\"certain\" is not one of low, medium, high",
         ),
         (
+            "wayland mode unknown",
+            over("[keyboard]\nwayland = \"sometimes\""),
+            "\"sometimes\" is not one of refuse, focus_only",
+        ),
+        (
             "control character in name",
             over("").replace("Test exam", "Test\\u0007exam"),
             "name: must be 1 to 120 printable",

@@ -314,3 +314,26 @@ fn a_bad_policy_or_preset_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_wayland_desktop_blocks_a_strict_exam_and_warns_a_standard_one() {
+    let _serial = serial();
+    for (preset, want) in [("strict", "blocking"), ("standard", "warning")] {
+        let out = Command::new(BIN)
+            .env("WAYLAND_DISPLAY", "wayland-0")
+            .args(["check", "--json", "--listen", "0.5", "--preset", preset])
+            .output()
+            .unwrap();
+        let report = json(&out);
+        let session = item(&report, "session_type");
+        assert_eq!(session["status"], want, "{preset}: {report:#}");
+        assert!(
+            session["detail"].as_str().unwrap().starts_with("Wayland"),
+            "{session}"
+        );
+        assert!(
+            session["fix"].as_str().unwrap().contains("X11"),
+            "{session}"
+        );
+    }
+}

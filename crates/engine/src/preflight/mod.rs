@@ -125,7 +125,7 @@ fn by_rule(layer_enabled: bool, rule: &Rule) -> Status {
 /// the microphone and looks at every process.
 pub fn run(options: &PreflightOptions) -> PreflightReport {
     let p = &options.policy;
-    let mut items = vec![system::session_type()];
+    let mut items = vec![system::session_type(p)];
     items.push(devices::camera(p));
     items.push(devices::microphone(p, options.listen_seconds));
     items.push(devices::screen_capture(p));

@@ -7,23 +7,35 @@ use std::time::Duration;
 
 use paraakh_lockdown::displays::X11Displays;
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessInfo};
-use paraakh_policy::Policy;
+use paraakh_policy::{Policy, WaylandMode};
 
 use super::{CheckItem, Status, by_rule};
 
 const SESSION: &str = "Desktop session";
 
-pub(super) fn session_type() -> CheckItem {
+pub(super) fn session_type(p: &Policy) -> CheckItem {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let wayland =
         var("WAYLAND_DISPLAY").is_some() || var("XDG_SESSION_TYPE").as_deref() == Some("wayland");
     if wayland {
+        let refuse = p.keyboard.enabled && p.keyboard.wayland == WaylandMode::Refuse;
+        let (status, detail) = if refuse {
+            (
+                Status::Blocking,
+                "Wayland: keyboard shortcuts (Alt+Tab, Super) cannot be blocked there, and this exam needs them blocked",
+            )
+        } else {
+            (
+                Status::Warning,
+                "Wayland: keyboard shortcuts (Alt+Tab, Super) cannot be blocked, only leaving the exam window is recorded",
+            )
+        };
         CheckItem::with(
             "session_type",
             SESSION,
-            Status::Warning,
-            "Wayland: keyboard shortcuts (Alt+Tab, Super) cannot be blocked, only leaving the exam window is recorded",
-            "for a locked exam, log out and choose an \"X11\" or \"Xorg\" session at the login screen",
+            status,
+            detail,
+            "log out and choose an \"X11\" or \"Xorg\" session at the login screen (the gear or session menu), then log in again",
         )
     } else if let Some(d) = var("DISPLAY") {
         CheckItem::ok("session_type", SESSION, format!("X11 (display {d})"))

@@ -438,3 +438,50 @@ fn the_grab_is_released_when_the_process_dies_without_cleaning_up() {
     let (other, w) = own_window(display.name());
     assert_eq!(grab_status(&other, w), GrabStatus::SUCCESS);
 }
+
+#[test]
+fn text_copied_in_the_exam_cannot_be_pasted_elsewhere() {
+    use paraakh_lockdown::clipboard::CopyOutGuard;
+    if !require("clipboard on Xvfb", &["Xvfb"]) {
+        return;
+    }
+    let display = Display::xvfb(640, 480).unwrap();
+    let (exam_conn, exam) = own_window(display.name());
+    let (other_conn, other) = own_window(display.name());
+    let atom = |name: &str| {
+        exam_conn
+            .intern_atom(false, name.as_bytes())
+            .unwrap()
+            .reply()
+            .unwrap()
+            .atom
+    };
+    let (clipboard, primary) = (atom("CLIPBOARD"), atom("PRIMARY"));
+    let guard = CopyOutGuard::start(Some(display.name()), exam, Arc::new(SystemClock)).unwrap();
+    let owner = |sel| {
+        exam_conn
+            .get_selection_owner(sel)
+            .unwrap()
+            .reply()
+            .unwrap()
+            .owner
+    };
+
+    // Another program's selection is not the exam's business.
+    other_conn
+        .set_selection_owner(other, primary, x11rb::CURRENT_TIME)
+        .unwrap();
+    other_conn.sync().unwrap();
+    // The candidate copies text in the exam.
+    exam_conn
+        .set_selection_owner(exam, clipboard, x11rb::CURRENT_TIME)
+        .unwrap();
+    exam_conn.sync().unwrap();
+    let e = guard
+        .next_event(Duration::from_secs(2))
+        .expect("the copy was not taken away");
+    assert_eq!(e.selection, "CLIPBOARD");
+    assert_eq!(owner(clipboard), x11rb::NONE);
+    assert_eq!(owner(primary), other);
+    assert!(guard.next_event(Duration::from_millis(200)).is_none());
+}
