@@ -52,9 +52,11 @@ ensure_build_packages() {
 # The headless rig the capture and lockdown tests start: Xvfb, Xorg with the
 # dummy driver (two monitors), a VNC X server (Xtigervnc), X clients that
 # draw, a PulseAudio server with a virtual sink; opus-tools checks audio
-# clips; xdotool and x11vnc are real programs from the process blocklist.
+# clips; xdotool and x11vnc are real programs from the process blocklist;
+# openbox is the window manager; PipeWire stands in for a desktop's graph.
 ensure_rig_packages() {
     ensure_debian_packages xvfb xserver-xorg-core xserver-xorg-video-dummy \
-        x11-xserver-utils x11-apps tigervnc-standalone-server pulseaudio \
-        pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc
+        x11-xserver-utils x11-apps tigervnc-standalone-server openbox pulseaudio \
+        pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc pipewire \
+        pipewire-bin
 }

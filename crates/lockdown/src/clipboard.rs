@@ -22,17 +22,19 @@ fn err(e: impl std::fmt::Display) -> LockdownError {
     }
 }
 
+/// The selections with their atoms.
+fn selection_atoms(conn: &impl Connection) -> Result<Vec<(&'static str, u32)>, LockdownError> {
+    SELECTIONS
+        .iter()
+        .map(|name| Ok((*name, crate::x11::atom(conn, name).map_err(err)?)))
+        .collect()
+}
+
 /// Clears every selection on the X display `display` (or `DISPLAY`'s) and
 /// checks that none has an owner afterwards.
 pub fn clear(display: Option<&str>) -> Result<(), LockdownError> {
     let (conn, _) = x11rb::connect(display).map_err(err)?;
-    for name in SELECTIONS {
-        let atom = conn
-            .intern_atom(false, name.as_bytes())
-            .map_err(err)?
-            .reply()
-            .map_err(err)?
-            .atom;
+    for (name, atom) in selection_atoms(&conn)? {
         conn.set_selection_owner(x11rb::NONE, atom, x11rb::CURRENT_TIME)
             .map_err(err)?;
         let owner = conn
@@ -81,16 +83,7 @@ impl CopyOutGuard {
         clock: std::sync::Arc<dyn paraakh_evidence::clock::Clock>,
     ) -> Result<Self, LockdownError> {
         let (conn, _) = x11rb::connect(display).map_err(err)?;
-        let mut atoms = Vec::new();
-        for name in SELECTIONS {
-            let atom = conn
-                .intern_atom(false, name.as_bytes())
-                .map_err(err)?
-                .reply()
-                .map_err(err)?
-                .atom;
-            atoms.push((name, atom));
-        }
+        let atoms = selection_atoms(&conn)?;
         let thread =
             paraakh_signal::Producer::spawn("paraakh-clipboard", 64, [], move |q, stop| {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -104,7 +97,7 @@ impl CopyOutGuard {
                             // The X server went away.
                             return;
                         };
-                        if owner != x11rb::NONE && is_inside(&conn, owner, window) {
+                        if owner != x11rb::NONE && crate::x11::is_inside(&conn, owner, window) {
                             let _ =
                                 conn.set_selection_owner(x11rb::NONE, *atom, x11rb::CURRENT_TIME);
                             let _ = conn.flush();
@@ -125,22 +118,4 @@ impl CopyOutGuard {
     pub fn next_event(&self, timeout: std::time::Duration) -> Option<CopyOutEvent> {
         self.thread.next(timeout)
     }
-}
-
-/// Whether `w` is `ancestor` or inside it.
-fn is_inside(
-    conn: &impl Connection,
-    mut w: x11rb::protocol::xproto::Window,
-    ancestor: x11rb::protocol::xproto::Window,
-) -> bool {
-    for _ in 0..64 {
-        if w == ancestor {
-            return true;
-        }
-        match conn.query_tree(w).ok().and_then(|c| c.reply().ok()) {
-            Some(tree) if tree.parent != x11rb::NONE => w = tree.parent,
-            _ => return false,
-        }
-    }
-    false
 }

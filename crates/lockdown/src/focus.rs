@@ -59,20 +59,8 @@ struct Watched {
 
 impl Watched {
     /// Whether `w` is the exam window or inside it.
-    fn is_ours(&self, mut w: Window) -> bool {
-        for _ in 0..64 {
-            if w == self.window {
-                return true;
-            }
-            if w == self.root || w == 0 {
-                return false;
-            }
-            match self.conn.query_tree(w).ok().and_then(|c| c.reply().ok()) {
-                Some(tree) => w = tree.parent,
-                None => return false,
-            }
-        }
-        false
+    fn is_ours(&self, w: Window) -> bool {
+        crate::x11::is_inside(&self.conn, w, self.window)
     }
 
     fn focused(&self) -> Option<Window> {
@@ -129,12 +117,7 @@ impl Watched {
 }
 
 fn atom(conn: &RustConnection, name: &str) -> Result<u32, LockdownError> {
-    Ok(conn
-        .intern_atom(false, name.as_bytes())
-        .map_err(err)?
-        .reply()
-        .map_err(err)?
-        .atom)
+    crate::x11::atom(conn, name).map_err(err)
 }
 
 /// How long focus changes settle before they are judged (a menu or a

@@ -38,5 +38,7 @@ mod linux;
 pub mod process;
 pub mod remote;
 pub mod vm;
+#[cfg(target_os = "linux")]
+mod x11;
 
 pub use error::LockdownError;

@@ -13,10 +13,12 @@
 //!   GNOME Remote Desktop, TeamViewer, AnyDesk, RustDesk, Chrome Remote
 //!   Desktop).
 //!
-//! Not checked yet: a screen share granted through the desktop portal,
-//! which shows as a video stream of the compositor in the user's PipeWire
-//! graph. Not visible to any program: a camera or capture card pointed at
-//! the screen.
+//! - a screen share granted through the desktop portal (Wayland, and X11
+//!   desktops that use it): the compositor's video stream in the user's
+//!   PipeWire graph (`pw-dump`), such as GNOME's `meta-screen-cast-src`.
+//!
+//! Not visible to any program: a camera or capture card pointed at the
+//! screen.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -66,6 +68,8 @@ pub struct Inputs {
     pub x_server: Option<XServer>,
     /// The systemd-logind session record, if any (`KEY=value` lines).
     pub logind_session: Option<String>,
+    /// The user's PipeWire graph as `pw-dump` prints it, if PipeWire runs.
+    pub pipewire_dump: Option<String>,
 }
 
 const SSH_VARS: [&str; 3] = ["SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY"];
@@ -189,10 +193,98 @@ pub fn assess(inputs: &Inputs, matcher: &crate::process::Matcher) -> RemoteRepor
             sharing.push(format!("{} is running ({} [{}])", m.program, p.name, p.pid));
         }
     }
+    if let Some(dump) = &inputs.pipewire_dump {
+        sharing.extend(screencasts_in_pw_dump(dump));
+    }
     RemoteReport {
         remote_session: remote,
         screen_sharing: sharing,
     }
+}
+
+/// Names of compositor and portal screen-cast streams.
+const SCREENCAST_NAMES: [&str; 7] = [
+    "meta-screen-cast",
+    "screencast",
+    "screen-cast",
+    "xdpw",
+    "kwin",
+    "gnome-shell",
+    "xdg-desktop-portal",
+];
+
+/// The screen shares in a `pw-dump` document: video streams and sources
+/// that a compositor or desktop portal made.
+pub fn screencasts_in_pw_dump(dump: &str) -> Vec<String> {
+    let Ok(serde_json::Value::Array(objects)) = serde_json::from_str(dump) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for o in &objects {
+        if o["type"] != "PipeWire:Interface:Node" {
+            continue;
+        }
+        let props = &o["info"]["props"];
+        let text = |k: &str| props[k].as_str().unwrap_or("");
+        if !matches!(text("media.class"), "Stream/Output/Video" | "Video/Source") {
+            continue;
+        }
+        let names = [
+            text("media.name"),
+            text("node.name"),
+            text("application.name"),
+        ];
+        let is_screencast = names.iter().any(|n| {
+            let n = n.to_lowercase();
+            SCREENCAST_NAMES.iter().any(|s| n.contains(s))
+        });
+        if is_screencast {
+            found.push(format!(
+                "a screen share is open through the desktop ({} from {}, {})",
+                text("media.name"),
+                text("node.name"),
+                o["info"]["state"].as_str().unwrap_or("unknown state")
+            ));
+        }
+    }
+    found
+}
+
+/// How long `pw-dump` may take.
+const PW_DUMP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The user's PipeWire graph (`pw-dump`), when PipeWire runs and the
+/// program is there; `runtime_dir` overrides `XDG_RUNTIME_DIR`.
+pub fn pipewire_dump(runtime_dir: Option<&Path>) -> Option<String> {
+    use std::io::Read;
+    let mut cmd = std::process::Command::new("pw-dump");
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    if let Some(dir) = runtime_dir {
+        cmd.env("XDG_RUNTIME_DIR", dir);
+    }
+    let mut child = cmd.spawn().ok()?;
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = stdout.read_to_string(&mut out);
+        out
+    });
+    let deadline = std::time::Instant::now() + PW_DUMP_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => break,
+            Ok(Some(_)) | Err(_) => return None,
+            Ok(None) if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    reader.join().ok()
 }
 
 /// Reads a process's environment (`/proc/PID/environ`), when allowed.
@@ -262,6 +354,7 @@ pub fn gather(
         processes,
         x_server,
         logind_session,
+        pipewire_dump: pipewire_dump(None),
     }
 }
 
@@ -319,6 +412,7 @@ mod tests {
                 )),
             }),
             logind_session: Some("TYPE=x11\nREMOTE=0\n".into()),
+            pipewire_dump: Some("[]".into()),
         };
         let r = assess(&inputs, &matcher());
         assert!(r.is_clear(), "{r:?}");
@@ -380,6 +474,26 @@ mod tests {
         });
         assert!(r.remote_session.is_empty());
         assert!(r.screen_sharing[0].contains("x11vnc"), "{r:?}");
+    }
+
+    #[test]
+    fn portal_screen_shares_are_found_in_the_pipewire_graph() {
+        // As GNOME shows one in `pw-dump`, next to a camera and a speaker.
+        let dump = r#"[
+          {"id": 30, "type": "PipeWire:Interface:Node", "info": {"state": "running",
+            "props": {"media.class": "Video/Source", "node.name": "v4l2_input.usb-cam"}}},
+          {"id": 47, "type": "PipeWire:Interface:Node", "info": {"state": "running",
+            "props": {"media.class": "Stream/Output/Video", "media.name": "meta-screen-cast-src", "node.name": "gnome-shell"}}},
+          {"id": 50, "type": "PipeWire:Interface:Node", "info": {"state": "idle",
+            "props": {"media.class": "Audio/Sink", "node.name": "speakers"}}},
+          {"id": 60, "type": "PipeWire:Interface:Link", "info": {}}
+        ]"#;
+        let found = screencasts_in_pw_dump(dump);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("meta-screen-cast-src from gnome-shell, running"));
+        for garbage in ["", "{}", "[1, 2]", "not json", "[{\"type\": 5}]"] {
+            assert!(screencasts_in_pw_dump(garbage).is_empty());
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! keyboard grab keeps Alt+Tab from the window manager and is released on
 //! every exit path; the clipboard is cleared.
 
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,14 +18,7 @@ use x11rb::protocol::xproto::{
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use super::Running;
 
 /// A desktop: Xvfb, openbox, xlogo, and an "Exam" window of our own.
 struct Desktop {

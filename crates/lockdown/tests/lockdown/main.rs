@@ -8,6 +8,8 @@ mod desktop;
 #[cfg(target_os = "linux")]
 mod displays;
 mod process;
+#[cfg(target_os = "linux")]
+mod remote;
 
 use paraakh_policy::model::ProcessLayer;
 
@@ -15,4 +17,14 @@ use paraakh_policy::model::ProcessLayer;
 pub(crate) fn standard_processes() -> ProcessLayer {
     let text = paraakh_policy::presets::text("standard").unwrap();
     paraakh_policy::parse(text).unwrap().processes
+}
+
+/// A child process, killed when dropped: a failed test leaves nothing running.
+pub(crate) struct Running(pub(crate) std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,22 +14,12 @@ use paraakh_lockdown::process::{
 };
 use paraakh_test_rig::{Display, require};
 
-use super::standard_processes;
+use super::{Running, standard_processes};
 
 /// A marker as the catalogue keeps it (backwards), read forwards: written
 /// plainly here it would be in this test binary, which the last test scans.
 fn forwards(backwards: &str) -> String {
     backwards.chars().rev().collect()
-}
-
-/// Kills its child when dropped, so a failed test leaves nothing running.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 impl Running {
