@@ -18,6 +18,15 @@ pub struct ConsentScope {
     pub screen: bool,
 }
 
+impl ConsentScope {
+    /// Webcam, microphone and screen.
+    pub const ALL: Self = Self {
+        camera: true,
+        microphone: true,
+        screen: true,
+    };
+}
+
 /// The candidate's recorded consent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consent {

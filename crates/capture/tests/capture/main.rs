@@ -15,14 +15,7 @@ use paraakh_capture::{Consent, ConsentScope};
 use paraakh_evidence::clock::{Clock, SystemClock};
 
 pub(crate) fn consent_all() -> Consent {
-    Consent::given(
-        ConsentScope {
-            camera: true,
-            microphone: true,
-            screen: true,
-        },
-        SystemClock.now(),
-    )
+    Consent::given(ConsentScope::ALL, SystemClock.now())
 }
 
 pub(crate) fn consent_none() -> Consent {

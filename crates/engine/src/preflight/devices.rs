@@ -16,14 +16,7 @@ use super::{CheckItem, Status, by_rule};
 /// Running the check is the candidate's consent to these short captures:
 /// nothing is kept.
 fn consent_for_check() -> Consent {
-    Consent::given(
-        ConsentScope {
-            camera: true,
-            microphone: true,
-            screen: true,
-        },
-        SystemClock.now(),
-    )
+    Consent::given(ConsentScope::ALL, SystemClock.now())
 }
 
 const CAMERA: &str = "Webcam";

@@ -84,7 +84,9 @@ impl Watcher {
             if !self.reported.insert(key) {
                 continue;
             }
-            let ended = self.end_prohibited.then(|| self.guard.end(&finding));
+            // Ending is for programs started during the exam (the policy's
+            // `kill`); one already running blocks the start instead.
+            let ended = (self.end_prohibited && !self.first_pass).then(|| self.guard.end(&finding));
             events.push(ProcessEvent {
                 at: self.clock.now(),
                 finding,
@@ -154,7 +156,8 @@ fn list_processes() -> HashMap<u32, String> {
 /// How the watch runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchOptions {
-    /// End each prohibited program found (the policy's `kill`).
+    /// End each prohibited program that starts during the watch (the
+    /// policy's `kill`); those already running are reported, not ended.
     pub end_prohibited: bool,
     /// Events kept for a slow reader.
     pub capacity: usize,

@@ -218,6 +218,14 @@ fn a_program_started_during_the_exam_is_reported_and_ended(exec_events: bool) {
     let Some((_serial, display, dir)) = rig() else {
         return;
     };
+    // Already running when the watch starts: reported, not ended (that
+    // blocks the start instead).
+    let mut before = xdotool_sleeping(&display, Path::new("/usr/bin/xdotool"));
+    assert!(eventually(|| std::fs::read_link(format!(
+        "/proc/{}/exe",
+        before.pid()
+    ))
+    .is_ok_and(|e| e.ends_with("xdotool"))));
     let guard = ProcessGuard::new(Matcher::from_policy(&standard_processes())).unwrap();
     let watch = ProcessWatch::start(
         guard,
@@ -232,8 +240,17 @@ fn a_program_started_during_the_exam_is_reported_and_ended(exec_events: bool) {
     if !exec_events {
         assert_eq!(watch.source(), WatchSource::Polling);
     }
-    // Whatever was running before is already queued: take it.
-    while watch.next_event(Duration::ZERO).is_some() {}
+    // Whatever was running before is already queued.
+    let mut at_start = Vec::new();
+    while let Some(e) = watch.next_event(Duration::ZERO) {
+        at_start.push(e);
+    }
+    let first = at_start
+        .iter()
+        .find(|e| e.finding.process.pid == before.pid())
+        .expect("the program running at the start was not reported");
+    assert!(first.running_at_start && first.ended.is_none(), "{first:?}");
+    assert!(before.0.try_wait().unwrap().is_none(), "it must still run");
     let exe = renamed("/usr/bin/xdotool", dir.path(), "notes");
     let started = Instant::now();
     let mut child = xdotool_sleeping(&display, &exe);
