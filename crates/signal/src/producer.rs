@@ -56,9 +56,11 @@ impl<T: Send + 'static> Producer<T> {
         self.reports.dropped()
     }
 
-    /// Whether the thread has ended (its source went away).
+    /// Whether the watching has ended (its source went away). True as soon
+    /// as the queue is closed, so a reader that saw the end of the reports
+    /// never finds it still running while the thread unwinds.
     pub fn is_finished(&self) -> bool {
-        self.handle.as_ref().is_none_or(JoinHandle::is_finished)
+        self.reports.is_closed()
     }
 }
 
