@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use paraakh_engine::preflight::{self, PreflightOptions, Status};
 
@@ -11,15 +11,8 @@ use crate::render;
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// The exam's policy: a TOML file or a signed policy (then --trust).
-    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
-    policy: Option<PathBuf>,
-    /// The tenant signing key(s) to trust for a signed policy.
-    #[arg(long, value_name = "FILE")]
-    trust: Vec<PathBuf>,
-    /// Judge under a preset instead: strict, standard, lenient or practice.
-    #[arg(long, default_value = "standard")]
-    preset: String,
+    #[command(flatten)]
+    policy: crate::policy_cmd::PolicyArgs,
     /// The tenant's exam server, to check it can be reached (https://host[:port]).
     #[arg(long, value_name = "URL")]
     server: Option<String>,
@@ -41,25 +34,6 @@ pub(crate) struct CheckArgs {
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
-}
-
-fn load_policy(args: &CheckArgs) -> anyhow::Result<paraakh_policy::Policy> {
-    let (text, origin) = match &args.policy {
-        Some(file) => match crate::policy_cmd::policy_text(file, &args.trust)? {
-            Ok((text, _signed_by)) => (text, file.display().to_string()),
-            Err(msg) => bail!("{msg}"),
-        },
-        None => {
-            let text = paraakh_policy::presets::text(&args.preset).with_context(|| {
-                format!(
-                    "no preset \"{}\": use strict, standard, lenient or practice",
-                    args.preset
-                )
-            })?;
-            (text.to_owned(), format!("preset {}", args.preset))
-        }
-    };
-    paraakh_policy::parse(&text).with_context(|| format!("{origin} is not a valid policy"))
 }
 
 /// The installation's data directory: the managed configuration's, else
@@ -85,7 +59,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if !(args.listen.is_finite() && args.listen > 0.0 && args.listen <= 30.0) {
         bail!("--listen must be more than 0 and at most 30 seconds");
     }
-    let policy = load_policy(&args)?;
+    let policy = args.policy.load()?;
     let options = PreflightOptions {
         policy,
         detection: paraakh_detect::RuntimeConfig {

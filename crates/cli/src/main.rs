@@ -11,10 +11,14 @@ mod check_cmd;
 #[cfg(feature = "detect")]
 mod detect_cmd;
 mod exam_cmd;
+#[cfg(feature = "ingest")]
+mod ingest_cmd;
 mod keys_cmd;
 mod policy_cmd;
 mod render;
 mod simulate_cmd;
+#[cfg(feature = "sync")]
+mod sync_cmd;
 mod verify_cmd;
 
 use std::path::PathBuf;
@@ -56,6 +60,13 @@ enum Command {
     /// The system check before an exam: devices, displays, virtual machine, remote access, programs to close (exit 0 ready, 1 something blocks the start).
     #[cfg(feature = "check")]
     Check(check_cmd::CheckArgs),
+    /// Upload session directories to the tenant's backend (exit 0 when all is acknowledged, 1 when not yet).
+    #[cfg(feature = "sync")]
+    Sync(sync_cmd::SyncArgs),
+    /// The reference backend: serve the upload protocol, issue tokens, export sessions.
+    #[cfg(feature = "ingest")]
+    #[command(subcommand)]
+    Ingest(ingest_cmd::IngestCommand),
     /// On-device face and voice detection.
     #[cfg(feature = "detect")]
     #[command(subcommand)]
@@ -128,6 +139,10 @@ fn main() -> ExitCode {
         Command::Detect(cmd) => detect_cmd::run(cmd),
         #[cfg(feature = "check")]
         Command::Check(args) => check_cmd::run(args),
+        #[cfg(feature = "sync")]
+        Command::Sync(args) => sync_cmd::run(args),
+        #[cfg(feature = "ingest")]
+        Command::Ingest(cmd) => ingest_cmd::run(cmd),
     };
     match result {
         Ok(code) => code,

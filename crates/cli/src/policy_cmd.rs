@@ -69,6 +69,47 @@ fn problems_json(e: &PolicyError) -> serde_json::Value {
 /// A policy file's text: the file itself, or the payload of a signed policy
 /// checked against the `trust`ed keys (with the key id that signed it).
 /// `Err` says what is wrong with the file.
+/// The exam's policy as commands take it: a file (signed or not) or a preset.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// The exam's policy: a TOML file or a signed policy (then --trust).
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub(crate) policy: Option<PathBuf>,
+    /// The tenant signing key(s) to trust for a signed policy.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) trust: Vec<PathBuf>,
+    /// Use a preset instead: strict, standard, lenient or practice.
+    #[arg(long, default_value = "standard")]
+    pub(crate) preset: String,
+}
+
+impl PolicyArgs {
+    /// The policy text and where it came from.
+    pub(crate) fn text(&self) -> anyhow::Result<(String, String)> {
+        Ok(match &self.policy {
+            Some(file) => match policy_text(file, &self.trust)? {
+                Ok((text, _signed_by)) => (text, file.display().to_string()),
+                Err(msg) => anyhow::bail!("{msg}"),
+            },
+            None => {
+                let text = paraakh_policy::presets::text(&self.preset).with_context(|| {
+                    format!(
+                        "no preset \"{}\": use strict, standard, lenient or practice",
+                        self.preset
+                    )
+                })?;
+                (text.to_owned(), format!("preset {}", self.preset))
+            }
+        })
+    }
+
+    /// The effective policy.
+    pub(crate) fn load(&self) -> anyhow::Result<paraakh_policy::Policy> {
+        let (text, origin) = self.text()?;
+        paraakh_policy::parse(&text).with_context(|| format!("{origin} is not a valid policy"))
+    }
+}
+
 pub(crate) fn policy_text(
     file: &Path,
     trust: &[PathBuf],

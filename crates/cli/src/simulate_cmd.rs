@@ -48,6 +48,18 @@ pub(crate) struct SimulateArgs {
     /// Print a JSON summary.
     #[arg(long)]
     json: bool,
+    /// Record as if offline: no backend key pinned, no receipts (sync it later with `paraakh sync`).
+    #[arg(long)]
+    offline: bool,
+    /// Tenant id recorded in the header.
+    #[arg(long, default_value = "demo-tenant")]
+    tenant: String,
+    /// Exam id recorded in the header.
+    #[arg(long, default_value = "demo-exam")]
+    exam: String,
+    /// Session id (default: sim-<seed>).
+    #[arg(long)]
+    session_id: Option<String>,
 }
 
 fn parse_range(s: &str) -> Result<(u64, u64), String> {
@@ -101,6 +113,10 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     opts.checkpoint_every = args.checkpoint_every;
     opts.receipt_lag = args.receipt_lag;
     opts.clock_jump = !args.no_clock_jump;
+    opts.offline = args.offline;
+    opts.tenant_id = args.tenant;
+    opts.exam_id = args.exam;
+    opts.session_id = args.session_id;
     opts.client = ClientInfo {
         version: concat!("paraakh ", env!("CARGO_PKG_VERSION")).to_owned(),
         build_sha256: own_build_hash()?,
@@ -124,6 +140,18 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             "backend_key": summary.backend_key,
             "seconds": secs,
         }))?;
+    } else if args.offline {
+        crate::render::out(&format!(
+            "Recorded session {} offline in {}: {} records, {} blobs ({}), {} checkpoints, no receipts yet.\n\
+             Upload it with: paraakh sync {} --server URL --tokens FILE\n",
+            summary.session_id,
+            args.out.display(),
+            crate::render::thousands(summary.records),
+            crate::render::thousands(summary.blobs),
+            crate::render::bytes(summary.blob_bytes),
+            summary.checkpoints,
+            args.out.display(),
+        ))?;
     } else {
         crate::render::out(&format!(
             "Recorded session {} in {}: {} records, {} blobs ({}), {} checkpoints, {} receipts in {:.1} s.\n\

@@ -36,7 +36,10 @@ pub(crate) struct Scan {
     pub(crate) ended: bool,
 }
 
-fn part(dir: &Path, kind: FileKind) -> Result<(Vec<crate::frame::Frame>, PartScan), WriterError> {
+pub(crate) fn part(
+    dir: &Path,
+    kind: FileKind,
+) -> Result<(Vec<crate::frame::Frame>, PartScan), WriterError> {
     let path = dir.join(kind.file_name());
     let file_len = std::fs::metadata(&path)
         .map_err(|source| WriterError::Io {

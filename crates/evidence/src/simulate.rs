@@ -41,6 +41,15 @@ pub struct SimulateOptions {
     pub start_utc_ns: i64,
     /// Identity of the client build recorded in the header.
     pub client: ClientInfo,
+    /// Recorded with no network: no backend key in the header, no start
+    /// nonce, no receipts (a later sync brings them).
+    pub offline: bool,
+    /// Tenant, exam and session ids (the session id defaults to one from the seed).
+    pub tenant_id: String,
+    /// The exam.
+    pub exam_id: String,
+    /// The session; `sim-<seed>` when not given.
+    pub session_id: Option<String>,
 }
 
 impl SimulateOptions {
@@ -61,6 +70,10 @@ impl SimulateOptions {
                 version: concat!("paraakh-evidence ", env!("CARGO_PKG_VERSION")).to_owned(),
                 build_sha256: HexHash([0; 32]),
             },
+            offline: false,
+            tenant_id: "demo-tenant".into(),
+            exam_id: "demo-exam".into(),
+            session_id: None,
         }
     }
 }
@@ -179,8 +192,11 @@ struct Backend {
 /// Records a simulated session into `dir` (which must hold no session).
 pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, WriterError> {
     let mut rng = SplitMix64::new(opts.seed);
-    let session_id = format!("sim-{:016x}", opts.seed);
-    let tenant_id = "demo-tenant".to_owned();
+    let session_id = opts
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("sim-{:016x}", opts.seed));
+    let tenant_id = opts.tenant_id.clone();
     let device = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)?;
     let mut backend = Backend {
         key: NoteSigner::generate(
@@ -199,16 +215,18 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
     let policy: Hash = sha256(b"paraakh demo policy: standard");
     let params = SessionParams {
         session_id: session_id.clone(),
-        exam_id: "demo-exam".into(),
+        exam_id: opts.exam_id.clone(),
         tenant_id,
         policy_sha256: policy,
         client: opts.client.clone(),
         tenant_key: opts.tenant_key.clone(),
-        backend_key: Some(backend.key.verifier()),
-        server_nonce: Some(format!(
-            "{:032x}",
-            u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())
-        )),
+        backend_key: (!opts.offline).then(|| backend.key.verifier()),
+        server_nonce: (!opts.offline).then(|| {
+            format!(
+                "{:032x}",
+                u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())
+            )
+        }),
     };
     let mut w = SessionWriter::create(dir, params, &device, clock.clone())?;
     let mut summary = SimulateSummary {
@@ -329,6 +347,9 @@ fn checkpoint(
 ) -> Result<(), WriterError> {
     let note = w.checkpoint()?;
     summary.checkpoints += 1;
+    if opts.offline {
+        return Ok(());
+    }
     backend.pending.push_back(note);
     while backend.pending.len() as u64 > opts.receipt_lag {
         let Some(mut note) = backend.pending.pop_front() else {

@@ -201,6 +201,9 @@ pub struct Claims {
     /// The exam a candidate token may start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exam: Option<String>,
+    /// The one session an upload token is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 mod audience {
@@ -241,6 +244,8 @@ pub struct Expected<'a> {
     pub roles: &'a [Role],
     /// For a candidate: the exam being started, if already known.
     pub exam: Option<&'a str>,
+    /// The session the token must name (uploads of one session).
+    pub session: Option<&'a str>,
     /// Current POSIX time.
     pub now: i64,
     /// Longest lifetime (`exp - iat`) accepted.
@@ -367,6 +372,16 @@ pub enum JwtError {
     )]
     WrongExam {
         /// Found.
+        found: String,
+        /// Expected.
+        expected: String,
+    },
+    /// The token is for another session.
+    #[error(
+        "the token is for session {found:?}, not {expected:?}: an upload token covers one session only"
+    )]
+    WrongSession {
+        /// Found ("none" when the token names no session).
         found: String,
         /// Expected.
         expected: String,
@@ -526,6 +541,14 @@ fn check_claims(c: &Claims, key: &JwtKey, x: &Expected<'_>) -> Result<(), JwtErr
                 .map(|r| r.name())
                 .collect::<Vec<_>>()
                 .join(", "),
+        });
+    }
+    if let Some(want) = x.session
+        && c.session.as_deref() != Some(want)
+    {
+        return Err(JwtError::WrongSession {
+            found: c.session.clone().unwrap_or_else(|| "none".to_owned()),
+            expected: want.to_owned(),
         });
     }
     if c.role == Role::Candidate {

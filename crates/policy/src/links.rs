@@ -329,6 +329,7 @@ pub fn accept_join_link(
             tenant: &link.tenant,
             roles: &[Role::Candidate],
             exam: None,
+            session: None,
             now,
             max_lifetime_secs: trust.max_lifetime_secs,
         },

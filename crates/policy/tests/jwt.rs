@@ -125,6 +125,7 @@ fn claims() -> Claims {
         role: Role::Candidate,
         tenant: "acme-university".into(),
         exam: Some("physics-101-final".into()),
+        session: None,
     }
 }
 
@@ -135,6 +136,7 @@ fn expected() -> Expected<'static> {
         tenant: "acme-university",
         roles: &[Role::Candidate],
         exam: Some("physics-101-final"),
+        session: None,
         now: NOW,
         max_lifetime_secs: 7 * 24 * 3600,
     }
@@ -543,6 +545,37 @@ fn bad_tokens_are_refused_with_the_problem_named() {
             "{name}: the message\n{err}\ndoes not contain {expect:?}"
         );
     }
+}
+
+#[test]
+fn an_upload_token_is_for_its_own_session_only() {
+    let k = keys();
+    let for_session =
+        |session: serde_json::Value| token(&k, ed_header(), &with_claim("session", session), "ed");
+    let expect = Expected {
+        session: Some("s-1"),
+        ..expected()
+    };
+    assert!(verify(&for_session("s-1".into()), &k.pinned, &expect).is_ok());
+    for (name, input) in [
+        ("another session", for_session("s-2".into())),
+        ("no session", for_session(serde_json::Value::Null)),
+    ] {
+        let err = verify(&input, &k.pinned, &expect).unwrap_err().to_string();
+        assert!(
+            err.contains("an upload token covers one session only"),
+            "{name}: {err}"
+        );
+    }
+    // Without a session expected, the claim is not required.
+    assert!(
+        verify(
+            &for_session(serde_json::Value::Null),
+            &k.pinned,
+            &expected()
+        )
+        .is_ok()
+    );
 }
 
 #[test]

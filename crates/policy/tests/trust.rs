@@ -27,6 +27,7 @@ fn claims(jti: &str) -> Claims {
         role: Role::Candidate,
         tenant: "acme".into(),
         exam: Some("physics-101".into()),
+        session: None,
     }
 }
 

@@ -8,6 +8,9 @@
 //!   is the default input, so what a test plays (`paplay`) is what a
 //!   program recording the default microphone hears.
 //!
+//! - [`proxy::FaultProxy`]: a TCP proxy that cuts, delays and refuses
+//!   connections, for tests of uploads over a bad network.
+//!
 //! Each runs in its own temporary directory; programs under test get the
 //! environment that points at it through [`Display::command`] /
 //! [`Audio::command`]. Without the packages a test is skipped with a
@@ -15,6 +18,8 @@
 
 // Test support: a panic is the failure report, and messages go to stderr.
 #![allow(clippy::print_stderr)]
+
+pub mod proxy;
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};

@@ -12,6 +12,8 @@
 mod capture;
 #[cfg(feature = "check")]
 mod check;
+#[cfg(all(feature = "sync", feature = "ingest"))]
+mod sync;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -9,11 +9,13 @@
 
 mod durability;
 mod error;
+mod late_receipt;
 mod resume;
 
 pub use durability::GROUP_COMMIT_WINDOW;
 pub use error::WriterError;
 pub(crate) use error::io_err;
+pub use late_receipt::store_receipt;
 pub use resume::Recovered;
 
 use std::collections::BTreeMap;
@@ -554,37 +556,9 @@ impl SessionWriter {
     ) -> Result<bool, WriterError> {
         let body = CheckpointBody::parse(receipt.text())
             .map_err(|e| WriterError::BadReceipt(e.to_string()))?;
-        let ours = self.checkpoint_notes.get(&body.size).ok_or_else(|| {
-            WriterError::BadReceipt(format!(
-                "it cosigns a checkpoint of size {} that this session did not sign",
-                body.size
-            ))
-        })?;
-        if ours.text() != receipt.text()
-            || !ours
-                .signatures()
-                .iter()
-                .all(|s| receipt.signatures().contains(s))
-        {
-            return Err(WriterError::BadReceipt(format!(
-                "it does not carry this session's signed checkpoint of size {}",
-                body.size
-            )));
-        }
-        receipt
-            .verify_cosignature(backend)
-            .map_err(|e| WriterError::BadReceipt(e.to_string()))?;
+        let stored = receipt_to_store(self.checkpoint_notes.get(&body.size), receipt, backend)?;
         if self.last_receipt_size.is_some_and(|s| s >= body.size) {
             return Ok(false);
-        }
-        // Store exactly our checkpoint plus the backend's cosignature: other
-        // witnesses' lines may come and go, the receipt we keep does not.
-        let mut stored = ours.clone();
-        for sig in receipt.signatures() {
-            if sig.name == backend.name() && sig.key_id == backend.key_id() {
-                stored.push_signature(sig.clone());
-                break;
-            }
         }
         let encoded = stored.encode();
         let path = self.dir.join(layout::RECEIPTS);
@@ -618,6 +592,48 @@ impl SessionWriter {
         )?;
         self.sign_checkpoint()
     }
+}
+
+/// Checks that `receipt` is `ours` (the checkpoint this session signed at
+/// that size) plus a valid cosignature of `backend`, and returns what is
+/// kept: exactly our checkpoint plus the backend's cosignature (other
+/// witnesses' lines may come and go; the receipt we keep does not).
+pub(crate) fn receipt_to_store(
+    ours: Option<&SignedNote>,
+    receipt: &SignedNote,
+    backend: &NoteVerifier,
+) -> Result<SignedNote, WriterError> {
+    let body = CheckpointBody::parse(receipt.text())
+        .map_err(|e| WriterError::BadReceipt(e.to_string()))?;
+    let ours = ours.ok_or_else(|| {
+        WriterError::BadReceipt(format!(
+            "it cosigns a checkpoint of size {} that this session did not sign",
+            body.size
+        ))
+    })?;
+    if ours.text() != receipt.text()
+        || !ours
+            .signatures()
+            .iter()
+            .all(|s| receipt.signatures().contains(s))
+    {
+        return Err(WriterError::BadReceipt(format!(
+            "it does not carry this session's signed checkpoint of size {}",
+            body.size
+        )));
+    }
+    receipt
+        .verify_cosignature(backend)
+        .map_err(|e| WriterError::BadReceipt(e.to_string()))?;
+    let mut stored = ours.clone();
+    if let Some(sig) = receipt
+        .signatures()
+        .iter()
+        .find(|sig| sig.name == backend.name() && sig.key_id == backend.key_id())
+    {
+        stored.push_signature(sig.clone());
+    }
+    Ok(stored)
 }
 
 impl Drop for SessionWriter {

@@ -1,0 +1,96 @@
+//! The backend's copy of a session written out as a session directory, the
+//! format `paraakh verify` checks: what an auditor receives from the tenant.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use futures_util::StreamExt;
+use object_store::ObjectStoreExt;
+use paraakh_evidence::frame::{FileKind, encode_frame};
+use paraakh_evidence::layout;
+
+use crate::IngestError;
+use crate::store::SessionStore;
+
+fn io(what: &str, path: &Path, e: std::io::Error) -> IngestError {
+    IngestError::Config(format!("{what} {}: {e}", path.display()))
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Exported {
+    /// Records in `log`.
+    pub records: u64,
+    /// Notes in `checkpoints`.
+    pub checkpoints: usize,
+    /// Notes in `receipts`.
+    pub receipts: usize,
+    /// Files in `blobs/`.
+    pub blobs: usize,
+}
+
+/// Writes the session held in `store` into `out` (created; must be empty or missing).
+pub async fn export(store: &SessionStore, out: &Path) -> Result<Exported, IngestError> {
+    fs::create_dir_all(out.join(layout::BLOBS)).map_err(|e| io("cannot create", out, e))?;
+    if fs::read_dir(out)
+        .map_err(|e| io("cannot read", out, e))?
+        .flatten()
+        .any(|e| e.file_name() != layout::BLOBS)
+    {
+        return Err(IngestError::Config(format!(
+            "{} is not empty: export into a new directory",
+            out.display()
+        )));
+    }
+    let mut summary = Exported::default();
+    let magic = FileKind::Log.magic();
+    let mut log = FileKind::Log.magic().to_vec();
+    let mut next = 0;
+    for (first, end, batch) in store.record_batches().await? {
+        if first != next || !batch.starts_with(magic) {
+            return Err(IngestError::Config(format!(
+                "the stored records do not follow each other at record {first}"
+            )));
+        }
+        log.extend_from_slice(&batch[magic.len()..]);
+        next = end;
+    }
+    summary.records = next;
+    let write = |name: &str, data: &[u8]| -> Result<(), IngestError> {
+        let path = out.join(name);
+        fs::write(&path, data).map_err(|e| io("cannot write", &path, e))
+    };
+    write(layout::LOG, &log)?;
+    for (dir, kind) in [
+        ("checkpoints", FileKind::Checkpoints),
+        ("receipts", FileKind::Receipts),
+    ] {
+        let mut file = kind.magic().to_vec();
+        let notes = store.notes(dir).await?;
+        for (_, note) in &notes {
+            file.extend_from_slice(&encode_frame(note));
+        }
+        if kind == FileKind::Checkpoints {
+            summary.checkpoints = notes.len();
+        } else {
+            summary.receipts = notes.len();
+        }
+        write(kind.file_name(), &file)?;
+    }
+    for name in store.blob_names().await? {
+        let path = out.join(layout::BLOBS).join(&name);
+        let mut file = fs::File::create(&path).map_err(|e| io("cannot create", &path, e))?;
+        let mut stream = store
+            .object_store()
+            .get(&store.blob_path(&name))
+            .await?
+            .into_stream();
+        while let Some(chunk) = stream.next().await {
+            file.write_all(&chunk?)
+                .map_err(|e| io("cannot write", &path, e))?;
+        }
+        summary.blobs += 1;
+    }
+    Ok(summary)
+}

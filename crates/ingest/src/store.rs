@@ -1,0 +1,204 @@
+//! Where sessions live: one prefix per tenant and session in an object
+//! store (a local directory by default, any S3-compatible store by URL).
+//! Every write is one whole object, so a crash leaves either the old or the
+//! new state, never half of one.
+//!
+//! ```text
+//! tenants/<t>/sessions/<s>/records/<first>-<end>   framed records first..end
+//! tenants/<t>/sessions/<s>/checkpoints/<size>      a signed checkpoint
+//! tenants/<t>/sessions/<s>/receipts/<size>         the cosigned checkpoint
+//! tenants/<t>/sessions/<s>/blobs/<sha256>          a complete blob
+//! tenants/<t>/sessions/<s>/uploads/<sha256>/<off>  a received part of a blob
+//! tenants/<t>/refresh/<sha256 of token>            a refresh token's session
+//! ```
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+
+use crate::IngestError;
+
+/// Numbers in object names are zero-padded so names sort as numbers.
+fn num(n: u64) -> String {
+    format!("{n:020}")
+}
+
+fn parse_num(s: &str) -> Option<u64> {
+    (s.len() == 20).then(|| s.parse().ok()).flatten()
+}
+
+/// One session's objects.
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    store: Arc<dyn ObjectStore>,
+    prefix: String,
+}
+
+impl SessionStore {
+    /// The objects of `session` of `tenant` (both already validated ids).
+    pub fn new(store: Arc<dyn ObjectStore>, tenant: &str, session: &str) -> Self {
+        Self {
+            store,
+            prefix: format!("tenants/{tenant}/sessions/{session}"),
+        }
+    }
+
+    fn path(&self, rest: &str) -> Path {
+        Path::from(format!("{}/{rest}", self.prefix))
+    }
+
+    async fn list_names(&self, dir: &str) -> Result<Vec<String>, IngestError> {
+        let prefix = self.path(dir);
+        let mut names: Vec<String> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|m| m.location.filename().unwrap_or_default().to_owned())
+            .try_collect()
+            .await?;
+        names.sort();
+        Ok(names)
+    }
+
+    async fn get(&self, path: &Path) -> Result<Bytes, IngestError> {
+        Ok(self.store.get(path).await?.bytes().await?)
+    }
+
+    async fn put(&self, path: &Path, data: impl Into<PutPayload>) -> Result<(), IngestError> {
+        self.store.put(path, data.into()).await?;
+        Ok(())
+    }
+
+    /// Record batches in order: `(first, end, framed bytes)`.
+    pub async fn record_batches(&self) -> Result<Vec<(u64, u64, Bytes)>, IngestError> {
+        let mut out = Vec::new();
+        for name in self.list_names("records").await? {
+            let Some((first, end)) = name
+                .split_once('-')
+                .and_then(|(a, b)| Some((parse_num(a)?, parse_num(b)?)))
+            else {
+                continue;
+            };
+            out.push((
+                first,
+                end,
+                self.get(&self.path(&format!("records/{name}"))).await?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Stores records `first..end` (framed).
+    pub async fn put_records(
+        &self,
+        first: u64,
+        end: u64,
+        framed: Vec<u8>,
+    ) -> Result<(), IngestError> {
+        let path = self.path(&format!("records/{}-{}", num(first), num(end)));
+        self.put(&path, framed).await
+    }
+
+    /// Stored notes under `dir` (`checkpoints` or `receipts`) by size.
+    pub async fn notes(&self, dir: &str) -> Result<Vec<(u64, Bytes)>, IngestError> {
+        let mut out = Vec::new();
+        for name in self.list_names(dir).await? {
+            if let Some(size) = parse_num(&name) {
+                out.push((size, self.get(&self.path(&format!("{dir}/{name}"))).await?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores a note of `size` under `dir`.
+    pub async fn put_note(&self, dir: &str, size: u64, text: &str) -> Result<(), IngestError> {
+        let path = self.path(&format!("{dir}/{}", num(size)));
+        self.put(&path, Bytes::from(text.to_owned())).await
+    }
+
+    /// Names of complete blobs.
+    pub async fn blob_names(&self) -> Result<Vec<String>, IngestError> {
+        self.list_names("blobs").await
+    }
+
+    /// The path of a complete blob.
+    pub fn blob_path(&self, sha256: &str) -> Path {
+        self.path(&format!("blobs/{sha256}"))
+    }
+
+    /// Whether a complete blob is held.
+    pub async fn has_blob(&self, sha256: &str) -> Result<bool, IngestError> {
+        match self.store.head(&self.blob_path(sha256)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Received parts of a blob upload: `(offset, length)`, in order.
+    pub async fn parts(&self, sha256: &str) -> Result<Vec<(u64, u64)>, IngestError> {
+        let prefix = self.path(&format!("uploads/{sha256}"));
+        let mut parts: Vec<(u64, u64)> = self
+            .store
+            .list(Some(&prefix))
+            .try_filter_map(|m| async move {
+                Ok(m.location
+                    .filename()
+                    .and_then(parse_num)
+                    .map(|offset| (offset, m.size)))
+            })
+            .try_collect()
+            .await?;
+        parts.sort_unstable();
+        Ok(parts)
+    }
+
+    /// Bytes of a blob received without gaps from offset 0.
+    pub async fn upload_offset(&self, sha256: &str) -> Result<u64, IngestError> {
+        let mut offset = 0;
+        for (start, len) in self.parts(sha256).await? {
+            if start == offset {
+                offset += len;
+            } else if start > offset {
+                break;
+            }
+        }
+        Ok(offset)
+    }
+
+    /// Stores a received part.
+    pub async fn put_part(
+        &self,
+        sha256: &str,
+        offset: u64,
+        data: Bytes,
+    ) -> Result<(), IngestError> {
+        let path = self.path(&format!("uploads/{sha256}/{}", num(offset)));
+        self.put(&path, data).await
+    }
+
+    /// One received part.
+    pub async fn part(&self, sha256: &str, offset: u64) -> Result<Bytes, IngestError> {
+        self.get(&self.path(&format!("uploads/{sha256}/{}", num(offset))))
+            .await
+    }
+
+    /// Removes every received part of a blob.
+    pub async fn delete_parts(&self, sha256: &str) -> Result<(), IngestError> {
+        for (offset, _) in self.parts(sha256).await? {
+            let path = self.path(&format!("uploads/{sha256}/{}", num(offset)));
+            match self.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The store itself (for streaming a blob in or out).
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+}

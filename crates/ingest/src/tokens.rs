@@ -1,0 +1,194 @@
+//! Upload tokens: a short-lived access JWT for one session, and a refresh
+//! token (stored only as its SHA-256) that gets a new one — so a client that
+//! was offline for days still uploads without asking the candidate again.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use bytes::Bytes;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+use paraakh_evidence::keys::random_bytes;
+use paraakh_evidence::layout;
+use paraakh_evidence::merkle::sha256;
+use paraakh_evidence::record::to_hex;
+use paraakh_policy::jwt::{self, Claims, Expected, Role, TOKEN_TYPE};
+use paraakh_protocol::Tokens;
+use serde::{Deserialize, Serialize};
+
+use crate::IngestError;
+use crate::config::{AUDIENCE, BackendKeys, token_kid};
+
+/// Longest access-token lifetime accepted.
+pub const MAX_ACCESS_SECS: i64 = 3600;
+
+/// Current POSIX time in seconds.
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// What a refresh token grants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Grant {
+    tenant: String,
+    session: String,
+    exam: String,
+}
+
+fn grant_path(tenant: &str, token: &str) -> Path {
+    Path::from(format!(
+        "tenants/{tenant}/refresh/{}",
+        to_hex(&sha256(token.as_bytes()))
+    ))
+}
+
+fn access_token(keys: &BackendKeys, grant: &Grant, ttl_secs: i64) -> Result<String, IngestError> {
+    let tenant = keys.tenant(&grant.tenant).ok_or_else(|| {
+        IngestError::Config(format!("no token key for tenant {:?}", grant.tenant))
+    })?;
+    let mut jti = [0u8; 16];
+    random_bytes(&mut jti).map_err(|e| IngestError::Config(e.to_string()))?;
+    let now = now_secs();
+    let claims = Claims {
+        iss: tenant.key.issuer.clone(),
+        sub: None,
+        aud: vec![AUDIENCE.to_owned()],
+        exp: now + ttl_secs.clamp(1, MAX_ACCESS_SECS),
+        nbf: None,
+        iat: now,
+        jti: to_hex(&jti),
+        role: Role::Candidate,
+        tenant: grant.tenant.clone(),
+        exam: Some(grant.exam.clone()),
+        session: Some(grant.session.clone()),
+    };
+    Ok(jwt::sign_eddsa(
+        &claims,
+        &token_kid(&grant.tenant),
+        &tenant.signer,
+    ))
+}
+
+/// Issues an access token and a refresh token for uploading `session`.
+pub async fn issue(
+    keys: &BackendKeys,
+    store: &Arc<dyn ObjectStore>,
+    tenant: &str,
+    session: &str,
+    exam: &str,
+    ttl_secs: i64,
+) -> Result<Tokens, IngestError> {
+    for id in [tenant, session, exam] {
+        if !layout::valid_id(id) {
+            return Err(IngestError::BadRequest(format!(
+                "{id:?} is not an id (letters, digits, '.', '_', '-', at most 128)"
+            )));
+        }
+    }
+    let grant = Grant {
+        tenant: tenant.to_owned(),
+        session: session.to_owned(),
+        exam: exam.to_owned(),
+    };
+    let access = access_token(keys, &grant, ttl_secs)?;
+    let mut secret = [0u8; 32];
+    random_bytes(&mut secret).map_err(|e| IngestError::Config(e.to_string()))?;
+    let refresh = format!("{tenant}.{}", B64URL.encode(secret));
+    let body = serde_json::to_vec(&grant).map_err(|e| IngestError::Config(e.to_string()))?;
+    store
+        .put(&grant_path(tenant, &refresh), Bytes::from(body).into())
+        .await?;
+    Ok(Tokens {
+        access_token: access,
+        refresh_token: Some(refresh),
+        expires_in: u64::try_from(ttl_secs.clamp(1, MAX_ACCESS_SECS)).unwrap_or(1),
+    })
+}
+
+/// Exchanges a refresh token for a new access token.
+pub async fn refresh(
+    keys: &BackendKeys,
+    store: &Arc<dyn ObjectStore>,
+    refresh_token: &str,
+    ttl_secs: i64,
+) -> Result<Tokens, IngestError> {
+    let unknown = || IngestError::Unauthorized("the refresh token is not known here".into());
+    let (tenant, _) = refresh_token.split_once('.').ok_or_else(unknown)?;
+    if !layout::valid_id(tenant) || refresh_token.len() > 256 {
+        return Err(unknown());
+    }
+    let stored = match store.get(&grant_path(tenant, refresh_token)).await {
+        Ok(r) => r.bytes().await?,
+        Err(object_store::Error::NotFound { .. }) => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    };
+    let grant: Grant = serde_json::from_slice(&stored)
+        .map_err(|e| IngestError::Config(format!("a stored grant is damaged: {e}")))?;
+    Ok(Tokens {
+        access_token: access_token(keys, &grant, ttl_secs)?,
+        refresh_token: None,
+        expires_in: u64::try_from(ttl_secs.clamp(1, MAX_ACCESS_SECS)).unwrap_or(1),
+    })
+}
+
+/// Checks a bearer token for access to `session`. Writes need a candidate
+/// token naming this session; reads also accept the tenant's proctors and
+/// admins.
+pub fn authorize(
+    keys: &BackendKeys,
+    authorization: Option<&str>,
+    session: &str,
+    write: bool,
+) -> Result<Claims, IngestError> {
+    let token = authorization
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            IngestError::Unauthorized(
+                "no bearer token: send `Authorization: Bearer <token>`".into(),
+            )
+        })?
+        .trim();
+    let pinned: Vec<_> = keys.tenants.iter().map(|t| t.key.clone()).collect();
+    let (_, _, key) = jwt::verify_signature(token, &pinned)
+        .map_err(|e| IngestError::Unauthorized(format!("the token is refused: {e}")))?;
+    let tenant = keys
+        .tenant_by_kid(&key.kid)
+        .ok_or_else(|| IngestError::Unauthorized("the token's key is not known".into()))?;
+    let roles: &[Role] = if write {
+        &[Role::Candidate]
+    } else {
+        &[Role::Candidate, Role::Proctor, Role::Admin]
+    };
+    let claims = jwt::verify(
+        token,
+        std::slice::from_ref(&tenant.key),
+        &Expected {
+            typ: TOKEN_TYPE,
+            audience: AUDIENCE,
+            tenant: &tenant.tenant,
+            roles,
+            exam: None,
+            session: None,
+            now: now_secs(),
+            max_lifetime_secs: MAX_ACCESS_SECS,
+        },
+    )
+    .map_err(|e| match e {
+        jwt::JwtError::WrongRole { .. } => {
+            IngestError::Forbidden(format!("the token is refused: {e}"))
+        }
+        e => IngestError::Unauthorized(format!("the token is refused: {e}")),
+    })?;
+    if claims.role == Role::Candidate && claims.session.as_deref() != Some(session) {
+        return Err(IngestError::Forbidden(format!(
+            "the token is for session {:?}, not {session:?}: an upload token covers one session only",
+            claims.session.as_deref().unwrap_or("none")
+        )));
+    }
+    Ok(claims)
+}

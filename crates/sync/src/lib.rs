@@ -1,0 +1,17 @@
+//! Offline-first upload of Paraakh evidence: the outbox over a session
+//! directory (what is signed and can be sent, what receipts say the backend
+//! holds), the uploader for the upload protocol (resumable, idempotent,
+//! backing off with jitter, renewing its token), and retention.
+
+#![forbid(unsafe_code)]
+
+pub mod client;
+mod error;
+pub mod outbox;
+pub mod retention;
+pub mod upload;
+
+pub use client::{Api, Credentials, RetryPolicy};
+pub use error::SyncError;
+pub use outbox::Outbox;
+pub use upload::{Progress, SyncOptions, SyncReport, sync_session};

@@ -1,0 +1,196 @@
+//! Retention: local evidence is deleted only when the backend holds all of
+//! it — every signed record under a receipt, every blob confirmed — and
+//! the tenant's policy says how long to keep it after that. A session that
+//! is not fully synced is never deleted; after the policy's alert delay it
+//! is reported, so a proctor can act.
+
+use std::path::Path;
+
+use paraakh_evidence::keys::NoteVerifier;
+use paraakh_policy::model::Retention;
+
+use crate::SyncError;
+use crate::outbox::Outbox;
+
+const DAY_SECS: u64 = 86_400;
+
+/// What to do with a local session.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Decision {
+    /// Delete it: the backend holds everything, and the keep period is over.
+    Purge {
+        /// Why.
+        reason: String,
+    },
+    /// Keep it.
+    Keep {
+        /// Why.
+        reason: String,
+        /// The session has waited for a sync longer than the policy allows.
+        alert: bool,
+    },
+}
+
+/// Decides for the session in `dir`. `server_complete` is the server's own
+/// word from a sync just made (records cosigned, blobs held); `now` is POSIX
+/// seconds.
+pub fn decide(
+    dir: &Path,
+    retention: &Retention,
+    backend: &NoteVerifier,
+    server_complete: bool,
+    now: u64,
+) -> Result<Decision, SyncError> {
+    let outbox = Outbox::open(dir)?;
+    let records = outbox.records().len() as u64;
+    let receipt = outbox.newest_receipt_time(backend);
+    let age_days = |since: u64| now.saturating_sub(since) / DAY_SECS;
+    let recorded_at = outbox.last_record_secs();
+    let alert = age_days(recorded_at) >= u64::from(retention.alert_unsynced_after_days);
+    let keep = |reason: String| Decision::Keep { reason, alert };
+    if !outbox.ended() {
+        return Ok(keep("the session has not ended".into()));
+    }
+    if outbox.sendable() < records {
+        return Ok(keep(format!(
+            "{} records are not covered by a checkpoint",
+            records - outbox.sendable()
+        )));
+    }
+    let Some((size, cosigned_at)) = receipt else {
+        return Ok(keep("no receipt from the backend yet".into()));
+    };
+    if size < records {
+        return Ok(keep(format!(
+            "the newest receipt covers {size} of {records} records"
+        )));
+    }
+    if !server_complete {
+        return Ok(keep(
+            "the backend has not confirmed that it holds every blob".into(),
+        ));
+    }
+    let keep_days = u64::from(retention.keep_after_receipt_days);
+    let held = age_days(cosigned_at);
+    if held < keep_days {
+        return Ok(Decision::Keep {
+            reason: format!(
+                "kept {keep_days} days after the receipt by the tenant's policy ({held} passed)"
+            ),
+            alert: false,
+        });
+    }
+    Ok(Decision::Purge {
+        reason: format!(
+            "the backend holds everything under a receipt of {} days ago; the policy keeps {keep_days} days",
+            held
+        ),
+    })
+}
+
+/// Deletes the session directory, unless a process is writing it.
+pub fn purge(dir: &Path) -> Result<(), SyncError> {
+    let lock_path = dir.join(paraakh_evidence::layout::LOCK);
+    let lock = std::fs::File::open(&lock_path).map_err(|source| SyncError::Io {
+        what: "cannot open",
+        path: lock_path.clone(),
+        source,
+    })?;
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
+        |_| SyncError::Session {
+            path: dir.to_owned(),
+            message: "a process is writing this session; it is not deleted".into(),
+        },
+    )?;
+    std::fs::remove_dir_all(dir).map_err(|source| SyncError::Io {
+        what: "cannot delete",
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use paraakh_evidence::TenantSecretKey;
+    use paraakh_evidence::keys::{NoteSigner, SIG_TYPE_COSIGNATURE_V1};
+    use paraakh_evidence::simulate::{SimulateOptions, simulate};
+
+    const START_NS: i64 = 1_790_000_000_000_000_000;
+    const START: u64 = 1_790_000_000;
+
+    fn retention() -> Retention {
+        Retention {
+            keep_after_receipt_days: 30,
+            alert_unsynced_after_days: 7,
+        }
+    }
+
+    #[test]
+    fn a_session_without_a_receipt_is_kept_and_raises_an_alert_only_when_overdue() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts =
+            SimulateOptions::new(TenantSecretKey::generate("t").unwrap().public(), START_NS);
+        opts.offline = true;
+        opts.events = 30;
+        opts.blobs = 1;
+        opts.blob_size = (10, 10);
+        simulate(dir.path(), &opts).unwrap();
+        let backend = NoteSigner::generate("b", SIG_TYPE_COSIGNATURE_V1)
+            .unwrap()
+            .verifier();
+        // Even if a server claimed completeness, without a receipt nothing goes.
+        let soon = decide(dir.path(), &retention(), &backend, true, START + 86_400).unwrap();
+        assert_eq!(
+            soon,
+            Decision::Keep {
+                reason: "no receipt from the backend yet".into(),
+                alert: false
+            }
+        );
+        let late = decide(dir.path(), &retention(), &backend, true, START + 8 * 86_400).unwrap();
+        assert!(
+            matches!(late, Decision::Keep { alert: true, .. }),
+            "{late:?}"
+        );
+        assert!(dir.path().join("log").exists());
+    }
+
+    #[test]
+    fn receipts_of_another_backend_key_do_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts =
+            SimulateOptions::new(TenantSecretKey::generate("t").unwrap().public(), START_NS);
+        opts.events = 30;
+        opts.receipt_lag = 0;
+        simulate(dir.path(), &opts).unwrap();
+        let stranger = NoteSigner::generate("b", SIG_TYPE_COSIGNATURE_V1)
+            .unwrap()
+            .verifier();
+        let d = decide(
+            dir.path(),
+            &retention(),
+            &stranger,
+            true,
+            START + 400 * 86_400,
+        )
+        .unwrap();
+        assert!(matches!(d, Decision::Keep { .. }), "{d:?}");
+    }
+
+    #[test]
+    fn a_session_being_written_is_not_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("log"), b"").unwrap();
+        let lock = std::fs::File::create(dir.path().join(".lock")).unwrap();
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+        // flock locks belong to the open file description: a second open
+        // (what purge does) conflicts with this one.
+        let err = purge(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("a process is writing"), "{err}");
+        assert!(dir.path().join("log").exists());
+    }
+}
