@@ -38,7 +38,7 @@ pub(crate) struct CheckArgs {
 
 /// The installation's data directory: the managed configuration's, else
 /// `$XDG_DATA_HOME/paraakh`, else `~/.local/share/paraakh`.
-fn default_data_dir() -> PathBuf {
+pub(crate) fn default_data_dir() -> PathBuf {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| "/".into());

@@ -16,6 +16,8 @@ mod ingest_cmd;
 mod keys_cmd;
 mod policy_cmd;
 mod render;
+#[cfg(feature = "check")]
+mod session_cmd;
 mod simulate_cmd;
 #[cfg(feature = "sync")]
 mod sync_cmd;
@@ -114,7 +116,10 @@ struct VerifyArgs {
 #[derive(Debug, Subcommand)]
 enum SessionCommand {
     /// Record a synthetic but fully real session (real keys, signatures, encryption, receipts).
-    Simulate(simulate_cmd::SimulateArgs),
+    Simulate(Box<simulate_cmd::SimulateArgs>),
+    /// Run a proctoring session headless, with real devices or replay sources (an unfinished one in --out is resumed).
+    #[cfg(feature = "check")]
+    Run(Box<session_cmd::RunArgs>),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,7 +132,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Verify(args) => verify_cmd::run(args),
-        Command::Session(SessionCommand::Simulate(args)) => simulate_cmd::run(args),
+        Command::Session(SessionCommand::Simulate(args)) => simulate_cmd::run(*args),
+        #[cfg(feature = "check")]
+        Command::Session(SessionCommand::Run(args)) => session_cmd::run(*args),
         Command::Keys(KeysCommand::Generate(args)) => keys_cmd::run(args),
         Command::Policy(PolicyCommand::Show(args)) => policy_cmd::show(args),
         Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),

@@ -79,7 +79,7 @@ fn parse_range(s: &str) -> Result<(u64, u64), String> {
 }
 
 /// SHA-256 of the running executable: the client build hash recorded in the header.
-fn own_build_hash() -> anyhow::Result<HexHash> {
+pub(crate) fn own_build_hash() -> anyhow::Result<HexHash> {
     let exe = std::env::current_exe().context("cannot find the running executable")?;
     let bytes = std::fs::read(&exe).with_context(|| format!("cannot read {}", exe.display()))?;
     Ok(HexHash(paraakh_evidence::merkle::sha256(&bytes)))

@@ -1,0 +1,393 @@
+//! `paraakh session run`: a headless proctoring session with real devices
+//! or replay sources, printing events as they happen.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use paraakh_capture::ConsentScope;
+use paraakh_engine::session::rules::Observation;
+use paraakh_engine::session::{
+    CameraSpec, Command, EngineEvent, MicrophoneSpec, ScreenSpec, Session, SessionConfig, Sources,
+};
+use paraakh_evidence::keys::{NoteSigner, NoteVerifier, SIG_TYPE_ED25519, TenantPublicKey};
+use paraakh_evidence::record::ClientInfo;
+use paraakh_evidence::{SystemClock, layout};
+
+use crate::policy_cmd::PolicyArgs;
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// The session directory (an unfinished session there is resumed in a new segment).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The tenant's evidence encryption key (encryption.pub).
+    #[arg(long, value_name = "FILE")]
+    tenant_key: PathBuf,
+    /// Tenant id.
+    #[arg(long, default_value = "demo-tenant")]
+    tenant: String,
+    /// Exam id.
+    #[arg(long, default_value = "demo-exam")]
+    exam: String,
+    /// Session id (default: a new random one).
+    #[arg(long)]
+    session_id: Option<String>,
+    /// Webcam: a camera index, or a directory of images or a .y4m video to replay.
+    #[arg(long, value_name = "SRC")]
+    camera: Option<String>,
+    /// Microphone: `default`, `device:NAME`, or a WAV file to replay in real time.
+    #[arg(long, value_name = "SRC")]
+    microphone: Option<String>,
+    /// Screens: `desktop`, or a directory of images to replay.
+    #[arg(long, value_name = "SRC")]
+    screen: Option<String>,
+    /// The candidate agreed to the capture the policy describes (required for any source).
+    #[arg(long)]
+    consent: bool,
+    /// End after this long (90s, 10m, 2h); default: when the commands say so, or Ctrl-C.
+    #[arg(long, value_parser = parse_duration)]
+    duration: Option<Duration>,
+    /// Commands as JSON lines (`-` for stdin): {"save_answer":{"question":..,"answer":..}},
+    /// {"report":"focus_lost"|"fullscreen_exit"|"devtools_attempt"}, {"pause":"why"},
+    /// {"resume":true}, {"submit":true}, {"end":"why"}; {"sleep":SECONDS} waits.
+    #[arg(long, value_name = "FILE")]
+    commands: Option<PathBuf>,
+    /// This installation's device key (created if missing; default: in the data directory).
+    #[arg(long, value_name = "FILE")]
+    device_key: Option<PathBuf>,
+    /// The backend's cosigning key to pin in the header (vkey file).
+    #[arg(long, value_name = "FILE")]
+    backend_key: Option<PathBuf>,
+    /// Run without face and voice detection.
+    #[arg(long)]
+    no_detection: bool,
+    /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh).
+    #[arg(long, value_name = "FILE")]
+    onnxruntime: Option<PathBuf>,
+    /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh).
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Do not watch processes and displays.
+    #[arg(long)]
+    no_lockdown: bool,
+    /// Seconds between heartbeats.
+    #[arg(long, default_value_t = 60.0)]
+    heartbeat: f64,
+    /// Seconds between checkpoints.
+    #[arg(long, default_value_t = 30.0)]
+    checkpoint_every: f64,
+    /// Print events as JSON lines.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| c.is_ascii_alphabetic())
+        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (like 90s, 10m, 2h)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: the unit must be s, m or h")),
+    };
+    if !(secs > 0.0 && secs < 86_400.0 * 7.0) {
+        return Err(format!("{s:?} must be more than 0 and less than a week"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+fn device_key(path: &Path) -> anyhow::Result<NoteSigner> {
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the device key {}", path.display()))?;
+        return NoteSigner::parse(text.trim())
+            .with_context(|| format!("{} is not a device key", path.display()));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let key = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)?;
+    crate::render::write_secret(path, &key.encode())?;
+    crate::render::note(&format!(
+        "created this installation's device key in {}",
+        path.display()
+    ));
+    Ok(key)
+}
+
+fn parse_command(line: &str) -> anyhow::Result<Command> {
+    let v: serde_json::Value =
+        serde_json::from_str(line).with_context(|| format!("not JSON: {line}"))?;
+    let (name, arg) = v
+        .as_object()
+        .and_then(|o| o.iter().next())
+        .filter(|_| v.as_object().is_some_and(|o| o.len() == 1))
+        .with_context(|| format!("a command is an object with one key: {line}"))?;
+    let text = |a: &serde_json::Value| a.as_str().unwrap_or_default().to_owned();
+    Ok(match name.as_str() {
+        "save_answer" => Command::SaveAnswer {
+            question: text(&arg["question"]),
+            answer: text(&arg["answer"]).into_bytes(),
+        },
+        "report" => Command::Report(match arg.as_str() {
+            Some("focus_lost") => Observation::FocusLost,
+            Some("fullscreen_exit") => Observation::FullscreenExit,
+            Some("devtools_attempt") => Observation::DevtoolsAttempt,
+            _ => bail!("report takes focus_lost, fullscreen_exit or devtools_attempt: {line}"),
+        }),
+        "pause" => Command::Pause { reason: text(arg) },
+        "resume" => Command::Resume,
+        "submit" => Command::Submit,
+        "end" => Command::End { reason: text(arg) },
+        other => bail!("unknown command {other:?}: {line}"),
+    })
+}
+
+fn render(e: &EngineEvent) -> String {
+    match e {
+        EngineEvent::Started {
+            session_id,
+            resumed,
+            gap_seconds,
+            monitors,
+        } => {
+            let resumed = if *resumed {
+                format!(
+                    " (resumed after a gap of {:.0} s)",
+                    gap_seconds.unwrap_or(0.0)
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "session {session_id} started{resumed}; watching: {}",
+                monitors.join(", ")
+            )
+        }
+        EngineEvent::Recorded {
+            seq,
+            kind,
+            severity,
+            message,
+        } => format!("#{seq} {:<8} {kind}: {message}", severity.as_str()),
+        EngineEvent::Warning { text, .. } => format!("  candidate sees: {text}"),
+        EngineEvent::AnswerSaved { question, seq } => format!("#{seq} answer to {question} saved"),
+        EngineEvent::Submitted { seq, answers, how } => {
+            format!("#{seq} submitted {answers} answers ({how})")
+        }
+        EngineEvent::Trouble { monitor, message } => format!("  trouble: {monitor}: {message}"),
+        EngineEvent::Ended { reason, records } => {
+            format!("session ended ({reason}); {records} records, sealed by a final checkpoint")
+        }
+    }
+}
+
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let (policy_text, origin) = args.policy.text()?;
+    let policy = paraakh_policy::parse(&policy_text)
+        .with_context(|| format!("{origin} is not a valid policy"))?;
+    let sources = Sources {
+        camera: args.camera.as_deref().map(|s| match s.parse::<u32>() {
+            Ok(i) => CameraSpec::Device(i),
+            Err(_) => CameraSpec::Replay(s.into()),
+        }),
+        microphone: args.microphone.as_deref().map(|s| match s {
+            "default" => MicrophoneSpec::Device(None),
+            s if s.starts_with("device:") => MicrophoneSpec::Device(Some(s[7..].to_owned())),
+            path => MicrophoneSpec::Replay(path.into()),
+        }),
+        screen: args.screen.as_deref().map(|s| match s {
+            "desktop" => ScreenSpec::Desktop,
+            path => ScreenSpec::Replay(path.into()),
+        }),
+    };
+    let consent = ConsentScope {
+        camera: sources.camera.is_some(),
+        microphone: sources.microphone.is_some(),
+        screen: sources.screen.is_some(),
+    };
+    if consent != ConsentScope::default() && !args.consent {
+        let what: Vec<&str> = [
+            (consent.camera, "webcam"),
+            (consent.microphone, "microphone"),
+            (consent.screen, "screen"),
+        ]
+        .iter()
+        .filter_map(|(on, name)| on.then_some(*name))
+        .collect();
+        bail!(
+            "nothing is captured before the candidate agrees: this session would capture the {}; \
+             add --consent to record that the candidate agreed",
+            what.join(", ")
+        );
+    }
+    let tenant_key = std::fs::read_to_string(&args.tenant_key)
+        .with_context(|| format!("cannot read {}", args.tenant_key.display()))
+        .and_then(|t| {
+            TenantPublicKey::parse(t.trim()).with_context(|| {
+                format!(
+                    "{} is not a tenant encryption key",
+                    args.tenant_key.display()
+                )
+            })
+        })?;
+    let backend_key = match &args.backend_key {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))
+                .and_then(|t| {
+                    NoteVerifier::parse(t.trim())
+                        .with_context(|| format!("{} is not a backend key", p.display()))
+                })?,
+        ),
+        None => None,
+    };
+    let device_path = args
+        .device_key
+        .clone()
+        .unwrap_or_else(|| crate::check_cmd::default_data_dir().join("device.key"));
+    let device = Arc::new(device_key(&device_path)?);
+    let session_id = match args.session_id.clone() {
+        Some(id) => id,
+        None => {
+            let mut r = [0u8; 8];
+            paraakh_evidence::keys::random_bytes(&mut r)?;
+            format!("s-{}", paraakh_evidence::record::to_hex(&r))
+        }
+    };
+    if !layout::valid_id(&session_id) {
+        bail!("{session_id:?} is not a session id (letters, digits, '.', '_', '-')");
+    }
+    let config = SessionConfig {
+        dir: args.out.clone(),
+        policy,
+        policy_sha256: paraakh_evidence::merkle::sha256(policy_text.as_bytes()),
+        tenant_id: args.tenant.clone(),
+        exam_id: args.exam.clone(),
+        session_id,
+        tenant_key,
+        device,
+        backend_key,
+        client: ClientInfo {
+            version: concat!("paraakh ", env!("CARGO_PKG_VERSION")).to_owned(),
+            build_sha256: crate::simulate_cmd::own_build_hash()?,
+        },
+        sources,
+        consent,
+        detection: (!args.no_detection).then(|| paraakh_detect::RuntimeConfig {
+            library: args.onnxruntime.clone(),
+            models: args.models.clone(),
+        }),
+        watch_processes: !args.no_lockdown,
+        watch_displays: !args.no_lockdown && std::env::var_os("DISPLAY").is_some(),
+        heartbeat: Duration::from_secs_f64(args.heartbeat.clamp(1.0, 3600.0)),
+        checkpoint_every: Duration::from_secs_f64(args.checkpoint_every.clamp(1.0, 3600.0)),
+        duration: args.duration,
+        clock: Arc::new(SystemClock),
+    };
+    let session = Session::start(config)
+        .with_context(|| format!("cannot start the session in {}", args.out.display()))?;
+    spawn_signal_handler(session.commander())?;
+    if let Some(path) = &args.commands {
+        spawn_command_reader(path.clone(), session.commander())?;
+    }
+    while !session.is_over() {
+        if let Some(e) = session.next_event(Duration::from_millis(200)) {
+            if args.json {
+                crate::render::out(&format!("{}\n", serde_json::to_string(&e)?))?;
+            } else {
+                crate::render::out(&format!("{}\n", render(&e)))?;
+            }
+        }
+    }
+    let summary = session.wait()?;
+    if !args.json {
+        crate::render::note(&format!(
+            "{} blobs ({}), {} screen captures, {} webcam frames analysed, {} speech segments; check it with: paraakh verify {}",
+            summary.blobs,
+            crate::render::bytes(summary.blob_bytes),
+            summary.screens,
+            summary.camera_frames,
+            summary.speech_segments,
+            args.out.display()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn spawn_command_reader(path: PathBuf, session: Sender<Command>) -> anyhow::Result<()> {
+    let reader: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(&path)
+            .with_context(|| format!("cannot read commands from {}", path.display()))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    std::thread::Builder::new()
+        .name("paraakh-commands".into())
+        .spawn(move || {
+            for line in reader.lines() {
+                let Ok(line) = line else { break };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                // {"sleep": SECONDS} paces a script; it is not a session command.
+                if let Some(secs) = serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|v| v.get("sleep").and_then(serde_json::Value::as_f64))
+                {
+                    std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
+                    continue;
+                }
+                match parse_command(&line) {
+                    Ok(cmd) => {
+                        if session.send(cmd).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => crate::render::note(&format!("command ignored: {e:#}")),
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM end the session properly (an end record and a final checkpoint).
+fn spawn_signal_handler(session: Sender<Command>) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("paraakh-signals".into())
+        .spawn(move || {
+            rt.block_on(async {
+                let Ok(mut term) =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                else {
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            });
+            let _ = session.send(Command::End {
+                reason: "interrupted".into(),
+            });
+        })?;
+    Ok(())
+}

@@ -1,0 +1,384 @@
+//! `paraakh session run` as a process: replay sources through the real
+//! monitors, detectors and evidence writer; then `paraakh verify`. And a
+//! SIGKILL in the middle of a session: the next run resumes it in a new
+//! segment, the gap is an event, and answers saved before the kill are in
+//! the submission.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{BIN, json, p, paraakh, repo_file, stderr};
+
+/// Every record of a session's log, parsed.
+fn records(dir: &Path) -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(dir.join("log")).unwrap();
+    let mut at = b"paraakh evidence log v1\n".len();
+    let mut out = Vec::new();
+    while at + 4 <= bytes.len() {
+        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        if at + 8 + len > bytes.len() {
+            break;
+        }
+        out.push(serde_json::from_slice(&bytes[at + 4..at + 4 + len]).unwrap());
+        at += len + 8;
+    }
+    out
+}
+
+fn events<'a>(records: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    records
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == kind)
+        .collect()
+}
+
+fn blobs_for<'a>(records: &'a [serde_json::Value], purpose: &str) -> Vec<&'a serde_json::Value> {
+    records
+        .iter()
+        .filter(|r| r["body"]["type"] == "blob" && r["body"]["purpose"] == purpose)
+        .collect()
+}
+
+fn keys(tmp: &Path) -> PathBuf {
+    let keys = tmp.join("tenant-keys");
+    let out = paraakh(&["keys", "generate", "--out", p(&keys)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    keys
+}
+
+fn verify(dir: &Path, keys: &Path) -> serde_json::Value {
+    let out = paraakh(&[
+        "verify",
+        p(dir),
+        "--tenant-key",
+        p(&keys.join("encryption.key")),
+        "--json",
+    ]);
+    let report = json(&out);
+    assert_eq!(report["status"], "intact", "{report:#}");
+    report
+}
+
+#[test]
+fn a_replay_session_records_each_violation_with_its_evidence() {
+    let (Some(_), Some(data)) = (
+        std::env::var_os("PARAAKH_ONNXRUNTIME"),
+        std::env::var_os("PARAAKH_DETECT_DATA"),
+    ) else {
+        assert!(
+            !paraakh_test_rig::strict(),
+            "ONNX Runtime or test data missing"
+        );
+        eprintln!("skipped: PARAAKH_ONNXRUNTIME or PARAAKH_DETECT_DATA not set");
+        return;
+    };
+    if !paraakh_test_rig::require("session run with speech", &["espeak-ng", "sox"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = keys(t);
+    // Webcam: an empty desk (no one in the picture), two slightly different
+    // frames so the feed is not frozen.
+    let coffee = image::open(Path::new(&data).join("coffee.png"))
+        .unwrap()
+        .to_rgb8();
+    let cam = t.join("camera");
+    std::fs::create_dir(&cam).unwrap();
+    coffee.save(cam.join("1.png")).unwrap();
+    image::imageops::flip_horizontal(&coffee)
+        .save(cam.join("2.png"))
+        .unwrap();
+    // Screens: two different pictures of the same size.
+    let scr = t.join("screens");
+    std::fs::create_dir(&scr).unwrap();
+    coffee.save(scr.join("1.png")).unwrap();
+    image::imageops::flip_vertical(&coffee)
+        .save(scr.join("2.png"))
+        .unwrap();
+    // Microphone: someone talking for several seconds, after some silence.
+    let speech = t.join("speech.wav");
+    let padded = t.join("padded.wav");
+    let ok = Command::new("espeak-ng")
+        .args(["-w", p(&speech), "Could you tell me the answer to the third question? I think it is forty two, but I am not sure about the units."])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let ok = Command::new("sox")
+        .args([p(&speech), p(&padded), "pad", "1", "30"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let commands = t.join("commands.jsonl");
+    std::fs::write(
+        &commands,
+        concat!(
+            r#"{"save_answer":{"question":"q1","answer":"B"}}"#, "\n",
+            r#"{"save_answer":{"question":"q2","answer":"Photosynthesis turns light into sugar."}}"#, "\n",
+            r#"{"sleep":2}"#, "\n",
+            r#"{"report":"focus_lost"}"#, "\n",
+            r#"{"save_answer":{"question":"q1","answer":"C"}}"#, "\n",
+            r#"{"sleep":13}"#, "\n",
+            r#"{"submit":true}"#, "\n",
+        ),
+    )
+    .unwrap();
+    let dir = t.join("session");
+    let out = paraakh(&[
+        "session",
+        "run",
+        "--preset",
+        "standard",
+        "--out",
+        p(&dir),
+        "--tenant-key",
+        p(&keys.join("encryption.pub")),
+        "--tenant",
+        "acme",
+        "--exam",
+        "physics",
+        "--session-id",
+        "s-replay",
+        "--camera",
+        p(&cam),
+        "--microphone",
+        p(&padded),
+        "--screen",
+        p(&scr),
+        "--consent",
+        "--commands",
+        p(&commands),
+        "--device-key",
+        p(&t.join("device.key")),
+        "--models",
+        p(&repo_file("models")),
+        "--no-lockdown",
+        "--checkpoint-every",
+        "5",
+        "--duration",
+        "60s",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["event"], "started");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["event"] == "warning" && l["kind"] == "no_face")
+    );
+    assert_eq!(lines.last().unwrap()["event"], "ended");
+
+    let report = verify(&dir, &keys);
+    assert_eq!(report["answers"]["submitted"], 2, "{report:#}");
+    let recs = records(&dir);
+    // No one in front of the camera for 10 s: one violation with a webcam picture.
+    let no_face = events(&recs, "no_face");
+    assert_eq!(no_face.len(), 1, "{no_face:?}");
+    let snap = blobs_for(&recs, "webcam_snapshot");
+    assert_eq!(snap[0]["body"]["event_seq"], no_face[0]["seq"]);
+    assert_eq!(snap[0]["body"]["media_type"], "image/jpeg");
+    // Talking: a speech event with its audio clip.
+    let speech = events(&recs, "speech");
+    assert_eq!(speech.len(), 1, "{speech:?}");
+    let clip = blobs_for(&recs, "speech_clip");
+    assert_eq!(clip[0]["body"]["event_seq"], speech[0]["seq"]);
+    assert_eq!(clip[0]["body"]["media_type"], "audio/ogg");
+    // Focus lost (reported as the app would): a screen capture for it.
+    let focus = events(&recs, "focus_lost");
+    assert_eq!(focus.len(), 1);
+    let shots = blobs_for(&recs, "screen_capture");
+    assert!(
+        shots
+            .iter()
+            .any(|b| b["body"]["event_seq"] == focus[0]["seq"]),
+        "{shots:?}"
+    );
+    // Periodic screen recording and the consent record.
+    assert!(!blobs_for(&recs, "screen_recording").is_empty());
+    assert_eq!(events(&recs, "consent_given").len(), 1);
+    // The submission names the last answer to each question.
+    let submission = recs
+        .iter()
+        .find(|r| r["body"]["type"] == "submission")
+        .unwrap();
+    let answers = submission["body"]["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 2);
+    let last_q1 = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "answer" && r["body"]["question"] == "q1")
+        .map(|r| r["seq"].clone())
+        .next_back()
+        .unwrap();
+    assert!(
+        answers
+            .iter()
+            .any(|a| a["question"] == "q1" && a["answer_seq"] == last_q1)
+    );
+}
+
+#[test]
+fn a_session_killed_mid_exam_resumes_in_a_new_segment_with_its_answers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = keys(t);
+    let dir = t.join("session");
+    let base = |extra: &[&str]| {
+        let mut c = Command::new(BIN);
+        c.args([
+            "session",
+            "run",
+            "--preset",
+            "standard",
+            "--out",
+            p(&dir),
+            "--tenant-key",
+        ])
+        .arg(keys.join("encryption.pub"))
+        .args([
+            "--tenant",
+            "acme",
+            "--exam",
+            "physics",
+            "--session-id",
+            "s-kill",
+        ])
+        .args([
+            "--device-key",
+            p(&t.join("device.key")),
+            "--no-detection",
+            "--no-lockdown",
+        ])
+        .args([
+            "--heartbeat",
+            "1",
+            "--checkpoint-every",
+            "1",
+            "--commands",
+            "-",
+            "--json",
+        ])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        c
+    };
+    let mut first = base(&[]).spawn().unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q1","answer":"A"}}}}"#
+    )
+    .unwrap();
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q2","answer":"before the crash"}}}}"#
+    )
+    .unwrap();
+    let mut stdout = BufReader::new(first.stdout.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut saved = 0;
+    while saved < 2 {
+        assert!(Instant::now() < deadline, "answers were not saved");
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        if line.contains("\"answer_saved\"") {
+            saved += 1;
+        }
+    }
+    // Heartbeats and checkpoints go on for a while; then power is "lost".
+    std::thread::sleep(Duration::from_millis(2500));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    drop(stdin);
+    let out = paraakh(&["verify", p(&dir), "--json"]);
+    assert_eq!(
+        json(&out)["status"],
+        "truncated",
+        "a killed session is incomplete, not altered"
+    );
+
+    // The next run resumes it: a new segment, the gap recorded, then submit.
+    let mut second = base(&[]).spawn().unwrap();
+    let mut stdin = second.stdin.take().unwrap();
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q3","answer":"after"}}}}"#
+    )
+    .unwrap();
+    writeln!(stdin, r#"{{"submit":true}}"#).unwrap();
+    drop(stdin);
+    let out = second.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let started: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(started["resumed"], true, "{started}");
+
+    let report = verify(&dir, &keys);
+    assert_eq!(
+        report["segments"].as_array().unwrap().len(),
+        2,
+        "{report:#}"
+    );
+    let recs = records(&dir);
+    let resumed = events(&recs, "session_resumed");
+    assert_eq!(resumed.len(), 1);
+    assert!(
+        resumed[0]["body"]["detail"]["gap_seconds"]
+            .as_f64()
+            .unwrap()
+            >= 0.0
+    );
+    let submission = recs
+        .iter()
+        .find(|r| r["body"]["type"] == "submission")
+        .unwrap();
+    let questions: Vec<&str> = submission["body"]["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["question"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        questions,
+        ["q1", "q2", "q3"],
+        "answers saved before the kill are submitted"
+    );
+    assert!(recs.iter().any(|r| r["body"]["type"] == "heartbeat"));
+}
+
+#[test]
+fn capture_without_consent_is_refused_before_anything_is_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let keys = keys(tmp.path());
+    let dir = tmp.path().join("s");
+    let out = paraakh(&[
+        "session",
+        "run",
+        "--out",
+        p(&dir),
+        "--tenant-key",
+        p(&keys.join("encryption.pub")),
+        "--screen",
+        "desktop",
+        "--device-key",
+        p(&tmp.path().join("d.key")),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nothing is captured before the candidate agrees"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.exists());
+}

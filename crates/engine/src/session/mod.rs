@@ -1,0 +1,560 @@
+//! A proctoring session from start to end: the monitors the policy turns on
+//! report signals; the rules turn them into violations; each violation is
+//! an event record with its evidence attached (webcam snapshot, audio clip,
+//! screen capture); heartbeats and checkpoints at fixed intervals; answers,
+//! the submission and the end record. Commands come in (answers, break,
+//! submit, proctor unlock, what the app's window saw) and a typed event
+//! stream goes out for the UI.
+//!
+//! One thread owns the evidence writer; each monitor has its own thread. A
+//! directory that already holds an unfinished session is resumed: a new
+//! segment with a new session key, and the gap recorded as an event.
+
+mod events;
+pub mod monitors;
+mod open;
+pub mod rules;
+
+pub use events::{Command, EngineEvent, SessionSummary};
+pub use open::{CameraSpec, MicrophoneSpec, ScreenSpec, SessionConfig, Sources};
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use paraakh_capture::encode::{jpeg, opus};
+use paraakh_evidence::record::{Event, SubmittedAnswer};
+use paraakh_evidence::{BlobMeta, Body, SessionWriter, Severity};
+use paraakh_lockdown::displays::DisplayWatch;
+use paraakh_lockdown::process::ProcessWatch;
+use paraakh_signal::DropOldestQueue;
+use serde_json::{Map, Value, json};
+
+use crate::EngineError;
+use monitors::{LastFrame, Monitor, Signal};
+use rules::{Evidence, Observation, Rules, Violation};
+
+/// A running session.
+#[derive(Debug)]
+pub struct Session {
+    commands: Sender<Command>,
+    events: Arc<DropOldestQueue<EngineEvent>>,
+    handle: Option<JoinHandle<Result<SessionSummary, EngineError>>>,
+}
+
+impl Session {
+    /// Opens (or resumes) the session and starts its monitors.
+    pub fn start(config: SessionConfig) -> Result<Self, EngineError> {
+        let events = Arc::new(DropOldestQueue::new(1024));
+        let opened = open::open(config, &events)?;
+        let (commands, command_rx) = std::sync::mpsc::channel();
+        let ev = Arc::clone(&events);
+        let handle = std::thread::Builder::new()
+            .name("paraakh-session".into())
+            .spawn(move || {
+                let mut run = Running::new(opened, ev);
+                let result = run.run(&command_rx);
+                run.events.close();
+                result
+            })
+            .map_err(|e| EngineError::Start(format!("cannot start the session thread: {e}")))?;
+        Ok(Self {
+            commands,
+            events,
+            handle: Some(handle),
+        })
+    }
+
+    /// Sends a command; an error means the session has ended.
+    pub fn send(&self, command: Command) -> Result<(), EngineError> {
+        self.commands.send(command).map_err(|_| EngineError::Ended)
+    }
+
+    /// A handle other threads use to send commands (input, signals).
+    pub fn commander(&self) -> Sender<Command> {
+        self.commands.clone()
+    }
+
+    /// The next event for the UI, waiting at most `timeout`; `None` also when the session is over.
+    pub fn next_event(&self, timeout: Duration) -> Option<EngineEvent> {
+        self.events.pop_timeout(timeout)
+    }
+
+    /// Whether the session has ended and every event was read.
+    pub fn is_over(&self) -> bool {
+        self.events.is_closed() && self.events.is_empty()
+    }
+
+    /// Waits for the end.
+    pub fn wait(mut self) -> Result<SessionSummary, EngineError> {
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(EngineError::Start("the session thread panicked".into())),
+            None => Err(EngineError::Ended),
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            let _ = self.commands.send(Command::End {
+                reason: "closed".into(),
+            });
+            let _ = handle.join();
+        }
+    }
+}
+
+/// What `open` hands the session thread.
+pub(crate) struct Opened {
+    pub(crate) writer: Option<SessionWriter>,
+    pub(crate) rules: Rules,
+    pub(crate) signals: Receiver<Signal>,
+    pub(crate) signal_tx: monitors::Signals,
+    pub(crate) monitors: Vec<Monitor>,
+    pub(crate) last_frame: LastFrame,
+    pub(crate) screen_requests: Option<Sender<u64>>,
+    pub(crate) processes: Option<ProcessWatch>,
+    pub(crate) displays: Option<DisplayWatch>,
+    pub(crate) answers: BTreeMap<String, u64>,
+    pub(crate) config: SessionConfig,
+}
+
+struct Running {
+    o: Opened,
+    events: Arc<DropOldestQueue<EngineEvent>>,
+    summary: SessionSummary,
+    paused_at: Option<Instant>,
+}
+
+fn severity(s: paraakh_policy::model::Severity) -> Severity {
+    use paraakh_policy::model::Severity as P;
+    match s {
+        P::Info => Severity::Info,
+        P::Low => Severity::Low,
+        P::Medium => Severity::Medium,
+        P::High => Severity::High,
+        P::Critical => Severity::Critical,
+    }
+}
+
+fn detail(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(m) => m,
+        other => {
+            let mut m = Map::new();
+            m.insert("value".into(), other);
+            m
+        }
+    }
+}
+
+impl Running {
+    fn new(o: Opened, events: Arc<DropOldestQueue<EngineEvent>>) -> Self {
+        let summary = SessionSummary {
+            dir: o.config.dir.clone(),
+            session_id: o.config.session_id.clone(),
+            ..SessionSummary::default()
+        };
+        Self {
+            o,
+            events,
+            summary,
+            paused_at: None,
+        }
+    }
+
+    fn writer(&mut self) -> Result<&mut SessionWriter, EngineError> {
+        self.o.writer.as_mut().ok_or(EngineError::Ended)
+    }
+
+    fn emit(&self, e: EngineEvent) {
+        self.events.push(e);
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.o.config.clock.now().boot_ns
+    }
+
+    /// Appends an event record and tells the UI.
+    fn event(
+        &mut self,
+        sev: Severity,
+        kind: &str,
+        message: String,
+        detail: Map<String, Value>,
+    ) -> Result<u64, EngineError> {
+        let seq = self.writer()?.append(
+            sev,
+            Body::Event(Event {
+                kind: kind.to_owned(),
+                message: Some(message.clone()),
+                detail,
+            }),
+        )?;
+        self.summary.events += 1;
+        self.emit(EngineEvent::Recorded {
+            seq,
+            kind: kind.to_owned(),
+            severity: sev,
+            message,
+        });
+        Ok(seq)
+    }
+
+    fn blob(
+        &mut self,
+        sev: Severity,
+        media_type: &str,
+        purpose: &str,
+        event_seq: Option<u64>,
+        data: &[u8],
+    ) -> Result<u64, EngineError> {
+        let (seq, blob) = self.writer()?.add_blob(
+            sev,
+            BlobMeta {
+                media_type: media_type.into(),
+                purpose: purpose.into(),
+                event_seq,
+            },
+            data,
+        )?;
+        self.summary.blobs += 1;
+        self.summary.blob_bytes += blob.size;
+        Ok(seq)
+    }
+
+    /// Records a violation, attaches its evidence, warns, and submits if it must.
+    fn violation(
+        &mut self,
+        v: Violation,
+        mut extra: Map<String, Value>,
+        clip: Option<&[f32]>,
+    ) -> Result<bool, EngineError> {
+        extra.insert("action".into(), v.action.as_str().into());
+        if let Some(s) = v.lasted_seconds {
+            extra.insert("lasted_seconds".into(), json!(s));
+        }
+        let sev = severity(v.severity);
+        let seq = self.event(sev, v.kind, v.message.clone(), extra)?;
+        if let Some(text) = v.warning {
+            self.emit(EngineEvent::Warning {
+                kind: v.kind.to_owned(),
+                text: text.to_owned(),
+                severity: sev,
+            });
+        }
+        match v.evidence {
+            Evidence::None => {}
+            Evidence::Webcam => {
+                let frame = self.o.last_frame.lock().ok().and_then(|f| f.clone());
+                if let Some(f) = frame {
+                    let jpg = jpeg::encode_rgb(&f.rgb, f.width, f.height, jpeg::DEFAULT_QUALITY)?;
+                    self.blob(sev, "image/jpeg", "webcam_snapshot", Some(seq), &jpg)?;
+                }
+            }
+            Evidence::AudioClip => {
+                if let Some(samples) = clip.filter(|c| !c.is_empty()) {
+                    let ogg = opus::encode_ogg_opus(samples, seq as u32)?;
+                    self.blob(sev, "audio/ogg", "speech_clip", Some(seq), &ogg)?;
+                }
+            }
+            Evidence::Screen => {
+                if let Some(tx) = &self.o.screen_requests {
+                    let _ = tx.send(seq);
+                }
+            }
+        }
+        Ok(v.auto_submit)
+    }
+
+    fn observe(
+        &mut self,
+        obs: &Observation,
+        at_ns: u64,
+        extra: Map<String, Value>,
+        clip: Option<&[f32]>,
+    ) -> Result<bool, EngineError> {
+        let mut submit = false;
+        for v in self.o.rules.observe(obs, at_ns) {
+            submit |= self.violation(v, extra.clone(), clip)?;
+        }
+        Ok(submit)
+    }
+
+    fn signal(&mut self, s: Signal) -> Result<bool, EngineError> {
+        match s {
+            Signal::Camera {
+                at,
+                faces,
+                blocked,
+                looking_away,
+            } => {
+                self.summary.camera_frames += 1;
+                let obs = Observation::Camera {
+                    faces,
+                    blocked,
+                    looking_away,
+                };
+                self.observe(&obs, at.boot_ns, detail(json!({"faces": faces})), None)
+            }
+            Signal::Speech {
+                at,
+                seconds,
+                start_s,
+                clip,
+            } => {
+                self.summary.speech_segments += 1;
+                let extra = detail(json!({"seconds": seconds, "stream_start_s": start_s}));
+                self.observe(
+                    &Observation::Speech { seconds },
+                    at.boot_ns,
+                    extra,
+                    Some(&clip),
+                )
+            }
+            Signal::Screens {
+                captures,
+                for_event,
+            } => {
+                for c in captures {
+                    let purpose = if for_event.is_some() {
+                        "screen_capture"
+                    } else {
+                        "screen_recording"
+                    };
+                    self.blob(Severity::Info, "image/jpeg", purpose, for_event, &c.jpeg)?;
+                    self.summary.screens += 1;
+                }
+                Ok(false)
+            }
+            Signal::Trouble {
+                monitor,
+                message,
+                stopped,
+            } => {
+                let (sev, kind) = if stopped {
+                    (Severity::High, "monitor_stopped")
+                } else {
+                    (Severity::Low, "monitor_trouble")
+                };
+                self.event(
+                    sev,
+                    kind,
+                    format!("{monitor}: {message}"),
+                    detail(json!({"monitor": monitor})),
+                )?;
+                self.emit(EngineEvent::Trouble {
+                    monitor: monitor.to_owned(),
+                    message,
+                });
+                Ok(false)
+            }
+        }
+    }
+
+    fn poll_lockdown(&mut self) -> Result<bool, EngineError> {
+        let mut submit = false;
+        let mut found = Vec::new();
+        if let Some(w) = &self.o.processes {
+            while let Some(e) = w.next_event(Duration::ZERO) {
+                found.push(e);
+            }
+        }
+        for e in found {
+            let obs = Observation::Program {
+                running_at_start: e.running_at_start,
+            };
+            let name = e.finding.found.program.clone();
+            let mut extra = detail(serde_json::to_value(&e).unwrap_or_default());
+            extra.insert("program".into(), name.clone().into());
+            for mut v in self.o.rules.observe(&obs, e.at.boot_ns) {
+                v.message = format!("{}: {name} (pid {})", v.message, e.finding.process.pid);
+                submit |= self.violation(v, extra.clone(), None)?;
+            }
+        }
+        let mut changes = Vec::new();
+        if let Some(d) = &self.o.displays {
+            while let Some(e) = d.next_event(Duration::ZERO) {
+                changes.push(e);
+            }
+        }
+        for e in changes {
+            let obs = Observation::Displays {
+                count: e.after.displays.len(),
+            };
+            let extra = detail(json!({"change": e.change}));
+            submit |= self.observe(&obs, e.at.boot_ns, extra, None)?;
+        }
+        Ok(submit)
+    }
+
+    /// Handles one command; returns the end reason when the session must end.
+    fn command(&mut self, c: Command) -> Result<Option<String>, EngineError> {
+        match c {
+            Command::SaveAnswer { question, answer } => {
+                let seq = self.writer()?.save_answer(&question, &answer)?;
+                self.o.answers.insert(question.clone(), seq);
+                self.summary.answers += 1;
+                self.emit(EngineEvent::AnswerSaved { question, seq });
+            }
+            Command::Report(obs) => {
+                let now = self.now_ns();
+                if self.observe(&obs, now, Map::new(), None)? {
+                    return self.auto_submit().map(Some);
+                }
+            }
+            Command::Pause { reason } => {
+                if self.paused_at.is_none() {
+                    self.paused_at = Some(Instant::now());
+                    self.o.rules.set_paused(true);
+                    self.event(
+                        Severity::Info,
+                        "break_started",
+                        format!("An allowed break started: {reason}"),
+                        detail(json!({"reason": reason})),
+                    )?;
+                }
+            }
+            Command::Resume => {
+                if let Some(t) = self.paused_at.take() {
+                    self.o.rules.set_paused(false);
+                    let secs = t.elapsed().as_secs_f64();
+                    self.event(
+                        Severity::Info,
+                        "break_ended",
+                        format!("The break ended after {secs:.0} s"),
+                        detail(json!({"seconds": secs})),
+                    )?;
+                }
+            }
+            Command::Submit => {
+                self.submit("submitted by the candidate")?;
+                return Ok(Some("submitted".into()));
+            }
+            Command::ProctorUnlock { by, reason } => {
+                self.event(
+                    Severity::High,
+                    "proctor_unlock",
+                    format!("A proctor unlocked the exam: {reason}"),
+                    detail(json!({"by": by, "reason": reason})),
+                )?;
+                return Ok(Some("proctor_unlock".into()));
+            }
+            Command::End { reason } => return Ok(Some(reason)),
+        }
+        Ok(None)
+    }
+
+    fn submit(&mut self, how: &str) -> Result<(), EngineError> {
+        let answers: Vec<SubmittedAnswer> = self
+            .o
+            .answers
+            .iter()
+            .map(|(question, seq)| SubmittedAnswer {
+                question: question.clone(),
+                answer_seq: *seq,
+            })
+            .collect();
+        let count = answers.len();
+        let seq = self.writer()?.submit(answers)?;
+        self.summary.submitted = true;
+        self.emit(EngineEvent::Submitted {
+            seq,
+            answers: count,
+            how: how.to_owned(),
+        });
+        Ok(())
+    }
+
+    fn auto_submit(&mut self) -> Result<String, EngineError> {
+        self.event(
+            Severity::Critical,
+            "auto_submitted",
+            "The exam was submitted automatically, as the policy says".into(),
+            Map::new(),
+        )?;
+        self.submit("submitted automatically by the policy")?;
+        Ok("auto_submitted".into())
+    }
+
+    fn run(&mut self, commands: &Receiver<Command>) -> Result<SessionSummary, EngineError> {
+        let c = &self.o.config;
+        let (heartbeat, checkpoint_every) = (c.heartbeat, c.checkpoint_every);
+        let deadline = c.duration.map(|d| Instant::now() + d);
+        let mut next_heartbeat = Instant::now() + heartbeat;
+        let mut next_checkpoint = Instant::now() + checkpoint_every;
+        let reason = loop {
+            let mut end = None;
+            while let Ok(cmd) = commands.try_recv() {
+                end = self.command(cmd)?;
+                if end.is_some() {
+                    break;
+                }
+            }
+            if let Some(r) = end {
+                break r;
+            }
+            let mut submit = false;
+            if let Ok(s) = self.o.signals.recv_timeout(Duration::from_millis(100)) {
+                submit |= self.signal(s)?;
+                while let Ok(s) = self.o.signals.try_recv() {
+                    submit |= self.signal(s)?;
+                }
+            }
+            submit |= self.poll_lockdown()?;
+            if submit {
+                break self.auto_submit()?;
+            }
+            let now = Instant::now();
+            if now >= next_heartbeat {
+                next_heartbeat = now + heartbeat;
+                self.writer()?.append(Severity::Info, Body::Heartbeat {})?;
+            }
+            if now >= next_checkpoint {
+                next_checkpoint = now + checkpoint_every;
+                self.writer()?.checkpoint()?;
+                self.summary.checkpoints += 1;
+            }
+            if deadline.is_some_and(|d| now >= d) {
+                break "time_up".into();
+            }
+        };
+        self.finish(&reason)
+    }
+
+    fn finish(&mut self, reason: &str) -> Result<SessionSummary, EngineError> {
+        // Stop capturing first, then record what the monitors still reported.
+        self.o.monitors.clear();
+        self.o.processes = None;
+        self.o.displays = None;
+        while let Ok(s) = self.o.signals.try_recv() {
+            self.signal(s)?;
+        }
+        let dropped = self.o.signal_tx.dropped();
+        self.event(
+            Severity::Info,
+            "session_ended",
+            format!("The session ended: {reason}"),
+            detail(json!({"reason": reason, "signals_dropped": dropped})),
+        )?;
+        let writer = self.o.writer.take().ok_or(EngineError::Ended)?;
+        let records = writer.size() + 1;
+        writer.finish(reason)?;
+        self.summary.records = records;
+        self.summary.reason = reason.to_owned();
+        self.emit(EngineEvent::Ended {
+            reason: reason.to_owned(),
+            records,
+        });
+        Ok(self.summary.clone())
+    }
+}
+
+/// Shared between `open` and `Running`: the newest webcam frame.
+pub(crate) fn new_last_frame() -> LastFrame {
+    Arc::new(Mutex::new(None))
+}

@@ -1,0 +1,300 @@
+//! The monitors, each on its own thread, reporting [`Signal`]s into one
+//! bounded channel the session loop reads. A monitor that cannot keep up
+//! drops its oldest input (the capture queues) and never blocks capture.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use paraakh_capture::VideoFrame;
+use paraakh_capture::camera::CameraStream;
+use paraakh_capture::microphone::AudioShared;
+use paraakh_capture::screen::{ScreenCapture, ScreenRecorder};
+use paraakh_detect::vad::Segmenter;
+use paraakh_detect::{
+    FaceDetector, Gaze, QualityTracker, RgbImage, VadConfig, Visibility, VoiceDetector, head_pose,
+};
+use paraakh_evidence::{Clock, Timestamp};
+
+/// What the monitors report.
+#[derive(Debug)]
+pub enum Signal {
+    /// One analysed webcam frame.
+    Camera {
+        /// When the frame arrived.
+        at: Timestamp,
+        /// Faces found (`None` when face detection is not running).
+        faces: Option<usize>,
+        /// Covered, too dark or frozen.
+        blocked: bool,
+        /// The one face is turned away.
+        looking_away: bool,
+    },
+    /// Speech that ended, with its clip (16 kHz mono, pre-roll included).
+    Speech {
+        /// When it was noticed.
+        at: Timestamp,
+        /// Seconds of speech.
+        seconds: f64,
+        /// Stream time of its start, seconds.
+        start_s: f64,
+        /// The clip.
+        clip: Vec<f32>,
+    },
+    /// Stored screen captures (periodic, or asked for by an event).
+    Screens {
+        /// The captures.
+        captures: Vec<ScreenCapture>,
+        /// The event they are evidence for.
+        for_event: Option<u64>,
+    },
+    /// A device or detector problem, in plain words.
+    Trouble {
+        /// Which monitor.
+        monitor: &'static str,
+        /// What happened.
+        message: String,
+        /// It stopped for good.
+        stopped: bool,
+    },
+}
+
+/// The sending side given to each monitor: never blocks, counts what it drops.
+#[derive(Debug, Clone)]
+pub struct Signals {
+    tx: SyncSender<Signal>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Signals {
+    /// A channel of `capacity` signals.
+    pub fn channel(capacity: usize) -> (Self, Receiver<Signal>) {
+        let (tx, rx) = std::sync::mpsc::sync_channel(capacity);
+        (
+            Self {
+                tx,
+                dropped: Arc::new(AtomicU64::new(0)),
+            },
+            rx,
+        )
+    }
+
+    fn send(&self, s: Signal) {
+        if let Err(TrySendError::Full(_)) = self.tx.try_send(s) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Signals dropped because the session loop was behind.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// A running monitor thread; stops when dropped.
+#[derive(Debug)]
+pub struct Monitor {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Monitor {
+    fn spawn(name: &str, run: impl FnOnce(&AtomicBool) + Send + 'static) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = Arc::clone(&stop);
+        let handle = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || run(&s))?;
+        Ok(Self {
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The newest webcam frame, for snapshots.
+pub type LastFrame = Arc<Mutex<Option<VideoFrame>>>;
+
+/// The full small-face check (~50 ms) runs this often; the near model every frame.
+const FULL_FACE_CHECK: Duration = Duration::from_secs(5);
+
+/// Camera → frame quality → face detector.
+pub fn camera(
+    stream: CameraStream,
+    mut faces: Option<FaceDetector>,
+    last: LastFrame,
+    signals: Signals,
+) -> std::io::Result<Monitor> {
+    Monitor::spawn("paraakh-camera-monitor", move |stop| {
+        let mut quality = QualityTracker::new();
+        let mut last_full = None::<Instant>;
+        let mut full_count = 0usize;
+        while !stop.load(Ordering::Relaxed) {
+            while let Some(e) = stream.next_event() {
+                signals.send(Signal::Trouble {
+                    monitor: "camera",
+                    message: e.message,
+                    stopped: e.stopped,
+                });
+            }
+            let Some(frame) = stream.next_frame(Duration::from_millis(200)) else {
+                if stream.is_stopped() {
+                    break;
+                }
+                continue;
+            };
+            let at = frame.at;
+            let Ok(img) = RgbImage::new(frame.width, frame.height, frame.rgb.clone()) else {
+                continue;
+            };
+            if let Ok(mut l) = last.lock() {
+                *l = Some(frame);
+            }
+            let q = quality.measure(&img);
+            let blocked = q.visibility != Visibility::Ok;
+            let (mut count, mut looking_away) = (0, false);
+            if let (Some(detector), false) = (faces.as_mut(), blocked) {
+                let near = detector.detect_near(&img);
+                let found = match near {
+                    Ok(found) => found,
+                    Err(e) => {
+                        signals.send(Signal::Trouble {
+                            monitor: "face detection",
+                            message: e.to_string(),
+                            stopped: false,
+                        });
+                        Vec::new()
+                    }
+                };
+                count = found.len();
+                // The near model misses small and background faces: the
+                // full check confirms "none" and looks for a second person.
+                if count <= 1 && last_full.is_none_or(|t| t.elapsed() >= FULL_FACE_CHECK) {
+                    last_full = Some(Instant::now());
+                    if let Ok(all) = detector.detect(&img) {
+                        full_count = all.len();
+                    }
+                    count = count.max(full_count);
+                } else if count <= 1 {
+                    // Between full checks, a second person seen by the last
+                    // full check is still assumed present.
+                    count = count.max(full_count.min(2));
+                }
+                if let [face] = found.as_slice() {
+                    looking_away = head_pose(face).gaze != Gaze::Forward;
+                }
+            }
+            signals.send(Signal::Camera {
+                at,
+                faces: faces.is_some().then_some(count),
+                blocked,
+                looking_away,
+            });
+        }
+    })
+}
+
+/// Microphone → voice detector → speech segments with their clips.
+pub fn microphone(
+    audio: Arc<AudioShared>,
+    keep_alive: Box<dyn Send>,
+    mut voice: VoiceDetector,
+    pre_roll_s: f64,
+    clip_s: f64,
+    clock: Arc<dyn Clock>,
+    signals: Signals,
+) -> std::io::Result<Monitor> {
+    Monitor::spawn("paraakh-voice-monitor", move |stop| {
+        let _device = keep_alive;
+        let mut segmenter = Segmenter::new(VadConfig::default());
+        let mut base = None::<u64>;
+        let rate = 16_000.0;
+        let emit = |seg: paraakh_detect::SpeechSegment, base: u64| {
+            let start = base + (seg.start_s * rate) as u64;
+            let end = base + (seg.end_s * rate) as u64;
+            let from = start.saturating_sub((pre_roll_s * rate) as u64);
+            let to = end.min(start + (clip_s * rate) as u64);
+            signals.send(Signal::Speech {
+                at: clock.now(),
+                seconds: seg.end_s - seg.start_s,
+                start_s: start as f64 / rate,
+                clip: audio.clip(from, to),
+            });
+        };
+        while !stop.load(Ordering::Relaxed) {
+            let Some(chunk) = audio.next_chunk(Duration::from_millis(200)) else {
+                if audio.is_closed() {
+                    break;
+                }
+                continue;
+            };
+            let b = *base.get_or_insert(chunk.first_sample);
+            match voice.process(&chunk.samples) {
+                Ok(prob) => {
+                    if let Some(seg) = segmenter.push(prob) {
+                        emit(seg, b);
+                    }
+                }
+                Err(e) => signals.send(Signal::Trouble {
+                    monitor: "voice detection",
+                    message: e.to_string(),
+                    stopped: false,
+                }),
+            }
+        }
+        if let (Some(seg), Some(b)) = (segmenter.finish(), base) {
+            emit(seg, b);
+        }
+    })
+}
+
+/// Screens: periodic captures, and captures asked for by events.
+pub fn screen(
+    mut recorder: ScreenRecorder,
+    requests: Receiver<u64>,
+    signals: Signals,
+) -> std::io::Result<Monitor> {
+    Monitor::spawn("paraakh-screen-monitor", move |stop| {
+        let mut failures = 0u32;
+        while !stop.load(Ordering::Relaxed) {
+            let (result, for_event) = match requests.recv_timeout(Duration::from_millis(200)) {
+                Ok(seq) => (recorder.capture_now(), Some(seq)),
+                Err(_) if recorder.due() => (recorder.tick(), None),
+                Err(_) => continue,
+            };
+            match result {
+                Ok(captures) => {
+                    failures = 0;
+                    if !captures.is_empty() {
+                        signals.send(Signal::Screens {
+                            captures,
+                            for_event,
+                        });
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    signals.send(Signal::Trouble {
+                        monitor: "screen",
+                        message: e.to_string(),
+                        stopped: failures >= 3,
+                    });
+                    if failures >= 3 {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}

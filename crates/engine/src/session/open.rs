@@ -1,0 +1,430 @@
+//! Opening a session: the evidence writer (new, or resumed in a new
+//! segment), consent, the detectors, the capture sources and the lockdown
+//! watches. Anything that cannot start is recorded and the session goes on
+//! without it: a missing camera or detector never fails a candidate; the
+//! reviewer sees what was not watched.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use paraakh_capture::camera::{
+    CameraRequest, CameraSource, CameraStream, native::NativeCamera, replay::ImageDirCamera,
+    replay::Y4mCamera,
+};
+use paraakh_capture::microphone::{AudioShared, native::Microphone, replay::WavReplay};
+use paraakh_capture::screen::{
+    ScreenRecorder, ScreenSettings, ScreenSource, native::open_desktop, replay::ImageSequenceScreen,
+};
+use paraakh_capture::{Consent, ConsentScope};
+use paraakh_detect::{FaceConfig, FaceDetector, Runtime, RuntimeConfig, VoiceDetector};
+use paraakh_evidence::frame::{FileKind, FrameReader};
+use paraakh_evidence::keys::{NoteSigner, NoteVerifier, TenantPublicKey};
+use paraakh_evidence::merkle::Hash;
+use paraakh_evidence::record::ClientInfo;
+use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
+use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
+use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
+use paraakh_policy::Policy;
+use paraakh_signal::DropOldestQueue;
+use serde_json::json;
+
+use super::monitors::{self, Signals};
+use super::rules::Rules;
+use super::{EngineEvent, Opened, detail, new_last_frame};
+use crate::EngineError;
+
+/// Where the webcam picture comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CameraSpec {
+    /// A camera by index.
+    Device(u32),
+    /// A directory of images or a `.y4m` video, replayed.
+    Replay(PathBuf),
+}
+
+/// Where the sound comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MicrophoneSpec {
+    /// The default input, or one whose name contains this.
+    Device(Option<String>),
+    /// A WAV file played in real time.
+    Replay(PathBuf),
+}
+
+/// Where the screens come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScreenSpec {
+    /// This desktop.
+    Desktop,
+    /// A directory of images, replayed as one monitor.
+    Replay(PathBuf),
+}
+
+/// The capture sources; `None` leaves a device alone.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Webcam.
+    pub camera: Option<CameraSpec>,
+    /// Microphone.
+    pub microphone: Option<MicrophoneSpec>,
+    /// Screens.
+    pub screen: Option<ScreenSpec>,
+}
+
+/// Everything a session needs.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// The session directory (an unfinished session there is resumed).
+    pub dir: PathBuf,
+    /// The exam's policy.
+    pub policy: Policy,
+    /// SHA-256 of the policy as distributed.
+    pub policy_sha256: Hash,
+    /// Tenant id.
+    pub tenant_id: String,
+    /// Exam id.
+    pub exam_id: String,
+    /// Session id.
+    pub session_id: String,
+    /// The tenant's evidence encryption key.
+    pub tenant_key: TenantPublicKey,
+    /// This installation's device key.
+    pub device: Arc<NoteSigner>,
+    /// The backend's cosigning key, when pinned.
+    pub backend_key: Option<NoteVerifier>,
+    /// This client build.
+    pub client: ClientInfo,
+    /// Capture sources.
+    pub sources: Sources,
+    /// What the candidate agreed to (nothing outside it is captured).
+    pub consent: ConsentScope,
+    /// Where ONNX Runtime and the models are; `None`: no detection.
+    pub detection: Option<RuntimeConfig>,
+    /// Watch for prohibited programs.
+    pub watch_processes: bool,
+    /// Watch the displays (X11).
+    pub watch_displays: bool,
+    /// Heartbeat interval.
+    pub heartbeat: Duration,
+    /// Checkpoint interval.
+    pub checkpoint_every: Duration,
+    /// End after this long (`None`: when told).
+    pub duration: Option<Duration>,
+    /// The clock for every record.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Webcam frames analysed per second: enough for conditions that must last seconds.
+const CAMERA_FPS: f32 = 2.0;
+
+/// The last autosave of each question in the log (for a resumed session's submission).
+fn answers_in_log(dir: &Path) -> BTreeMap<String, u64> {
+    let mut answers = BTreeMap::new();
+    if let Ok(mut reader) = FrameReader::open(&dir.join(FileKind::Log.file_name()), FileKind::Log) {
+        while let Ok(Some(frame)) = reader.next_frame() {
+            if let Ok(Record {
+                seq,
+                body: Body::Answer(a),
+                ..
+            }) = Record::parse(&frame.payload)
+            {
+                answers.insert(a.question, seq);
+            }
+        }
+    }
+    answers
+}
+
+fn open_camera(spec: &CameraSpec) -> Result<Box<dyn CameraSource>, EngineError> {
+    Ok(match spec {
+        CameraSpec::Device(i) => Box::new(NativeCamera::open(*i, CameraRequest::default())?),
+        CameraSpec::Replay(p) if p.extension().is_some_and(|e| e == "y4m") => {
+            Box::new(Y4mCamera::open(p)?)
+        }
+        CameraSpec::Replay(p) => Box::new(ImageDirCamera::open(p)?),
+    })
+}
+
+fn open_screen(spec: &ScreenSpec) -> Result<Box<dyn ScreenSource>, EngineError> {
+    Ok(match spec {
+        ScreenSpec::Desktop => open_desktop()?,
+        ScreenSpec::Replay(p) => Box::new(ImageSequenceScreen::open(p)?),
+    })
+}
+
+pub(crate) fn open(
+    config: SessionConfig,
+    events: &Arc<DropOldestQueue<EngineEvent>>,
+) -> Result<Opened, EngineError> {
+    let clock = Arc::clone(&config.clock);
+    let resuming = config.dir.join("log").exists();
+    let (mut writer, recovered) = if resuming {
+        let (w, r) = SessionWriter::resume(&config.dir, &config.device, Arc::clone(&clock))?;
+        (w, Some(r))
+    } else {
+        let params = SessionParams {
+            session_id: config.session_id.clone(),
+            exam_id: config.exam_id.clone(),
+            tenant_id: config.tenant_id.clone(),
+            policy_sha256: config.policy_sha256,
+            client: config.client.clone(),
+            tenant_key: config.tenant_key.clone(),
+            backend_key: config.backend_key.clone(),
+            server_nonce: None,
+        };
+        let w = SessionWriter::create(&config.dir, params, &config.device, Arc::clone(&clock))?;
+        (w, None)
+    };
+    let record = |w: &mut SessionWriter,
+                  sev: Severity,
+                  kind: &str,
+                  message: String,
+                  d: serde_json::Value|
+     -> Result<(), EngineError> {
+        w.append(
+            sev,
+            Body::Event(paraakh_evidence::record::Event {
+                kind: kind.into(),
+                message: Some(message),
+                detail: detail(d),
+            }),
+        )?;
+        Ok(())
+    };
+    let scope = config.consent;
+    let gap_seconds = recovered.as_ref().map(|r| r.gap_ns as f64 / 1e9);
+    match &recovered {
+        Some(r) => record(
+            &mut writer,
+            Severity::Medium,
+            "session_resumed",
+            format!(
+                "The session continued after the client stopped unexpectedly; nothing was recorded for {:.0} s",
+                r.gap_ns as f64 / 1e9
+            ),
+            json!({
+                "gap_seconds": r.gap_ns as f64 / 1e9,
+                "records_before": r.records,
+                "truncated_log_bytes": r.note.truncated_log_bytes,
+                "discarded_blobs": r.note.discarded_blobs.len(),
+            }),
+        )?,
+        None => record(
+            &mut writer,
+            Severity::Info,
+            "consent_given",
+            "The candidate agreed to what is captured".into(),
+            json!({"camera": scope.camera, "microphone": scope.microphone, "screen": scope.screen}),
+        )?,
+    }
+    let consent = Consent::given(scope, clock.now());
+    let policy = config.policy.clone();
+    let (signal_tx, signals) = Signals::channel(256);
+    let last_frame = new_last_frame();
+    let mut monitors = Vec::new();
+    let mut running = Vec::new();
+    let mut not_running = Vec::new();
+
+    let runtime = match &config.detection {
+        Some(rc) if policy.face.enabled || policy.voice.enabled => match Runtime::load(rc) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                not_running.push(("detection", e.to_string()));
+                None
+            }
+        },
+        _ => None,
+    };
+
+    if let (Some(spec), true) = (&config.sources.camera, policy.face.enabled && scope.camera) {
+        let faces = match runtime
+            .as_ref()
+            .map(|r| FaceDetector::new(r, FaceConfig::default()))
+        {
+            Some(Ok(d)) => Some(d),
+            Some(Err(e)) => {
+                not_running.push(("face detection", e.to_string()));
+                None
+            }
+            None => None,
+        };
+        let started = open_camera(spec).and_then(|source| {
+            Ok(CameraStream::start(
+                source,
+                CAMERA_FPS,
+                4,
+                &consent,
+                Arc::clone(&clock),
+            )?)
+        });
+        match started {
+            Ok(stream) => {
+                monitors.push(monitors::camera(
+                    stream,
+                    faces,
+                    Arc::clone(&last_frame),
+                    signal_tx.clone(),
+                )?);
+                running.push("camera".to_owned());
+            }
+            Err(e) => not_running.push(("camera", e.to_string())),
+        }
+    }
+
+    if let (Some(spec), true) = (
+        &config.sources.microphone,
+        policy.voice.enabled && scope.microphone,
+    ) {
+        let ring = policy.voice.clip_seconds + policy.voice.pre_roll_seconds + 5.0;
+        let audio: Result<(Arc<AudioShared>, Box<dyn Send>), EngineError> = match spec {
+            MicrophoneSpec::Device(name) => {
+                Microphone::open(name.as_deref(), ring, 256, &consent, Arc::clone(&clock))
+                    .map(|m| (Arc::clone(m.audio()), Box::new(m) as Box<dyn Send>))
+                    .map_err(Into::into)
+            }
+            MicrophoneSpec::Replay(path) => {
+                WavReplay::start(path, true, ring, 256, &consent, Arc::clone(&clock))
+                    .map(|r| (Arc::clone(r.audio()), Box::new(r) as Box<dyn Send>))
+                    .map_err(Into::into)
+            }
+        };
+        let voice = runtime.as_ref().map(VoiceDetector::new);
+        match (audio, voice) {
+            (Ok((audio, device)), Some(Ok(voice))) => {
+                monitors.push(monitors::microphone(
+                    audio,
+                    device,
+                    voice,
+                    policy.voice.pre_roll_seconds,
+                    policy.voice.clip_seconds,
+                    Arc::clone(&clock),
+                    signal_tx.clone(),
+                )?);
+                running.push("microphone".to_owned());
+            }
+            (Err(e), _) => not_running.push(("microphone", e.to_string())),
+            (_, Some(Err(e))) => not_running.push(("voice detection", e.to_string())),
+            (Ok(_), None) => not_running.push((
+                "microphone",
+                "voice detection is not available, so the microphone is not used".into(),
+            )),
+        }
+    }
+
+    let mut screen_requests = None;
+    if let (Some(spec), true) = (
+        &config.sources.screen,
+        policy.screen.enabled && scope.screen,
+    ) {
+        let recorder = open_screen(spec).and_then(|source| {
+            Ok(ScreenRecorder::new(
+                source,
+                ScreenSettings::from_policy(&policy.screen),
+                &consent,
+                Arc::clone(&clock),
+            )?)
+        });
+        match recorder {
+            Ok(r) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                monitors.push(monitors::screen(r, rx, signal_tx.clone())?);
+                screen_requests = Some(tx);
+                running.push("screen".to_owned());
+            }
+            Err(e) => not_running.push(("screen", e.to_string())),
+        }
+    }
+
+    let processes = if policy.processes.enabled && config.watch_processes {
+        let started = ProcessGuard::new(Matcher::from_policy(&policy.processes)).and_then(|g| {
+            ProcessWatch::start(
+                g,
+                WatchOptions {
+                    end_prohibited: policy.processes.kill,
+                    ..WatchOptions::default()
+                },
+                Arc::clone(&clock),
+            )
+        });
+        match started {
+            Ok(w) => {
+                running.push("processes".to_owned());
+                Some(w)
+            }
+            Err(e) => {
+                not_running.push(("processes", e.to_string()));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let displays = if policy.displays.enabled && config.watch_displays {
+        match X11Displays::connect(None).and_then(|d| DisplayWatch::start(d, Arc::clone(&clock))) {
+            Ok(w) => {
+                running.push("displays".to_owned());
+                Some(w)
+            }
+            Err(e) => {
+                not_running.push(("displays", e.to_string()));
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    for (what, why) in &not_running {
+        record(
+            &mut writer,
+            Severity::Medium,
+            "monitor_unavailable",
+            format!("{what} is not watched: {why}"),
+            json!({"monitor": what, "reason": why}),
+        )?;
+        events.push(EngineEvent::Trouble {
+            monitor: (*what).to_owned(),
+            message: why.clone(),
+        });
+    }
+    record(
+        &mut writer,
+        Severity::Info,
+        "monitoring_started",
+        format!(
+            "Watching: {}",
+            if running.is_empty() {
+                "nothing".into()
+            } else {
+                running.join(", ")
+            }
+        ),
+        json!({"monitors": running, "policy": policy.name}),
+    )?;
+    events.push(EngineEvent::Started {
+        session_id: config.session_id.clone(),
+        resumed: recovered.is_some(),
+        gap_seconds,
+        monitors: running,
+    });
+    let answers = if resuming {
+        answers_in_log(&config.dir)
+    } else {
+        BTreeMap::new()
+    };
+    Ok(Opened {
+        writer: Some(writer),
+        rules: Rules::new(policy),
+        signals,
+        signal_tx,
+        monitors,
+        last_frame,
+        screen_requests,
+        processes,
+        displays,
+        answers,
+        config,
+    })
+}

@@ -1,0 +1,512 @@
+//! The policy engine: observations from the monitors become violations by
+//! the policy's rules — a condition must last `after_seconds` before it
+//! counts (a face lost for a blink is not an event), each violation carries
+//! its severity and action, and lasting ones are closed with how long they
+//! lasted. Pure logic, driven by the boot clock, so every edge is testable.
+
+use paraakh_policy::model::{Action, Policy, Rule, Severity};
+
+/// What a monitor saw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// One analysed webcam frame.
+    Camera {
+        /// Faces found; `None` when face detection is not running (then
+        /// only a blocked camera can be judged).
+        faces: Option<usize>,
+        /// The picture is covered, black or frozen.
+        blocked: bool,
+        /// The one face present is turned away.
+        looking_away: bool,
+    },
+    /// Speech that has ended: its length in seconds.
+    Speech {
+        /// Seconds of speech.
+        seconds: f64,
+    },
+    /// A prohibited program.
+    Program {
+        /// Already running when the exam started.
+        running_at_start: bool,
+    },
+    /// The displays changed.
+    Displays {
+        /// Displays now.
+        count: usize,
+    },
+    /// The exam window lost the focus (reported by the app).
+    FocusLost,
+    /// The exam window left fullscreen (reported by the app).
+    FullscreenExit,
+    /// Developer tools were asked for (reported by the app).
+    DevtoolsAttempt,
+    /// A screen-sharing session appeared.
+    ScreenSharing,
+}
+
+/// Evidence a violation wants attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// None.
+    None,
+    /// The current webcam picture.
+    Webcam,
+    /// The audio clip of the speech.
+    AudioClip,
+    /// A capture of every screen now.
+    Screen,
+}
+
+/// A violation to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Event kind (`no_face`, `speech`, ...).
+    pub kind: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// Action.
+    pub action: Action,
+    /// What the reviewer reads.
+    pub message: String,
+    /// What the candidate sees, if the action warns.
+    pub warning: Option<&'static str>,
+    /// Evidence to attach.
+    pub evidence: Evidence,
+    /// The exam must be submitted now (`auto_submit` reached its count).
+    pub auto_submit: bool,
+    /// For a condition that lasted: how long, in seconds (on its end).
+    pub lasted_seconds: Option<f64>,
+}
+
+/// A lasting condition (no face, ...) and whether it was reported.
+#[derive(Debug, Clone, Copy, Default)]
+struct Condition {
+    since_ns: Option<u64>,
+    reported: bool,
+}
+
+/// Calm words for the candidate: what we notice and what to do, never an accusation.
+fn warning_for(kind: &str) -> &'static str {
+    match kind {
+        "no_face" => "We can't see your face — please stay in front of the camera.",
+        "multiple_faces" => "We can see more than one person — please make sure you are alone.",
+        "camera_blocked" => {
+            "Your camera seems covered or too dark — please uncover it or add some light."
+        }
+        "looking_away" => "Please keep your attention on the exam.",
+        "speech" => "We can hear talking — please keep the room quiet during the exam.",
+        "prohibited_program" => {
+            "A program that is not allowed during this exam was found — please close it."
+        }
+        "displays_changed" => "Your displays changed — please use one screen during the exam.",
+        "focus_lost" => "Please stay in the exam window.",
+        "fullscreen_exit" => "Please keep the exam in full screen.",
+        "devtools_attempt" => "That tool is not available during the exam.",
+        "screen_sharing" => "Your screen is being shared — please stop sharing it.",
+        _ => "Please stay with the exam.",
+    }
+}
+
+/// Applies one policy to observations as they come.
+#[derive(Debug)]
+pub struct Rules {
+    policy: Policy,
+    /// Lasting conditions by event kind.
+    conditions: std::collections::HashMap<&'static str, Condition>,
+    counts: std::collections::HashMap<&'static str, u32>,
+    paused: bool,
+}
+
+fn seconds(rule: &Rule) -> u64 {
+    (rule.after_seconds.unwrap_or(0.0).max(0.0) * 1e9) as u64
+}
+
+impl Rules {
+    /// Rules of `policy`.
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            policy,
+            conditions: Default::default(),
+            counts: Default::default(),
+            paused: false,
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// During an allowed break nothing counts; lasting conditions start afresh after it.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+        self.conditions.clear();
+    }
+
+    fn violation(
+        &mut self,
+        kind: &'static str,
+        rule: &Rule,
+        message: String,
+        evidence: Evidence,
+    ) -> Violation {
+        let count = self.counts.entry(kind).or_insert(0);
+        *count += 1;
+        let auto_submit =
+            rule.action == Action::AutoSubmit && rule.occurrences.is_some_and(|n| *count >= n);
+        let warns = rule.action != Action::Log;
+        Violation {
+            kind,
+            severity: rule.severity,
+            action: rule.action,
+            message,
+            warning: warns.then(|| warning_for(kind)),
+            evidence: if rule.action == Action::Snapshot {
+                evidence
+            } else {
+                Evidence::None
+            },
+            auto_submit,
+            lasted_seconds: None,
+        }
+    }
+
+    /// Steps a lasting condition: a violation when it has lasted long
+    /// enough, an `<kind>_ended` record (info) when a reported one ends.
+    fn lasting(
+        &mut self,
+        kind: &'static str,
+        rule: &Rule,
+        active: bool,
+        now_ns: u64,
+        message: &str,
+        out: &mut Vec<Violation>,
+    ) {
+        let c = self.conditions.entry(kind).or_default();
+        if !active {
+            if c.reported
+                && let Some(since) = c.since_ns
+            {
+                let lasted = now_ns.saturating_sub(since) as f64 / 1e9;
+                out.push(Violation {
+                    kind: ended_kind(kind),
+                    severity: Severity::Info,
+                    action: Action::Log,
+                    message: format!("{message}: over after {lasted:.1} s"),
+                    warning: None,
+                    evidence: Evidence::None,
+                    auto_submit: false,
+                    lasted_seconds: Some(lasted),
+                });
+            }
+            *c = Condition::default();
+            return;
+        }
+        let since = *c.since_ns.get_or_insert(now_ns);
+        if c.reported || now_ns.saturating_sub(since) < seconds(rule) {
+            return;
+        }
+        c.reported = true;
+        let lasted = now_ns.saturating_sub(since) as f64 / 1e9;
+        let v = self.violation(
+            kind,
+            rule,
+            format!("{message} for {lasted:.1} s"),
+            Evidence::Webcam,
+        );
+        out.push(v);
+    }
+
+    /// The violations `obs`, seen at boot time `now_ns`, gives.
+    pub fn observe(&mut self, obs: &Observation, now_ns: u64) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if self.paused {
+            return out;
+        }
+        let p = self.policy.clone();
+        match *obs {
+            Observation::Camera {
+                faces,
+                blocked,
+                looking_away,
+            } => {
+                if !p.face.enabled {
+                    return out;
+                }
+                let judge = !blocked && faces.is_some();
+                let faces = faces.unwrap_or(0);
+                for (kind, rule, active, message) in [
+                    (
+                        "camera_blocked",
+                        &p.face.camera_blocked,
+                        blocked,
+                        "The camera picture was covered, dark or frozen",
+                    ),
+                    (
+                        "no_face",
+                        &p.face.no_face,
+                        judge && faces == 0,
+                        "No face was in the camera picture",
+                    ),
+                    (
+                        "multiple_faces",
+                        &p.face.multiple_faces,
+                        judge && faces > 1,
+                        "More than one face was in the camera picture",
+                    ),
+                    (
+                        "looking_away",
+                        &p.face.looking_away,
+                        judge && faces == 1 && looking_away,
+                        "The candidate's head was turned away",
+                    ),
+                ] {
+                    if rule.enabled {
+                        self.lasting(kind, rule, active, now_ns, message, &mut out);
+                    }
+                }
+            }
+            Observation::Speech { seconds: s } => {
+                let rule = &p.voice.speech;
+                if p.voice.enabled && rule.enabled && s >= rule.after_seconds.unwrap_or(0.0) {
+                    out.push(self.violation(
+                        "speech",
+                        rule,
+                        format!("Speech for {s:.1} s"),
+                        Evidence::AudioClip,
+                    ));
+                }
+            }
+            Observation::Program { running_at_start } => {
+                let rule = if running_at_start {
+                    &p.processes.running_at_start
+                } else {
+                    &p.processes.started_during_exam
+                };
+                if p.processes.enabled && rule.enabled {
+                    let when = if running_at_start {
+                        "was running when the exam started"
+                    } else {
+                        "was started during the exam"
+                    };
+                    out.push(self.violation(
+                        "prohibited_program",
+                        rule,
+                        format!("A prohibited program {when}"),
+                        Evidence::Screen,
+                    ));
+                }
+            }
+            Observation::Displays { count } => {
+                if p.displays.enabled {
+                    let rule = if count > p.displays.max as usize {
+                        &p.displays.too_many
+                    } else {
+                        &p.displays.hot_plug
+                    };
+                    if rule.enabled {
+                        out.push(self.violation(
+                            "displays_changed",
+                            rule,
+                            format!("The displays changed ({count} now)"),
+                            Evidence::Screen,
+                        ));
+                    }
+                }
+            }
+            Observation::FocusLost => {
+                if p.focus.enabled && p.focus.lost.enabled {
+                    out.push(self.violation(
+                        "focus_lost",
+                        &p.focus.lost,
+                        "The exam window lost the focus".into(),
+                        Evidence::Screen,
+                    ));
+                }
+            }
+            Observation::FullscreenExit => {
+                if p.fullscreen.enabled && p.fullscreen.exit.enabled {
+                    out.push(self.violation(
+                        "fullscreen_exit",
+                        &p.fullscreen.exit,
+                        "The exam window left full screen".into(),
+                        Evidence::Screen,
+                    ));
+                }
+            }
+            Observation::DevtoolsAttempt => {
+                if p.devtools.enabled && p.devtools.attempt.enabled {
+                    out.push(self.violation(
+                        "devtools_attempt",
+                        &p.devtools.attempt,
+                        "Developer tools were asked for".into(),
+                        Evidence::Screen,
+                    ));
+                }
+            }
+            Observation::ScreenSharing => {
+                let rule = &p.remote_session.screen_sharing;
+                if p.remote_session.enabled && rule.enabled {
+                    out.push(self.violation(
+                        "screen_sharing",
+                        rule,
+                        "The screen was being shared".into(),
+                        Evidence::Screen,
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn ended_kind(kind: &'static str) -> &'static str {
+    match kind {
+        "no_face" => "no_face_ended",
+        "multiple_faces" => "multiple_faces_ended",
+        "camera_blocked" => "camera_blocked_ended",
+        "looking_away" => "looking_away_ended",
+        _ => "condition_ended",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const S: u64 = 1_000_000_000;
+
+    fn standard() -> Policy {
+        paraakh_policy::parse(paraakh_policy::presets::text("standard").unwrap()).unwrap()
+    }
+
+    fn camera(faces: usize) -> Observation {
+        Observation::Camera {
+            faces: Some(faces),
+            blocked: false,
+            looking_away: false,
+        }
+    }
+
+    #[test]
+    fn a_face_lost_briefly_is_nothing_and_a_face_lost_long_is_one_violation_then_its_end() {
+        let mut r = Rules::new(standard());
+        // Standard: no face for 10 s counts.
+        assert!(r.observe(&camera(0), 0).is_empty());
+        assert!(r.observe(&camera(0), 9 * S).is_empty());
+        assert!(
+            r.observe(&camera(1), 9 * S + 1).is_empty(),
+            "a short loss is nothing"
+        );
+        assert!(
+            r.observe(&camera(0), 20 * S).is_empty(),
+            "the clock starts again"
+        );
+        let v = r.observe(&camera(0), 30 * S);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].kind, "no_face");
+        assert_eq!(v[0].severity, Severity::High);
+        assert_eq!(
+            v[0].evidence,
+            Evidence::Webcam,
+            "snapshot attaches the webcam"
+        );
+        assert!(v[0].warning.unwrap().contains("We can't see your face"));
+        assert!(r.observe(&camera(0), 40 * S).is_empty(), "reported once");
+        let end = r.observe(&camera(1), 45 * S);
+        assert_eq!(end.len(), 1);
+        assert_eq!(end[0].kind, "no_face_ended");
+        assert_eq!(end[0].lasted_seconds, Some(25.0));
+        assert_eq!(end[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn a_blocked_camera_is_not_also_a_missing_face() {
+        let mut r = Rules::new(standard());
+        let blocked = Observation::Camera {
+            faces: Some(0),
+            blocked: true,
+            looking_away: false,
+        };
+        let mut all = Vec::new();
+        for t in 0..=12 {
+            all.extend(r.observe(&blocked, t * S));
+        }
+        let kinds: Vec<_> = all.iter().map(|v| v.kind).collect();
+        assert_eq!(kinds, ["camera_blocked"]);
+        assert_eq!(all[0].evidence, Evidence::None, "standard only warns");
+    }
+
+    #[test]
+    fn speech_counts_from_its_threshold_and_nothing_counts_during_a_break() {
+        let mut r = Rules::new(standard());
+        assert!(
+            r.observe(&Observation::Speech { seconds: 3.9 }, 0)
+                .is_empty()
+        );
+        let v = r.observe(&Observation::Speech { seconds: 6.0 }, S);
+        assert_eq!(v[0].kind, "speech");
+        assert_eq!(v[0].evidence, Evidence::AudioClip);
+        r.set_paused(true);
+        assert!(
+            r.observe(&Observation::Speech { seconds: 60.0 }, 2 * S)
+                .is_empty()
+        );
+        assert!(r.observe(&Observation::FocusLost, 3 * S).is_empty());
+        r.set_paused(false);
+        assert_eq!(
+            r.observe(&Observation::FocusLost, 4 * S)[0].kind,
+            "focus_lost"
+        );
+    }
+
+    #[test]
+    fn auto_submit_comes_at_the_policys_count() {
+        let mut r = Rules::new(standard());
+        // Standard: screen sharing auto-submits at the third occurrence.
+        let subs: Vec<bool> = (0..3)
+            .map(|i| r.observe(&Observation::ScreenSharing, i * S)[0].auto_submit)
+            .collect();
+        assert_eq!(subs, [false, false, true]);
+    }
+
+    #[test]
+    fn without_face_detection_only_a_blocked_camera_is_judged() {
+        let mut r = Rules::new(standard());
+        let unknown = Observation::Camera {
+            faces: None,
+            blocked: false,
+            looking_away: false,
+        };
+        for t in 0..60 {
+            assert!(
+                r.observe(&unknown, t * S).is_empty(),
+                "no face is never assumed"
+            );
+        }
+    }
+
+    #[test]
+    fn a_disabled_layer_or_rule_gives_nothing() {
+        let mut p = standard();
+        p.face.enabled = false;
+        p.focus.lost.enabled = false;
+        let mut r = Rules::new(p);
+        for t in 0..30 {
+            assert!(r.observe(&camera(0), t * S).is_empty());
+        }
+        assert!(r.observe(&Observation::FocusLost, 31 * S).is_empty());
+        // Looking away is off in the standard preset.
+        let mut r = Rules::new(standard());
+        let away = Observation::Camera {
+            faces: Some(1),
+            blocked: false,
+            looking_away: true,
+        };
+        for t in 0..30 {
+            assert!(r.observe(&away, t * S).is_empty());
+        }
+    }
+}
