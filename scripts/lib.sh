@@ -60,3 +60,15 @@ ensure_rig_packages() {
         pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc pipewire \
         pipewire-bin
 }
+
+# A real S3-compatible server for the backend's object-store tests: s3s-fs
+# from crates.io, pinned (0.14.1 is the newest that builds on Rust 1.95),
+# installed into the cache; prints the binary's path.
+ensure_s3s_fs() {
+    local root=${PARAAKH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/paraakh}/s3s-fs-0.14.1
+    if [ ! -x "$root/bin/s3s-fs" ]; then
+        say "installing s3s-fs 0.14.1 from crates.io (an S3 server for tests)"
+        cargo install --locked --quiet s3s-fs@0.14.1 --features binary --root "$root" >&2
+    fi
+    echo "$root/bin/s3s-fs"
+}

@@ -27,7 +27,7 @@ pub(crate) struct StoreArgs {
     /// The backend's data directory (keys; the object store too, unless --store is given).
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
-    /// Object store URL (file:///PATH); default DATA/store.
+    /// Object store: file:///PATH or s3://BUCKET[/PREFIX] (with the AWS_* variables); default: the one last given for DATA, else DATA/store.
     #[arg(long, value_name = "URL")]
     store: Option<String>,
 }

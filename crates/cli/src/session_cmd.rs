@@ -14,6 +14,7 @@ use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
     CameraSpec, Command, EngineEvent, MicrophoneSpec, ScreenSpec, Session, SessionConfig, Sources,
+    UploadConfig,
 };
 use paraakh_evidence::keys::{NoteSigner, NoteVerifier, SIG_TYPE_ED25519, TenantPublicKey};
 use paraakh_evidence::record::ClientInfo;
@@ -84,6 +85,12 @@ pub(crate) struct RunArgs {
     /// Seconds between checkpoints.
     #[arg(long, default_value_t = 30.0)]
     checkpoint_every: f64,
+    /// Upload to the tenant's backend while the exam runs (else: offline, `paraakh sync` later).
+    #[arg(long, value_name = "URL", requires = "tokens")]
+    server: Option<String>,
+    /// The upload token file (with --server).
+    #[arg(long, value_name = "FILE")]
+    tokens: Option<PathBuf>,
     /// Print events as JSON lines.
     #[arg(long)]
     json: bool,
@@ -190,6 +197,9 @@ fn render(e: &EngineEvent) -> String {
             format!("#{seq} submitted {answers} answers ({how})")
         }
         EngineEvent::Trouble { monitor, message } => format!("  trouble: {monitor}: {message}"),
+        EngineEvent::Uploaded { cosigned_size } => {
+            format!("  uploaded: the backend's receipt covers {cosigned_size} records")
+        }
         EngineEvent::Ended { reason, records } => {
             format!("session ended ({reason}); {records} records, sealed by a final checkpoint")
         }
@@ -297,6 +307,13 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         heartbeat: Duration::from_secs_f64(args.heartbeat.clamp(1.0, 3600.0)),
         checkpoint_every: Duration::from_secs_f64(args.checkpoint_every.clamp(1.0, 3600.0)),
         duration: args.duration,
+        upload: match (&args.server, &args.tokens) {
+            (Some(server), Some(tokens)) => Some(UploadConfig {
+                server: server.clone(),
+                tokens: tokens.clone(),
+            }),
+            _ => None,
+        },
         clock: Arc::new(SystemClock),
     };
     let session = Session::start(config)
@@ -315,6 +332,12 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let summary = session.wait()?;
+    if let Some(e) = &summary.upload_error {
+        crate::render::note(&format!(
+            "not everything reached the backend ({e}); it is kept here: run paraakh sync {} --server URL --tokens FILE",
+            args.out.display()
+        ));
+    }
     if !args.json {
         crate::render::note(&format!(
             "{} blobs ({}), {} screen captures, {} webcam frames analysed, {} speech segments; check it with: paraakh verify {}",

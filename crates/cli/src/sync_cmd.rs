@@ -120,9 +120,7 @@ pub(crate) fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
                 // One session's failure does not stop the others.
                 failed = true;
                 all_complete = false;
-                if !args.json {
-                    crate::render::note(&format!("{}: {e:#}", dir.display()));
-                }
+                crate::render::note(&format!("{}: {e:#}", dir.display()));
                 reports.push(serde_json::json!({"dir": dir, "error": format!("{e:#}")}));
             }
         }
@@ -133,12 +131,6 @@ pub(crate) fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
             "complete": all_complete,
             "sessions": reports,
         }))?;
-    }
-    if failed && !args.json && args.dirs.len() == 1 {
-        // A single session's error is the command's error.
-        if let Some(e) = reports[0]["error"].as_str() {
-            anyhow::bail!("{e}");
-        }
     }
     Ok(if failed {
         ExitCode::from(2)

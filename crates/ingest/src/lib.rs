@@ -25,12 +25,34 @@ use std::sync::Arc;
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 
-/// Opens the object store at `url` (`file:///path`, or a plain path), or
-/// `DATA/store` when none is given.
+/// Opens the object store at `url`: `file:///path` or a plain path, or
+/// `s3://bucket[/prefix]` for any S3-compatible store (configured by the
+/// usual `AWS_*` variables: `AWS_ENDPOINT`, `AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP`); or
+/// when none is given, the one last given for `data` (`DATA/store.url`), else
+/// `DATA/store`.
 pub fn open_store(
     data: &std::path::Path,
     url: Option<&str>,
 ) -> Result<Arc<dyn ObjectStore>, IngestError> {
+    // The store a backend was started with is remembered in its data
+    // directory, so that `token` and `export` use the same one by default.
+    let remembered = data.join("store.url");
+    let saved;
+    let url = match url {
+        Some(u) => {
+            std::fs::create_dir_all(data)
+                .and_then(|()| std::fs::write(&remembered, u))
+                .map_err(|e| {
+                    IngestError::Config(format!("cannot write {}: {e}", remembered.display()))
+                })?;
+            Some(u)
+        }
+        None => {
+            saved = std::fs::read_to_string(&remembered).ok();
+            saved.as_deref().map(str::trim)
+        }
+    };
     let path = match url {
         None => data.join("store"),
         Some(u) if u.starts_with("file://") => {
@@ -40,9 +62,10 @@ pub fn open_store(
                 .to_file_path()
                 .map_err(|()| IngestError::Config(format!("bad store URL {u:?}")))?
         }
+        Some(u) if u.starts_with("s3://") => return open_s3(u),
         Some(u) if u.contains("://") => {
             return Err(IngestError::Config(format!(
-                "the store URL {u:?} is not supported by this build; use file:///PATH"
+                "the store URL {u:?} is not supported; use file:///PATH or s3://BUCKET[/PREFIX]"
             )));
         }
         Some(p) => std::path::PathBuf::from(p),
@@ -51,4 +74,27 @@ pub fn open_store(
         .map_err(|e| IngestError::Config(format!("cannot create {}: {e}", path.display())))?;
     let store = LocalFileSystem::new_with_prefix(&path)?;
     Ok(Arc::new(store))
+}
+
+fn open_s3(url: &str) -> Result<Arc<dyn ObjectStore>, IngestError> {
+    let parsed = url::Url::parse(url)
+        .map_err(|e| IngestError::Config(format!("bad store URL {url:?}: {e}")))?;
+    let bucket = parsed.host_str().unwrap_or_default();
+    if bucket.is_empty() {
+        return Err(IngestError::Config(format!(
+            "the store URL {url:?} names no bucket: use s3://BUCKET[/PREFIX]"
+        )));
+    }
+    // reqwest is built without a crypto provider; ring is this project's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s3 = object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .map_err(|e| IngestError::Config(format!("cannot use the S3 store {url:?}: {e}")))?;
+    let prefix = parsed.path().trim_matches('/');
+    if prefix.is_empty() {
+        Ok(Arc::new(s3))
+    } else {
+        Ok(Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)))
+    }
 }

@@ -285,13 +285,13 @@ mod tests {
     use paraakh_evidence::keys::SIG_TYPE_COSIGNATURE_V1;
     use paraakh_evidence::simulate::{SimulateOptions, simulate};
 
-    struct Session {
-        records: Vec<Vec<u8>>,
-        checkpoints: Vec<SignedNote>,
+    pub(super) struct Session {
+        pub(super) records: Vec<Vec<u8>>,
+        pub(super) checkpoints: Vec<SignedNote>,
         _dir: tempfile::TempDir,
     }
 
-    fn session() -> Session {
+    pub(super) fn session() -> Session {
         let dir = tempfile::tempdir().unwrap();
         let tenant = TenantSecretKey::generate("t").unwrap().public();
         let mut opts = SimulateOptions::new(tenant, 1_790_000_000_000_000_000);
@@ -433,5 +433,85 @@ mod tests {
         assert!(log.push(&s.records[0]).is_err(), "a second header");
         assert!(log.push(b"{not json").is_err());
         assert_eq!(log.size(), 1);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Whatever bytes a client sends as records, the backend answers
+        /// with an error or holds them; it never panics, and a refused
+        /// record changes nothing.
+        #[test]
+        fn any_bytes_as_a_record_are_refused_or_held_never_a_panic(
+            records in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 1..6),
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        ) {
+            let mut log = SessionLog::new(Scope {
+                tenant: "acme".into(),
+                session: "s-1".into(),
+                exam: None,
+            });
+            for mut r in records {
+                for (at, byte) in &flips {
+                    if !r.is_empty() {
+                        let i = at.index(r.len());
+                        r[i] ^= byte;
+                    }
+                }
+                let before = log.size();
+                if log.push(&r).is_err() {
+                    prop_assert_eq!(log.size(), before);
+                }
+            }
+        }
+
+        /// One byte changed anywhere in a real session's records: the
+        /// record is refused, or the checkpoint over it is.
+        #[test]
+        fn a_changed_byte_in_a_real_session_never_gets_a_receipt(
+            which in any::<prop::sample::Index>(),
+            at in any::<prop::sample::Index>(),
+            xor in 1u8..=255,
+        ) {
+            let (records, checkpoints) = real_session();
+            let note = &checkpoints[0];
+            let size = CheckpointBody::parse(note.text()).unwrap().size as usize;
+            let target = which.index(size);
+            let mut log = SessionLog::new(Scope {
+                tenant: "acme".into(),
+                session: "s-1".into(),
+                exam: Some("physics".into()),
+            });
+            let mut refused = false;
+            for (i, r) in records.iter().take(size).enumerate() {
+                let mut r = r.clone();
+                if i == target {
+                    let j = at.index(r.len());
+                    r[j] ^= xor;
+                }
+                if log.push(&r).is_err() {
+                    refused = true;
+                    break;
+                }
+            }
+            prop_assert!(refused || log.check_checkpoint(note).is_err());
+        }
+    }
+
+    fn real_session() -> &'static (Vec<Vec<u8>>, Vec<SignedNote>) {
+        static SESSION: std::sync::OnceLock<(Vec<Vec<u8>>, Vec<SignedNote>)> =
+            std::sync::OnceLock::new();
+        SESSION.get_or_init(|| {
+            let s = super::tests::session();
+            (s.records.clone(), s.checkpoints.clone())
+        })
     }
 }

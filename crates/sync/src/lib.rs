@@ -14,4 +14,4 @@ pub mod upload;
 pub use client::{Api, Credentials, RetryPolicy};
 pub use error::SyncError;
 pub use outbox::Outbox;
-pub use upload::{Progress, SyncOptions, SyncReport, sync_session};
+pub use upload::{Progress, SyncOptions, SyncReport, sync_live_session, sync_session};

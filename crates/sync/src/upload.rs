@@ -95,8 +95,12 @@ struct Run<'a> {
     report: SyncReport,
     progress: Progress,
     on_progress: &'a mut dyn FnMut(Progress),
+    on_receipt: Option<&'a mut ReceiptSink<'a>>,
     backend: Option<NoteVerifier>,
 }
+
+/// Where a live session's receipts go (the writer records them).
+pub type ReceiptSink<'a> = dyn FnMut(&SignedNote, &NoteVerifier) + 'a;
 
 fn protocol_err(what: &str, e: impl std::fmt::Display) -> SyncError {
     SyncError::Protocol {
@@ -105,12 +109,35 @@ fn protocol_err(what: &str, e: impl std::fmt::Display) -> SyncError {
     }
 }
 
-/// Uploads what the server lacks of the session in `dir`.
+/// Uploads what the server lacks of the session in `dir` (which no process
+/// is writing: receipts are stored in its `receipts`).
 pub fn sync_session(
     api: &Api,
     dir: &Path,
     opts: &SyncOptions,
     on_progress: &mut dyn FnMut(Progress),
+) -> Result<SyncReport, SyncError> {
+    sync(api, dir, opts, on_progress, None)
+}
+
+/// Uploads what the server lacks of a session while it is being recorded:
+/// each receipt, checked under the backend key, goes to `on_receipt` (the
+/// writer records it in the log) instead of into the directory.
+pub fn sync_live_session(
+    api: &Api,
+    dir: &Path,
+    opts: &SyncOptions,
+    on_receipt: &mut ReceiptSink<'_>,
+) -> Result<SyncReport, SyncError> {
+    sync(api, dir, opts, &mut |_| {}, Some(on_receipt))
+}
+
+fn sync<'a>(
+    api: &'a Api,
+    dir: &Path,
+    opts: &'a SyncOptions,
+    on_progress: &'a mut dyn FnMut(Progress),
+    on_receipt: Option<&'a mut ReceiptSink<'a>>,
 ) -> Result<SyncReport, SyncError> {
     let outbox = Outbox::open(dir)?;
     let header = outbox.header().clone();
@@ -128,6 +155,7 @@ pub fn sync_session(
         report,
         progress: Progress::default(),
         on_progress,
+        on_receipt,
         backend: None,
     };
     run.backend = run.backend_key(header.backend_key.as_deref())?;
@@ -350,6 +378,10 @@ impl Run<'_> {
                 "its cosignature does not verify under the backend key: {e}"
             ))
         })?;
+        if let Some(hand_over) = self.on_receipt.as_mut() {
+            hand_over(&note, backend);
+            return Ok(());
+        }
         match store_receipt(self.outbox.dir(), &note, backend) {
             Ok(stored) => {
                 self.report.receipt_stored |= stored;

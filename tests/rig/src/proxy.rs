@@ -84,6 +84,8 @@ pub struct ProxyStats {
     pub delayed: AtomicU64,
     /// 503 answers.
     pub unavailable: AtomicU64,
+    /// Bytes forwarded from clients to the server.
+    pub bytes_up: AtomicU64,
 }
 
 /// The proxy; stops when dropped.
@@ -137,8 +139,8 @@ fn choose(plan: &FaultPlan, rng: &mut SplitMix) -> Fault {
     Fault::Pass(budget)
 }
 
-/// Copies up to `limit` bytes; returns true if the limit cut the stream.
-fn copy_limited(from: &mut TcpStream, to: &mut TcpStream, limit: u64) -> bool {
+/// Copies up to `limit` bytes, counting them; returns true if the limit cut the stream.
+fn copy_limited(from: &mut TcpStream, to: &mut TcpStream, limit: u64, count: &AtomicU64) -> bool {
     let mut buf = [0u8; 16 << 10];
     let mut copied = 0u64;
     loop {
@@ -151,13 +153,14 @@ fn copy_limited(from: &mut TcpStream, to: &mut TcpStream, limit: u64) -> bool {
             return false;
         }
         copied += allowed as u64;
+        count.fetch_add(allowed as u64, Ordering::Relaxed);
         if copied >= limit {
             return true;
         }
     }
 }
 
-fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault, stats: &ProxyStats) {
+fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault, stats: &Arc<ProxyStats>) {
     let (to_server_limit, to_client_limit) = match fault {
         Fault::Unavailable => {
             stats.unavailable.fetch_add(1, Ordering::Relaxed);
@@ -190,8 +193,9 @@ fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault, stats: &ProxySta
     let (mut c1, mut s1) = (client, server);
     let stats_up = Arc::new(AtomicBool::new(false));
     let cut_up = Arc::clone(&stats_up);
+    let counters = Arc::clone(stats);
     let up = std::thread::spawn(move || {
-        if copy_limited(&mut c1, &mut s1, to_server_limit) {
+        if copy_limited(&mut c1, &mut s1, to_server_limit, &counters.bytes_up) {
             cut_up.store(true, Ordering::Relaxed);
             let _ = c1.shutdown(Shutdown::Both);
             let _ = s1.shutdown(Shutdown::Both);
@@ -199,7 +203,8 @@ fn serve(client: TcpStream, upstream: SocketAddr, fault: Fault, stats: &ProxySta
             let _ = s1.shutdown(Shutdown::Write);
         }
     });
-    if copy_limited(&mut s2, &mut c2, to_client_limit) {
+    let down = AtomicU64::new(0);
+    if copy_limited(&mut s2, &mut c2, to_client_limit, &down) {
         stats.cut_responses.fetch_add(1, Ordering::Relaxed);
         let _ = c2.shutdown(Shutdown::Both);
         let _ = s2.shutdown(Shutdown::Both);

@@ -23,6 +23,11 @@ struct Backend {
 
 impl Backend {
     fn start(data: &Path) -> Self {
+        Self::start_with(data, &[])
+    }
+
+    /// With extra arguments (`--store URL`); S3 settings come from [`S3Server::env_of`].
+    fn start_with(data: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .args([
                 "ingest",
@@ -33,6 +38,8 @@ impl Backend {
                 "127.0.0.1:0",
             ])
             .args(["--tenant", "acme", "--tenant", "other"])
+            .args(extra)
+            .envs(S3Server::env_of(extra))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -65,6 +72,76 @@ impl Drop for Backend {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// s3s-fs, a real S3-compatible server (crates.io), on a free port.
+struct S3Server {
+    child: Child,
+    port: u16,
+}
+
+thread_local! {
+    static S3_PORT: std::cell::Cell<u16> = const { std::cell::Cell::new(0) };
+}
+
+impl S3Server {
+    fn start(root: &Path) -> Option<Self> {
+        let Some(bin) = std::env::var_os("PARAAKH_S3S_FS") else {
+            assert!(!paraakh_test_rig::strict(), "PARAAKH_S3S_FS is not set");
+            eprintln!("skipped: PARAAKH_S3S_FS not set (./scripts/test installs s3s-fs)");
+            return None;
+        };
+        // The bucket is a directory of the server's root.
+        std::fs::create_dir_all(root.join("evidence")).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(bin)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--access-key",
+                "paraakh-test",
+                "--secret-key",
+                "paraakh-test-secret",
+            ])
+            .arg(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "s3s-fs did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        S3_PORT.with(|p| p.set(port));
+        Some(Self { child, port })
+    }
+
+    /// The `AWS_*` settings for a command whose arguments use an `s3://` store.
+    fn env_of(args: &[&str]) -> Vec<(&'static str, String)> {
+        if !args.iter().any(|a| a.starts_with("s3://")) {
+            return Vec::new();
+        }
+        let port = S3_PORT.with(std::cell::Cell::get);
+        vec![
+            ("AWS_ENDPOINT", format!("http://127.0.0.1:{port}")),
+            ("AWS_ALLOW_HTTP", "true".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "paraakh-test".into()),
+            ("AWS_SECRET_ACCESS_KEY", "paraakh-test-secret".into()),
+        ]
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = self.port;
     }
 }
 
@@ -527,4 +604,242 @@ fn purge_deletes_only_what_the_backend_holds_and_the_policy_lets_go() {
         assert!(out.status.success(), "{}", stderr(&out));
         records_in(&copy)
     });
+}
+
+/// Online: the engine uploads after each checkpoint, records the receipts
+/// in the log, and after the end the final checkpoint is cosigned too.
+#[cfg(feature = "check")]
+#[test]
+fn an_online_session_is_uploaded_while_it_runs_with_receipts_in_its_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = t.join("tenant-keys");
+    assert!(
+        paraakh(&["keys", "generate", "--out", p(&keys)])
+            .status
+            .success()
+    );
+    let data = t.join("backend");
+    let backend = Backend::start(&data);
+    let tokens = token(&data, t, "acme", "s-online");
+    let commands = t.join("commands.jsonl");
+    std::fs::write(
+        &commands,
+        concat!(
+            r#"{"save_answer":{"question":"q1","answer":"A"}}"#,
+            "\n",
+            r#"{"sleep":3.5}"#,
+            "\n",
+            r#"{"save_answer":{"question":"q2","answer":"B"}}"#,
+            "\n",
+            r#"{"sleep":1.5}"#,
+            "\n",
+            r#"{"submit":true}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let dir = t.join("s-online");
+    let out = paraakh(&[
+        "session",
+        "run",
+        "--out",
+        p(&dir),
+        "--tenant-key",
+        p(&keys.join("encryption.pub")),
+        "--tenant",
+        "acme",
+        "--exam",
+        "physics",
+        "--session-id",
+        "s-online",
+        "--device-key",
+        p(&t.join("device.key")),
+        "--backend-key",
+        p(&data.join("backend.pub")),
+        "--no-detection",
+        "--no-lockdown",
+        "--checkpoint-every",
+        "1",
+        "--commands",
+        p(&commands),
+        "--server",
+        &backend.url(),
+        "--tokens",
+        p(&tokens),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\"uploaded\""), "{stdout}");
+    // Receipts arrived during the session and are referenced by the log.
+    let log = std::fs::read(dir.join("log")).unwrap();
+    assert!(
+        log.windows(16).any(|w| w == b"\"type\":\"receipt\""),
+        "no receipt record in the log"
+    );
+    let records = records_in(&dir);
+    // The local copy: every record under a receipt of the pinned backend key.
+    let out = paraakh(&["verify", p(&dir), "--json"]);
+    let local = json(&out);
+    assert_eq!(local["status"], "intact", "{local:#}");
+    assert_eq!(local["receipts"]["cosigned_size"], records, "{local:#}");
+    // The backend's copy verifies the same way.
+    backend_copy_verifies(&data, t, "s-online", records);
+}
+
+#[test]
+fn the_backend_on_a_real_s3_server_stores_everything_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(s3) = S3Server::start(&tmp.path().join("s3")) else {
+        return;
+    };
+    let dir = offline_session(tmp.path(), "s-s3", 6, "100000-1500000");
+    let records = records_in(&dir);
+    let data = tmp.path().join("backend");
+    let store = ["--store", "s3://evidence/prod"];
+    let backend = Backend::start_with(&data, &store);
+    // Tokens are issued against the same store (the refresh grant lives there).
+    let tokens = tmp.path().join("token.json");
+    let out = Command::new(BIN)
+        .args([
+            "ingest",
+            "token",
+            "--data",
+            p(&data),
+            "--tenant",
+            "acme",
+            "--session",
+            "s-s3",
+        ])
+        .args(["--exam", "physics", "--out", p(&tokens)])
+        .args(store)
+        .envs(S3Server::env_of(&store))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The access token is refused once, so the refresh goes through S3 too.
+    let mut file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&tokens).unwrap()).unwrap();
+    file["access_token"] = "eyJhbGciOiJFZERTQSJ9.e30.c2ln".into();
+    std::fs::write(&tokens, file.to_string()).unwrap();
+    let out = sync(&dir, &backend.url(), &tokens, &["--chunk-size", "262144"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(report(&out)["complete"], true);
+
+    // Export from the S3 store and verify: intact, every record under a receipt.
+    let copy = tmp.path().join("copy");
+    let out = Command::new(BIN)
+        .args([
+            "ingest",
+            "export",
+            "--data",
+            p(&data),
+            "--tenant",
+            "acme",
+            "--session",
+            "s-s3",
+        ])
+        .args(["--out", p(&copy)])
+        .args(store)
+        .envs(S3Server::env_of(&store))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = paraakh(&[
+        "verify",
+        p(&copy),
+        "--backend-key",
+        p(&data.join("backend.pub")),
+        "--json",
+    ]);
+    let report = json(&out);
+    assert_eq!(report["status"], "intact", "{report:#}");
+    assert_eq!(report["receipts"]["cosigned_size"], records);
+    // Objects live in the S3 server's bucket, under the prefix, each once.
+    let root = tmp
+        .path()
+        .join("s3/evidence/prod/tenants/acme/sessions/s-s3");
+    let blobs: Vec<_> = std::fs::read_dir(root.join("blobs"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(blobs.len(), 6);
+    assert!(
+        !data.join("store").exists(),
+        "nothing went to the local store"
+    );
+    drop(backend);
+    drop(s3);
+}
+
+/// Upload figures for docs/benchmarks.md, in a release build:
+/// `cargo test --release -p paraakh-cli --test cli upload_figures -- --ignored --nocapture`
+#[test]
+#[ignore = "a benchmark: run it in release with --ignored --nocapture"]
+fn upload_figures() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let dir = offline_session(t, "s-bench", 100, "1500000-2500000");
+    let size: u64 = walk(&dir).iter().map(|f| f.metadata().unwrap().len()).sum();
+
+    // Throughput over loopback, straight to the backend.
+    let data = t.join("b1");
+    let backend = Backend::start(&data);
+    let tokens = token(&data, t, "acme", "s-bench");
+    let started = Instant::now();
+    let out = sync(&dir, &backend.url(), &tokens, &[]);
+    let secs = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sent = report(&out)["bytes_sent"].as_u64().unwrap();
+    println!(
+        "upload: {:.1} MB session, {:.1} MB sent in {secs:.2} s = {:.0} MB/s over loopback",
+        size as f64 / 1e6,
+        sent as f64 / 1e6,
+        sent as f64 / 1e6 / secs
+    );
+    drop(backend);
+
+    // Bytes on the wire for an uninterrupted upload through the proxy ...
+    let wire = |name: &str, interrupt: bool| -> u64 {
+        let data = t.join(name);
+        let backend = Backend::start(&data);
+        let proxy = FaultProxy::start(backend.addr, FaultPlan::none()).unwrap();
+        let tokens = token(&data, t, "acme", "s-bench");
+        if interrupt {
+            let child = Command::new(BIN)
+                .args([
+                    "sync",
+                    p(&dir),
+                    "--server",
+                    &proxy.url(),
+                    "--tokens",
+                    p(&tokens),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let blobs = data.join("store/tenants/acme/sessions/s-bench/blobs");
+            while !blobs.exists() || std::fs::read_dir(&blobs).unwrap().count() < 40 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let mut child = child;
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+        let out = sync(&dir, &proxy.url(), &tokens, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        proxy.stats().bytes_up.load(Relaxed)
+    };
+    // ... and for one whose client is killed (SIGKILL) mid-blob and started again.
+    let whole = wire("b2", false);
+    let interrupted = wire("b3", true);
+    println!(
+        "resume: {:.1} MB on the wire uninterrupted, {:.1} MB with a SIGKILL and a restart: {} bytes sent again (chunk 1,048,576)",
+        whole as f64 / 1e6,
+        interrupted as f64 / 1e6,
+        interrupted.saturating_sub(whole)
+    );
 }

@@ -40,6 +40,18 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// From the uploader: the backend's receipt, to record in the log.
+    Receipt {
+        /// The cosigned checkpoint.
+        note: paraakh_evidence::note::SignedNote,
+        /// The key it was checked with.
+        backend: paraakh_evidence::keys::NoteVerifier,
+    },
+    /// From the uploader: how an attempt went.
+    UploadResult {
+        /// Why it failed, if it did.
+        error: Option<String>,
+    },
 }
 
 /// What the UI hears.
@@ -94,6 +106,11 @@ pub enum EngineEvent {
         /// By whom or what.
         how: String,
     },
+    /// The backend cosigned the log up to `cosigned_size` records.
+    Uploaded {
+        /// Records under the newest receipt.
+        cosigned_size: u64,
+    },
     /// A device or detector problem.
     Trouble {
         /// Which monitor.
@@ -139,4 +156,9 @@ pub struct SessionSummary {
     pub checkpoints: u64,
     /// Submitted.
     pub submitted: bool,
+    /// Records the backend's newest receipt covers (online sessions).
+    pub cosigned_size: u64,
+    /// Why the last upload did not finish, if it did not (the session is synced later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload_error: Option<String>,
 }

@@ -14,9 +14,11 @@ mod events;
 pub mod monitors;
 mod open;
 pub mod rules;
+mod upload;
 
 pub use events::{Command, EngineEvent, SessionSummary};
 pub use open::{CameraSpec, MicrophoneSpec, ScreenSpec, SessionConfig, Sources};
+pub use upload::UploadConfig;
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender};
@@ -25,6 +27,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use paraakh_capture::encode::{jpeg, opus};
+use paraakh_evidence::note::CheckpointBody;
 use paraakh_evidence::record::{Event, SubmittedAnswer};
 use paraakh_evidence::{BlobMeta, Body, SessionWriter, Severity};
 use paraakh_lockdown::displays::DisplayWatch;
@@ -48,8 +51,8 @@ impl Session {
     /// Opens (or resumes) the session and starts its monitors.
     pub fn start(config: SessionConfig) -> Result<Self, EngineError> {
         let events = Arc::new(DropOldestQueue::new(1024));
-        let opened = open::open(config, &events)?;
         let (commands, command_rx) = std::sync::mpsc::channel();
+        let opened = open::open(config, &events, commands.clone())?;
         let ev = Arc::clone(&events);
         let handle = std::thread::Builder::new()
             .name("paraakh-session".into())
@@ -120,6 +123,8 @@ pub(crate) struct Opened {
     pub(crate) processes: Option<ProcessWatch>,
     pub(crate) displays: Option<DisplayWatch>,
     pub(crate) answers: BTreeMap<String, u64>,
+    pub(crate) uploader: Option<upload::Uploader>,
+    pub(crate) upload_options: paraakh_sync::SyncOptions,
     pub(crate) config: SessionConfig,
 }
 
@@ -128,6 +133,8 @@ struct Running {
     events: Arc<DropOldestQueue<EngineEvent>>,
     summary: SessionSummary,
     paused_at: Option<Instant>,
+    /// The last upload attempt failed (recorded once per outage).
+    offline: bool,
 }
 
 fn severity(s: paraakh_policy::model::Severity) -> Severity {
@@ -164,6 +171,7 @@ impl Running {
             events,
             summary,
             paused_at: None,
+            offline: false,
         }
     }
 
@@ -331,6 +339,14 @@ impl Running {
                 }
                 Ok(false)
             }
+            Signal::Remote { at, sharing, what } => {
+                let obs = if sharing {
+                    Observation::ScreenSharing
+                } else {
+                    Observation::RemoteSession
+                };
+                self.observe(&obs, at.boot_ns, detail(json!({"found": what})), None)
+            }
             Signal::Trouble {
                 monitor,
                 message,
@@ -445,6 +461,53 @@ impl Running {
                 return Ok(Some("proctor_unlock".into()));
             }
             Command::End { reason } => return Ok(Some(reason)),
+            Command::Receipt { note, backend } => match self.writer()?.add_receipt(&note, &backend)
+            {
+                Ok(true) => {
+                    if let Ok(body) = CheckpointBody::parse(note.text()) {
+                        self.summary.cosigned_size = body.size;
+                        self.emit(EngineEvent::Uploaded {
+                            cosigned_size: body.size,
+                        });
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    self.event(
+                        Severity::Medium,
+                        "receipt_refused",
+                        format!("A receipt from the backend was not accepted: {e}"),
+                        Map::new(),
+                    )?;
+                }
+            },
+            Command::UploadResult { error } => {
+                match error {
+                    Some(e) if !self.offline => {
+                        self.offline = true;
+                        self.summary.upload_error = Some(e.clone());
+                        self.event(
+                        Severity::Info,
+                        "upload_interrupted",
+                        format!("Evidence could not be uploaded for now; it is kept and sent later: {e}"),
+                        Map::new(),
+                    )?;
+                    }
+                    Some(_) => {}
+                    None => {
+                        if self.offline {
+                            self.event(
+                                Severity::Info,
+                                "upload_resumed",
+                                "Evidence is being uploaded again".into(),
+                                Map::new(),
+                            )?;
+                        }
+                        self.offline = false;
+                        self.summary.upload_error = None;
+                    }
+                }
+            }
         }
         Ok(None)
     }
@@ -518,6 +581,9 @@ impl Running {
                 next_checkpoint = now + checkpoint_every;
                 self.writer()?.checkpoint()?;
                 self.summary.checkpoints += 1;
+                if let Some(u) = &self.o.uploader {
+                    u.wake();
+                }
             }
             if deadline.is_some_and(|d| now >= d) {
                 break "time_up".into();
@@ -531,6 +597,7 @@ impl Running {
         self.o.monitors.clear();
         self.o.processes = None;
         self.o.displays = None;
+        self.o.uploader = None;
         while let Ok(s) = self.o.signals.try_recv() {
             self.signal(s)?;
         }
@@ -546,6 +613,18 @@ impl Running {
         writer.finish(reason)?;
         self.summary.records = records;
         self.summary.reason = reason.to_owned();
+        if let Some(config) = &self.o.config.upload {
+            match upload::final_upload(&self.o.config.dir, config, &self.o.upload_options) {
+                Ok(report) => {
+                    self.summary.cosigned_size = report.cosigned_size;
+                    self.summary.upload_error = None;
+                    self.emit(EngineEvent::Uploaded {
+                        cosigned_size: report.cosigned_size,
+                    });
+                }
+                Err(e) => self.summary.upload_error = Some(e),
+            }
+        }
         self.emit(EngineEvent::Ended {
             reason: reason.to_owned(),
             records,

@@ -50,6 +50,15 @@ pub enum Signal {
         /// The event they are evidence for.
         for_event: Option<u64>,
     },
+    /// A remote session or screen share that was not there before.
+    Remote {
+        /// When it was seen.
+        at: Timestamp,
+        /// Screen sharing (else a remote session).
+        sharing: bool,
+        /// What was found, in plain words.
+        what: String,
+    },
     /// A device or detector problem, in plain words.
     Trouble {
         /// Which monitor.
@@ -292,6 +301,52 @@ pub fn screen(
                     });
                     if failures >= 3 {
                         break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// How often remote sessions and screen shares are looked for.
+const REMOTE_EVERY: Duration = Duration::from_secs(15);
+
+/// Remote sessions and screen shares appearing during the exam (those
+/// present at the start are the system check's business, reported once too).
+pub fn remote(
+    matcher: paraakh_lockdown::process::Matcher,
+    clock: Arc<dyn Clock>,
+    signals: Signals,
+) -> std::io::Result<Monitor> {
+    Monitor::spawn("paraakh-remote-monitor", move |stop| {
+        let Ok(mut guard) = paraakh_lockdown::process::ProcessGuard::new(matcher.clone()) else {
+            return;
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut next = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            if Instant::now() < next {
+                std::thread::sleep(Duration::from_millis(200));
+                continue;
+            }
+            next = Instant::now() + REMOTE_EVERY;
+            let inputs = paraakh_lockdown::remote::gather(
+                guard.processes(),
+                None,
+                std::path::Path::new("/"),
+            );
+            let report = paraakh_lockdown::remote::assess(&inputs, &matcher);
+            for (sharing, items) in [
+                (false, report.remote_session),
+                (true, report.screen_sharing),
+            ] {
+                for what in items {
+                    if seen.insert(what.clone()) {
+                        signals.send(Signal::Remote {
+                            at: clock.now(),
+                            sharing,
+                            what,
+                        });
                     }
                 }
             }

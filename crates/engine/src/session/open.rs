@@ -112,6 +112,8 @@ pub struct SessionConfig {
     pub checkpoint_every: Duration,
     /// End after this long (`None`: when told).
     pub duration: Option<Duration>,
+    /// Upload while the exam runs (`None`: offline, sync later).
+    pub upload: Option<super::UploadConfig>,
     /// The clock for every record.
     pub clock: Arc<dyn Clock>,
 }
@@ -157,6 +159,7 @@ fn open_screen(spec: &ScreenSpec) -> Result<Box<dyn ScreenSource>, EngineError> 
 pub(crate) fn open(
     config: SessionConfig,
     events: &Arc<DropOldestQueue<EngineEvent>>,
+    commands: std::sync::mpsc::Sender<super::Command>,
 ) -> Result<Opened, EngineError> {
     let clock = Arc::clone(&config.clock);
     let resuming = config.dir.join("log").exists();
@@ -361,6 +364,14 @@ pub(crate) fn open(
     } else {
         None
     };
+    if policy.remote_session.enabled && config.watch_processes {
+        monitors.push(monitors::remote(
+            Matcher::from_policy(&policy.processes),
+            Arc::clone(&clock),
+            signal_tx.clone(),
+        )?);
+        running.push("remote sessions".to_owned());
+    }
     let displays = if policy.displays.enabled && config.watch_displays {
         match X11Displays::connect(None).and_then(|d| DisplayWatch::start(d, Arc::clone(&clock))) {
             Ok(w) => {
@@ -409,6 +420,19 @@ pub(crate) fn open(
         gap_seconds,
         monitors: running,
     });
+    let upload_options = paraakh_sync::SyncOptions {
+        backend_key: config.backend_key.clone(),
+        ..paraakh_sync::SyncOptions::default()
+    };
+    let uploader = match &config.upload {
+        Some(u) => Some(super::upload::Uploader::start(
+            config.dir.clone(),
+            u.clone(),
+            upload_options.clone(),
+            commands,
+        )?),
+        None => None,
+    };
     let answers = if resuming {
         answers_in_log(&config.dir)
     } else {
@@ -425,6 +449,8 @@ pub(crate) fn open(
         processes,
         displays,
         answers,
+        uploader,
+        upload_options,
         config,
     })
 }

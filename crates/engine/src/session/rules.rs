@@ -42,6 +42,8 @@ pub enum Observation {
     DevtoolsAttempt,
     /// A screen-sharing session appeared.
     ScreenSharing,
+    /// A remote session appeared (the exam shown on or typed from another machine).
+    RemoteSession,
 }
 
 /// Evidence a violation wants attached.
@@ -103,6 +105,9 @@ fn warning_for(kind: &str) -> &'static str {
         "fullscreen_exit" => "Please keep the exam in full screen.",
         "devtools_attempt" => "That tool is not available during the exam.",
         "screen_sharing" => "Your screen is being shared — please stop sharing it.",
+        "remote_session" => {
+            "This computer seems to be used from another one — please end that connection."
+        }
         _ => "Please stay with the exam.",
     }
 }
@@ -340,6 +345,17 @@ impl Rules {
                         "devtools_attempt",
                         &p.devtools.attempt,
                         "Developer tools were asked for".into(),
+                        Evidence::Screen,
+                    ));
+                }
+            }
+            Observation::RemoteSession => {
+                let rule = &p.remote_session.detected;
+                if p.remote_session.enabled && rule.enabled {
+                    out.push(self.violation(
+                        "remote_session",
+                        rule,
+                        "A remote session was found".into(),
                         Evidence::Screen,
                     ));
                 }
