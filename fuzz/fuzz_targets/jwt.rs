@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         tenant: "acme",
         roles: &[Role::Candidate],
         exam: None,
+        session: None,
         now: 1_790_000_000,
         max_lifetime_secs: 86_400,
     };

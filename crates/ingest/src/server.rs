@@ -118,6 +118,11 @@ impl Backend {
         for (size, text) in store.notes("receipts").await? {
             log.hold_receipt(size, String::from_utf8_lossy(&text).into_owned());
         }
+        // A crash between storing a blob and removing its parts leaves the
+        // parts behind: they are removed when the session is loaded again.
+        for sha256 in store.blob_names().await? {
+            store.delete_parts(&sha256).await?;
+        }
         Ok(log)
     }
 

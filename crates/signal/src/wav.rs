@@ -29,47 +29,93 @@ impl Wav {
 
 /// Decodes WAV data; the error says what is wrong with it.
 pub fn decode(input: impl std::io::Read) -> Result<Wav, String> {
-    let mut reader = hound::WavReader::new(input).map_err(|e| e.to_string())?;
-    let spec = reader.spec();
-    if spec.channels == 0 {
-        return Err("it declares no channels".into());
-    }
-    if !SAMPLE_RATES.contains(&spec.sample_rate) {
-        return Err(format!(
-            "its sample rate of {} Hz is outside {}–{} Hz",
-            spec.sample_rate,
-            SAMPLE_RATES.start(),
-            SAMPLE_RATES.end()
-        ));
-    }
-    let samples: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader
-            .samples::<f32>()
-            .map(|s| match s {
-                Ok(v) if v.is_finite() => Ok(v.clamp(-1.0, 1.0)),
-                Ok(_) => Err(hound::Error::FormatError("a sample is not a finite number")),
-                Err(e) => Err(e),
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?,
-        hound::SampleFormat::Int => {
-            let bits = spec.bits_per_sample;
-            if !(1..=32).contains(&bits) {
-                return Err(format!("{bits}-bit samples are not supported"));
-            }
-            let scale = 1.0 / (1u64 << (bits - 1)) as f32;
-            reader
-                .samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?
-        }
-    };
+    let mut stream = WavStream::open(input)?;
+    let mut samples = Vec::new();
+    while stream.read_block(&mut samples, 1 << 16)? > 0 {}
     Ok(Wav {
         samples,
-        sample_rate: spec.sample_rate,
-        channels: spec.channels,
+        sample_rate: stream.sample_rate(),
+        channels: stream.channels(),
     })
+}
+
+/// WAV data read a block at a time: a replayed recording of any length in
+/// bounded memory. Same checks as [`decode`].
+pub struct WavStream<R: std::io::Read> {
+    reader: hound::WavReader<R>,
+    /// Integer samples are scaled by this; `None` for float samples.
+    int_scale: Option<f32>,
+}
+
+impl<R: std::io::Read> std::fmt::Debug for WavStream<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WavStream")
+            .field("spec", &self.reader.spec())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: std::io::Read> WavStream<R> {
+    /// Reads the header; refuses what [`decode`] refuses.
+    pub fn open(input: R) -> Result<Self, String> {
+        let reader = hound::WavReader::new(input).map_err(|e| e.to_string())?;
+        let spec = reader.spec();
+        if spec.channels == 0 {
+            return Err("it declares no channels".into());
+        }
+        if !SAMPLE_RATES.contains(&spec.sample_rate) {
+            return Err(format!(
+                "its sample rate of {} Hz is outside {}–{} Hz",
+                spec.sample_rate,
+                SAMPLE_RATES.start(),
+                SAMPLE_RATES.end()
+            ));
+        }
+        let int_scale = match spec.sample_format {
+            hound::SampleFormat::Float => None,
+            hound::SampleFormat::Int => {
+                let bits = spec.bits_per_sample;
+                if !(1..=32).contains(&bits) {
+                    return Err(format!("{bits}-bit samples are not supported"));
+                }
+                Some(1.0 / (1u64 << (bits - 1)) as f32)
+            }
+        };
+        Ok(Self { reader, int_scale })
+    }
+
+    /// Sample rate, Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.reader.spec().sample_rate
+    }
+
+    /// Channels (≥ 1).
+    pub fn channels(&self) -> u16 {
+        self.reader.spec().channels
+    }
+
+    /// Appends up to `max` interleaved samples in [-1, 1] to `out`; returns
+    /// how many (0 at the end).
+    pub fn read_block(&mut self, out: &mut Vec<f32>, max: usize) -> Result<usize, String> {
+        let before = out.len();
+        match self.int_scale {
+            None => {
+                for s in self.reader.samples::<f32>().take(max) {
+                    match s {
+                        Ok(v) if v.is_finite() => out.push(v.clamp(-1.0, 1.0)),
+                        Ok(_) => return Err("a sample is not a finite number".into()),
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+            }
+            Some(scale) => {
+                for s in self.reader.samples::<i32>().take(max) {
+                    out.push(s.map_err(|e| e.to_string())? as f32 * scale);
+                }
+            }
+        }
+        Ok(out.len() - before)
+    }
 }
 
 #[cfg(test)]

@@ -41,11 +41,13 @@ impl WavReplay {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, CaptureError> {
         consent.require(Device::Microphone)?;
-        let paraakh_signal::wav::Wav {
-            samples,
-            sample_rate: rate,
-            channels,
-        } = read_wav(path)?;
+        // Streamed a block at a time: an hour of replayed audio costs no
+        // more memory than a second of it.
+        let file = std::fs::File::open(path)
+            .map_err(|e| CaptureError::replay(path, format!("cannot open: {e}")))?;
+        let mut wav = paraakh_signal::wav::WavStream::open(std::io::BufReader::new(file))
+            .map_err(|e| CaptureError::replay(path, format!("is not a readable WAV file: {e}")))?;
+        let (rate, channels) = (wav.sample_rate(), wav.channels());
         let (mut pipeline, shared) =
             AudioPipeline::new(rate, channels, ring_seconds, queue_chunks, clock);
         let stop = Arc::new(AtomicBool::new(false));
@@ -55,18 +57,24 @@ impl WavReplay {
             .name("paraakh-wav-replay".into())
             .spawn(move || {
                 let start = Instant::now();
-                for (i, b) in samples.chunks(block).enumerate() {
+                let mut buf = Vec::with_capacity(block);
+                for i in 0u64.. {
                     if s.load(Ordering::Relaxed) {
                         break;
                     }
+                    buf.clear();
+                    // A damaged tail ends the replay, as a device unplugged would.
+                    if !matches!(wav.read_block(&mut buf, block), Ok(n) if n > 0) {
+                        break;
+                    }
                     if realtime {
-                        let due = start + Duration::from_millis(10 * i as u64);
+                        let due = start + Duration::from_millis(10 * i);
                         let now = Instant::now();
                         if due > now {
                             std::thread::sleep(due - now);
                         }
                     }
-                    pipeline.push(b);
+                    pipeline.push(&buf);
                 }
                 pipeline.finish();
             })

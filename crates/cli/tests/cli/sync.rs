@@ -284,10 +284,14 @@ fn stored_exactly_once(data: &Path, session: &str, records: u64, blobs: usize) {
         next = *end;
     }
     assert_eq!(next, records);
-    assert_eq!(
-        std::fs::read_dir(root.join("blobs")).unwrap().count(),
-        blobs
-    );
+    // (A file system store's half-written object, from a kill mid-write,
+    // has a '#' in its name and is never listed as an object.)
+    let complete = std::fs::read_dir(root.join("blobs"))
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().contains('#'))
+        .count();
+    assert_eq!(complete, blobs);
     let leftover = root.join("uploads");
     let parts = if leftover.exists() {
         walk(&leftover)

@@ -135,8 +135,30 @@ impl Drop for Monitor {
 /// The newest webcam frame, for snapshots.
 pub type LastFrame = Arc<Mutex<Option<VideoFrame>>>;
 
-/// The full small-face check (~50 ms) runs this often; the near model every frame.
-const FULL_FACE_CHECK: Duration = Duration::from_secs(5);
+/// The full small-face check (~50 ms) runs this often; the near model every
+/// frame. The rules need a condition to last seconds anyway (standard: a
+/// second person for 5 s, no face for 10 s).
+const FULL_FACE_CHECK: Duration = Duration::from_secs(10);
+
+/// Chunks quieter than this (RMS, dBFS) cannot hold speech the detector
+/// would find: they skip the model. A quiet exam room is mostly this.
+const SILENCE_DBFS: f32 = -50.0;
+
+/// After this much gated silence the detector's state is reset, so it
+/// starts on the next sound as it would on a fresh stream.
+const SILENCE_RESET_CHUNKS: u32 = 32;
+
+fn rms_dbfs(samples: &[f32]) -> f32 {
+    if samples.is_empty() {
+        return -120.0;
+    }
+    let mean = samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32;
+    if mean <= 1e-12 {
+        -120.0
+    } else {
+        10.0 * mean.log10()
+    }
+}
 
 /// Camera → frame quality → face detector.
 pub fn camera(
@@ -228,6 +250,7 @@ pub fn microphone(
         let _device = keep_alive;
         let mut segmenter = Segmenter::new(VadConfig::default());
         let mut base = None::<u64>;
+        let mut quiet = 0u32;
         let rate = 16_000.0;
         let emit = |seg: paraakh_detect::SpeechSegment, base: u64| {
             let start = base + (seg.start_s * rate) as u64;
@@ -249,6 +272,17 @@ pub fn microphone(
                 continue;
             };
             let b = *base.get_or_insert(chunk.first_sample);
+            if rms_dbfs(&chunk.samples) < SILENCE_DBFS {
+                quiet += 1;
+                if quiet == SILENCE_RESET_CHUNKS {
+                    voice.reset();
+                }
+                if let Some(seg) = segmenter.push(0.0) {
+                    emit(seg, b);
+                }
+                continue;
+            }
+            quiet = 0;
             match voice.process(&chunk.samples) {
                 Ok(prob) => {
                     if let Some(seg) = segmenter.push(prob) {
@@ -352,4 +386,24 @@ pub fn remote(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_silence_gate_passes_quiet_speech_and_stops_silence() {
+        assert_eq!(rms_dbfs(&[0.0; 512]), -120.0);
+        // A faint room hum (−60 dBFS) skips the model ...
+        let hum: Vec<f32> = (0..512).map(|i| 0.0014 * (i as f32 * 0.1).sin()).collect();
+        assert!(rms_dbfs(&hum) < SILENCE_DBFS);
+        // ... quiet speech at −40 dBFS does not.
+        let quiet: Vec<f32> = (0..512).map(|i| 0.014 * (i as f32 * 0.3).sin()).collect();
+        let level = rms_dbfs(&quiet);
+        assert!(
+            level > SILENCE_DBFS && (level + 40.0).abs() < 1.0,
+            "{level}"
+        );
+    }
 }

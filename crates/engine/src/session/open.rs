@@ -387,19 +387,6 @@ pub(crate) fn open(
         None
     };
 
-    for (what, why) in &not_running {
-        record(
-            &mut writer,
-            Severity::Medium,
-            "monitor_unavailable",
-            format!("{what} is not watched: {why}"),
-            json!({"monitor": what, "reason": why}),
-        )?;
-        events.push(EngineEvent::Trouble {
-            monitor: (*what).to_owned(),
-            message: why.clone(),
-        });
-    }
     record(
         &mut writer,
         Severity::Info,
@@ -420,6 +407,19 @@ pub(crate) fn open(
         gap_seconds,
         monitors: running,
     });
+    for (what, why) in &not_running {
+        record(
+            &mut writer,
+            Severity::Medium,
+            "monitor_unavailable",
+            format!("{what} is not watched: {why}"),
+            json!({"monitor": what, "reason": why}),
+        )?;
+        events.push(EngineEvent::Trouble {
+            monitor: (*what).to_owned(),
+            message: why.clone(),
+        });
+    }
     let upload_options = paraakh_sync::SyncOptions {
         backend_key: config.backend_key.clone(),
         ..paraakh_sync::SyncOptions::default()
