@@ -140,10 +140,23 @@ impl Backend {
             if held.contains(sha256) {
                 count += 1;
             } else {
+                let mut offset = store.upload_offset(sha256).await?;
+                // Every byte arrived but the blob was never joined (the
+                // server stopped while joining it): join it now.
+                if offset >= size {
+                    match assemble(&store, sha256, size).await {
+                        Ok(()) => {
+                            count += 1;
+                            continue;
+                        }
+                        Err(IngestError::Rejected(_)) => offset = 0,
+                        Err(e) => return Err(e),
+                    }
+                }
                 missing.push(MissingBlob {
                     sha256: sha256.clone(),
                     size,
-                    offset: store.upload_offset(sha256).await?,
+                    offset,
                 });
             }
         }
@@ -168,6 +181,17 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+}
+
+/// Runs a request's work to its end even if the client goes away: a
+/// dropped connection must not stop a handler between storing something
+/// and recording that it did.
+async fn detached<T: Send + 'static>(
+    work: impl std::future::Future<Output = Result<T, IngestError>> + Send + 'static,
+) -> Result<T, IngestError> {
+    tokio::spawn(work)
+        .await
+        .map_err(|e| IngestError::Config(format!("a request's work failed: {e}")))?
 }
 
 /// Runs `f` on the session's state, loading it first if needed; on any
@@ -245,8 +269,9 @@ async fn post_checkpoints(
             IngestError::BadRequest(format!("a checkpoint is not a signed note: {e}"))
         })?);
     }
+    let response = detached(async move {
     let store = backend.session_store(&scope);
-    let response = with_session(&backend, &scope, async |log| {
+    with_session(&backend, &scope, async |log| {
         let held = log.size();
         if request.first_seq > held {
             return Err(IngestError::Conflict {
@@ -302,6 +327,8 @@ async fn post_checkpoints(
             receipt: receipt.map(|(_, r)| r),
             missing_blobs,
         })
+    })
+    .await
     })
     .await?;
     Ok(axum::Json(response))
@@ -390,32 +417,35 @@ async fn put_blob(
             body.len()
         )));
     }
-    let store = backend.session_store(&scope);
-    with_session(&backend, &scope, async |log| {
-        let size = referenced_size(log, &sha256)?;
-        if total != size {
-            return Err(IngestError::Rejected(format!(
-                "blob {sha256} is {size} bytes by its record, not {total}"
-            )));
-        }
-        if store.has_blob(&sha256).await? {
-            return Ok(offsets(StatusCode::OK, size, size));
-        }
-        let offset = store.upload_offset(&sha256).await?;
-        if start != offset {
-            return Err(IngestError::Conflict {
-                message: format!(
-                    "the server holds {offset} bytes of blob {sha256}; continue from there"
-                ),
-                offset: Some(offset),
-            });
-        }
-        store.put_part(&sha256, start, body.clone()).await?;
-        if end < size {
-            return Ok(offsets(StatusCode::NO_CONTENT, end, size));
-        }
-        assemble(&store, &sha256, size).await?;
-        Ok(offsets(StatusCode::CREATED, size, size))
+    detached(async move {
+        let store = backend.session_store(&scope);
+        with_session(&backend, &scope, async |log| {
+            let size = referenced_size(log, &sha256)?;
+            if total != size {
+                return Err(IngestError::Rejected(format!(
+                    "blob {sha256} is {size} bytes by its record, not {total}"
+                )));
+            }
+            if store.has_blob(&sha256).await? {
+                return Ok(offsets(StatusCode::OK, size, size));
+            }
+            let offset = store.upload_offset(&sha256).await?;
+            if start != offset {
+                return Err(IngestError::Conflict {
+                    message: format!(
+                        "the server holds {offset} bytes of blob {sha256}; continue from there"
+                    ),
+                    offset: Some(offset),
+                });
+            }
+            store.put_part(&sha256, start, body.clone()).await?;
+            if end < size {
+                return Ok(offsets(StatusCode::NO_CONTENT, end, size));
+            }
+            assemble(&store, &sha256, size).await?;
+            Ok(offsets(StatusCode::CREATED, size, size))
+        })
+        .await
     })
     .await
 }

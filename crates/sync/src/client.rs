@@ -70,10 +70,10 @@ impl Credentials {
     /// Tokens read from a JSON file (as `paraakh ingest token` writes);
     /// renewed access tokens are written back to it.
     pub fn from_file(path: &Path) -> Result<Self, SyncError> {
-        let text = std::fs::read(path).map_err(|source| SyncError::Io {
+        let text = std::fs::read(path).map_err(|error| SyncError::Io {
             what: "cannot read the token file",
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let tokens: Tokens = serde_json::from_slice(&text).map_err(|e| SyncError::Session {
             path: path.to_owned(),

@@ -47,13 +47,13 @@ pub enum SyncError {
     #[error("the receipt could not be stored: {0}")]
     Receipt(String),
     /// A local file could not be read or written.
-    #[error("{what} {path}: {source}")]
+    #[error("{what} {path}: {error}")]
     Io {
         /// What was being done.
         what: &'static str,
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message; not a separate source, so it is said once).
+        error: std::io::Error,
     },
 }

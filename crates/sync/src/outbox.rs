@@ -40,10 +40,10 @@ fn bad(dir: &Path, message: impl Into<String>) -> SyncError {
 /// (what follows is not signed by any checkpoint this client will send).
 fn frames(dir: &Path, kind: FileKind) -> Result<Vec<Vec<u8>>, SyncError> {
     let path = dir.join(kind.file_name());
-    let mut reader = FrameReader::open(&path, kind).map_err(|source| SyncError::Io {
+    let mut reader = FrameReader::open(&path, kind).map_err(|error| SyncError::Io {
         what: "cannot read",
         path: path.clone(),
-        source,
+        error,
     })?;
     let mut out = Vec::new();
     while let Ok(Some(frame)) = reader.next_frame() {

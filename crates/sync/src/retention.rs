@@ -92,10 +92,10 @@ pub fn decide(
 /// Deletes the session directory, unless a process is writing it.
 pub fn purge(dir: &Path) -> Result<(), SyncError> {
     let lock_path = dir.join(paraakh_evidence::layout::LOCK);
-    let lock = std::fs::File::open(&lock_path).map_err(|source| SyncError::Io {
+    let lock = std::fs::File::open(&lock_path).map_err(|error| SyncError::Io {
         what: "cannot open",
         path: lock_path.clone(),
-        source,
+        error,
     })?;
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
         |_| SyncError::Session {
@@ -103,10 +103,10 @@ pub fn purge(dir: &Path) -> Result<(), SyncError> {
             message: "a process is writing this session; it is not deleted".into(),
         },
     )?;
-    std::fs::remove_dir_all(dir).map_err(|source| SyncError::Io {
+    std::fs::remove_dir_all(dir).map_err(|error| SyncError::Io {
         what: "cannot delete",
         path: dir.to_owned(),
-        source,
+        error,
     })
 }
 

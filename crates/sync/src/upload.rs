@@ -394,10 +394,10 @@ impl Run<'_> {
 
     fn upload_blob(&mut self, blob: &MissingBlob) -> Result<(), SyncError> {
         let path = self.outbox.blob_path(&blob.sha256);
-        let mut file = File::open(&path).map_err(|source| SyncError::Io {
+        let mut file = File::open(&path).map_err(|error| SyncError::Io {
             what: "cannot read the blob",
             path: path.clone(),
-            source,
+            error,
         })?;
         let url = self
             .api
@@ -409,10 +409,10 @@ impl Run<'_> {
             let len = (blob.size - offset).min(buf.len() as u64) as usize;
             file.seek(SeekFrom::Start(offset))
                 .and_then(|_| file.read_exact(&mut buf[..len]))
-                .map_err(|source| SyncError::Io {
+                .map_err(|error| SyncError::Io {
                     what: "cannot read the blob",
                     path: path.clone(),
-                    source,
+                    error,
                 })?;
             let chunk = buf[..len].to_vec();
             let range = protocol::content_range(offset, offset + len as u64, blob.size);

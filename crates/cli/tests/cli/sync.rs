@@ -829,12 +829,21 @@ fn upload_figures() {
             while !blobs.exists() || std::fs::read_dir(&blobs).unwrap().count() < 40 {
                 std::thread::sleep(Duration::from_millis(1));
             }
+            // A few milliseconds later, in the middle of a chunk (1 MiB
+            // takes about 8 ms on loopback).
+            std::thread::sleep(Duration::from_millis(4));
             let mut child = child;
             child.kill().unwrap();
             child.wait().unwrap();
         }
         let out = sync(&dir, &proxy.url(), &tokens, &[]);
-        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            out.status.success(),
+            "{:?}: {}{}",
+            out.status,
+            stderr(&out),
+            String::from_utf8_lossy(&out.stdout)
+        );
         proxy.stats().bytes_up.load(Relaxed)
     };
     // ... and for one whose client is killed (SIGKILL) mid-blob and started again.
