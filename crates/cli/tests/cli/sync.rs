@@ -262,6 +262,28 @@ fn backend_copy_verifies(data: &Path, tmp: &Path, session: &str, records: u64) {
     );
 }
 
+/// The newest receipt the client stored is, byte for byte, one the backend issued.
+fn receipts_match(local_session: &Path, copy: &Path) {
+    let payloads = |path: &Path| -> Vec<Vec<u8>> {
+        let bytes = std::fs::read(path).unwrap();
+        let mut at = b"paraakh evidence receipts v1\n".len();
+        let mut out = Vec::new();
+        while at + 8 <= bytes.len() {
+            let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+            out.push(bytes[at + 4..at + 4 + len].to_vec());
+            at += len + 8;
+        }
+        out
+    };
+    let local = payloads(&local_session.join("receipts"));
+    let issued = payloads(&copy.join("receipts"));
+    let newest = local.last().expect("the client stored no receipt");
+    assert!(
+        issued.contains(newest),
+        "the client's receipt is not one the backend issued"
+    );
+}
+
 /// Every record and blob is stored exactly once: record batches follow each
 /// other without overlap, one file per blob, no upload parts left behind.
 fn stored_exactly_once(data: &Path, session: &str, records: u64, blobs: usize) {
@@ -413,6 +435,7 @@ fn a_bad_network_loses_and_duplicates_nothing() {
     assert!(r["bytes_resent"].as_u64().unwrap() <= retries * (4 << 20));
 
     backend_copy_verifies(&data, tmp.path(), "s-faults", records);
+    receipts_match(&dir, &tmp.path().join("copy-s-faults"));
     stored_exactly_once(&data, "s-faults", records, 12);
     drop(proxy);
 }
@@ -470,6 +493,7 @@ fn the_backend_killed_mid_upload_and_restarted_loses_and_duplicates_nothing() {
         "{r:#}"
     );
     backend_copy_verifies(&data, tmp.path(), "s-restart", records);
+    receipts_match(&dir, &tmp.path().join("copy-s-restart"));
     stored_exactly_once(&data, "s-restart", records, 16);
 }
 
