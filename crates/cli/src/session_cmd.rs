@@ -16,7 +16,7 @@ use paraakh_engine::session::{
     CameraSpec, Command, EngineEvent, MicrophoneSpec, ScreenSpec, Session, SessionConfig, Sources,
     UploadConfig,
 };
-use paraakh_evidence::keys::{NoteSigner, NoteVerifier, SIG_TYPE_ED25519, TenantPublicKey};
+use paraakh_evidence::keys::{NoteSigner, SIG_TYPE_ED25519, TenantPublicKey};
 use paraakh_evidence::record::ClientInfo;
 use paraakh_evidence::{SystemClock, layout};
 
@@ -146,9 +146,14 @@ fn parse_command(line: &str) -> anyhow::Result<Command> {
         .with_context(|| format!("a command is an object with one key: {line}"))?;
     let text = |a: &serde_json::Value| a.as_str().unwrap_or_default().to_owned();
     Ok(match name.as_str() {
-        "save_answer" => Command::SaveAnswer {
-            question: text(&arg["question"]),
-            answer: text(&arg["answer"]).into_bytes(),
+        "save_answer" => match (arg["question"].as_str(), arg["answer"].as_str()) {
+            (Some(question), Some(answer)) if !question.is_empty() => Command::SaveAnswer {
+                question: question.to_owned(),
+                answer: answer.as_bytes().to_vec(),
+            },
+            _ => bail!(
+                "save_answer takes {{\"question\": ID, \"answer\": TEXT}} (both strings): {line}"
+            ),
         },
         "report" => Command::Report(match arg.as_str() {
             Some("focus_lost") => Observation::FocusLost,
@@ -245,27 +250,16 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             what.join(", ")
         );
     }
-    let tenant_key = std::fs::read_to_string(&args.tenant_key)
-        .with_context(|| format!("cannot read {}", args.tenant_key.display()))
-        .and_then(|t| {
-            TenantPublicKey::parse(t.trim()).with_context(|| {
-                format!(
-                    "{} is not a tenant encryption key",
-                    args.tenant_key.display()
-                )
-            })
-        })?;
-    let backend_key = match &args.backend_key {
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read {}", p.display()))
-                .and_then(|t| {
-                    NoteVerifier::parse(t.trim())
-                        .with_context(|| format!("{} is not a backend key", p.display()))
-                })?,
-        ),
-        None => None,
-    };
+    let tenant_key = crate::verify_cmd::read_key(
+        &args.tenant_key,
+        "tenant encryption public key",
+        TenantPublicKey::parse,
+    )?;
+    let backend_key = args
+        .backend_key
+        .as_deref()
+        .map(crate::verify_cmd::read_backend_key)
+        .transpose()?;
     let device_path = args
         .device_key
         .clone()

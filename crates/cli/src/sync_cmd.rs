@@ -78,17 +78,11 @@ fn progress_bar(name: String) -> impl FnMut(Progress) {
 }
 
 pub(crate) fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
-    let backend_key = match &args.backend_key {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Some(
-                NoteVerifier::parse(text.trim())
-                    .with_context(|| format!("{} is not a backend key (vkey)", path.display()))?,
-            )
-        }
-        None => None,
-    };
+    let backend_key = args
+        .backend_key
+        .as_deref()
+        .map(crate::verify_cmd::read_backend_key)
+        .transpose()?;
     let opts = SyncOptions {
         chunk_bytes: args
             .chunk_size

@@ -14,7 +14,7 @@ use crate::render::{bytes, thousands};
 /// Findings listed in the human report before the rest are summarised.
 const MAX_LISTED: usize = 50;
 
-fn read_key<T>(
+pub(crate) fn read_key<T>(
     path: &std::path::Path,
     what: &str,
     parse: impl Fn(&str) -> Result<T, paraakh_evidence::keys::KeyError>,
@@ -32,6 +32,13 @@ fn read_key<T>(
     })
 }
 
+/// The backend's cosigning key (a vkey of type 0x04) from a file.
+pub(crate) fn read_backend_key(path: &std::path::Path) -> anyhow::Result<NoteVerifier> {
+    read_key(path, "backend cosigning key", |t| {
+        NoteVerifier::parse(t).and_then(|v| v.require_type(SIG_TYPE_COSIGNATURE_V1))
+    })
+}
+
 pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let tenant_key = args
         .tenant_key
@@ -41,11 +48,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let backend_key = args
         .backend_key
         .as_deref()
-        .map(|p| {
-            read_key(p, "backend cosigning key", |t| {
-                NoteVerifier::parse(t).and_then(|v| v.require_type(SIG_TYPE_COSIGNATURE_V1))
-            })
-        })
+        .map(read_backend_key)
         .transpose()?;
     let decrypting = tenant_key.is_some();
     let opts = VerifyOptions {

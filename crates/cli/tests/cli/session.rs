@@ -13,18 +13,12 @@ use super::{BIN, json, p, paraakh, repo_file, stderr};
 
 /// Every record of a session's log, parsed.
 fn records(dir: &Path) -> Vec<serde_json::Value> {
-    let bytes = std::fs::read(dir.join("log")).unwrap();
-    let mut at = b"paraakh evidence log v1\n".len();
-    let mut out = Vec::new();
-    while at + 4 <= bytes.len() {
-        let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-        if at + 8 + len > bytes.len() {
-            break;
-        }
-        out.push(serde_json::from_slice(&bytes[at + 4..at + 4 + len]).unwrap());
-        at += len + 8;
-    }
-    out
+    use paraakh_evidence::frame::{FileKind, parse_all};
+    let (frames, _) = parse_all(&std::fs::read(dir.join("log")).unwrap(), FileKind::Log);
+    frames
+        .iter()
+        .map(|f| serde_json::from_slice(&f.payload).unwrap())
+        .collect()
 }
 
 fn events<'a>(records: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
@@ -312,6 +306,14 @@ fn a_session_killed_mid_exam_resumes_in_a_new_segment_with_its_answers() {
         r#"{{"save_answer":{{"question":"q3","answer":"after"}}}}"#
     )
     .unwrap();
+    // Malformed answers are refused without ending the exam: one the
+    // command reader rejects, one the evidence writer rejects.
+    writeln!(stdin, r#"{{"save_answer":{{"answer":"no question"}}}}"#).unwrap();
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q\u0007","answer":"x"}}}}"#
+    )
+    .unwrap();
     writeln!(stdin, r#"{{"submit":true}}"#).unwrap();
     drop(stdin);
     let out = second.wait_with_output().unwrap();
@@ -323,6 +325,13 @@ fn a_session_killed_mid_exam_resumes_in_a_new_segment_with_its_answers() {
     let started: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(started["resumed"], true, "{started}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(r#""event":"trouble","monitor":"answers""#),
+        "{stdout}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("save_answer takes"), "{err}");
 
     let report = verify(&dir, &keys);
     assert_eq!(

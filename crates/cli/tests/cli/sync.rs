@@ -265,15 +265,9 @@ fn backend_copy_verifies(data: &Path, tmp: &Path, session: &str, records: u64) {
 /// The newest receipt the client stored is, byte for byte, one the backend issued.
 fn receipts_match(local_session: &Path, copy: &Path) {
     let payloads = |path: &Path| -> Vec<Vec<u8>> {
-        let bytes = std::fs::read(path).unwrap();
-        let mut at = b"paraakh evidence receipts v1\n".len();
-        let mut out = Vec::new();
-        while at + 8 <= bytes.len() {
-            let len = u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
-            out.push(bytes[at + 4..at + 4 + len].to_vec());
-            at += len + 8;
-        }
-        out
+        use paraakh_evidence::frame::{FileKind, parse_all};
+        let (frames, _) = parse_all(&std::fs::read(path).unwrap(), FileKind::Receipts);
+        frames.into_iter().map(|f| f.payload).collect()
     };
     let local = payloads(&local_session.join("receipts"));
     let issued = payloads(&copy.join("receipts"));

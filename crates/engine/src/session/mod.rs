@@ -412,10 +412,21 @@ impl Running {
     fn command(&mut self, c: Command) -> Result<Option<String>, EngineError> {
         match c {
             Command::SaveAnswer { question, answer } => {
-                let seq = self.writer()?.save_answer(&question, &answer)?;
-                self.o.answers.insert(question.clone(), seq);
-                self.summary.answers += 1;
-                self.emit(EngineEvent::AnswerSaved { question, seq });
+                match self.writer()?.save_answer(&question, &answer) {
+                    Ok(seq) => {
+                        self.o.answers.insert(question.clone(), seq);
+                        self.summary.answers += 1;
+                        self.emit(EngineEvent::AnswerSaved { question, seq });
+                    }
+                    // A malformed request is refused; the exam goes on.
+                    Err(paraakh_evidence::WriterError::InvalidParam(why)) => {
+                        self.emit(EngineEvent::Trouble {
+                            monitor: "answers".into(),
+                            message: format!("the answer was not saved: {why}"),
+                        });
+                    }
+                    Err(e) => return Err(e.into()),
+                }
             }
             Command::Report(obs) => {
                 let now = self.now_ns();
