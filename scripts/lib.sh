@@ -46,7 +46,27 @@ ensure_cargo_tool() {
 ensure_build_packages() {
     ensure_debian_packages gcc g++ libc6-dev pkg-config cmake libasound2-dev \
         libpipewire-0.3-dev libspa-0.2-dev libclang-dev libgbm-dev libxcb1-dev \
-        libwayland-dev libdbus-1-dev
+        libwayland-dev libdbus-1-dev libwebkit2gtk-4.1-dev
+}
+
+# The exam UI (ui/, TypeScript + Vite) built into ui/dist, which the app
+# embeds at compile time: npm packages installed from the lock file when
+# missing or out of date, then a build (a few seconds).
+ensure_ui() {
+    ensure_command npm npm
+    if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+        say "installing the UI's npm packages (ui/package-lock.json)"
+        (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    say "building the exam UI (ui/dist)"
+    (cd ui && npm run --silent build >/dev/null)
+}
+
+# What driving the app end to end needs: WebKitWebDriver (Debian), tauri-driver
+# (crates.io), a window manager and X tools for the headless display.
+ensure_app_test_tools() {
+    ensure_debian_packages webkit2gtk-driver xvfb openbox xdotool x11-apps x11-utils
+    ensure_cargo_tool tauri-driver@2.1.0 tauri-driver
 }
 
 # The headless rig the capture and lockdown tests start: Xvfb, Xorg with the

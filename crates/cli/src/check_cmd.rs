@@ -31,6 +31,15 @@ pub(crate) struct CheckArgs {
     /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh).
     #[arg(long, value_name = "DIR")]
     models: Option<PathBuf>,
+    /// Webcam to check: a camera index, or images / a .y4m video to replay (default: camera 0).
+    #[arg(long, value_name = "SRC")]
+    camera: Option<String>,
+    /// Microphone to check: `default`, `device:NAME`, or a WAV file to replay.
+    #[arg(long, value_name = "SRC")]
+    microphone: Option<String>,
+    /// Screens to check: `desktop`, or a directory of images to replay.
+    #[arg(long, value_name = "SRC")]
+    screen: Option<String>,
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
@@ -70,6 +79,11 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         data_dir: args.data_dir.clone().unwrap_or_else(default_data_dir),
         listen_seconds: args.listen,
         exam_minutes: args.minutes,
+        sources: paraakh_engine::sources::Sources::parse(
+            Some(args.camera.as_deref().unwrap_or("0")),
+            Some(args.microphone.as_deref().unwrap_or("default")),
+            Some(args.screen.as_deref().unwrap_or("desktop")),
+        ),
     };
     let report = preflight::run(&options);
     if args.json {

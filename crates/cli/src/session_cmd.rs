@@ -13,10 +13,9 @@ use clap::Args;
 use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
-    CameraSpec, Command, EngineEvent, MicrophoneSpec, ScreenSpec, Session, SessionConfig, Sources,
-    UploadConfig,
+    Command, EngineEvent, Session, SessionConfig, Sources, UploadConfig,
 };
-use paraakh_evidence::keys::{NoteSigner, SIG_TYPE_ED25519, TenantPublicKey};
+use paraakh_evidence::keys::{NoteSigner, TenantPublicKey};
 use paraakh_evidence::record::ClientInfo;
 use paraakh_evidence::{SystemClock, layout};
 
@@ -118,21 +117,13 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn device_key(path: &Path) -> anyhow::Result<NoteSigner> {
-    if path.exists() {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the device key {}", path.display()))?;
-        return NoteSigner::parse(text.trim())
-            .with_context(|| format!("{} is not a device key", path.display()));
+    let (key, made) = paraakh_engine::exam::device_key(path)?;
+    if made {
+        crate::render::note(&format!(
+            "created this installation's device key in {}",
+            path.display()
+        ));
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let key = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)?;
-    crate::render::write_secret(path, &key.encode())?;
-    crate::render::note(&format!(
-        "created this installation's device key in {}",
-        path.display()
-    ));
     Ok(key)
 }
 
@@ -215,21 +206,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let (policy_text, origin) = args.policy.text()?;
     let policy = paraakh_policy::parse(&policy_text)
         .with_context(|| format!("{origin} is not a valid policy"))?;
-    let sources = Sources {
-        camera: args.camera.as_deref().map(|s| match s.parse::<u32>() {
-            Ok(i) => CameraSpec::Device(i),
-            Err(_) => CameraSpec::Replay(s.into()),
-        }),
-        microphone: args.microphone.as_deref().map(|s| match s {
-            "default" => MicrophoneSpec::Device(None),
-            s if s.starts_with("device:") => MicrophoneSpec::Device(Some(s[7..].to_owned())),
-            path => MicrophoneSpec::Replay(path.into()),
-        }),
-        screen: args.screen.as_deref().map(|s| match s {
-            "desktop" => ScreenSpec::Desktop,
-            path => ScreenSpec::Replay(path.into()),
-        }),
-    };
+    let sources = Sources::parse(
+        args.camera.as_deref(),
+        args.microphone.as_deref(),
+        args.screen.as_deref(),
+    );
     let consent = ConsentScope {
         camera: sources.camera.is_some(),
         microphone: sources.microphone.is_some(),
@@ -267,11 +248,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let device = Arc::new(device_key(&device_path)?);
     let session_id = match args.session_id.clone() {
         Some(id) => id,
-        None => {
-            let mut r = [0u8; 8];
-            paraakh_evidence::keys::random_bytes(&mut r)?;
-            format!("s-{}", paraakh_evidence::record::to_hex(&r))
-        }
+        None => paraakh_engine::exam::new_session_id()?,
     };
     if !layout::valid_id(&session_id) {
         bail!("{session_id:?} is not a session id (letters, digits, '.', '_', '-')");

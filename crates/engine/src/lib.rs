@@ -5,8 +5,11 @@
 
 #![forbid(unsafe_code)]
 
+pub mod exam;
 pub mod preflight;
+pub mod preview;
 pub mod session;
+pub mod sources;
 
 /// Why a session could not start or go on.
 #[derive(Debug, thiserror::Error)]

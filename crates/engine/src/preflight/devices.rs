@@ -3,15 +3,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use paraakh_capture::camera::CameraSource;
-use paraakh_capture::camera::native::NativeCamera;
-use paraakh_capture::microphone::native::Microphone;
-use paraakh_capture::screen::native::open_desktop;
 use paraakh_capture::{Consent, ConsentScope};
 use paraakh_evidence::clock::{Clock, SystemClock};
 use paraakh_policy::Policy;
 
 use super::{CheckItem, Status, by_rule};
+use crate::sources::{self, CameraSpec, MicrophoneSpec, ScreenSpec};
 
 /// Running the check is the candidate's consent to these short captures:
 /// nothing is kept.
@@ -21,9 +18,34 @@ fn consent_for_check() -> Consent {
 
 const CAMERA: &str = "Webcam";
 
-pub(super) fn camera(p: &Policy) -> CheckItem {
+pub(super) fn camera(p: &Policy, spec: Option<&CameraSpec>) -> CheckItem {
     if !p.face.enabled {
         return CheckItem::ok("camera", CAMERA, "not used by this exam");
+    }
+    match spec {
+        None => {
+            return CheckItem::with(
+                "camera",
+                CAMERA,
+                Status::Blocking,
+                "no camera was chosen",
+                "choose a webcam in the settings and run the check again",
+            );
+        }
+        Some(replay @ CameraSpec::Replay(_)) => {
+            let what = replay.replay_note().unwrap_or_default();
+            return match sources::open_camera(replay).and_then(|mut c| c.grab()) {
+                Ok((w, h, _)) => CheckItem::ok("camera", CAMERA, format!("{what} works ({w}×{h})")),
+                Err(e) => CheckItem::with(
+                    "camera",
+                    CAMERA,
+                    Status::Blocking,
+                    e.to_string(),
+                    "check the recording the camera is replayed from",
+                ),
+            };
+        }
+        Some(CameraSpec::Device(_)) => {}
     }
     let cameras = match paraakh_capture::camera::native::list() {
         Ok(c) => c,
@@ -67,7 +89,7 @@ pub(super) fn camera(p: &Policy) -> CheckItem {
         }
     }
     let index = chosen.id.parse().unwrap_or(0);
-    let grabbed = NativeCamera::open(index, Default::default()).and_then(|mut c| c.grab());
+    let grabbed = sources::open_camera(&CameraSpec::Device(index)).and_then(|mut c| c.grab());
     match grabbed {
         Ok((w, h, _)) => CheckItem::ok(
             "camera",
@@ -88,11 +110,25 @@ const MICROPHONE: &str = "Microphone";
 /// Quieter than this over the whole listening time: probably muted.
 const SILENT_DBFS: f32 = -60.0;
 
-pub(super) fn microphone(p: &Policy, listen_seconds: f64) -> CheckItem {
+pub(super) fn microphone(
+    p: &Policy,
+    listen_seconds: f64,
+    spec: Option<&MicrophoneSpec>,
+) -> CheckItem {
     if !p.voice.enabled {
         return CheckItem::ok("microphone", MICROPHONE, "not used by this exam");
     }
-    let mic = match Microphone::open(None, 0.0, 256, &consent_for_check(), Arc::new(SystemClock)) {
+    let Some(spec) = spec else {
+        return CheckItem::with(
+            "microphone",
+            MICROPHONE,
+            Status::Blocking,
+            "no microphone was chosen",
+            "choose a microphone in the settings and run the check again",
+        );
+    };
+    let opened = sources::open_microphone(spec, 0.0, &consent_for_check(), Arc::new(SystemClock));
+    let mic = match opened {
         Ok(m) => m,
         Err(e) => {
             return CheckItem::with(
@@ -104,7 +140,7 @@ pub(super) fn microphone(p: &Policy, listen_seconds: f64) -> CheckItem {
             );
         }
     };
-    let audio = Arc::clone(mic.audio());
+    let audio = Arc::clone(&mic.audio);
     let wanted = (listen_seconds.max(0.1) * 16_000.0) as usize;
     let deadline = Instant::now() + Duration::from_secs_f64(listen_seconds.max(0.1) + 5.0);
     let (mut heard, mut peak) = (0usize, 0f32);
@@ -114,7 +150,7 @@ pub(super) fn microphone(p: &Policy, listen_seconds: f64) -> CheckItem {
             peak = chunk.samples.iter().fold(peak, |m, v| m.max(v.abs()));
         }
     }
-    let name = mic.info().name.clone();
+    let name = mic.name.clone();
     drop(mic);
     if heard == 0 {
         return CheckItem::with(
@@ -149,11 +185,11 @@ pub(super) fn microphone(p: &Policy, listen_seconds: f64) -> CheckItem {
 
 const SCREEN: &str = "Screen capture";
 
-pub(super) fn screen_capture(p: &Policy) -> CheckItem {
+pub(super) fn screen_capture(p: &Policy, spec: Option<&ScreenSpec>) -> CheckItem {
     if !p.screen.enabled {
         return CheckItem::ok("screen_capture", SCREEN, "not used by this exam");
     }
-    let captured = open_desktop().and_then(|mut s| {
+    let captured = sources::open_screen(spec.unwrap_or(&ScreenSpec::Desktop)).and_then(|mut s| {
         let monitors = s.monitors()?;
         let mut sizes = Vec::new();
         for m in &monitors {

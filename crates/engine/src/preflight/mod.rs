@@ -108,6 +108,8 @@ pub struct PreflightOptions {
     pub listen_seconds: f64,
     /// Expected exam length, minutes (for the free space needed).
     pub exam_minutes: u32,
+    /// The capture sources the exam will use (`Sources::devices()`: this machine's).
+    pub sources: crate::sources::Sources,
 }
 
 /// The status a policy rule gives a finding.
@@ -126,9 +128,14 @@ fn by_rule(layer_enabled: bool, rule: &Rule) -> Status {
 pub fn run(options: &PreflightOptions) -> PreflightReport {
     let p = &options.policy;
     let mut items = vec![system::session_type(p)];
-    items.push(devices::camera(p));
-    items.push(devices::microphone(p, options.listen_seconds));
-    items.push(devices::screen_capture(p));
+    let sources = &options.sources;
+    items.push(devices::camera(p, sources.camera.as_ref()));
+    items.push(devices::microphone(
+        p,
+        options.listen_seconds,
+        sources.microphone.as_ref(),
+    ));
+    items.push(devices::screen_capture(p, sources.screen.as_ref()));
     items.push(system::displays(p));
     items.push(system::virtual_machine(p));
     let (processes_item, processes) = system::processes(p);

@@ -16,8 +16,9 @@ mod open;
 pub mod rules;
 mod upload;
 
+pub use crate::sources::{CameraSpec, MicrophoneSpec, ScreenSpec, Sources};
 pub use events::{Command, EngineEvent, SessionSummary};
-pub use open::{CameraSpec, MicrophoneSpec, ScreenSpec, SessionConfig, Sources};
+pub use open::SessionConfig;
 pub use upload::UploadConfig;
 
 use std::collections::BTreeMap;

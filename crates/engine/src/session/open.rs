@@ -9,14 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use paraakh_capture::camera::{
-    CameraRequest, CameraSource, CameraStream, native::NativeCamera, replay::ImageDirCamera,
-    replay::Y4mCamera,
-};
-use paraakh_capture::microphone::{AudioShared, native::Microphone, replay::WavReplay};
-use paraakh_capture::screen::{
-    ScreenRecorder, ScreenSettings, ScreenSource, native::open_desktop, replay::ImageSequenceScreen,
-};
+use paraakh_capture::camera::CameraStream;
+use paraakh_capture::screen::{ScreenRecorder, ScreenSettings};
 use paraakh_capture::{Consent, ConsentScope};
 use paraakh_detect::{FaceConfig, FaceDetector, Runtime, RuntimeConfig, VoiceDetector};
 use paraakh_evidence::frame::{FileKind, FrameReader};
@@ -34,44 +28,7 @@ use super::monitors::{self, Signals};
 use super::rules::Rules;
 use super::{EngineEvent, Opened, detail, new_last_frame};
 use crate::EngineError;
-
-/// Where the webcam picture comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CameraSpec {
-    /// A camera by index.
-    Device(u32),
-    /// A directory of images or a `.y4m` video, replayed.
-    Replay(PathBuf),
-}
-
-/// Where the sound comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MicrophoneSpec {
-    /// The default input, or one whose name contains this.
-    Device(Option<String>),
-    /// A WAV file played in real time.
-    Replay(PathBuf),
-}
-
-/// Where the screens come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ScreenSpec {
-    /// This desktop.
-    Desktop,
-    /// A directory of images, replayed as one monitor.
-    Replay(PathBuf),
-}
-
-/// The capture sources; `None` leaves a device alone.
-#[derive(Debug, Clone, Default)]
-pub struct Sources {
-    /// Webcam.
-    pub camera: Option<CameraSpec>,
-    /// Microphone.
-    pub microphone: Option<MicrophoneSpec>,
-    /// Screens.
-    pub screen: Option<ScreenSpec>,
-}
+use crate::sources::Sources;
 
 /// Everything a session needs.
 #[derive(Debug, Clone)]
@@ -137,23 +94,6 @@ fn answers_in_log(dir: &Path) -> BTreeMap<String, u64> {
         }
     }
     answers
-}
-
-fn open_camera(spec: &CameraSpec) -> Result<Box<dyn CameraSource>, EngineError> {
-    Ok(match spec {
-        CameraSpec::Device(i) => Box::new(NativeCamera::open(*i, CameraRequest::default())?),
-        CameraSpec::Replay(p) if p.extension().is_some_and(|e| e == "y4m") => {
-            Box::new(Y4mCamera::open(p)?)
-        }
-        CameraSpec::Replay(p) => Box::new(ImageDirCamera::open(p)?),
-    })
-}
-
-fn open_screen(spec: &ScreenSpec) -> Result<Box<dyn ScreenSource>, EngineError> {
-    Ok(match spec {
-        ScreenSpec::Desktop => open_desktop()?,
-        ScreenSpec::Replay(p) => Box::new(ImageSequenceScreen::open(p)?),
-    })
 }
 
 pub(crate) fn open(
@@ -253,15 +193,17 @@ pub(crate) fn open(
             }
             None => None,
         };
-        let started = open_camera(spec).and_then(|source| {
-            Ok(CameraStream::start(
-                source,
-                CAMERA_FPS,
-                4,
-                &consent,
-                Arc::clone(&clock),
-            )?)
-        });
+        let started = crate::sources::open_camera(spec)
+            .map_err(EngineError::from)
+            .and_then(|source| {
+                Ok(CameraStream::start(
+                    source,
+                    CAMERA_FPS,
+                    4,
+                    &consent,
+                    Arc::clone(&clock),
+                )?)
+            });
         match started {
             Ok(stream) => {
                 monitors.push(monitors::camera(
@@ -281,18 +223,8 @@ pub(crate) fn open(
         policy.voice.enabled && scope.microphone,
     ) {
         let ring = policy.voice.clip_seconds + policy.voice.pre_roll_seconds + 5.0;
-        let audio: Result<(Arc<AudioShared>, Box<dyn Send>), EngineError> = match spec {
-            MicrophoneSpec::Device(name) => {
-                Microphone::open(name.as_deref(), ring, 256, &consent, Arc::clone(&clock))
-                    .map(|m| (Arc::clone(m.audio()), Box::new(m) as Box<dyn Send>))
-                    .map_err(Into::into)
-            }
-            MicrophoneSpec::Replay(path) => {
-                WavReplay::start(path, true, ring, 256, &consent, Arc::clone(&clock))
-                    .map(|r| (Arc::clone(r.audio()), Box::new(r) as Box<dyn Send>))
-                    .map_err(Into::into)
-            }
-        };
+        let audio = crate::sources::open_microphone(spec, ring, &consent, Arc::clone(&clock))
+            .map(|m| (m.audio, m.device));
         let voice = runtime.as_ref().map(VoiceDetector::new);
         match (audio, voice) {
             (Ok((audio, device)), Some(Ok(voice))) => {
@@ -321,14 +253,16 @@ pub(crate) fn open(
         &config.sources.screen,
         policy.screen.enabled && scope.screen,
     ) {
-        let recorder = open_screen(spec).and_then(|source| {
-            Ok(ScreenRecorder::new(
-                source,
-                ScreenSettings::from_policy(&policy.screen),
-                &consent,
-                Arc::clone(&clock),
-            )?)
-        });
+        let recorder = crate::sources::open_screen(spec)
+            .map_err(EngineError::from)
+            .and_then(|source| {
+                Ok(ScreenRecorder::new(
+                    source,
+                    ScreenSettings::from_policy(&policy.screen),
+                    &consent,
+                    Arc::clone(&clock),
+                )?)
+            });
         match recorder {
             Ok(r) => {
                 let (tx, rx) = std::sync::mpsc::channel();

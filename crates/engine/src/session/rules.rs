@@ -101,8 +101,12 @@ fn warning_for(kind: &str) -> &'static str {
             "A program that is not allowed during this exam was found — please close it."
         }
         "displays_changed" => "Your displays changed — please use one screen during the exam.",
-        "focus_lost" => "Please stay in the exam window.",
-        "fullscreen_exit" => "Please keep the exam in full screen.",
+        "focus_lost" => {
+            "The exam window lost focus for a moment and is back now — please stay in the exam until you submit."
+        }
+        "fullscreen_exit" => {
+            "The exam is back in full screen — please keep it that way until you submit."
+        }
         "devtools_attempt" => "That tool is not available during the exam.",
         "screen_sharing" => "Your screen is being shared — please stop sharing it.",
         "remote_session" => {

@@ -1,0 +1,508 @@
+//! The app's state between the screens: the exam offered, unlocked and
+//! run. Each method is one step the UI asks for; `commands` wraps them for
+//! the webview. Errors are plain words for the candidate.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use paraakh_capture::ConsentScope;
+use paraakh_detect::{FaceConfig, FaceDetector, Runtime, RuntimeConfig};
+use paraakh_engine::exam::{self, ConsentTerms, ExamOffer, ExamSummary};
+use paraakh_engine::preflight::{self, PreflightOptions, PreflightReport};
+use paraakh_engine::preview::{CameraPreview, MeterLevel, MicrophoneMeter, PreviewFrame};
+use paraakh_engine::session::rules::Observation;
+use paraakh_engine::session::{
+    Command, EngineEvent, Session, SessionConfig, Sources, UploadConfig,
+};
+use paraakh_evidence::SystemClock;
+use paraakh_evidence::record::{ClientInfo, HexHash};
+use paraakh_policy::config::{InstallConfig, MANAGED_CONFIG};
+use paraakh_policy::exam::{ExamContent, Question};
+use paraakh_policy::tenants::DataRoot;
+use serde::Serialize;
+
+use crate::answers;
+use crate::launch::Launch;
+use crate::run::{ExamRun, SyncStatus};
+
+/// What the app shows first.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct LaunchState {
+    phase: &'static str,
+    exam: Option<ExamSummary>,
+    resume: Option<serde_json::Value>,
+    join_link: Option<String>,
+    version: &'static str,
+}
+
+/// The questions and the clock, once the exam has started.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ExamPaper {
+    session_id: String,
+    title: String,
+    instructions: String,
+    questions: Vec<Question>,
+    answers: serde_json::Map<String, serde_json::Value>,
+    started_at_ms: u64,
+    ends_at_ms: u64,
+    extra_time_percent: u32,
+    resumed: bool,
+}
+
+/// What the receipt screen shows.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SubmitReceipt {
+    session_id: String,
+    submitted_at: String,
+    answered: usize,
+    total: usize,
+    seq: u64,
+    #[serde(flatten)]
+    status: SyncStatus,
+}
+
+#[derive(Default)]
+struct Inner {
+    offer: Option<ExamOffer>,
+    content: Option<ExamContent>,
+    preview: Option<CameraPreview>,
+    meter: Option<MicrophoneMeter>,
+    run: Option<Arc<ExamRun>>,
+    paper: Option<ExamPaper>,
+    session_dir: Option<PathBuf>,
+    unlocked_by_proctor: bool,
+}
+
+/// The app.
+pub(crate) struct App {
+    launch: Launch,
+    install: Result<InstallConfig, String>,
+    inner: Mutex<Inner>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl App {
+    pub(crate) fn new(launch: Launch) -> Self {
+        let data_home = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("/var/lib"))
+            .join("paraakh");
+        let install = InstallConfig::load(
+            std::path::Path::new(MANAGED_CONFIG),
+            launch.config.as_deref(),
+            &data_home,
+        )
+        .map_err(|e| format!("this computer's exam configuration cannot be used: {e}"));
+        Self {
+            launch,
+            install,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn inner(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn install(&self) -> Result<&InstallConfig, String> {
+        self.install.as_ref().map_err(Clone::clone)
+    }
+
+    fn sources(&self) -> Sources {
+        let l = &self.launch;
+        Sources::parse(
+            Some(l.camera.as_deref().unwrap_or("0")),
+            Some(l.microphone.as_deref().unwrap_or("default")),
+            Some(l.screen.as_deref().unwrap_or("desktop")),
+        )
+    }
+
+    fn detection(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            library: self.launch.onnxruntime.clone(),
+            models: self.launch.models.clone(),
+        }
+    }
+
+    /// Reads and verifies the exam package the app was given.
+    fn offer(&self) -> Result<ExamOffer, String> {
+        let path = self.launch.package.as_ref().ok_or(
+            "no exam was given to this computer: start it from your join link, or ask your proctor",
+        )?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("the exam package {} cannot be read: {e}", path.display()))?;
+        ExamOffer::verify(&bytes, self.install()?).map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn launch_state(&self) -> Result<LaunchState, String> {
+        let mut inner = self.inner();
+        if inner.offer.is_none() && self.launch.package.is_some() {
+            inner.offer = Some(self.offer()?);
+        }
+        let exam = inner
+            .offer
+            .as_ref()
+            .map(|o| o.summary(inner.content.as_ref(), self.launch.candidate.as_deref()));
+        Ok(LaunchState {
+            phase: "join",
+            exam,
+            resume: None,
+            join_link: self.launch.join_link.clone(),
+            version: env!("CARGO_PKG_VERSION"),
+        })
+    }
+
+    pub(crate) fn join_with_link(&self, _link: &str) -> Result<ExamSummary, String> {
+        // Joining by link needs the package and tokens from the tenant's
+        // backend; this version takes the package from the launch file.
+        Err("This version of the app joins with the start code from your proctor; joining by link is not available yet.".into())
+    }
+
+    pub(crate) fn unlock_exam(&self, code: &str) -> Result<ExamSummary, String> {
+        let mut inner = self.inner();
+        if inner.offer.is_none() {
+            inner.offer = Some(self.offer()?);
+        }
+        let offer = inner.offer.as_ref().ok_or("no exam is offered")?;
+        let now = (now_ms() / 1000) as i64;
+        let content = offer
+            .package
+            .unlock_with_code(code, now)
+            .map_err(|e| e.to_string())?;
+        let summary = offer.summary(Some(&content), self.launch.candidate.as_deref());
+        inner.content = Some(content);
+        Ok(summary)
+    }
+
+    fn unlocked_offer(inner: &Inner) -> Result<&ExamOffer, String> {
+        match (&inner.offer, &inner.content) {
+            (Some(o), Some(_)) => Ok(o),
+            _ => Err("unlock the exam with the start code first".into()),
+        }
+    }
+
+    pub(crate) fn run_system_check(&self) -> Result<PreflightReport, String> {
+        let (policy, minutes, server) = {
+            let inner = self.inner();
+            let offer = Self::unlocked_offer(&inner)?;
+            (
+                offer.policy().clone(),
+                offer.package.manifest.duration_minutes,
+                self.server(offer),
+            )
+        };
+        Ok(preflight::run(&PreflightOptions {
+            policy,
+            detection: self.detection(),
+            server,
+            data_dir: self.install()?.data_dir.clone(),
+            listen_seconds: 1.5,
+            exam_minutes: minutes,
+            sources: self.sources(),
+        }))
+    }
+
+    fn server(&self, offer: &ExamOffer) -> Option<String> {
+        self.launch
+            .server
+            .clone()
+            .or_else(|| offer.tenant.backend_url.clone())
+    }
+
+    pub(crate) fn camera_preview(&self) -> Result<(PreviewFrame, String), String> {
+        let mut inner = self.inner();
+        if inner.run.is_some() {
+            return Err("the exam has started".into());
+        }
+        if inner.preview.is_none() {
+            let spec = self
+                .sources()
+                .camera
+                .ok_or("no camera is chosen for this computer")?;
+            // The preview draws the face boxes when detection is available; the
+            // check lists detection problems on their own.
+            let faces = Runtime::load(&self.detection())
+                .ok()
+                .and_then(|rt| FaceDetector::new(&rt, FaceConfig::default()).ok());
+            inner.preview = Some(CameraPreview::open(&spec, faces).map_err(|e| e.to_string())?);
+        }
+        let preview = inner.preview.as_mut().ok_or("no camera")?;
+        let frame = preview.grab().map_err(|e| e.to_string())?;
+        let url = format!(
+            "data:image/jpeg;base64,{}",
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &frame.jpeg)
+        );
+        Ok((frame, url))
+    }
+
+    pub(crate) fn microphone_level(&self) -> Result<MeterLevel, String> {
+        let mut inner = self.inner();
+        if inner.run.is_some() {
+            return Err("the exam has started".into());
+        }
+        if inner.meter.is_none() {
+            let spec = self
+                .sources()
+                .microphone
+                .ok_or("no microphone is chosen for this computer")?;
+            inner.meter = Some(MicrophoneMeter::open(&spec).map_err(|e| e.to_string())?);
+        }
+        Ok(inner.meter.as_ref().ok_or("no microphone")?.level())
+    }
+
+    pub(crate) fn consent_terms(&self) -> Result<ConsentTerms, String> {
+        let inner = self.inner();
+        Ok(Self::unlocked_offer(&inner)?.consent_terms())
+    }
+
+    /// Starts the proctored session (only with the candidate's agreement).
+    pub(crate) fn start_exam(
+        &self,
+        agree: bool,
+        emit: impl Fn(&EngineEvent) + Send + 'static,
+    ) -> Result<ExamPaper, String> {
+        if !agree {
+            return Err("Nothing is recorded without your agreement. If you do not agree, contact the exam organiser.".into());
+        }
+        let mut inner = self.inner();
+        if let Some(paper) = &inner.paper {
+            return Ok(paper.clone());
+        }
+        let offer = Self::unlocked_offer(&inner)?.clone();
+        let content = inner.content.clone().ok_or("the exam is locked")?;
+        // The check's camera and microphone are released for the session.
+        inner.preview = None;
+        inner.meter = None;
+        let install = self.install()?;
+        let tenant_dir = DataRoot::new(&install.data_dir)
+            .tenant(&offer.tenant.id)
+            .map_err(|e| e.to_string())?;
+        let session_id = match &self.launch.session_id {
+            Some(id) => id.clone(),
+            None => exam::new_session_id().map_err(|e| e.to_string())?,
+        };
+        let dir = tenant_dir
+            .session_dir(&session_id)
+            .map_err(|e| e.to_string())?;
+        let (device, _) =
+            exam::device_key(&install.data_dir.join("device.key")).map_err(|e| e.to_string())?;
+        let tenant_key = offer.package.evidence_key.clone();
+        let upload = match (self.server(&offer), &self.launch.tokens) {
+            (Some(server), Some(tokens)) => Some(UploadConfig {
+                server,
+                tokens: tokens.clone(),
+            }),
+            _ => None,
+        };
+        let online = upload.is_some();
+        let policy = offer.policy().clone();
+        let consent = ConsentScope {
+            camera: policy.face.enabled,
+            microphone: policy.voice.enabled,
+            screen: policy.screen.enabled,
+        };
+        let lockdown = self.launch.lockdown.unwrap_or(true);
+        if lockdown && policy.keyboard.enabled && policy.keyboard.clear_clipboard {
+            // Nothing copied before the exam can be pasted into it.
+            let _ = paraakh_lockdown::clipboard::clear(None);
+        }
+        let config = SessionConfig {
+            dir: dir.clone(),
+            policy_sha256: offer.policy_sha256(),
+            policy,
+            tenant_id: offer.tenant.id.clone(),
+            exam_id: offer.package.manifest.exam_id.clone(),
+            session_id: session_id.clone(),
+            tenant_key,
+            device: Arc::new(device),
+            backend_key: offer.tenant.backend_key.clone(),
+            client: ClientInfo {
+                version: concat!("paraakh-app ", env!("CARGO_PKG_VERSION")).to_owned(),
+                build_sha256: HexHash(exam::own_build_hash().map_err(|e| e.to_string())?),
+            },
+            sources: self.sources(),
+            consent,
+            detection: Some(self.detection()),
+            watch_processes: lockdown,
+            watch_displays: lockdown && std::env::var_os("DISPLAY").is_some(),
+            heartbeat: Duration::from_secs(60),
+            checkpoint_every: Duration::from_secs_f64(
+                self.launch
+                    .checkpoint_seconds
+                    .unwrap_or(30.0)
+                    .clamp(1.0, 3600.0),
+            ),
+            duration: None,
+            upload,
+            clock: Arc::new(SystemClock),
+        };
+        let session = Session::start(config).map_err(|e| {
+            format!(
+                "the exam could not start: {e}; nothing was lost, try again or ask your proctor"
+            )
+        })?;
+        let run = ExamRun::start(session, online, emit)
+            .map_err(|e| format!("the exam could not start: {e}"))?;
+        let extra = exam::extra_time_percent(&content, self.launch.candidate.as_deref());
+        let started = now_ms();
+        let working = exam::working_seconds(offer.package.manifest.duration_minutes, extra);
+        let closes = u64::try_from(offer.package.manifest.closes_at).unwrap_or(0) * 1000;
+        let paper = ExamPaper {
+            session_id,
+            title: offer.package.manifest.title.clone(),
+            instructions: content.instructions.clone(),
+            questions: content.questions.clone(),
+            answers: serde_json::Map::new(),
+            started_at_ms: started,
+            ends_at_ms: (started + working * 1000).min(closes.max(started)),
+            extra_time_percent: extra,
+            resumed: false,
+        };
+        inner.run = Some(run);
+        inner.session_dir = Some(dir);
+        inner.paper = Some(paper.clone());
+        Ok(paper)
+    }
+
+    fn run(&self) -> Result<Arc<ExamRun>, String> {
+        self.inner()
+            .run
+            .clone()
+            .ok_or_else(|| "the exam has not started".to_owned())
+    }
+
+    pub(crate) fn save_answer(
+        &self,
+        question: &str,
+        answer: &serde_json::Value,
+    ) -> Result<u64, String> {
+        let encoded = {
+            let inner = self.inner();
+            let content = inner.content.as_ref().ok_or("the exam is locked")?;
+            let q = content
+                .questions
+                .iter()
+                .find(|q| q.id == question)
+                .ok_or_else(|| format!("there is no question {question:?} in this exam"))?;
+            answers::encode(q, answer)?
+        };
+        self.run()?.save_answer(question, encoded)
+    }
+
+    /// Something the window saw; recorded only while the exam runs.
+    pub(crate) fn report(&self, observation: Observation) {
+        let run = self.inner().run.clone();
+        if let Some(run) = run
+            && run.submitted().is_none()
+        {
+            let _ = run.send(Command::Report(observation));
+        }
+    }
+
+    /// The exam is running and not yet submitted.
+    pub(crate) fn exam_in_progress(&self) -> bool {
+        let inner = self.inner();
+        !inner.unlocked_by_proctor && inner.run.as_ref().is_some_and(|r| r.submitted().is_none())
+    }
+
+    pub(crate) fn submit_exam(&self) -> Result<SubmitReceipt, String> {
+        let run = self.run()?;
+        let (seq, answered) = run.submit()?;
+        let inner = self.inner();
+        let paper = inner.paper.as_ref().ok_or("the exam has not started")?;
+        let tenant_name = inner
+            .offer
+            .as_ref()
+            .map_or_else(String::new, |o| o.tenant.name.clone());
+        let submitted_at = paraakh_evidence::clock::format_utc(now_ms() as i64 * 1_000_000);
+        Ok(SubmitReceipt {
+            session_id: paper.session_id.clone(),
+            submitted_at,
+            answered,
+            total: paper.questions.len(),
+            seq,
+            status: run.sync_status(&tenant_name),
+        })
+    }
+
+    pub(crate) fn sync_status(&self) -> Result<SyncStatus, String> {
+        let run = self.run()?;
+        let name = self
+            .inner()
+            .offer
+            .as_ref()
+            .map_or_else(String::new, |o| o.tenant.name.clone());
+        Ok(run.sync_status(&name))
+    }
+
+    /// The proctor's emergency unlock: recorded, then the session ends.
+    pub(crate) fn proctor_unlock(&self, code: &str, reason: &str) -> Result<(), String> {
+        let expected = self
+            .launch
+            .proctor_code_sha256
+            .as_deref()
+            .ok_or("no proctor code is set on this computer")?;
+        let typed = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
+            paraakh_policy::exam::normalize_code(code).as_bytes(),
+        ));
+        if !typed.eq_ignore_ascii_case(expected) {
+            return Err("that proctor code is not right".into());
+        }
+        let run = self.inner().run.clone();
+        if let Some(run) = run {
+            let reason = if reason.trim().is_empty() {
+                "emergency unlock".to_owned()
+            } else {
+                reason.trim().to_owned()
+            };
+            run.send(Command::ProctorUnlock {
+                by: "proctor".into(),
+                reason: reason.clone(),
+            })?;
+            run.send(Command::End {
+                reason: format!("proctor unlock: {reason}"),
+            })?;
+        }
+        self.inner().unlocked_by_proctor = true;
+        Ok(())
+    }
+
+    /// Whether the app may close now, and why not.
+    pub(crate) fn may_quit(&self) -> Result<(), String> {
+        let inner = self.inner();
+        if inner.unlocked_by_proctor {
+            return Ok(());
+        }
+        match &inner.run {
+            Some(run) if run.submitted().is_none() => Err(
+                "The exam is still running: submit it first, or ask your proctor to unlock this computer."
+                    .into(),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Waits (up to `patience`) for the session's last upload before closing.
+    pub(crate) fn finish(&self, patience: Duration) {
+        let run = self.inner().run.clone();
+        if let Some(run) = run {
+            let deadline = std::time::Instant::now() + patience;
+            while !run.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}

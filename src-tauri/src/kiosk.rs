@@ -1,0 +1,203 @@
+//! The kiosk window: fullscreen, undecorated, always on top, off the
+//! taskbar, navigation kept to the app's own pages; on X11 the keyboard
+//! grabbed (so the window manager's shortcuts never fire) and the focus
+//! watched and taken back by `paraakh-lockdown`. Leaving fullscreen or
+//! losing the focus during the exam is reported to the engine and shown to
+//! the candidate in calm words; the window takes itself back.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use paraakh_engine::session::rules::Observation;
+use serde::Serialize;
+use tauri::{
+    AppHandle, Emitter, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder, Window,
+    WindowEvent,
+};
+
+use crate::app::App;
+
+/// The one window's label (capabilities are granted to it by this name).
+pub(crate) const EXAM_WINDOW: &str = "exam";
+
+/// A lockdown notice for the page.
+#[derive(Debug, Clone, Serialize)]
+struct LockdownNotice {
+    kind: &'static str,
+    text: &'static str,
+}
+
+const CLOSE_TEXT: &str =
+    "The exam window stays open until you submit. If you need to stop, ask your proctor.";
+
+/// The focus is watched natively (X11); otherwise the window's own focus events are used.
+static NATIVE_FOCUS_GUARD: AtomicBool = AtomicBool::new(false);
+
+/// Whether a page may be shown in the exam window: only the app's own.
+fn allowed_page(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => {
+            url.host_str() == Some("tauri.localhost")
+                || (cfg!(debug_assertions)
+                    && url.host_str() == Some("localhost")
+                    && url.port() == Some(1420))
+        }
+        _ => false,
+    }
+}
+
+/// Opens the exam window.
+pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWindow> {
+    let window =
+        WebviewWindowBuilder::new(handle, EXAM_WINDOW, WebviewUrl::App("index.html".into()))
+            .title("Paraakh Secure Exam")
+            .inner_size(1280.0, 800.0)
+            .min_inner_size(640.0, 480.0)
+            .fullscreen(kiosk)
+            .decorations(!kiosk)
+            .always_on_top(kiosk)
+            .skip_taskbar(kiosk)
+            .resizable(!kiosk)
+            .content_protected(true)
+            .focused(true)
+            .zoom_hotkeys_enabled(true)
+            .devtools(cfg!(feature = "devtools"))
+            .on_navigation(allowed_page)
+            .build()?;
+    if kiosk {
+        #[cfg(target_os = "linux")]
+        linux::lock(handle, &window);
+    }
+    Ok(window)
+}
+
+fn notice(handle: &AppHandle, kind: &'static str, text: &'static str) {
+    let _ = handle.emit("lockdown", LockdownNotice { kind, text });
+}
+
+/// The window's events: closing is refused while the exam runs; leaving
+/// fullscreen and losing focus are reported and undone.
+pub(crate) fn on_window_event(window: &Window, event: &WindowEvent) {
+    let handle = window.app_handle();
+    let app = handle.state::<App>();
+    match event {
+        WindowEvent::CloseRequested { api, .. } if app.may_quit().is_err() => {
+            api.prevent_close();
+            notice(handle, "close_blocked", CLOSE_TEXT);
+        }
+        WindowEvent::Resized(_)
+            if app.exam_in_progress()
+                && kiosk_on(window)
+                && window.is_fullscreen().is_ok_and(|full| !full) =>
+        {
+            app.report(Observation::FullscreenExit);
+            let _ = window.set_fullscreen(true);
+        }
+        WindowEvent::Focused(false)
+            if !NATIVE_FOCUS_GUARD.load(Ordering::Relaxed)
+                && app.exam_in_progress()
+                && kiosk_on(window) =>
+        {
+            app.report(Observation::FocusLost);
+            let w = window.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(200));
+                let _ = w.set_focus();
+            });
+        }
+        _ => {}
+    }
+}
+
+fn kiosk_on(window: &Window) -> bool {
+    window.is_always_on_top().unwrap_or(false)
+}
+
+#[cfg(target_os = "linux")]
+mod linux {
+    //! X11: the keyboard grab on GTK's own connection (keys still reach the
+    //! page; the window manager never sees Alt+Tab or Super) and the focus
+    //! guard from `paraakh-lockdown`.
+
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use gtk::prelude::*;
+    use paraakh_engine::session::rules::Observation;
+    use paraakh_evidence::SystemClock;
+    use paraakh_lockdown::focus::FocusGuard;
+    use raw_window_handle::{HasWindowHandle, RawWindowHandle};
+    use tauri::{AppHandle, Manager, WebviewWindow};
+
+    use super::NATIVE_FOCUS_GUARD;
+    use crate::app::App;
+
+    pub(super) fn lock(handle: &AppHandle, window: &WebviewWindow) {
+        if std::env::var_os("DISPLAY").is_none() {
+            return; // Wayland: focus loss is still seen through the window's events.
+        }
+        let xid = match window.window_handle().map(|h| h.as_raw()) {
+            Ok(RawWindowHandle::Xlib(h)) => h.window as u32,
+            Ok(RawWindowHandle::Xcb(h)) => h.window.get(),
+            _ => return,
+        };
+        grab_keyboard(window);
+        match FocusGuard::start(None, xid, true, Arc::new(SystemClock)) {
+            Ok(guard) => {
+                NATIVE_FOCUS_GUARD.store(true, Ordering::Relaxed);
+                let handle = handle.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("paraakh-app-focus".into())
+                    .spawn(move || {
+                        loop {
+                            let Some(_lost) = guard.next_event(Duration::from_secs(1)) else {
+                                continue;
+                            };
+                            // The engine warns the candidate as the policy says.
+                            handle.state::<App>().report(Observation::FocusLost);
+                        }
+                    });
+                if spawned.is_err() {
+                    NATIVE_FOCUS_GUARD.store(false, Ordering::Relaxed);
+                }
+            }
+            Err(_) => NATIVE_FOCUS_GUARD.store(false, Ordering::Relaxed),
+        }
+    }
+
+    /// Grabs the keyboard for the window once it is shown (GTK's seat grab:
+    /// released by the X server if the app dies).
+    fn grab_keyboard(window: &WebviewWindow) {
+        let Ok(gtk_window) = window.gtk_window() else {
+            return;
+        };
+        let grab = |w: &gtk::ApplicationWindow| {
+            let Some(gdk_window) = w.window() else {
+                return;
+            };
+            if let Some(seat) = gdk_window.display().default_seat() {
+                let _ = seat.grab(
+                    &gdk_window,
+                    gtk::gdk::SeatCapabilities::KEYBOARD,
+                    false,
+                    None,
+                    None,
+                    None,
+                );
+            }
+        };
+        if gtk_window.is_visible() {
+            grab(&gtk_window);
+        }
+        gtk_window.connect_map_event(move |w, _| {
+            grab(w);
+            gtk::glib::Propagation::Proceed
+        });
+        gtk_window.connect_focus_in_event(move |w, _| {
+            grab(w);
+            gtk::glib::Propagation::Proceed
+        });
+    }
+}

@@ -1,0 +1,64 @@
+//! `paraakh-app`: the desktop app of Paraakh Secure Exam. A thin shell:
+//! the kiosk window and the commands the exam page calls, over the engine.
+
+#![forbid(unsafe_code)]
+// Release builds on Windows show no console window.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod answers;
+mod app;
+mod commands;
+mod kiosk;
+mod launch;
+mod run;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let launch = match launch::Launch::from_args(&args) {
+        Ok(l) => l,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("paraakh-app: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let kiosk = launch.kiosk();
+    let result = tauri::Builder::default()
+        .manage(app::App::new(launch))
+        .invoke_handler(tauri::generate_handler![
+            commands::launch_state,
+            commands::join_with_link,
+            commands::unlock_exam,
+            commands::run_system_check,
+            commands::camera_preview,
+            commands::microphone_level,
+            commands::consent_terms,
+            commands::start_exam,
+            commands::save_answer,
+            commands::report_window_event,
+            commands::submit_exam,
+            commands::sync_status,
+            commands::proctor_unlock,
+            commands::quit_app,
+        ])
+        .setup(move |app| {
+            kiosk::open(app.handle(), kiosk)?;
+            Ok(())
+        })
+        .on_window_event(kiosk::on_window_event)
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("paraakh-app: the window could not be opened: {e}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

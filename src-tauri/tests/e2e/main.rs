@@ -1,0 +1,673 @@
+//! The real app, built, driven end to end through WebDriver (tauri-driver
+//! and WebKitWebDriver) on a headless X server with a window manager: the
+//! demo exam is unlocked with its start code, the system check passes with
+//! replay sources, the candidate consents, answers every question type,
+//! loses the focus once (xdotool), submits; then `paraakh verify` finds the
+//! focus loss and every answer in the evidence, and the backend holds a
+//! receipt for all of it. A screenshot of each screen is saved.
+
+// Test code: a panic is the failure report.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+mod webdriver;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use paraakh_test_rig::Display;
+use webdriver::Driver;
+
+const APP: &str = env!("CARGO_BIN_EXE_paraakh-app");
+const TENANT: &str = "demo-tenant";
+const EXAM: &str = "physics-demo";
+const SESSION: &str = "e2e-session-0001";
+
+/// A child process killed when the test ends, however it ends.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A process group (tauri-driver, the WebKitWebDriver it starts and the
+/// app that one starts), killed as a whole when the test ends.
+struct Group(Child);
+
+impl Group {
+    fn spawn(cmd: &mut Command) -> Self {
+        use std::os::unix::process::CommandExt as _;
+        Self(cmd.process_group(0).spawn().unwrap())
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The `paraakh` command next to the app (built for the workspace's tests).
+fn paraakh_bin() -> PathBuf {
+    let bin = Path::new(APP).with_file_name("paraakh");
+    if !bin.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "paraakh-cli"])
+            .current_dir(repo())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build paraakh");
+    }
+    bin
+}
+
+fn paraakh(args: &[&str]) -> Output {
+    let out = Command::new(paraakh_bin()).args(args).output().unwrap();
+    assert!(
+        out.status.success() || out.status.code() == Some(1),
+        "paraakh {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A WAV of quiet room noise (16 kHz mono): the microphone replay.
+fn quiet_room(path: &Path, seconds: u32) {
+    let n = 16_000 * seconds;
+    let mut data = Vec::with_capacity(n as usize * 2);
+    let mut x: u32 = 12345;
+    for _ in 0..n {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        let s = (x >> 16) as i16 % 40;
+        data.extend_from_slice(&s.to_le_bytes());
+    }
+    let mut wav = Vec::new();
+    wav.extend_from_slice(b"RIFF");
+    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes());
+    wav.extend_from_slice(&16_000u32.to_le_bytes());
+    wav.extend_from_slice(&32_000u32.to_le_bytes());
+    wav.extend_from_slice(&2u16.to_le_bytes());
+    wav.extend_from_slice(&16u16.to_le_bytes());
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    std::fs::write(path, wav).unwrap();
+}
+
+/// Everything the demo exam needs: tenant keys, the signed package, the
+/// backend with a token for the session, the trust configuration and the
+/// launch file. Returns (launch file, start code, backend, backend data).
+struct Demo {
+    launch: PathBuf,
+    start_code: String,
+    keys: PathBuf,
+    data_dir: PathBuf,
+    backend_data: PathBuf,
+    backend: Killed,
+    proctor_code: String,
+}
+
+fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
+    let keys = tmp.join("keys");
+    paraakh(&[
+        "keys",
+        "generate",
+        "--out",
+        p(&keys),
+        "--name",
+        "demo-tenant.paraakh.example",
+    ]);
+    let exam_dir = tmp.join("exam");
+    std::fs::create_dir(&exam_dir).unwrap();
+    std::fs::copy(
+        repo().join("examples/exams/physics-demo/exam.toml"),
+        exam_dir.join("exam.toml"),
+    )
+    .unwrap();
+    // The demo exam's policy; this test's automation tool (xdotool, which
+    // makes the focus loss) is allowed so the process guard leaves it be.
+    std::fs::write(
+        exam_dir.join("policy.toml"),
+        "preset = \"standard\"\nname = \"Physics 101 demo (end-to-end test)\"\n\n[processes]\nallow = [\"xdotool\"]\n",
+    )
+    .unwrap();
+    let signing = keys.join("signing.key");
+    paraakh(&[
+        "sign",
+        "policy",
+        p(&exam_dir.join("policy.toml")),
+        "--key",
+        p(&signing),
+    ]);
+    let out = paraakh(&[
+        "sign",
+        "exam",
+        p(&exam_dir),
+        "--key",
+        p(&signing),
+        "--encryption-key",
+        p(&keys.join("encryption.pub")),
+        "--start-code",
+        "generate",
+        "--out",
+        p(&tmp.join("physics.paraakh-exam")),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let start_code = text
+        .lines()
+        .find_map(|l| l.split("at the start: ").nth(1))
+        .unwrap_or_else(|| panic!("no start code in: {text}"))
+        .trim()
+        .to_owned();
+
+    let backend_data = tmp.join("backend");
+    paraakh(&[
+        "ingest",
+        "init",
+        "--data",
+        p(&backend_data),
+        "--tenant",
+        TENANT,
+    ]);
+    let mut child = Command::new(paraakh_bin())
+        .args(["ingest", "serve", "--data", p(&backend_data)])
+        .args(["--listen", "127.0.0.1:0", "--tenant", TENANT])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .rsplit("listening on ")
+        .next()
+        .unwrap()
+        .to_owned();
+    let backend = Killed(child);
+    let tokens = tmp.join("tokens.json");
+    paraakh(&[
+        "ingest",
+        "token",
+        "--data",
+        p(&backend_data),
+        "--tenant",
+        TENANT,
+        "--session",
+        SESSION,
+        "--exam",
+        EXAM,
+        "--out",
+        p(&tokens),
+    ]);
+
+    let read = |f: &Path| std::fs::read_to_string(f).unwrap().trim().to_owned();
+    let data_dir = tmp.join("data");
+    let config = tmp.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n\n[tenants.{TENANT}]\nname = \"Demo University\"\nsigning_keys = [{:?}]\nencryption_key = {:?}\nbackend_url = {:?}\nbackend_key = {:?}\n",
+            p(&data_dir),
+            read(&keys.join("signing.pub")),
+            read(&keys.join("encryption.pub")),
+            url,
+            read(&backend_data.join("backend.pub")),
+        ),
+    )
+    .unwrap();
+
+    let camera = tmp.join("camera");
+    std::fs::create_dir(&camera).unwrap();
+    std::fs::copy(detect_data.join("astronaut.png"), camera.join("0001.png")).unwrap();
+    quiet_room(&tmp.join("room.wav"), 600);
+    let proctor_code = "PROC-TOR1-CODE".to_owned();
+    let proctor_hash = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
+        paraakh_policy::exam::normalize_code(&proctor_code).as_bytes(),
+    ));
+    let launch = tmp.join("launch.toml");
+    std::fs::write(
+        &launch,
+        format!(
+            "config = \"config.toml\"\npackage = \"physics.paraakh-exam\"\ncamera = \"camera/\"\nmicrophone = \"room.wav\"\nscreen = \"desktop\"\nserver = {url:?}\ntokens = \"tokens.json\"\nsession_id = {SESSION:?}\nmodels = {:?}\nproctor_code_sha256 = {proctor_hash:?}\ncheckpoint_seconds = 5\n",
+            p(&repo().join("models")),
+        ),
+    )
+    .unwrap();
+    Demo {
+        launch,
+        start_code,
+        keys,
+        data_dir,
+        backend_data,
+        backend,
+        proctor_code,
+    }
+}
+
+/// Every record of a session's log, parsed.
+fn records(dir: &Path) -> Vec<serde_json::Value> {
+    use paraakh_evidence::frame::{FileKind, parse_all};
+    let (frames, _) = parse_all(&std::fs::read(dir.join("log")).unwrap(), FileKind::Log);
+    frames
+        .iter()
+        .map(|f| serde_json::from_slice(&f.payload).unwrap())
+        .collect()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(data))
+}
+
+/// The app's processes: the app itself and the webview's helpers.
+fn app_processes() -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        let comm = comm.trim();
+        if ["paraakh-app", "WebKitWebProces", "WebKitNetworkPr"].contains(&comm) {
+            found.push((pid, comm.to_owned()));
+        }
+    }
+    found
+}
+
+/// CPU time (user + system, clock ticks) and resident/peak memory (kB) of a process.
+fn usage(pid: u32) -> Option<(u64, u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some((ticks, kb("VmRSS:")?, kb("VmHWM:")?))
+}
+
+/// Measures the app's CPU and memory while the exam runs (figures for the docs).
+fn measure_exam(what: &str, seconds: u64) {
+    let procs = app_processes();
+    let before: Vec<_> = procs.iter().map(|(pid, _)| usage(*pid)).collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    let ticks_per_s = 100.0;
+    let (mut total_cpu, mut total_rss) = (0.0, 0u64);
+    for ((pid, name), before) in procs.iter().zip(before) {
+        let (Some((t0, _, _)), Some((t1, rss, peak))) = (before, usage(*pid)) else {
+            continue;
+        };
+        let cpu = (t1 - t0) as f64 / ticks_per_s / seconds as f64 * 100.0;
+        total_cpu += cpu;
+        total_rss += rss;
+        println!(
+            "figures: {name} (pid {pid}): {cpu:.1} % of a core, RSS {:.0} MB (peak {:.0} MB)",
+            rss as f64 / 1024.0,
+            peak as f64 / 1024.0
+        );
+    }
+    println!(
+        "figures: the app during the exam, {what}, over {seconds} s: {total_cpu:.1} % of a core, RSS {:.0} MB in all",
+        total_rss as f64 / 1024.0
+    );
+}
+
+const ESSAY: &str = "Momentum is conserved when no outside force acts. When you step off a small boat, you move forward and the boat moves back: the two momenta add up to zero, as before.";
+const SHORT: &str = "The net force on a body equals its mass times its acceleration.";
+
+#[test]
+fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
+    if !paraakh_test_rig::require(
+        "app end-to-end",
+        &[
+            "Xvfb",
+            "openbox",
+            "xdotool",
+            "xclock",
+            "tauri-driver",
+            "WebKitWebDriver",
+        ],
+    ) {
+        return;
+    }
+    let Some(detect_data) = std::env::var_os("PARAAKH_DETECT_DATA").map(PathBuf::from) else {
+        assert!(
+            !paraakh_test_rig::strict(),
+            "PARAAKH_DETECT_DATA is not set"
+        );
+        eprintln!("skipped: PARAAKH_DETECT_DATA not set (./scripts/test fetches it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let shots = std::env::var_os("PARAAKH_E2E_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    let demo = prepare(tmp.path(), &detect_data);
+
+    let display = Display::xvfb(1280, 800).unwrap();
+    let _wm = Killed(
+        display
+            .command("openbox")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // The window manager is up once it owns the root's supporting-WM check.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !display
+        .command("xprop")
+        .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("window id"))
+    {
+        assert!(Instant::now() < deadline, "openbox did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let (port, native_port) = (free_port(), free_port());
+    let mut driver_cmd = display.command("tauri-driver");
+    driver_cmd
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("PARAAKH_APP_LAUNCH", &demo.launch)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    if let Some(ort) = std::env::var_os("PARAAKH_ONNXRUNTIME") {
+        driver_cmd.env("PARAAKH_ONNXRUNTIME", ort);
+    }
+    let _tauri_driver = Group::spawn(&mut driver_cmd);
+    wait_port(port, "tauri-driver");
+    let app_started = Instant::now();
+    let d = Driver::start(port, Path::new(APP));
+    let long = Duration::from_secs(60);
+
+    // 1. Join: the exam from the package, unlocked with the proctor's start code.
+    d.wait_for("#screen-join", long);
+    d.wait_until("the exam is shown", long, |d| {
+        d.page_text().contains("Physics 101")
+    });
+    println!("app shown in {:.1} s", app_started.elapsed().as_secs_f64());
+    d.screenshot(&shots.join("01-join.png"));
+    let code = d.wait_for("#start-code", long);
+    d.type_into(&code, "WRONG-CODE-0000");
+    d.click_on("#join-button");
+    let error = d.wait_for("#join-error", long);
+    d.wait_until("a wrong code is refused", long, |d| {
+        d.text(&error).contains("not right")
+    });
+    let code = d.wait_for("#start-code", long);
+    d.execute("document.querySelector('#start-code').value = ''");
+    d.type_into(&code, &demo.start_code);
+    d.click_on("#join-button");
+
+    // 2. The system check with replay sources: nothing blocks.
+    d.wait_for("#screen-check", long);
+    d.wait_until("the check has run", Duration::from_secs(90), |d| {
+        d.find_all("#check-items li[data-status]").len() >= 10
+    });
+    let blocking = d.find_all("#check-items li[data-status='blocking']");
+    let texts: Vec<String> = blocking.iter().map(|e| d.text(e)).collect();
+    assert!(texts.is_empty(), "blocking items: {texts:?}");
+    // The camera preview shows the face with its box.
+    d.wait_until("the camera sees the face", long, |d| {
+        d.find("#camera-message")
+            .is_some_and(|m| d.text(&m).contains("We can see your face"))
+    });
+    d.screenshot(&shots.join("02-system-check.png"));
+    let next = d.wait_for("#check-continue", long);
+    assert!(d.enabled(&next));
+    d.click(&next);
+
+    // 3. Consent: nothing is captured before it.
+    d.wait_for("#screen-consent", long);
+    let session_dir = demo
+        .data_dir
+        .join("tenants")
+        .join(TENANT)
+        .join("sessions")
+        .join(SESSION);
+    assert!(
+        !session_dir.join("log").exists(),
+        "evidence was written before the candidate agreed"
+    );
+    let page = d.page_text();
+    for said in [
+        "Webcam",
+        "Microphone",
+        "Screen",
+        "30 days",
+        "Demo University",
+    ] {
+        assert!(
+            page.contains(said),
+            "the consent screen does not say {said:?}: {page}"
+        );
+    }
+    d.screenshot(&shots.join("03-consent.png"));
+    let accept = d.wait_for("#consent-accept", long);
+    assert!(!d.enabled(&accept), "agreeing must be a deliberate tick");
+    d.click_on("#consent-checkbox");
+    d.click(&accept);
+
+    // 4. The exam: every question type, a flag, autosave.
+    d.wait_for("#screen-exam", long);
+    d.wait_for("#timer", long);
+    d.click_on("#question [data-choice='1']");
+    d.wait_until("q1 saved", long, |d| {
+        d.find("#save-status")
+            .is_some_and(|s| d.text(&s).contains("Saved"))
+    });
+    d.screenshot(&shots.join("04-exam-single-choice.png"));
+    d.click_on("#next");
+    d.wait_until("q2 shown", long, |d| d.page_text().contains("vectors"));
+    d.click_on("#question [data-choice='0']");
+    d.click_on("#question [data-choice='2']");
+    d.click_on("#next");
+    d.wait_until("q3 shown", long, |d| d.page_text().contains("second law"));
+    let text = d.wait_for("#answer-text", long);
+    d.type_into(&text, SHORT);
+    d.click_on("#next");
+    d.wait_until("q4 shown", long, |d| d.page_text().contains("momentum"));
+    let essay = d.wait_for("#answer-text", long);
+    d.type_into(&essay, ESSAY);
+    d.click_on("#flag-toggle");
+    d.wait_until("the essay saved", long, |d| {
+        d.find("#save-status")
+            .is_some_and(|s| d.text(&s).contains("Saved"))
+    });
+    d.screenshot(&shots.join("05-exam-essay-flagged.png"));
+    let seconds = std::env::var("PARAAKH_E2E_MEASURE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    measure_exam("typing (the essay field has the focus)", seconds);
+    d.execute("document.activeElement && document.activeElement.blur(); return 1");
+    measure_exam("reading (no field has the focus)", seconds);
+
+    // 5. Focus lost once: another window takes the input focus (xdotool
+    // windowfocus; openbox does not hand the focus over on windowactivate
+    // while the exam window holds the keyboard).
+    let _clock = Killed(
+        display
+            .command("xclock")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    let activated = display
+        .command("xdotool")
+        .args(["search", "--sync", "--class", "xclock", "windowfocus"])
+        .output()
+        .unwrap();
+    assert!(
+        activated.status.success(),
+        "xdotool: {}",
+        String::from_utf8_lossy(&activated.stderr)
+    );
+    let warning = d.wait_for("#warning", long);
+    d.wait_until("the calm focus warning", long, |d| {
+        d.text(&warning).contains("lost focus")
+    });
+    d.screenshot(&shots.join("06-focus-warning.png"));
+
+    // 6. Submit with confirmation; the receipt says it reached the backend.
+    d.click_on("#submit-open");
+    d.wait_for("#submit-dialog", long);
+    d.screenshot(&shots.join("07-submit-confirm.png"));
+    d.click_on("#submit-confirm");
+    d.wait_for("#screen-receipt", long);
+    let answered = d.wait_for("#receipt-answered", long);
+    assert!(
+        d.text(&answered).contains("4 of 4"),
+        "{}",
+        d.text(&answered)
+    );
+    d.wait_until(
+        "the backend confirmed everything",
+        Duration::from_secs(90),
+        |d| {
+            d.find("#receipt-sync")
+                .is_some_and(|s| d.text(&s).contains("confirmed"))
+        },
+    );
+    d.screenshot(&shots.join("08-receipt.png"));
+    d.click_to_close("#quit");
+    // The app closes by itself once the last upload is done.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app_processes()
+        .iter()
+        .any(|(_, name)| name == "paraakh-app")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the app did not close after Close"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    d.quit();
+
+    // The evidence: intact, every record under the backend's receipt.
+    let out = paraakh(&[
+        "verify",
+        p(&session_dir),
+        "--tenant-key",
+        p(&demo.keys.join("encryption.key")),
+        "--backend-key",
+        p(&demo.backend_data.join("backend.pub")),
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "intact", "{report:#}");
+    assert_eq!(
+        report["receipts"]["cosigned_size"], report["records"],
+        "{report:#}"
+    );
+    assert_eq!(report["answers"]["submitted"], 4, "{report:#}");
+
+    let recs = records(&session_dir);
+    let focus: Vec<_> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "focus_lost")
+        .collect();
+    assert_eq!(focus.len(), 1, "one focus loss: {focus:#?}");
+    let last_answer = |q: &str| {
+        recs.iter()
+            .rfind(|r| r["body"]["type"] == "answer" && r["body"]["question"] == q)
+            .unwrap_or_else(|| panic!("no answer to {q}"))["body"]["plaintext_sha256"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let json = |v: serde_json::Value| sha256_hex(serde_json::to_string(&v).unwrap().as_bytes());
+    assert_eq!(last_answer("q1"), json(serde_json::json!(1)));
+    assert_eq!(last_answer("q2"), json(serde_json::json!([0, 2])));
+    assert_eq!(last_answer("q3"), json(serde_json::json!(SHORT)));
+    assert_eq!(last_answer("q4"), json(serde_json::json!(ESSAY)));
+
+    // The backend's own copy verifies with every record under its receipt.
+    let copy = tmp.path().join("backend-copy");
+    paraakh(&[
+        "ingest",
+        "export",
+        "--data",
+        p(&demo.backend_data),
+        "--tenant",
+        TENANT,
+        "--session",
+        SESSION,
+        "--out",
+        p(&copy),
+    ]);
+    let out = paraakh(&[
+        "verify",
+        p(&copy),
+        "--backend-key",
+        p(&demo.backend_data.join("backend.pub")),
+        "--json",
+    ]);
+    let copy_report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(copy_report["status"], "intact", "{copy_report:#}");
+    assert_eq!(copy_report["records"], report["records"]);
+    assert_eq!(copy_report["receipts"]["cosigned_size"], report["records"]);
+    drop(demo.backend);
+    let _ = demo.proctor_code;
+    println!("screenshots in {}", shots.display());
+}

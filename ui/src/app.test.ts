@@ -1,0 +1,226 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createMockApi, type MockOptions } from "./api";
+import { startApp, type App } from "./app";
+import { $, $input, flush, key, last } from "./test/helpers";
+
+let app: App | null = null;
+
+async function start(opts: MockOptions = {}) {
+  const api = createMockApi(opts);
+  const el = document.createElement("div");
+  el.id = "app";
+  document.body.append(el);
+  app = startApp(el, api);
+  await app.ready;
+  await flush();
+  return api;
+}
+
+afterEach(() => {
+  app?.destroy();
+  app = null;
+});
+
+function submit(form: string) {
+  $(form).dispatchEvent(new Event("submit", { cancelable: true, bubbles: true }));
+}
+
+describe("app flow", () => {
+  it("join → check → consent → exam, each screen focused with an h1 and a title", async () => {
+    const api = await start({ extraTimePercent: 25, durationMinutes: 60 });
+    expect($("#screen-join")).toBe(document.activeElement);
+    expect($("#screen-join").getAttribute("tabindex")).toBe("-1");
+    expect($("#screen-join h1").textContent).toBe("Join your exam");
+    expect(document.title).toMatch(/^Join your exam/);
+    expect($("#exam-card").textContent).toMatch(/Science — practice exam/);
+    expect($("#exam-card").textContent).toMatch(/Demo School/);
+    expect($("#exam-card").textContent).toMatch(/1 hour 15 minutes \(1 hour plus 25 % extra time\)/);
+    expect(document.querySelector('label[for="start-code"]')?.textContent).toBe("Start code from your proctor");
+    expect(document.querySelector('label[for="join-link"]')?.textContent).toBe("Or paste your join link");
+
+    // A wrong code: the error shows next to the action; the typed code stays.
+    $input("#start-code").value = "ABCD-EFGH-XXXX";
+    submit("#join-form");
+    await flush();
+    expect($("#join-error").textContent).toMatch(/did not match/);
+    expect($("#join-error").getAttribute("role")).toBe("alert");
+    expect($input("#start-code").value).toBe("ABCD-EFGH-XXXX");
+    expect(app?.route?.name).toBe("join");
+
+    $input("#start-code").value = "abcd-efgh-jkmn";
+    $("#join-button").click();
+    await flush();
+    expect(last(api.callsOf("unlock_exam"))?.args).toEqual({ code: "abcd-efgh-jkmn" });
+    expect(app?.route).toEqual({ name: "check", mode: "new" });
+    expect(document.activeElement).toBe($("#screen-check"));
+    expect(document.title).toMatch(/^System check/);
+
+    $("#check-continue").click();
+    await flush();
+    expect(app?.route?.name).toBe("consent");
+    $input("#consent-checkbox").click();
+    $("#consent-accept").click();
+    await flush();
+    expect(app?.route?.name).toBe("exam");
+    expect(document.activeElement).toBe($("#screen-exam"));
+    expect(document.title).toBe("Science — practice exam — Paraakh Secure Exam");
+    // polling of the check screen stopped
+    const cams = api.callsOf("camera_preview").length;
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(api.callsOf("camera_preview").length).toBe(cams);
+  });
+
+  it("resume: shows the resume screen, asks for the proctor code, checks again, then resumes", async () => {
+    const api = await start({
+      phase: "resume",
+      needsProctorCode: true,
+      proctorCode: "PROC-1234",
+      savedAnswers: { q1: 1 },
+    });
+    expect(app?.route?.name).toBe("resume");
+    expect($("#screen-resume").textContent).toMatch(/Your exam was interrupted at .+\. Your answers are saved\./);
+    expect(document.querySelector('label[for="resume-proctor-code"]')?.textContent).toBe("Proctor code");
+
+    $("#resume-button").click();
+    expect($("#resume-error").textContent).toMatch(/proctor code/);
+    expect(app?.route?.name).toBe("resume");
+
+    $input("#resume-proctor-code").value = "PROC-1234";
+    $("#resume-button").click();
+    await flush();
+    expect(app?.route).toEqual({ name: "check", mode: "resume" });
+    $("#check-continue").click();
+    await flush();
+    expect(api.callsOf("consent_terms")).toHaveLength(0);
+    expect(api.callsOf("start_exam").map((c) => c.args)).toEqual([{ agree: true, proctorCode: "PROC-1234" }]);
+    expect(app?.route?.name).toBe("exam");
+    expect($input('[data-choice="1"]').checked).toBe(true);
+  });
+
+  it("uses a join link handed over at launch, and one from a second launch", async () => {
+    const api = await start({ joinLink: "paraakh://join/demo?t=1" });
+    expect(api.callsOf("join_with_link").map((c) => c.args)).toEqual([{ link: "paraakh://join/demo?t=1" }]);
+    expect($input("#join-link").value).toBe("paraakh://join/demo?t=1");
+    expect(app?.route?.name).toBe("join"); // not unlocked yet: asks for the code
+    expect($("#join-status").textContent).toMatch(/start code/);
+
+    api.emit("join-link", { link: "not a link" });
+    await flush();
+    expect($input("#join-link").value).toBe("not a link");
+    expect($("#join-error").textContent).toMatch(/does not look like a join link/);
+  });
+
+  it("ignores a join link event outside the join screen", async () => {
+    const api = await start();
+    app?.go({ name: "consent" });
+    api.emit("join-link", { link: "paraakh://join/x" });
+    await flush();
+    expect(api.callsOf("join_with_link")).toHaveLength(0);
+  });
+
+  it("shows a calm trouble screen when launch_state fails, with a retry", async () => {
+    const api = createMockApi();
+    api.failNext("launch_state", "The exam package could not be read.");
+    const el = document.createElement("div");
+    document.body.append(el);
+    app = startApp(el, api);
+    await app.ready;
+    await flush();
+    expect($("#trouble-message").textContent).toBe("The exam package could not be read.");
+    $("#trouble-retry").click();
+    await flush();
+    expect(app.route?.name).toBe("join");
+  });
+});
+
+describe("proctor dialog", () => {
+  it("opens with Ctrl+Alt+P, shows errors, unlocks", async () => {
+    const api = await start();
+    expect(document.querySelector("#proctor-dialog")).toBeNull();
+    key(document.body, { key: "p", code: "KeyP", ctrlKey: true, altKey: true });
+    const dialog = $("#proctor-dialog");
+    expect(dialog.getAttribute("role")).toBe("dialog");
+    expect(dialog.getAttribute("aria-modal")).toBe("true");
+    expect(document.activeElement).toBe($("#proctor-code-input"));
+    expect($("#app").hasAttribute("inert")).toBe(true);
+
+    $input("#proctor-code-input").value = "WRONG";
+    ($("#proctor-reason") as HTMLTextAreaElement).value = "Power cut";
+    $("#proctor-unlock").click();
+    await flush();
+    expect($("#proctor-error").textContent).toBe("That proctor code did not match.");
+    expect(($("#proctor-reason") as HTMLTextAreaElement).value).toBe("Power cut");
+
+    $input("#proctor-code-input").value = "PROC-TOR1";
+    $("#proctor-unlock").click();
+    await flush();
+    expect(last(api.callsOf("proctor_unlock"))?.args).toEqual({ code: "PROC-TOR1", reason: "Power cut" });
+    expect(dialog.closest(".dialog-overlay")?.hasAttribute("hidden")).toBe(true);
+    expect($("#app").hasAttribute("inert")).toBe(false);
+    expect($("#warning-text").textContent).toMatch(/accepted/);
+  });
+});
+
+describe("receipt", () => {
+  it("shows the receipt and polls sync_status every 2 s until synced", async () => {
+    vi.useFakeTimers();
+    const api = createMockApi({ syncAfterPolls: 2 });
+    const el = document.createElement("div");
+    document.body.append(el);
+    app = startApp(el, api);
+    await app.ready;
+    await api.startExam(true);
+    await api.saveAnswer("q1", 1);
+    const receipt = await api.submitExam();
+    app.go({ name: "receipt", receipt, timeUp: true });
+    expect(document.activeElement).toBe($("#screen-receipt"));
+    expect($("#screen-receipt h1").textContent).toBe("Your exam was submitted");
+    expect($("#receipt-session").textContent).toBe("demo-session-0001");
+    expect($("#receipt-answered").textContent).toBe("1 of 4 questions answered");
+    expect($("#receipt-time").textContent).not.toBe("");
+    expect($("#receipt-time-up").textContent).toMatch(/Time was up/);
+    expect($("#receipt-sync").textContent).toBe(
+      "Saved on this computer; sending to Demo School — you can leave this open.",
+    );
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(api.callsOf("sync_status")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(api.callsOf("sync_status")).toHaveLength(2);
+    expect($("#receipt-sync").textContent).toBe(
+      "Your answers and the exam record reached Demo School and were confirmed.",
+    );
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(api.callsOf("sync_status")).toHaveLength(2);
+
+    $("#quit").click();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.callsOf("quit_app")).toHaveLength(1);
+  });
+
+  it("refreshes the sync state at once when the engine reports an upload", async () => {
+    const api = createMockApi({ syncAfterPolls: 1 });
+    const el = document.createElement("div");
+    document.body.append(el);
+    app = startApp(el, api);
+    await app.ready;
+    await api.startExam(true);
+    app.go({ name: "receipt", receipt: await api.submitExam() });
+    expect($("#receipt-sync").dataset.sync).toBe("pending");
+    api.emit("engine", { event: "uploaded", cosigned_size: 4096 });
+    await flush();
+    expect(api.callsOf("sync_status")).toHaveLength(1);
+    expect($("#receipt-sync").dataset.sync).toBe("synced");
+  });
+
+  it("says it is safe offline", async () => {
+    const api = createMockApi({ initialSync: "offline", syncAfterPolls: 99 });
+    const el = document.createElement("div");
+    document.body.append(el);
+    app = startApp(el, api);
+    await app.ready;
+    await api.startExam(true);
+    app.go({ name: "receipt", receipt: await api.submitExam() });
+    expect($("#receipt-sync").textContent).toBe("Saved safely on this computer; it will be sent when you are online.");
+    expect(document.querySelector("#receipt-time-up")).toBeNull();
+  });
+});

@@ -1,0 +1,223 @@
+// The app shell: a small router (state machine over screens), the warning
+// banner, the high-contrast toggle, the proctor dialog (Ctrl+Alt+P), the
+// devtools guard and the event wiring.
+
+import { errorText, type Api, type EngineEvent, type Unlisten } from "./api";
+import { Banner } from "./banner";
+import { createContrastToggle } from "./contrast";
+import { APP_NAME, errorLine, screenRoot, showError, type AppState, type Ctx, type Route, type Screen } from "./context";
+import { Dialog } from "./dialog";
+import { h, setBusy } from "./dom";
+import { installDevtoolsGuard } from "./guard";
+import { createCheckScreen } from "./screens/check";
+import { createConsentScreen, createDeclinedScreen } from "./screens/consent";
+import { createExamScreen, type ExamScreenOptions } from "./screens/exam";
+import { createJoinScreen } from "./screens/join";
+import { createReceiptScreen } from "./screens/receipt";
+import { createResumeScreen } from "./screens/resume";
+
+export interface AppOptions {
+  exam?: ExamScreenOptions;
+  bannerHideMs?: number;
+}
+
+export interface App {
+  ctx: Ctx;
+  readonly route: Route | null;
+  readonly screen: Screen | null;
+  go(route: Route): void;
+  /** Resolves once launch_state has been read and the first screen shows. */
+  ready: Promise<void>;
+  destroy(): void;
+}
+
+function buildScreen(ctx: Ctx, route: Route, opts: AppOptions): Screen {
+  switch (route.name) {
+    case "join":
+      return createJoinScreen(ctx);
+    case "resume":
+      return createResumeScreen(ctx, route);
+    case "check":
+      return createCheckScreen(ctx, route);
+    case "consent":
+      return createConsentScreen(ctx);
+    case "declined":
+      return createDeclinedScreen(ctx);
+    case "exam":
+      return createExamScreen(ctx, route, opts.exam);
+    case "receipt":
+      return createReceiptScreen(ctx, route);
+    case "trouble":
+      return troubleScreen(ctx, route.message);
+  }
+}
+
+function troubleScreen(ctx: Ctx, message: string): Screen {
+  const retry = h("button", { id: "trouble-retry", type: "button", class: "button-primary" }, "Try again");
+  const root = screenRoot(
+    "screen-trouble",
+    "Paraakh could not get ready",
+    h("p", { id: "trouble-message", role: "alert" }, message),
+    h("p", null, "Nothing was lost. Please try again; if this keeps happening, tell your proctor."),
+    h("div", { class: "actions" }, retry),
+  );
+  retry.addEventListener("click", () => void launch(ctx));
+  return { root, title: `Trouble starting — ${APP_NAME}` };
+}
+
+async function launch(ctx: Ctx): Promise<void> {
+  try {
+    const ls = await ctx.api.launchState();
+    ctx.state.launch = ls;
+    ctx.state.exam = ls.exam;
+    if (ls.phase === "resume" && ls.resume) ctx.go({ name: "resume" });
+    else ctx.go({ name: "join" });
+  } catch (err) {
+    ctx.go({ name: "trouble", message: errorText(err) });
+  }
+}
+
+function proctorDialog(api: Api, banner: Banner): { dialog: Dialog; open(): void } {
+  const code = h("input", { id: "proctor-code-input", type: "password", autocomplete: "off", spellcheck: "false" });
+  const reason = h("textarea", { id: "proctor-reason", rows: 3 });
+  const error = errorLine("proctor-error");
+  showError(error, null);
+  const unlock = h("button", { id: "proctor-unlock", type: "submit", class: "button-primary" }, "Unlock");
+  const cancel = h("button", { id: "proctor-cancel", type: "button" }, "Cancel");
+  const dialog: Dialog = new Dialog({ id: "proctor-dialog", title: "Proctor", initialFocus: () => code });
+  const form = h(
+    "form",
+    { class: "form", novalidate: true },
+    h("p", { class: "hint" }, "For the proctor only."),
+    h("label", { for: "proctor-code-input" }, "Proctor code"),
+    code,
+    h("label", { for: "proctor-reason" }, "Reason"),
+    reason,
+    error,
+    h("div", { class: "actions actions-end" }, cancel, unlock),
+  );
+  dialog.body.append(form);
+  cancel.addEventListener("click", () => dialog.close());
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    if (!code.value.trim()) {
+      showError(error, "Please type the proctor code.");
+      code.focus();
+      return;
+    }
+    setBusy(unlock, true, "Unlocking…");
+    showError(error, null);
+    try {
+      await api.proctorUnlock(code.value.trim(), reason.value.trim());
+      code.value = "";
+      reason.value = "";
+      dialog.close();
+      banner.show("The proctor code was accepted.");
+    } catch (err) {
+      showError(error, errorText(err));
+      code.focus();
+    } finally {
+      setBusy(unlock, false);
+    }
+  });
+  return {
+    dialog,
+    open() {
+      showError(error, null);
+      dialog.open();
+    },
+  };
+}
+
+export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): App {
+  const banner = new Banner(opts.bannerHideMs);
+  const state: AppState = { launch: null, exam: null };
+  const main = h("main", { id: "main", class: "main" });
+  const appBar = h(
+    "header",
+    { class: "app-bar" },
+    h("p", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "◆"), ` ${APP_NAME}`),
+    createContrastToggle(),
+  );
+  mount.replaceChildren(appBar, banner.root, main);
+
+  let current: Screen | null = null;
+  let currentRoute: Route | null = null;
+  const unlisteners: Unlisten[] = [];
+  let destroyed = false;
+
+  const ctx: Ctx = {
+    api,
+    banner,
+    state,
+    go(route: Route) {
+      if (destroyed) return;
+      current?.destroy?.();
+      currentRoute = route;
+      current = buildScreen(ctx, route, opts);
+      main.replaceChildren(current.root);
+      document.title = current.title;
+      current.root.focus();
+    },
+  };
+
+  const proctor = proctorDialog(api, banner);
+
+  const onShortcut = (e: KeyboardEvent) => {
+    if (e.ctrlKey && e.altKey && (e.code === "KeyP" || e.key.toLowerCase() === "p")) {
+      e.preventDefault();
+      if (proctor.dialog.isOpen) proctor.dialog.close();
+      else proctor.open();
+    }
+  };
+  window.addEventListener("keydown", onShortcut);
+
+  const removeGuard = installDevtoolsGuard(window, () => {
+    api.reportWindowEvent("devtools_attempt").catch(() => undefined);
+  });
+
+  const onEngine = (e: EngineEvent) => {
+    if (e.event === "warning") banner.show(e.text, e.severity);
+    else if (e.event === "trouble" && typeof e.text === "string") banner.show(e.text, "trouble");
+    current?.onEngine?.(e);
+  };
+
+  const subscribe = async () => {
+    const subs = await Promise.allSettled([
+      api.listen("engine", onEngine),
+      api.listen("lockdown", (e) => banner.show(e.text, e.kind)),
+      api.listen("join-link", (e) => {
+        if (currentRoute?.name === "join") current?.onJoinLink?.(e.link);
+      }),
+    ]);
+    for (const s of subs) {
+      if (s.status === "fulfilled") {
+        if (destroyed) s.value();
+        else unlisteners.push(s.value);
+      }
+    }
+  };
+
+  const ready = subscribe().then(() => launch(ctx));
+
+  return {
+    ctx,
+    get route() {
+      return currentRoute;
+    },
+    get screen() {
+      return current;
+    },
+    go: ctx.go,
+    ready,
+    destroy() {
+      destroyed = true;
+      current?.destroy?.();
+      current = null;
+      for (const u of unlisteners) u();
+      removeGuard();
+      window.removeEventListener("keydown", onShortcut);
+      proctor.dialog.destroy();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+// jsdom has no canvas: make getContext return null quietly instead of logging
+// "Not implemented". The UI treats a missing 2D context as "nothing to draw".
+import { afterEach, vi } from "vitest";
+
+Object.defineProperty(HTMLCanvasElement.prototype, "getContext", {
+  configurable: true,
+  writable: true,
+  value: () => null,
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  document.body.replaceChildren();
+  document.documentElement.className = "";
+  localStorage.clear();
+  sessionStorage.clear();
+});
