@@ -23,6 +23,7 @@ use paraakh_policy::tenants::DataRoot;
 use serde::Serialize;
 
 use crate::answers;
+use crate::draft::{Draft, DraftStore};
 use crate::launch::Launch;
 use crate::run::{ExamRun, SyncStatus};
 
@@ -72,6 +73,11 @@ struct Inner {
     paper: Option<ExamPaper>,
     session_dir: Option<PathBuf>,
     unlocked_by_proctor: bool,
+    /// An interrupted exam found at launch, to resume.
+    resume: Option<Draft>,
+    /// Where the running exam's draft is kept.
+    drafts: Option<DraftStore>,
+    draft: Option<Draft>,
 }
 
 /// The app.
@@ -152,17 +158,78 @@ impl App {
         if inner.offer.is_none() && self.launch.package.is_some() {
             inner.offer = Some(self.offer()?);
         }
+        if inner.run.is_none()
+            && inner.resume.is_none()
+            && let Some(offer) = &inner.offer
+            && let Some(draft) = self.interrupted(offer)?
+        {
+            inner.content = Some(draft.content.clone());
+            inner.resume = Some(draft);
+        }
         let exam = inner
             .offer
             .as_ref()
             .map(|o| o.summary(inner.content.as_ref(), self.launch.candidate.as_deref()));
+        let resume = inner.resume.as_ref().map(|d| {
+            serde_json::json!({
+                "session_id": d.session_id,
+                "exam_title": d.title,
+                "stopped_at": paraakh_evidence::clock::format_utc(d.saved_at_ms as i64 * 1_000_000),
+                "needs_proctor_code": self.launch.proctor_code_sha256.is_some(),
+            })
+        });
         Ok(LaunchState {
-            phase: "join",
+            phase: if resume.is_some() { "resume" } else { "join" },
             exam,
-            resume: None,
+            resume,
             join_link: self.launch.join_link.clone(),
             version: env!("CARGO_PKG_VERSION"),
         })
+    }
+
+    fn draft_store(&self, offer: &ExamOffer) -> Result<DraftStore, String> {
+        let install = self.install()?;
+        let tenant_dir = DataRoot::new(&install.data_dir)
+            .tenant(&offer.tenant.id)
+            .map_err(|e| e.to_string())?;
+        Ok(DraftStore::new(tenant_dir.path(), &install.data_dir))
+    }
+
+    /// An exam of this package that was interrupted (crash, kill, power
+    /// loss) before it was submitted, with its session still on disk.
+    fn interrupted(&self, offer: &ExamOffer) -> Result<Option<Draft>, String> {
+        let store = self.draft_store(offer)?;
+        let Some(mut draft) = store.load()? else {
+            return Ok(None);
+        };
+        let same_package =
+            draft.package_sha256 == paraakh_evidence::record::to_hex(&offer.package_sha256);
+        let dir = DataRoot::new(&self.install()?.data_dir)
+            .tenant(&offer.tenant.id)
+            .and_then(|t| t.session_dir(&draft.session_id))
+            .map_err(|e| e.to_string())?;
+        if !same_package || !dir.join("log").exists() {
+            return Ok(None);
+        }
+        draft.saved_at_ms = store.modified_ms().unwrap_or(draft.saved_at_ms);
+        Ok(Some(draft))
+    }
+
+    /// Checks the proctor's code against the one this computer was set up with.
+    fn check_proctor_code(&self, code: &str) -> Result<(), String> {
+        let expected = self
+            .launch
+            .proctor_code_sha256
+            .as_deref()
+            .ok_or("no proctor code is set on this computer")?;
+        let typed = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
+            paraakh_policy::exam::normalize_code(code).as_bytes(),
+        ));
+        if typed.eq_ignore_ascii_case(expected) {
+            Ok(())
+        } else {
+            Err("that proctor code is not right".into())
+        }
     }
 
     pub(crate) fn join_with_link(&self, _link: &str) -> Result<ExamSummary, String> {
@@ -272,6 +339,7 @@ impl App {
     pub(crate) fn start_exam(
         &self,
         agree: bool,
+        proctor_code: Option<&str>,
         emit: impl Fn(&EngineEvent) + Send + 'static,
     ) -> Result<ExamPaper, String> {
         if !agree {
@@ -283,6 +351,10 @@ impl App {
         }
         let offer = Self::unlocked_offer(&inner)?.clone();
         let content = inner.content.clone().ok_or("the exam is locked")?;
+        let resume = inner.resume.clone();
+        if resume.is_some() && self.launch.proctor_code_sha256.is_some() {
+            self.check_proctor_code(proctor_code.unwrap_or_default())?;
+        }
         // The check's camera and microphone are released for the session.
         inner.preview = None;
         inner.meter = None;
@@ -290,9 +362,10 @@ impl App {
         let tenant_dir = DataRoot::new(&install.data_dir)
             .tenant(&offer.tenant.id)
             .map_err(|e| e.to_string())?;
-        let session_id = match &self.launch.session_id {
-            Some(id) => id.clone(),
-            None => exam::new_session_id().map_err(|e| e.to_string())?,
+        let session_id = match (&resume, &self.launch.session_id) {
+            (Some(draft), _) => draft.session_id.clone(),
+            (None, Some(id)) => id.clone(),
+            (None, None) => exam::new_session_id().map_err(|e| e.to_string())?,
         };
         let dir = tenant_dir
             .session_dir(&session_id)
@@ -356,21 +429,44 @@ impl App {
         })?;
         let run = ExamRun::start(session, online, emit)
             .map_err(|e| format!("the exam could not start: {e}"))?;
-        let extra = exam::extra_time_percent(&content, self.launch.candidate.as_deref());
-        let started = now_ms();
-        let working = exam::working_seconds(offer.package.manifest.duration_minutes, extra);
-        let closes = u64::try_from(offer.package.manifest.closes_at).unwrap_or(0) * 1000;
+        // A resumed exam keeps its clock: an interruption never adds time by
+        // itself (a proctor can give more).
+        let draft = match resume {
+            Some(draft) => draft,
+            None => {
+                let extra = exam::extra_time_percent(&content, self.launch.candidate.as_deref());
+                let started = now_ms();
+                let working = exam::working_seconds(offer.package.manifest.duration_minutes, extra);
+                let closes = u64::try_from(offer.package.manifest.closes_at).unwrap_or(0) * 1000;
+                Draft {
+                    session_id: session_id.clone(),
+                    exam_id: offer.package.manifest.exam_id.clone(),
+                    package_sha256: paraakh_evidence::record::to_hex(&offer.package_sha256),
+                    title: offer.package.manifest.title.clone(),
+                    content: content.clone(),
+                    answers: serde_json::Map::new(),
+                    started_at_ms: started,
+                    ends_at_ms: (started + working * 1000).min(closes.max(started)),
+                    extra_time_percent: extra,
+                    saved_at_ms: started,
+                }
+            }
+        };
+        let store = DraftStore::new(tenant_dir.path(), &install.data_dir);
+        store.save(&draft)?;
         let paper = ExamPaper {
             session_id,
-            title: offer.package.manifest.title.clone(),
+            title: draft.title.clone(),
             instructions: content.instructions.clone(),
             questions: content.questions.clone(),
-            answers: serde_json::Map::new(),
-            started_at_ms: started,
-            ends_at_ms: (started + working * 1000).min(closes.max(started)),
-            extra_time_percent: extra,
-            resumed: false,
+            answers: draft.answers.clone(),
+            started_at_ms: draft.started_at_ms,
+            ends_at_ms: draft.ends_at_ms,
+            extra_time_percent: draft.extra_time_percent,
+            resumed: inner.resume.is_some(),
         };
+        inner.drafts = Some(store);
+        inner.draft = Some(draft);
         inner.run = Some(run);
         inner.session_dir = Some(dir);
         inner.paper = Some(paper.clone());
@@ -399,7 +495,16 @@ impl App {
                 .ok_or_else(|| format!("there is no question {question:?} in this exam"))?;
             answers::encode(q, answer)?
         };
-        self.run()?.save_answer(question, encoded)
+        let seq = self.run()?.save_answer(question, encoded)?;
+        // The evidence has it; the draft lets a resumed exam show it again.
+        let mut inner = self.inner();
+        let Inner { drafts, draft, .. } = &mut *inner;
+        if let (Some(store), Some(draft)) = (drafts.as_ref(), draft.as_mut()) {
+            draft.answers.insert(question.to_owned(), answer.clone());
+            draft.saved_at_ms = now_ms();
+            store.save(draft)?;
+        }
+        Ok(seq)
     }
 
     /// Something the window saw; recorded only while the exam runs.
@@ -422,6 +527,9 @@ impl App {
         let run = self.run()?;
         let (seq, answered) = run.submit()?;
         let inner = self.inner();
+        if let Some(store) = &inner.drafts {
+            store.remove()?;
+        }
         let paper = inner.paper.as_ref().ok_or("the exam has not started")?;
         let tenant_name = inner
             .offer
@@ -450,17 +558,7 @@ impl App {
 
     /// The proctor's emergency unlock: recorded, then the session ends.
     pub(crate) fn proctor_unlock(&self, code: &str, reason: &str) -> Result<(), String> {
-        let expected = self
-            .launch
-            .proctor_code_sha256
-            .as_deref()
-            .ok_or("no proctor code is set on this computer")?;
-        let typed = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
-            paraakh_policy::exam::normalize_code(code).as_bytes(),
-        ));
-        if !typed.eq_ignore_ascii_case(expected) {
-            return Err("that proctor code is not right".into());
-        }
+        self.check_proctor_code(code)?;
         let run = self.inner().run.clone();
         if let Some(run) = run {
             let reason = if reason.trim().is_empty() {
@@ -476,7 +574,12 @@ impl App {
                 reason: format!("proctor unlock: {reason}"),
             })?;
         }
-        self.inner().unlocked_by_proctor = true;
+        let mut inner = self.inner();
+        inner.unlocked_by_proctor = true;
+        if let Some(store) = &inner.drafts {
+            store.remove()?;
+        }
+        drop(inner);
         Ok(())
     }
 

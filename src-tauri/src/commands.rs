@@ -69,10 +69,14 @@ pub(crate) async fn consent_terms(handle: AppHandle) -> Result<impl Serialize, S
 }
 
 #[tauri::command]
-pub(crate) async fn start_exam(handle: AppHandle, agree: bool) -> Result<impl Serialize, String> {
+pub(crate) async fn start_exam(
+    handle: AppHandle,
+    agree: bool,
+    proctor_code: Option<String>,
+) -> Result<impl Serialize, String> {
     let emitter = handle.clone();
     blocking(handle, move |app| {
-        app.start_exam(agree, move |event| {
+        app.start_exam(agree, proctor_code.as_deref(), move |event| {
             let _ = emitter.emit("engine", event);
         })
     })

@@ -8,6 +8,7 @@
 mod answers;
 mod app;
 mod commands;
+mod draft;
 mod kiosk;
 mod launch;
 mod run;

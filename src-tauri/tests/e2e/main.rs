@@ -303,6 +303,187 @@ fn sha256_hex(data: &[u8]) -> String {
     paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(data))
 }
 
+/// The headless desktop a test drives the app on: Xvfb, openbox, and
+/// tauri-driver (which starts WebKitWebDriver, which starts the app).
+struct Rig {
+    display: Display,
+    _wm: Killed,
+    _tauri_driver: Group,
+    port: u16,
+}
+
+impl Rig {
+    fn start(demo: &Demo) -> Self {
+        let display = Display::xvfb(1280, 800).unwrap();
+        let wm = Killed(
+            display
+                .command("openbox")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        // The window manager is up once it owns the root's supporting-WM check.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !display
+            .command("xprop")
+            .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("window id"))
+        {
+            assert!(Instant::now() < deadline, "openbox did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let (port, native_port) = (free_port(), free_port());
+        let mut driver_cmd = display.command("tauri-driver");
+        driver_cmd
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("PARAAKH_APP_LAUNCH", &demo.launch)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        let tauri_driver = Group::spawn(&mut driver_cmd);
+        wait_port(port, "tauri-driver");
+        Self {
+            display,
+            _wm: wm,
+            _tauri_driver: tauri_driver,
+            port,
+        }
+    }
+}
+
+/// One app at a time: the tests find the app's processes by name.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// What a test needs before it starts, or `None` (skipped) when missing.
+fn prerequisites(test: &str) -> Option<PathBuf> {
+    if !paraakh_test_rig::require(
+        test,
+        &[
+            "Xvfb",
+            "openbox",
+            "xdotool",
+            "xclock",
+            "xprop",
+            "tauri-driver",
+            "WebKitWebDriver",
+        ],
+    ) {
+        return None;
+    }
+    let Some(detect_data) = std::env::var_os("PARAAKH_DETECT_DATA").map(PathBuf::from) else {
+        assert!(
+            !paraakh_test_rig::strict(),
+            "PARAAKH_DETECT_DATA is not set"
+        );
+        eprintln!("skipped: PARAAKH_DETECT_DATA not set (./scripts/test fetches it)");
+        return None;
+    };
+    Some(detect_data)
+}
+
+/// Join with the start code, pass the check, agree: the exam screen is shown.
+fn join_check_consent(d: &Driver, code: &str) {
+    let long = Duration::from_secs(60);
+    let input = d.wait_for("#start-code", long);
+    d.type_into(&input, code);
+    d.click_on("#join-button");
+    pass_check(d);
+    d.wait_for("#screen-consent", long);
+    d.click_on("#consent-checkbox");
+    d.click_on("#consent-accept");
+    d.wait_for("#screen-exam", long);
+}
+
+/// Waits for the system check and goes on.
+fn pass_check(d: &Driver) {
+    d.wait_for("#screen-check", Duration::from_secs(60));
+    d.wait_until(
+        "the check lets the exam start",
+        Duration::from_secs(90),
+        |d| {
+            d.find("#check-continue").is_some_and(|b| d.enabled(&b))
+                && d.find_all("#check-items li[data-status]").len() >= 10
+        },
+    );
+    d.click_on("#check-continue");
+}
+
+/// Waits until the autosave says saved.
+fn saved(d: &Driver) {
+    d.wait_until("the answer saved", Duration::from_secs(60), |d| {
+        d.find("#save-status")
+            .is_some_and(|s| d.text(&s).contains("Saved"))
+    });
+}
+
+/// Submits, waits for the backend's confirmation, closes the app.
+fn submit_and_close(d: &Driver) {
+    let long = Duration::from_secs(60);
+    d.click_on("#submit-open");
+    d.wait_for("#submit-dialog", long);
+    d.click_on("#submit-confirm");
+    d.wait_for("#screen-receipt", long);
+    d.wait_until(
+        "the backend confirmed everything",
+        Duration::from_secs(90),
+        |d| {
+            d.find("#receipt-sync")
+                .is_some_and(|s| d.text(&s).contains("confirmed"))
+        },
+    );
+}
+
+/// Waits until no app process is left.
+fn app_gone() {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app_processes()
+        .iter()
+        .any(|(_, name)| name == "paraakh-app")
+    {
+        assert!(Instant::now() < deadline, "the app did not close");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// `paraakh verify --json` of a session with the tenant's and backend's keys.
+fn verify(demo: &Demo, dir: &Path) -> serde_json::Value {
+    let out = paraakh(&[
+        "verify",
+        p(dir),
+        "--tenant-key",
+        p(&demo.keys.join("encryption.key")),
+        "--backend-key",
+        p(&demo.backend_data.join("backend.pub")),
+        "--json",
+    ]);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn session_dir(demo: &Demo) -> PathBuf {
+    demo.data_dir
+        .join("tenants")
+        .join(TENANT)
+        .join("sessions")
+        .join(SESSION)
+}
+
+/// The last autosave of `question`: its plaintext's SHA-256.
+fn last_answer(recs: &[serde_json::Value], question: &str) -> String {
+    recs.iter()
+        .rfind(|r| r["body"]["type"] == "answer" && r["body"]["question"] == question)
+        .unwrap_or_else(|| panic!("no answer to {question}"))["body"]["plaintext_sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// SHA-256 of an answer as the page sends it (JSON).
+fn answer_hash(v: serde_json::Value) -> String {
+    sha256_hex(serde_json::to_string(&v).unwrap().as_bytes())
+}
+
 /// The app's processes: the app itself and the webview's helpers.
 fn app_processes() -> Vec<(u32, String)> {
     let mut found = Vec::new();
@@ -367,27 +548,12 @@ const SHORT: &str = "The net force on a body equals its mass times its accelerat
 
 #[test]
 fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
-    if !paraakh_test_rig::require(
-        "app end-to-end",
-        &[
-            "Xvfb",
-            "openbox",
-            "xdotool",
-            "xclock",
-            "tauri-driver",
-            "WebKitWebDriver",
-        ],
-    ) {
-        return;
-    }
-    let Some(detect_data) = std::env::var_os("PARAAKH_DETECT_DATA").map(PathBuf::from) else {
-        assert!(
-            !paraakh_test_rig::strict(),
-            "PARAAKH_DETECT_DATA is not set"
-        );
-        eprintln!("skipped: PARAAKH_DETECT_DATA not set (./scripts/test fetches it)");
+    let Some(detect_data) = prerequisites("app end-to-end") else {
         return;
     };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let tmp = tempfile::tempdir().unwrap();
     let shots = std::env::var_os("PARAAKH_E2E_SCREENSHOTS")
         .map(PathBuf::from)
@@ -395,46 +561,9 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     std::fs::create_dir_all(&shots).unwrap();
     let demo = prepare(tmp.path(), &detect_data);
 
-    let display = Display::xvfb(1280, 800).unwrap();
-    let _wm = Killed(
-        display
-            .command("openbox")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    // The window manager is up once it owns the root's supporting-WM check.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !display
-        .command("xprop")
-        .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("window id"))
-    {
-        assert!(Instant::now() < deadline, "openbox did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
-    let (port, native_port) = (free_port(), free_port());
-    let mut driver_cmd = display.command("tauri-driver");
-    driver_cmd
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
-        .env("PARAAKH_APP_LAUNCH", &demo.launch)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    if let Some(ort) = std::env::var_os("PARAAKH_ONNXRUNTIME") {
-        driver_cmd.env("PARAAKH_ONNXRUNTIME", ort);
-    }
-    let _tauri_driver = Group::spawn(&mut driver_cmd);
-    wait_port(port, "tauri-driver");
+    let rig = Rig::start(&demo);
     let app_started = Instant::now();
-    let d = Driver::start(port, Path::new(APP));
+    let d = Driver::start(rig.port, Path::new(APP));
     let long = Duration::from_secs(60);
 
     // 1. Join: the exam from the package, unlocked with the proctor's start code.
@@ -476,12 +605,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
 
     // 3. Consent: nothing is captured before it.
     d.wait_for("#screen-consent", long);
-    let session_dir = demo
-        .data_dir
-        .join("tenants")
-        .join(TENANT)
-        .join("sessions")
-        .join(SESSION);
+    let session_dir = session_dir(&demo);
     assert!(
         !session_dir.join("log").exists(),
         "evidence was written before the candidate agreed"
@@ -544,7 +668,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     // windowfocus; openbox does not hand the focus over on windowactivate
     // while the exam window holds the keyboard).
     let _clock = Killed(
-        display
+        rig.display
             .command("xclock")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -552,7 +676,8 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
             .unwrap(),
     );
     std::thread::sleep(Duration::from_millis(800));
-    let activated = display
+    let activated = rig
+        .display
         .command("xdotool")
         .args(["search", "--sync", "--class", "xclock", "windowfocus"])
         .output()
@@ -591,30 +716,11 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     d.screenshot(&shots.join("08-receipt.png"));
     d.click_to_close("#quit");
     // The app closes by itself once the last upload is done.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while app_processes()
-        .iter()
-        .any(|(_, name)| name == "paraakh-app")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the app did not close after Close"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    app_gone();
     d.quit();
 
     // The evidence: intact, every record under the backend's receipt.
-    let out = paraakh(&[
-        "verify",
-        p(&session_dir),
-        "--tenant-key",
-        p(&demo.keys.join("encryption.key")),
-        "--backend-key",
-        p(&demo.backend_data.join("backend.pub")),
-        "--json",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = verify(&demo, &session_dir);
     assert_eq!(report["status"], "intact", "{report:#}");
     assert_eq!(
         report["receipts"]["cosigned_size"], report["records"],
@@ -628,19 +734,19 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "focus_lost")
         .collect();
     assert_eq!(focus.len(), 1, "one focus loss: {focus:#?}");
-    let last_answer = |q: &str| {
-        recs.iter()
-            .rfind(|r| r["body"]["type"] == "answer" && r["body"]["question"] == q)
-            .unwrap_or_else(|| panic!("no answer to {q}"))["body"]["plaintext_sha256"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let json = |v: serde_json::Value| sha256_hex(serde_json::to_string(&v).unwrap().as_bytes());
-    assert_eq!(last_answer("q1"), json(serde_json::json!(1)));
-    assert_eq!(last_answer("q2"), json(serde_json::json!([0, 2])));
-    assert_eq!(last_answer("q3"), json(serde_json::json!(SHORT)));
-    assert_eq!(last_answer("q4"), json(serde_json::json!(ESSAY)));
+    assert_eq!(last_answer(&recs, "q1"), answer_hash(serde_json::json!(1)));
+    assert_eq!(
+        last_answer(&recs, "q2"),
+        answer_hash(serde_json::json!([0, 2]))
+    );
+    assert_eq!(
+        last_answer(&recs, "q3"),
+        answer_hash(serde_json::json!(SHORT))
+    );
+    assert_eq!(
+        last_answer(&recs, "q4"),
+        answer_hash(serde_json::json!(ESSAY))
+    );
 
     // The backend's own copy verifies with every record under its receipt.
     let copy = tmp.path().join("backend-copy");
@@ -668,6 +774,109 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     assert_eq!(copy_report["records"], report["records"]);
     assert_eq!(copy_report["receipts"]["cosigned_size"], report["records"]);
     drop(demo.backend);
-    let _ = demo.proctor_code;
     println!("screenshots in {}", shots.display());
+}
+
+#[test]
+fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
+    let Some(detect_data) = prerequisites("app resume") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = prepare(tmp.path(), &detect_data);
+    let rig = Rig::start(&demo);
+    let long = Duration::from_secs(60);
+
+    let d = Driver::start(rig.port, Path::new(APP));
+    join_check_consent(&d, &demo.start_code);
+    d.click_on("#question [data-choice='1']");
+    saved(&d);
+    d.click_on("#next");
+    d.click_on("#next");
+    d.wait_until("q3 shown", long, |d| d.page_text().contains("second law"));
+    let text = d.wait_for("#answer-text", long);
+    d.type_into(&text, SHORT);
+    d.click_on("#next");
+    saved(&d);
+
+    // The app is killed (a crash, a power cut): no chance to close anything.
+    for (pid, name) in app_processes() {
+        if name == "paraakh-app" {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+    app_gone();
+    d.quit();
+    let dir = session_dir(&demo);
+    assert_eq!(
+        verify(&demo, &dir)["status"],
+        "truncated",
+        "killed mid-exam"
+    );
+
+    // The next launch offers to resume; the proctor's code lets it go on.
+    let d = Driver::start(rig.port, Path::new(APP));
+    d.wait_for("#screen-resume", long);
+    let shots = std::env::var_os("PARAAKH_E2E_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    d.wait_for("#resume-button", long);
+    // The screenshot can lag the page by a frame.
+    std::thread::sleep(Duration::from_millis(500));
+    d.screenshot(&shots.join("09-resume.png"));
+    let code = d.wait_for("#resume-proctor-code", long);
+    d.type_into(&code, "WRONG-0000");
+    d.click_on("#resume-button");
+    pass_check(&d);
+    d.wait_until("a wrong proctor code is refused", long, |d| {
+        d.page_text().contains("not right")
+    });
+    let code = d.wait_for("#resume-proctor-code", long);
+    d.execute("document.querySelector('#resume-proctor-code').value = ''; return 1");
+    d.type_into(&code, &demo.proctor_code);
+    d.click_on("#resume-button");
+    pass_check(&d);
+    d.wait_for("#screen-exam", long);
+
+    // The answers from before the kill are back on screen.
+    let checked =
+        d.execute("return document.querySelector(\"#question [data-choice='1']\").checked");
+    assert_eq!(checked, serde_json::json!(true), "q1's answer is restored");
+    d.click_on("#next");
+    d.click_on("#question [data-choice='0']");
+    d.click_on("#question [data-choice='2']");
+    saved(&d);
+    d.click_on("#next");
+    let value = d.execute("return document.querySelector('#answer-text').value");
+    assert_eq!(value, serde_json::json!(SHORT), "q3's answer is restored");
+    submit_and_close(&d);
+    d.click_to_close("#quit");
+    app_gone();
+    d.quit();
+
+    let report = verify(&demo, &dir);
+    assert_eq!(report["status"], "intact", "{report:#}");
+    assert_eq!(
+        report["receipts"]["cosigned_size"], report["records"],
+        "{report:#}"
+    );
+    let recs = records(&dir);
+    let resumed: Vec<_> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "session_resumed")
+        .collect();
+    assert_eq!(resumed.len(), 1, "one resume: {resumed:#?}");
+    assert_eq!(report["answers"]["submitted"], 3, "{report:#}");
+    assert_eq!(last_answer(&recs, "q1"), answer_hash(serde_json::json!(1)));
+    assert_eq!(
+        last_answer(&recs, "q3"),
+        answer_hash(serde_json::json!(SHORT))
+    );
+    drop(demo.backend);
 }
