@@ -353,6 +353,15 @@ impl Rig {
     }
 }
 
+/// Where screenshots go (`PARAAKH_E2E_SCREENSHOTS`, else under the target directory).
+fn screenshots() -> PathBuf {
+    let dir = std::env::var_os("PARAAKH_E2E_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// One app at a time: the tests find the app's processes by name.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -555,10 +564,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let tmp = tempfile::tempdir().unwrap();
-    let shots = std::env::var_os("PARAAKH_E2E_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots();
     let demo = prepare(tmp.path(), &detect_data);
 
     let rig = Rig::start(&demo);
@@ -822,10 +828,7 @@ fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
     // The next launch offers to resume; the proctor's code lets it go on.
     let d = Driver::start(rig.port, Path::new(APP));
     d.wait_for("#screen-resume", long);
-    let shots = std::env::var_os("PARAAKH_E2E_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots();
     d.wait_for("#resume-button", long);
     // The screenshot can lag the page by a frame.
     std::thread::sleep(Duration::from_millis(500));
