@@ -144,6 +144,7 @@ mod linux {
             _ => return,
         };
         grab_keyboard(window);
+        watch_shortcuts(handle, window);
         match FocusGuard::start(None, xid, true, Arc::new(SystemClock)) {
             Ok(guard) => {
                 NATIVE_FOCUS_GUARD.store(true, Ordering::Relaxed);
@@ -165,6 +166,33 @@ mod linux {
             }
             Err(_) => NATIVE_FOCUS_GUARD.store(false, Ordering::Relaxed),
         }
+    }
+
+    /// Records the shortcuts the grab keeps from the desktop (Alt+Tab, Super,
+    /// Print Screen, ...) as the policy's keyboard layer says.
+    fn watch_shortcuts(handle: &AppHandle, window: &WebviewWindow) {
+        use gtk::glib::translate::IntoGlib as _;
+        use paraakh_lockdown::keyboard::{Shortcut, classify};
+        let Ok(gtk_window) = window.gtk_window() else {
+            return;
+        };
+        let handle = handle.clone();
+        gtk_window.connect_key_press_event(move |_, event| {
+            let keysym: u32 = event.keyval().into_glib();
+            // GDK's modifier bits are X11's.
+            let state = x11rb::protocol::xproto::KeyButMask::from(event.state().bits() as u16);
+            let observed = match classify(keysym, state) {
+                Some(Shortcut::PrintScreen(keys)) => Some((keys, true)),
+                Some(Shortcut::Blocked(keys)) => Some((keys, false)),
+                _ => None,
+            };
+            if let Some((keys, print_screen)) = observed {
+                handle
+                    .state::<App>()
+                    .report(Observation::Shortcut { keys, print_screen });
+            }
+            gtk::glib::Propagation::Proceed
+        });
     }
 
     /// Grabs the keyboard for the window once it is shown (GTK's seat grab:

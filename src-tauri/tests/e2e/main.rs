@@ -698,6 +698,14 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         d.text(&warning).contains("lost focus")
     });
     d.screenshot(&shots.join("06-focus-warning.png"));
+    // Alt+Tab is kept from the window manager and recorded (standard: logged only).
+    let pressed = rig
+        .display
+        .command("xdotool")
+        .args(["key", "alt+Tab"])
+        .output()
+        .unwrap();
+    assert!(pressed.status.success());
 
     // 6. Submit with confirmation; the receipt says it reached the backend.
     d.click_on("#submit-open");
@@ -740,6 +748,15 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "focus_lost")
         .collect();
     assert_eq!(focus.len(), 1, "one focus loss: {focus:#?}");
+    let shortcuts: Vec<_> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "blocked_shortcut")
+        .collect();
+    assert_eq!(shortcuts.len(), 1, "{shortcuts:#?}");
+    assert_eq!(
+        shortcuts[0]["body"]["message"],
+        "Alt+Tab was pressed and kept from the desktop"
+    );
     assert_eq!(last_answer(&recs, "q1"), answer_hash(serde_json::json!(1)));
     assert_eq!(
         last_answer(&recs, "q2"),

@@ -40,6 +40,13 @@ pub enum Observation {
     FullscreenExit,
     /// Developer tools were asked for (reported by the app).
     DevtoolsAttempt,
+    /// A shortcut the keyboard grab kept from the desktop (reported by the app).
+    Shortcut {
+        /// The keys, as a person would say them (`Alt+Tab`).
+        keys: String,
+        /// Print Screen (a capture attempt), not a switch.
+        print_screen: bool,
+    },
     /// A screen-sharing session appeared.
     ScreenSharing,
     /// A remote session appeared (the exam shown on or typed from another machine).
@@ -108,6 +115,8 @@ fn warning_for(kind: &str) -> &'static str {
             "The exam is back in full screen — please keep it that way until you submit."
         }
         "devtools_attempt" => "That tool is not available during the exam.",
+        "print_screen" => "Screenshots are not available during the exam.",
+        "blocked_shortcut" => "That shortcut is not available during the exam.",
         "screen_sharing" => "Your screen is being shared — please stop sharing it.",
         "remote_session" => {
             "This computer seems to be used from another one — please end that connection."
@@ -353,6 +362,24 @@ impl Rules {
                     ));
                 }
             }
+            Observation::Shortcut {
+                ref keys,
+                print_screen,
+            } => {
+                let (kind, rule) = if print_screen {
+                    ("print_screen", &p.keyboard.print_screen)
+                } else {
+                    ("blocked_shortcut", &p.keyboard.blocked_shortcut)
+                };
+                if p.keyboard.enabled && rule.enabled {
+                    out.push(self.violation(
+                        kind,
+                        rule,
+                        format!("{keys} was pressed and kept from the desktop"),
+                        Evidence::None,
+                    ));
+                }
+            }
             Observation::RemoteSession => {
                 let rule = &p.remote_session.detected;
                 if p.remote_session.enabled && rule.enabled {
@@ -528,5 +555,36 @@ mod tests {
         for t in 0..30 {
             assert!(r.observe(&away, t * S).is_empty());
         }
+    }
+
+    #[test]
+    fn shortcuts_follow_the_keyboard_layer() {
+        let mut r = Rules::new(standard());
+        let alt_tab = Observation::Shortcut {
+            keys: "Alt+Tab".into(),
+            print_screen: false,
+        };
+        let v = r.observe(&alt_tab, 0);
+        assert_eq!(v[0].kind, "blocked_shortcut");
+        assert_eq!(v[0].severity, Severity::Low, "standard: low, logged");
+        assert_eq!(
+            v[0].message,
+            "Alt+Tab was pressed and kept from the desktop"
+        );
+        let print = Observation::Shortcut {
+            keys: "Print".into(),
+            print_screen: true,
+        };
+        let v = r.observe(&print, S);
+        assert_eq!(v[0].kind, "print_screen");
+        assert_eq!(v[0].severity, Severity::Medium);
+        assert!(
+            v[0].warning
+                .unwrap()
+                .contains("Screenshots are not available")
+        );
+        let mut p = standard();
+        p.keyboard.enabled = false;
+        assert!(Rules::new(p).observe(&print, 0).is_empty());
     }
 }
