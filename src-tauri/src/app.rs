@@ -199,8 +199,16 @@ impl App {
     /// loss) before it was submitted, with its session still on disk.
     fn interrupted(&self, offer: &ExamOffer) -> Result<Option<Draft>, String> {
         let store = self.draft_store(offer)?;
-        let Some(mut draft) = store.load()? else {
-            return Ok(None);
+        let mut draft = match store.load() {
+            Ok(Some(draft)) => draft,
+            Ok(None) => return Ok(None),
+            // A draft that cannot be opened must not lock the candidate out:
+            // it is set aside, and the engine still resumes the session
+            // directory itself (its evidence, answers included, is intact).
+            Err(_) => {
+                store.set_aside()?;
+                return Ok(None);
+            }
         };
         let same_package =
             draft.package_sha256 == paraakh_evidence::record::to_hex(&offer.package_sha256);

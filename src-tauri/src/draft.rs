@@ -151,6 +151,15 @@ impl DraftStore {
         }
     }
 
+    /// Moves a draft that cannot be opened out of the way (kept next to it
+    /// as `app-draft.damaged` for support), so a new start is possible; the
+    /// session's evidence does not depend on it.
+    pub(crate) fn set_aside(&self) -> Result<PathBuf, String> {
+        let aside = self.path.with_extension("damaged");
+        std::fs::rename(&self.path, &aside).map_err(|e| io("cannot move", &self.path, e))?;
+        Ok(aside)
+    }
+
     /// When the draft file was last written.
     pub(crate) fn modified_ms(&self) -> Option<u64> {
         let t = std::fs::metadata(&self.path).ok()?.modified().ok()?;
@@ -228,5 +237,8 @@ mod tests {
         assert!(store.load().unwrap_err().contains("is damaged"));
         std::fs::remove_file(dir.path().join("draft.key")).unwrap();
         assert!(store.load().unwrap_err().contains("key"));
+        let aside = store.set_aside().unwrap();
+        assert!(aside.ends_with("app-draft.damaged") && aside.exists());
+        assert_eq!(store.load().unwrap(), None, "a new start is possible");
     }
 }
