@@ -5,7 +5,7 @@
 use paraakh_engine::session::rules::Observation;
 use serde::Serialize;
 use serde_json::Value;
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Emitter, Manager};
 
 use crate::app::App;
 
@@ -102,14 +102,15 @@ pub(crate) async fn save_answer(
 
 /// What the page itself saw; focus and fullscreen come from the window, natively.
 #[tauri::command]
-pub(crate) fn report_window_event(app: State<'_, App>, kind: String) -> Result<(), String> {
-    match kind.as_str() {
+pub(crate) async fn report_window_event(handle: AppHandle, kind: String) -> Result<(), String> {
+    blocking(handle, move |app| match kind.as_str() {
         "devtools_attempt" => {
             app.report(Observation::DevtoolsAttempt);
             Ok(())
         }
         other => Err(format!("unknown window event {other:?}")),
-    }
+    })
+    .await
 }
 
 #[tauri::command]

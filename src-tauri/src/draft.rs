@@ -5,7 +5,6 @@
 //! key file only its owner can read, like the device key) and deleted once
 //! the exam is submitted or unlocked by the proctor.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use paraakh_policy::exam::ExamContent;
@@ -46,18 +45,7 @@ fn io(what: &str, path: &Path, e: impl std::fmt::Display) -> String {
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options
-        .open(&tmp)
-        .map_err(|e| io("cannot write", &tmp, e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| io("cannot write", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io("cannot write", path, e))
+    paraakh_engine::exam::write_private(path, bytes).map_err(|e| io("cannot write", path, e))
 }
 
 impl DraftStore {

@@ -270,15 +270,18 @@ pub fn device_key(path: &Path) -> Result<(NoteSigner, bool), OfferError> {
     }
     let key = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)
         .map_err(|e| OfferError::Key(e.to_string()))?;
-    write_secret(path, &key.encode()).map_err(io(format!(
+    // The key's text stays in zeroized memory.
+    let mut text = key.encode();
+    text.push('\n');
+    write_private(path, text.as_bytes()).map_err(io(format!(
         "cannot write the device key {}",
         path.display()
     )))?;
     Ok((key, true))
 }
 
-/// Writes a file only its owner can read, atomically.
-fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes a file only its owner can read, atomically (a crash leaves the old one).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
@@ -286,8 +289,7 @@ fn write_secret(path: &Path, text: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut f = options.open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    f.write_all(b"\n")?;
+    f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
 }

@@ -427,8 +427,8 @@ fn saved(d: &Driver) {
     });
 }
 
-/// Submits, waits for the backend's confirmation, closes the app.
-fn submit_and_close(d: &Driver) {
+/// Submits and waits for the backend's confirmation on the receipt.
+fn submit_and_wait_for_receipt(d: &Driver) {
     let long = Duration::from_secs(60);
     d.click_on("#submit-open");
     d.wait_for("#submit-dialog", long);
@@ -442,6 +442,22 @@ fn submit_and_close(d: &Driver) {
                 .is_some_and(|s| d.text(&s).contains("confirmed"))
         },
     );
+}
+
+/// Closes the app from the receipt, then verifies the session: intact, and
+/// every record under the backend's receipt. Returns the report.
+fn close_and_verify(d: Driver, demo: &Demo, dir: &Path) -> serde_json::Value {
+    d.click_to_close("#quit");
+    // The app closes by itself once the last upload is done.
+    app_gone();
+    d.quit();
+    let report = verify(demo, dir);
+    assert_eq!(report["status"], "intact", "{report:#}");
+    assert_eq!(
+        report["receipts"]["cosigned_size"], report["records"],
+        "{report:#}"
+    );
+    report
 }
 
 /// Waits until no app process is left.
@@ -728,18 +744,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         },
     );
     d.screenshot(&shots.join("08-receipt.png"));
-    d.click_to_close("#quit");
-    // The app closes by itself once the last upload is done.
-    app_gone();
-    d.quit();
-
-    // The evidence: intact, every record under the backend's receipt.
-    let report = verify(&demo, &session_dir);
-    assert_eq!(report["status"], "intact", "{report:#}");
-    assert_eq!(
-        report["receipts"]["cosigned_size"], report["records"],
-        "{report:#}"
-    );
+    let report = close_and_verify(d, &demo, &session_dir);
     assert_eq!(report["answers"]["submitted"], 4, "{report:#}");
 
     let recs = records(&session_dir);
@@ -875,17 +880,8 @@ fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
     d.click_on("#next");
     let value = d.execute("return document.querySelector('#answer-text').value");
     assert_eq!(value, serde_json::json!(SHORT), "q3's answer is restored");
-    submit_and_close(&d);
-    d.click_to_close("#quit");
-    app_gone();
-    d.quit();
-
-    let report = verify(&demo, &dir);
-    assert_eq!(report["status"], "intact", "{report:#}");
-    assert_eq!(
-        report["receipts"]["cosigned_size"], report["records"],
-        "{report:#}"
-    );
+    submit_and_wait_for_receipt(&d);
+    let report = close_and_verify(d, &demo, &dir);
     let recs = records(&dir);
     let resumed: Vec<_> = recs
         .iter()
