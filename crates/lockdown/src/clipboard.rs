@@ -98,9 +98,11 @@ impl CopyOutGuard {
                             return;
                         };
                         if owner != x11rb::NONE && crate::x11::is_inside(&conn, owner, window) {
-                            let _ =
-                                conn.set_selection_owner(x11rb::NONE, *atom, x11rb::CURRENT_TIME);
-                            let _ = conn.flush();
+                            // A round trip: the event says the copy is gone
+                            // only once the server has taken it away.
+                            let _ = conn
+                                .set_selection_owner(x11rb::NONE, *atom, x11rb::CURRENT_TIME)
+                                .map(|cookie| cookie.check());
                             q.push(CopyOutEvent {
                                 at: clock.now(),
                                 selection: name,
