@@ -114,8 +114,17 @@ fn lock_dir(dir: &Path) -> Result<File, WriterError> {
         .write(true)
         .open(&path)
         .map_err(io_err("cannot create the lock file", &path))?;
-    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-        .map_err(|_| WriterError::Locked(dir.to_owned()))?;
+    // A child process forked by another thread inherits the lock for the
+    // moment between its fork and exec (std opens the file close-on-exec,
+    // but the fork copies it first); a lock that stays taken for two seconds
+    // is another writer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+        if std::time::Instant::now() >= deadline {
+            return Err(WriterError::Locked(dir.to_owned()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     Ok(file)
 }
 
