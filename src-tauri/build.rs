@@ -4,6 +4,7 @@
 const COMMANDS: &[&str] = &[
     "launch_state",
     "join_with_link",
+    "open_joined_exam",
     "unlock_exam",
     "run_system_check",
     "camera_preview",

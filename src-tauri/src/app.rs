@@ -24,14 +24,25 @@ use serde::Serialize;
 
 use crate::answers;
 use crate::draft::{Draft, DraftStore};
+use crate::join::{self, Joined, JoinedStore};
 use crate::launch::Launch;
 use crate::run::{ExamRun, SyncStatus};
+
+/// An exam offered on the join screen.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Offered {
+    #[serde(flatten)]
+    exam: ExamSummary,
+    /// Joined by link and still sealed: when the server releases the
+    /// questions (POSIX seconds); the join screen waits for it.
+    questions_from: Option<i64>,
+}
 
 /// What the app shows first.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct LaunchState {
     phase: &'static str,
-    exam: Option<ExamSummary>,
+    exam: Option<Offered>,
     resume: Option<serde_json::Value>,
     join_link: Option<String>,
     version: &'static str,
@@ -66,6 +77,8 @@ pub(crate) struct SubmitReceipt {
 #[derive(Default)]
 struct Inner {
     offer: Option<ExamOffer>,
+    /// The exam came from a join link (its session, server and tokens).
+    joined: Option<Joined>,
     content: Option<ExamContent>,
     preview: Option<CameraPreview>,
     meter: Option<MicrophoneMeter>,
@@ -143,21 +156,50 @@ impl App {
         }
     }
 
-    /// Reads and verifies the exam package the app was given.
-    fn offer(&self) -> Result<ExamOffer, String> {
-        let path = self.launch.package.as_ref().ok_or(
-            "no exam was given to this computer: start it from your join link, or ask your proctor",
-        )?;
+    /// Reads and verifies an exam package.
+    fn read_offer(&self, path: &std::path::Path) -> Result<ExamOffer, String> {
         let bytes = std::fs::read(path)
             .map_err(|e| format!("the exam package {} cannot be read: {e}", path.display()))?;
         ExamOffer::verify(&bytes, self.install()?).map_err(|e| e.to_string())
     }
 
+    /// The exam package the app was given, else the exam joined by link
+    /// before a restart.
+    fn find_offer(&self, inner: &mut Inner) -> Result<(), String> {
+        if inner.offer.is_some() {
+            return Ok(());
+        }
+        if let Some(path) = &self.launch.package {
+            inner.offer = Some(self.read_offer(path)?);
+        } else if let Some(joined) = JoinedStore::new(&self.install()?.data_dir).load()? {
+            inner.offer = Some(self.read_offer(&joined.package)?);
+            inner.joined = Some(joined);
+        }
+        Ok(())
+    }
+
+    fn candidate<'a>(&'a self, inner: &'a Inner) -> Option<&'a str> {
+        match &inner.joined {
+            Some(joined) => joined.candidate.as_deref(),
+            None => self.launch.candidate.as_deref(),
+        }
+    }
+
+    fn offered(&self, inner: &Inner) -> Option<Offered> {
+        let offer = inner.offer.as_ref()?;
+        Some(Offered {
+            exam: offer.summary(inner.content.as_ref(), self.candidate(inner)),
+            questions_from: inner
+                .joined
+                .as_ref()
+                .filter(|_| inner.content.is_none())
+                .map(|j| j.questions_from),
+        })
+    }
+
     pub(crate) fn launch_state(&self) -> Result<LaunchState, String> {
         let mut inner = self.inner();
-        if inner.offer.is_none() && self.launch.package.is_some() {
-            inner.offer = Some(self.offer()?);
-        }
+        self.find_offer(&mut inner)?;
         if inner.run.is_none()
             && inner.resume.is_none()
             && let Some(offer) = &inner.offer
@@ -166,10 +208,7 @@ impl App {
             inner.content = Some(draft.content.clone());
             inner.resume = Some(draft);
         }
-        let exam = inner
-            .offer
-            .as_ref()
-            .map(|o| o.summary(inner.content.as_ref(), self.launch.candidate.as_deref()));
+        let exam = self.offered(&inner);
         let resume = inner.resume.as_ref().map(|d| {
             serde_json::json!({
                 "session_id": d.session_id,
@@ -240,24 +279,66 @@ impl App {
         }
     }
 
-    pub(crate) fn join_with_link(&self, _link: &str) -> Result<ExamSummary, String> {
-        // Joining by link needs the package and tokens from the tenant's
-        // backend; this version takes the package from the launch file.
-        Err("This version of the app joins with the start code from your proctor; joining by link is not available yet.".into())
+    /// Joins the exam a link names, and opens it if its questions are
+    /// released already.
+    pub(crate) fn join_with_link(&self, link: &str) -> Result<Offered, String> {
+        let mut inner = self.inner();
+        if inner.run.is_some() {
+            return Err("an exam is running already".into());
+        }
+        let (joined, offer) = join::join(self.install()?, link)?;
+        let same = inner.joined.as_ref() == Some(&joined);
+        if !same {
+            inner.content = None;
+            inner.preview = None;
+            inner.meter = None;
+        }
+        inner.offer = Some(offer);
+        inner.joined = Some(joined);
+        self.open_joined(&mut inner)?;
+        self.offered(&inner)
+            .ok_or_else(|| "no exam is offered".to_owned())
+    }
+
+    /// Asks the server for a joined exam's questions (from its opening).
+    pub(crate) fn open_joined_exam(&self) -> Result<Offered, String> {
+        let mut inner = self.inner();
+        self.find_offer(&mut inner)?;
+        self.open_joined(&mut inner)?;
+        self.offered(&inner)
+            .ok_or_else(|| "no exam is offered".to_owned())
+    }
+
+    fn open_joined(&self, inner: &mut Inner) -> Result<(), String> {
+        let (Some(joined), Some(offer), None) = (&inner.joined, &inner.offer, &inner.content)
+        else {
+            return Ok(());
+        };
+        if let Some(key) = join::content_key(joined)? {
+            let key = zeroize::Zeroizing::new(key);
+            let now = (now_ms() / 1000) as i64;
+            inner.content = Some(
+                offer
+                    .package
+                    .unlock_with_key(&key, now)
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+        Ok(())
     }
 
     pub(crate) fn unlock_exam(&self, code: &str) -> Result<ExamSummary, String> {
         let mut inner = self.inner();
-        if inner.offer.is_none() {
-            inner.offer = Some(self.offer()?);
-        }
-        let offer = inner.offer.as_ref().ok_or("no exam is offered")?;
+        self.find_offer(&mut inner)?;
+        let offer = inner.offer.as_ref().ok_or(
+            "no exam was given to this computer: start it from your join link, or ask your proctor",
+        )?;
         let now = (now_ms() / 1000) as i64;
         let content = offer
             .package
             .unlock_with_code(code, now)
             .map_err(|e| e.to_string())?;
-        let summary = offer.summary(Some(&content), self.launch.candidate.as_deref());
+        let summary = offer.summary(Some(&content), self.candidate(&inner));
         inner.content = Some(content);
         Ok(summary)
     }
@@ -265,7 +346,7 @@ impl App {
     fn unlocked_offer(inner: &Inner) -> Result<&ExamOffer, String> {
         match (&inner.offer, &inner.content) {
             (Some(o), Some(_)) => Ok(o),
-            _ => Err("unlock the exam with the start code first".into()),
+            _ => Err("unlock the exam first (with the start code, or wait for it to open)".into()),
         }
     }
 
@@ -276,7 +357,7 @@ impl App {
             (
                 offer.policy().clone(),
                 offer.package.manifest.duration_minutes,
-                self.server(offer),
+                self.server(&inner),
             )
         };
         Ok(preflight::run(&PreflightOptions {
@@ -290,11 +371,16 @@ impl App {
         }))
     }
 
-    fn server(&self, offer: &ExamOffer) -> Option<String> {
-        self.launch
-            .server
-            .clone()
-            .or_else(|| offer.tenant.backend_url.clone())
+    fn server(&self, inner: &Inner) -> Option<String> {
+        if let Some(joined) = &inner.joined {
+            return Some(joined.server.clone());
+        }
+        self.launch.server.clone().or_else(|| {
+            inner
+                .offer
+                .as_ref()
+                .and_then(|o| o.tenant.backend_url.clone())
+        })
     }
 
     pub(crate) fn camera_preview(&self) -> Result<(PreviewFrame, String), String> {
@@ -370,10 +456,11 @@ impl App {
         let tenant_dir = DataRoot::new(&install.data_dir)
             .tenant(&offer.tenant.id)
             .map_err(|e| e.to_string())?;
-        let session_id = match (&resume, &self.launch.session_id) {
-            (Some(draft), _) => draft.session_id.clone(),
-            (None, Some(id)) => id.clone(),
-            (None, None) => exam::new_session_id().map_err(|e| e.to_string())?,
+        let session_id = match (&resume, &inner.joined, &self.launch.session_id) {
+            (Some(draft), _, _) => draft.session_id.clone(),
+            (None, Some(joined), _) => joined.session_id.clone(),
+            (None, None, Some(id)) => id.clone(),
+            (None, None, None) => exam::new_session_id().map_err(|e| e.to_string())?,
         };
         let dir = tenant_dir
             .session_dir(&session_id)
@@ -381,11 +468,12 @@ impl App {
         let (device, _) =
             exam::device_key(&install.data_dir.join("device.key")).map_err(|e| e.to_string())?;
         let tenant_key = offer.package.evidence_key.clone();
-        let upload = match (self.server(&offer), &self.launch.tokens) {
-            (Some(server), Some(tokens)) => Some(UploadConfig {
-                server,
-                tokens: tokens.clone(),
-            }),
+        let tokens = match &inner.joined {
+            Some(joined) => Some(joined.tokens.clone()),
+            None => self.launch.tokens.clone(),
+        };
+        let upload = match (self.server(&inner), tokens) {
+            (Some(server), Some(tokens)) => Some(UploadConfig { server, tokens }),
             _ => None,
         };
         let online = upload.is_some();
@@ -442,7 +530,7 @@ impl App {
         let draft = match resume {
             Some(draft) => draft,
             None => {
-                let extra = exam::extra_time_percent(&content, self.launch.candidate.as_deref());
+                let extra = exam::extra_time_percent(&content, self.candidate(&inner));
                 let started = now_ms();
                 let working = exam::working_seconds(offer.package.manifest.duration_minutes, extra);
                 let closes = u64::try_from(offer.package.manifest.closes_at).unwrap_or(0) * 1000;
@@ -535,9 +623,7 @@ impl App {
         let run = self.run()?;
         let (seq, answered) = run.submit()?;
         let inner = self.inner();
-        if let Some(store) = &inner.drafts {
-            store.remove()?;
-        }
+        self.forget(&inner)?;
         let paper = inner.paper.as_ref().ok_or("the exam has not started")?;
         let tenant_name = inner
             .offer
@@ -584,10 +670,17 @@ impl App {
         }
         let mut inner = self.inner();
         inner.unlocked_by_proctor = true;
+        self.forget(&inner)
+    }
+
+    /// The exam is over: nothing is left to resume or to rejoin.
+    fn forget(&self, inner: &Inner) -> Result<(), String> {
         if let Some(store) = &inner.drafts {
             store.remove()?;
         }
-        drop(inner);
+        if inner.joined.is_some() {
+            JoinedStore::new(&self.install()?.data_dir).remove()?;
+        }
         Ok(())
     }
 

@@ -33,6 +33,11 @@ pub(crate) async fn join_with_link(
 }
 
 #[tauri::command]
+pub(crate) async fn open_joined_exam(handle: AppHandle) -> Result<impl Serialize, String> {
+    blocking(handle, App::open_joined_exam).await
+}
+
+#[tauri::command]
 pub(crate) async fn unlock_exam(handle: AppHandle, code: String) -> Result<impl Serialize, String> {
     blocking(handle, move |app| app.unlock_exam(&code)).await
 }

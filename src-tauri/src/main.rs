@@ -9,8 +9,10 @@ mod answers;
 mod app;
 mod commands;
 mod draft;
+mod join;
 mod kiosk;
 mod launch;
+mod links;
 mod run;
 
 use std::process::ExitCode;
@@ -28,11 +30,19 @@ fn main() -> ExitCode {
         }
     };
     let kiosk = launch.kiosk();
-    let result = tauri::Builder::default()
+    let mut builder = tauri::Builder::default();
+    if links::session_bus_present() {
+        // First: a second launch (a join link clicked while the app runs)
+        // hands its arguments to this one and exits.
+        builder = builder.plugin(tauri_plugin_single_instance::init(links::on_second_launch));
+    }
+    let result = builder
+        .plugin(tauri_plugin_deep_link::init())
         .manage(app::App::new(launch))
         .invoke_handler(tauri::generate_handler![
             commands::launch_state,
             commands::join_with_link,
+            commands::open_joined_exam,
             commands::unlock_exam,
             commands::run_system_check,
             commands::camera_preview,
@@ -48,6 +58,7 @@ fn main() -> ExitCode {
         ])
         .setup(move |app| {
             kiosk::open(app.handle(), kiosk)?;
+            links::watch_links(app.handle());
             Ok(())
         })
         .on_window_event(kiosk::on_window_event)

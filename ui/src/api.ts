@@ -36,6 +36,8 @@ export interface ExamSummary {
   closes_at: number;
   unlocked: boolean;
   question_count: number | null;
+  /** Joined by link and still sealed: when the server releases the questions (unix seconds). */
+  questions_from?: number | null;
 }
 
 export interface ResumeInfo {
@@ -181,6 +183,8 @@ export type Unlisten = () => void;
 export interface Api {
   launchState(): Promise<LaunchState>;
   joinWithLink(link: string): Promise<ExamSummary>;
+  /** Asks the server for a joined exam's questions; unlocked once released. */
+  openJoinedExam(): Promise<ExamSummary>;
   unlockExam(code: string): Promise<ExamSummary>;
   runSystemCheck(): Promise<CheckReport>;
   cameraPreview(): Promise<CameraPreview>;
@@ -216,6 +220,7 @@ export function isTauri(win: Window = window): boolean {
 export const tauriApi: Api = {
   launchState: () => invoke<LaunchState>("launch_state"),
   joinWithLink: (link) => invoke<ExamSummary>("join_with_link", { link }),
+  openJoinedExam: () => invoke<ExamSummary>("open_joined_exam"),
   unlockExam: (code) => invoke<ExamSummary>("unlock_exam", { code }),
   runSystemCheck: () => invoke<CheckReport>("run_system_check"),
   cameraPreview: () => invoke<CameraPreview>("camera_preview"),
@@ -240,6 +245,11 @@ export interface MockOptions {
   needsProctorCode?: boolean;
   /** A join link handed over at launch. */
   joinLink?: string | null;
+  /**
+   * A joined link's questions are released after this many open_joined_exam
+   * calls (0: at once). Unset: the link's exam needs the start code.
+   */
+  linkOpensAfterPolls?: number;
   /** The start code that unlock_exam accepts. */
   startCode?: string;
   /** The proctor code that proctor_unlock / resume accept. */
@@ -343,6 +353,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
   let saveFailures = 0;
   let blocking = options.blocking ?? false;
   let unlocked = false;
+  let joinedByLink = false;
+  let pollsToOpen = options.linkOpensAfterPolls;
   let seq = 0;
   let frame = 0;
   let syncPolls = 0;
@@ -362,6 +374,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
     closes_at: nowSec + 3 * 3600,
     unlocked,
     question_count: DEMO_QUESTIONS.length,
+    questions_from: joinedByLink && !unlocked ? nowSec + 120 : null,
   });
 
   const record = async <T>(name: string, args: Record<string, unknown>, fn: () => T | Promise<T>): Promise<T> => {
@@ -419,6 +432,20 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       record("join_with_link", { link }, () => {
         if (!/^(paraakh:|https?:)/i.test(link.trim())) {
           throw "That does not look like a join link. It should start with paraakh: or https:.";
+        }
+        if (pollsToOpen !== undefined) {
+          joinedByLink = true;
+          if (pollsToOpen <= 0) unlocked = true;
+        }
+        return summary();
+      }),
+
+    openJoinedExam: () =>
+      record("open_joined_exam", {}, () => {
+        if (!joinedByLink) throw "No exam was joined by link.";
+        if (pollsToOpen !== undefined && !unlocked) {
+          pollsToOpen -= 1;
+          if (pollsToOpen <= 0) unlocked = true;
         }
         return summary();
       }),

@@ -19,6 +19,7 @@ async function start(opts: MockOptions = {}) {
 afterEach(() => {
   app?.destroy();
   app = null;
+  vi.useRealTimers();
 });
 
 function submit(form: string) {
@@ -108,6 +109,41 @@ describe("app flow", () => {
     await flush();
     expect($input("#join-link").value).toBe("not a link");
     expect($("#join-error").textContent).toMatch(/does not look like a join link/);
+  });
+
+  it("joins by link before the opening, says when, and goes on by itself once the questions come", async () => {
+    vi.useFakeTimers();
+    const api = createMockApi({ linkOpensAfterPolls: 2 });
+    const el = document.createElement("div");
+    document.body.append(el);
+    app = startApp(el, api);
+    await app.ready;
+    await vi.advanceTimersByTimeAsync(0);
+    $input("#join-link").value = "paraakh://join?tenant=demo-school&token=t";
+    submit("#join-link-form");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(app?.route?.name).toBe("join");
+    expect($("#join-status").textContent).toMatch(/You have joined “Science — practice exam”. It opens at .*continues by itself/);
+    api.failNext("open_joined_exam", "The exam server cannot be reached.");
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect($("#join-error").textContent).toBe("The exam server cannot be reached.");
+    expect(app?.route?.name).toBe("join");
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect($("#join-error").hidden).toBe(true);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(api.callsOf("open_joined_exam")).toHaveLength(3);
+    expect(app?.route).toEqual({ name: "check", mode: "new" });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(api.callsOf("open_joined_exam")).toHaveLength(3);
+  });
+
+  it("goes straight to the check when a link's exam is open already", async () => {
+    const api = await start({ linkOpensAfterPolls: 0 });
+    $input("#join-link").value = "paraakh://join?tenant=demo-school&token=t";
+    submit("#join-link-form");
+    await flush();
+    expect(api.callsOf("open_joined_exam")).toHaveLength(0);
+    expect(app?.route).toEqual({ name: "check", mode: "new" });
   });
 
   it("ignores a join link event outside the join screen", async () => {

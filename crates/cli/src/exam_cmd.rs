@@ -129,18 +129,22 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.package)
-        .with_context(|| format!("cannot read {}", args.package.display()))?;
-    let trusted: Vec<NoteVerifier> = args
-        .trust
+/// The tenant's signing keys (signing.pub files).
+pub(crate) fn read_trusted(paths: &[PathBuf]) -> anyhow::Result<Vec<NoteVerifier>> {
+    paths
         .iter()
         .map(|p| {
             NoteVerifier::parse(read_text(p, "trusted key")?.trim()).map_err(|e| {
                 anyhow::anyhow!("{}: {e} (pass the tenant's signing.pub)", p.display())
             })
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect()
+}
+
+pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let bytes = std::fs::read(&args.package)
+        .with_context(|| format!("cannot read {}", args.package.display()))?;
+    let trusted = read_trusted(&args.trust)?;
     let pkg = match ExamPackage::verify(&bytes, &trusted, &args.tenant) {
         Ok(p) => p,
         Err(e) => {

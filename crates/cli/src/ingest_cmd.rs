@@ -1,5 +1,6 @@
 //! `paraakh ingest`: the reference backend (serve), its keys (init), upload
-//! tokens (token) and a session's copy as a verifiable directory (export).
+//! tokens (token), exams handed out by link (exam, link, revoke, trust) and
+//! a session's copy as a verifiable directory (export).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use paraakh_ingest::{Backend, BackendKeys, export, open_store, store::SessionStore, tokens};
+use paraakh_ingest::{Backend, BackendKeys, export, join, open_store, store::SessionStore, tokens};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum IngestCommand {
@@ -20,6 +21,14 @@ pub(crate) enum IngestCommand {
     Token(TokenArgs),
     /// Write the backend's copy of a session as a session directory (check it with `paraakh verify`).
     Export(ExportArgs),
+    /// Add an exam to hand out by join link (its package and content key).
+    Exam(ExamArgs),
+    /// Issue a join link for an exam (one candidate, one computer).
+    Link(LinkArgs),
+    /// Revoke a join link by its token id (printed by `link`).
+    Revoke(RevokeArgs),
+    /// Print the installation config block that trusts this backend's links and receipts.
+    Trust(TrustArgs),
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +104,90 @@ pub(crate) struct ExportArgs {
     out: PathBuf,
 }
 
+#[derive(Debug, Args)]
+pub(crate) struct ExamArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Tenant.
+    #[arg(long)]
+    tenant: String,
+    /// The signed exam package (`paraakh exam sign`).
+    #[arg(long, value_name = "FILE")]
+    package: PathBuf,
+    /// Its content key file (default: PACKAGE.content-key).
+    #[arg(long, value_name = "FILE")]
+    content_key: Option<PathBuf>,
+    /// The tenant's signing key(s) the package must verify against (signing.pub).
+    #[arg(long = "signing-key", value_name = "FILE", required = true)]
+    signing_keys: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LinkArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Tenant.
+    #[arg(long)]
+    tenant: String,
+    /// The exam the link starts (added with `paraakh ingest exam`).
+    #[arg(long)]
+    exam: String,
+    /// Who the link is for (kept with the session; shown to no one else).
+    #[arg(long)]
+    candidate: Option<String>,
+    /// How long the link can be used: 90m, 12h, 14d (at most 365d).
+    #[arg(long, default_value = "14d", value_parser = parse_validity)]
+    valid: i64,
+    /// Print one JSON document (link, token_id, expires_at).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Tenant.
+    #[arg(long)]
+    tenant: String,
+    /// The link's token id, as `paraakh ingest link` printed it.
+    #[arg(long = "token-id", value_name = "ID")]
+    token_id: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TrustArgs {
+    /// The backend's data directory.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Tenant.
+    #[arg(long)]
+    tenant: String,
+    /// The tenant's name as candidates see it.
+    #[arg(long)]
+    name: Option<String>,
+    /// The address installations reach this backend at.
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// The tenant's signing key(s) (signing.pub), to write a complete block.
+    #[arg(long = "signing-key", value_name = "FILE")]
+    signing_keys: Vec<PathBuf>,
+}
+
+fn parse_validity(s: &str) -> Result<i64, String> {
+    let bad = || format!("{s:?} is not a validity (like 90m, 12h, 14d)");
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let n: i64 = s[..split].parse().map_err(|_| bad())?;
+    let unit = match &s[split..] {
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    Ok(n.saturating_mul(unit))
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -132,6 +225,42 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        IngestCommand::Exam(args) => add_exam(args),
+        IngestCommand::Link(args) => {
+            let keys = BackendKeys::load(&args.store.data)?;
+            let (link, token_id) = join::issue_link(
+                &keys,
+                &args.tenant,
+                &args.exam,
+                args.candidate.as_deref(),
+                args.valid,
+            )?;
+            let expires_at = tokens::now_secs() + args.valid;
+            if args.json {
+                crate::render::print_json(&serde_json::json!({
+                    "link": link,
+                    "token_id": token_id,
+                    "expires_at": expires_at,
+                }))?;
+            } else {
+                crate::render::out(&format!(
+                    "{link}\nToken id {token_id} (revoke with `paraakh ingest revoke --tenant {} --token-id {token_id}`); valid until {}.\n",
+                    args.tenant,
+                    paraakh_evidence::clock::format_utc(expires_at.saturating_mul(1_000_000_000))
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        IngestCommand::Revoke(args) => {
+            let store = open_store(&args.store.data, args.store.store.as_deref())?;
+            runtime()?.block_on(join::revoke(&store, &args.tenant, &args.token_id))?;
+            crate::render::out(&format!(
+                "Revoked: the link with token id {} joins nothing any more (a session it started still uploads).\n",
+                args.token_id
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        IngestCommand::Trust(args) => trust(args),
         IngestCommand::Export(args) => {
             let store = open_store(&args.store.data, args.store.store.as_deref())?;
             let session = SessionStore::new(store, &args.tenant, &args.session);
@@ -156,6 +285,97 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn add_exam(args: ExamArgs) -> anyhow::Result<ExitCode> {
+    let package = std::fs::read(&args.package)
+        .with_context(|| format!("cannot read the exam package {}", args.package.display()))?;
+    let key_path = args.content_key.clone().unwrap_or_else(|| {
+        let mut p = args.package.clone().into_os_string();
+        p.push(".content-key");
+        PathBuf::from(p)
+    });
+    let key_text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(&key_path)
+            .with_context(|| format!("cannot read the content key {}", key_path.display()))?,
+    );
+    let key = parse_key(key_text.trim()).with_context(|| {
+        format!(
+            "{} is not a content key (64 hex digits, as `paraakh exam sign` writes)",
+            key_path.display()
+        )
+    })?;
+    let signing = crate::exam_cmd::read_trusted(&args.signing_keys)?;
+    let store = open_store(&args.store.data, args.store.store.as_deref())?;
+    let entry = runtime()?.block_on(join::add_exam(
+        &store,
+        &args.tenant,
+        &package,
+        &key,
+        &signing,
+    ))?;
+    let utc = |t: i64| paraakh_evidence::clock::format_utc(t.saturating_mul(1_000_000_000));
+    crate::render::out(&format!(
+        "Added exam {:?} ({}): open {} to {}; its questions are released from {}.\nIssue links with: paraakh ingest link --data {} --tenant {} --exam {}\n",
+        entry.title,
+        entry.exam_id,
+        utc(entry.opens_at),
+        utc(entry.closes_at),
+        utc(entry.key_from()),
+        args.store.data.display(),
+        args.tenant,
+        entry.exam_id
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// 32 bytes as 64 lowercase hex digits (the same text as a SHA-256).
+fn parse_key(hex: &str) -> Option<zeroize::Zeroizing<[u8; 32]>> {
+    paraakh_evidence::record::HexHash::parse(hex).map(|h| zeroize::Zeroizing::new(h.0))
+}
+
+fn trust(args: TrustArgs) -> anyhow::Result<ExitCode> {
+    let keys = BackendKeys::load(&args.data)?;
+    let auth = keys.tenant(&args.tenant).with_context(|| {
+        format!(
+            "no token key for tenant {:?} in {}: run `paraakh ingest init --tenant {}`",
+            args.tenant,
+            args.data.display(),
+            args.tenant
+        )
+    })?;
+    let paraakh_policy::jwt::PublicKey::Ed25519(x) = &auth.key.key else {
+        anyhow::bail!("the tenant's token key is not an Ed25519 key");
+    };
+    let x = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, x);
+    let signing = crate::exam_cmd::read_trusted(&args.signing_keys)?;
+    let quote = |s: &str| toml::Value::String(s.to_owned()).to_string();
+    let mut text = format!("[tenants.{}]\n", args.tenant);
+    text.push_str(&format!(
+        "name = {}\n",
+        quote(args.name.as_deref().unwrap_or(&args.tenant))
+    ));
+    let list: Vec<String> = signing.iter().map(|k| quote(&k.encode())).collect();
+    text.push_str(&format!("signing_keys = [{}]\n", list.join(", ")));
+    if let Some(url) = &args.url {
+        text.push_str(&format!("backend_url = {}\n", quote(url)));
+    }
+    text.push_str(&format!(
+        "backend_key = {}\naudience = {}\n\n[[tenants.{}.jwt_keys]]\nkid = {}\nissuer = {}\njwk = {{ kty = \"OKP\", crv = \"Ed25519\", x = {} }}\n",
+        quote(&keys.cosigner.verifier().encode()),
+        quote(join::LINK_AUDIENCE),
+        args.tenant,
+        quote(&auth.key.kid),
+        quote(&auth.key.issuer),
+        quote(&x)
+    ));
+    if signing.is_empty() {
+        crate::render::note(
+            "signing_keys is empty: add the tenant's signing.pub (--signing-key) before installing this block",
+        );
+    }
+    crate::render::out(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {

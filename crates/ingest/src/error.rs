@@ -20,6 +20,20 @@ pub enum IngestError {
     /// Nothing is known under that name.
     #[error("{0}")]
     NotFound(String),
+    /// A join link the tenant revoked.
+    #[error("{0}")]
+    Revoked(String),
+    /// The exam has closed.
+    #[error("{0}")]
+    Closed(String),
+    /// Too early: the exam's questions are not released yet.
+    #[error("{message}")]
+    NotYet {
+        /// What to wait for.
+        message: String,
+        /// Seconds until asking again makes sense.
+        retry_after: u64,
+    },
     /// The request does not fit what the server holds (re-query and continue).
     #[error("{message}")]
     Conflict {
@@ -49,6 +63,9 @@ impl IngestError {
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            Self::Revoked(_) => (StatusCode::FORBIDDEN, "revoked"),
+            Self::Closed(_) => (StatusCode::GONE, "closed"),
+            Self::NotYet { .. } => (StatusCode::TOO_EARLY, "too_early"),
             Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             Self::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
@@ -75,6 +92,12 @@ impl IntoResponse for IngestError {
             response.headers_mut().insert(
                 paraakh_protocol::UPLOAD_OFFSET,
                 axum::http::HeaderValue::from(offset),
+            );
+        }
+        if let Self::NotYet { retry_after, .. } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after),
             );
         }
         if status == StatusCode::UNAUTHORIZED {

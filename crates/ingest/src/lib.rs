@@ -11,6 +11,7 @@
 pub mod config;
 mod error;
 pub mod export;
+pub mod join;
 pub mod log;
 mod server;
 pub mod store;

@@ -28,7 +28,7 @@ use ring::digest;
 use crate::config::BackendKeys;
 use crate::log::{Scope, SessionLog};
 use crate::store::SessionStore;
-use crate::{IngestError, tokens};
+use crate::{IngestError, join, tokens};
 
 /// The OpenAPI document of the protocol, served at `/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
@@ -41,6 +41,9 @@ pub struct Backend {
     keys: BackendKeys,
     store: Arc<dyn ObjectStore>,
     sessions: Mutex<HashMap<(String, String), Slot>>,
+    /// Joins are rare: one at a time, so a link binds to one computer even
+    /// where the store has no conditional writes.
+    joins: tokio::sync::Mutex<()>,
     access_ttl_secs: i64,
 }
 
@@ -51,6 +54,7 @@ impl Backend {
             keys,
             store,
             sessions: Mutex::new(HashMap::new()),
+            joins: tokio::sync::Mutex::new(()),
             access_ttl_secs,
         }
     }
@@ -64,6 +68,8 @@ impl Backend {
                 "/v1/sessions/{id}/blobs/{sha256}",
                 put(put_blob).head(head_blob),
             )
+            .route("/v1/sessions/{id}/exam-key", post(post_exam_key))
+            .route(protocol::JOIN_PATH, post(post_join))
             .route(protocol::TOKEN_PATH, post(post_token))
             .route(protocol::BACKEND_KEY_PATH, get(get_backend_key))
             .route(protocol::OPENAPI_PATH, get(get_openapi))
@@ -496,6 +502,40 @@ async fn post_token(
     )
     .await?;
     Ok(axum::Json(tokens))
+}
+
+async fn post_join(
+    State(backend): State<Arc<Backend>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<protocol::JoinResponse>, IngestError> {
+    let request: protocol::JoinRequest = serde_json::from_slice(&body)
+        .map_err(|e| IngestError::BadRequest(format!("the body is not a join request: {e}")))?;
+    let authorization = bearer(&headers).map(str::to_owned);
+    detached(async move {
+        let _one_at_a_time = backend.joins.lock().await;
+        join::join(
+            &backend.keys,
+            &backend.store,
+            authorization.as_deref(),
+            &request,
+            backend.access_ttl_secs,
+        )
+        .await
+    })
+    .await
+    .map(axum::Json)
+}
+
+async fn post_exam_key(
+    State(backend): State<Arc<Backend>>,
+    UrlPath(session): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<axum::Json<protocol::ExamKeyResponse>, IngestError> {
+    let claims = tokens::authorize(&backend.keys, bearer(&headers), &session, true)?;
+    join::exam_key(&backend.store, &claims)
+        .await
+        .map(axum::Json)
 }
 
 async fn get_backend_key(State(backend): State<Arc<Backend>>) -> String {

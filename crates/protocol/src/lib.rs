@@ -38,6 +38,14 @@ pub const TOKEN_PATH: &str = "/v1/token";
 /// `GET /v1/backend-key`: the cosigning key receipts are checked against.
 pub const BACKEND_KEY_PATH: &str = "/v1/backend-key";
 
+/// `POST /v1/join`: a join link's token (as the bearer) for a session of its exam.
+pub const JOIN_PATH: &str = "/v1/join";
+
+/// `POST /v1/sessions/{id}/exam-key`: the exam's content key, from its opening.
+pub fn exam_key_path(session: &str) -> String {
+    format!("/v1/sessions/{session}/exam-key")
+}
+
 /// `GET /openapi.yaml`.
 pub const OPENAPI_PATH: &str = "/openapi.yaml";
 
@@ -122,6 +130,44 @@ pub struct Tokens {
     pub refresh_token: Option<String>,
     /// Seconds the access token is valid for.
     pub expires_in: u64,
+}
+
+/// `POST /v1/join` (the link's token is the bearer): the computer joining.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    /// The device's verifier key (C2SP note key): a link joins from one
+    /// computer only, and that computer's sessions are certified by this key.
+    pub device_key: String,
+}
+
+/// The answer to a [`JoinRequest`]: everything to take the exam and upload
+/// its evidence. Asking again from the same computer gives the same session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinResponse {
+    /// The tenant.
+    pub tenant_id: String,
+    /// The exam.
+    pub exam_id: String,
+    /// The session created for this link.
+    pub session_id: String,
+    /// The signed exam package, standard base64 (its questions still sealed).
+    pub package: String,
+    /// Upload tokens for the session (also used to ask for the content key).
+    pub tokens: Tokens,
+    /// When the exam opens (POSIX seconds).
+    pub opens_at: i64,
+    /// From when the content key is released (POSIX seconds).
+    pub key_from: i64,
+}
+
+/// The answer to `POST /v1/sessions/{id}/exam-key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamKeyResponse {
+    /// The exam's 32-byte content key, lowercase hex.
+    pub content_key: String,
 }
 
 /// The body of every error response.

@@ -136,7 +136,7 @@ fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-fn server_message(response: Response) -> String {
+pub(crate) fn server_message(response: Response) -> String {
     let status = response.status();
     let text = response.text().unwrap_or_default();
     match serde_json::from_str::<ErrorBody>(&text) {

@@ -7,6 +7,7 @@
 
 pub mod client;
 mod error;
+pub mod join;
 pub mod outbox;
 pub mod retention;
 pub mod upload;

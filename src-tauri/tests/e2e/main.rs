@@ -245,18 +245,29 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
         p(&tokens),
     ]);
 
-    let read = |f: &Path| std::fs::read_to_string(f).unwrap().trim().to_owned();
+    // The installation trusts the tenant's signing key and the backend's
+    // receipt and link keys, as `paraakh ingest trust` writes them.
     let data_dir = tmp.join("data");
-    let config = tmp.join("config.toml");
+    let trust = paraakh(&[
+        "ingest",
+        "trust",
+        "--data",
+        p(&backend_data),
+        "--tenant",
+        TENANT,
+        "--name",
+        "Demo University",
+        "--url",
+        &url,
+        "--signing-key",
+        p(&keys.join("signing.pub")),
+    ]);
     std::fs::write(
-        &config,
+        tmp.join("config.toml"),
         format!(
-            "data_dir = {:?}\n\n[tenants.{TENANT}]\nname = \"Demo University\"\nsigning_keys = [{:?}]\nencryption_key = {:?}\nbackend_url = {:?}\nbackend_key = {:?}\n",
+            "data_dir = {:?}\n\n{}",
             p(&data_dir),
-            read(&keys.join("signing.pub")),
-            read(&keys.join("encryption.pub")),
-            url,
-            read(&backend_data.join("backend.pub")),
+            String::from_utf8_lossy(&trust.stdout)
         ),
     )
     .unwrap();
@@ -269,15 +280,21 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
     let proctor_hash = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
         paraakh_policy::exam::normalize_code(&proctor_code).as_bytes(),
     ));
+    let devices = format!(
+        "config = \"config.toml\"\ncamera = \"camera/\"\nmicrophone = \"room.wav\"\nscreen = \"desktop\"\nmodels = {:?}\nproctor_code_sha256 = {proctor_hash:?}\ncheckpoint_seconds = 5\n",
+        p(&repo().join("models")),
+    );
+    // The proctoring centre's launch: this exam, its backend and session.
     let launch = tmp.join("launch.toml");
     std::fs::write(
         &launch,
         format!(
-            "config = \"config.toml\"\npackage = \"physics.paraakh-exam\"\ncamera = \"camera/\"\nmicrophone = \"room.wav\"\nscreen = \"desktop\"\nserver = {url:?}\ntokens = \"tokens.json\"\nsession_id = {SESSION:?}\nmodels = {:?}\nproctor_code_sha256 = {proctor_hash:?}\ncheckpoint_seconds = 5\n",
-            p(&repo().join("models")),
+            "{devices}package = \"physics.paraakh-exam\"\nserver = {url:?}\ntokens = \"tokens.json\"\nsession_id = {SESSION:?}\n"
         ),
     )
     .unwrap();
+    // A candidate's own computer: devices only; the exam comes by link.
+    std::fs::write(tmp.join("launch-devices.toml"), devices).unwrap();
     Demo {
         launch,
         start_code,
@@ -309,6 +326,10 @@ struct Rig {
     display: Display,
     _wm: Killed,
     _tauri_driver: Group,
+    /// The session bus a second launch finds the running app on.
+    bus: String,
+    _dbus: Group,
+    _bus_dir: tempfile::TempDir,
     port: u16,
 }
 
@@ -334,12 +355,29 @@ impl Rig {
             assert!(Instant::now() < deadline, "openbox did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
+        // A session bus of the test's own (a desktop session has one): the
+        // app's single-instance hand-over runs over it. Whatever it starts
+        // (accessibility services) goes with its process group.
+        let bus_dir = tempfile::tempdir().unwrap();
+        let bus = format!("unix:path={}", bus_dir.path().join("bus").display());
+        let dbus = Group::spawn(
+            Command::new("dbus-daemon")
+                .args(["--session", "--nofork", "--nopidfile"])
+                .arg(format!("--address={bus}"))
+                .stdout(Stdio::null()),
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !bus_dir.path().join("bus").exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let (port, native_port) = (free_port(), free_port());
         let mut driver_cmd = display.command("tauri-driver");
         driver_cmd
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("PARAAKH_APP_LAUNCH", &demo.launch)
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         let tauri_driver = Group::spawn(&mut driver_cmd);
@@ -348,6 +386,9 @@ impl Rig {
             display,
             _wm: wm,
             _tauri_driver: tauri_driver,
+            bus,
+            _dbus: dbus,
+            _bus_dir: bus_dir,
             port,
         }
     }
@@ -377,6 +418,7 @@ fn prerequisites(test: &str) -> Option<PathBuf> {
             "xprop",
             "tauri-driver",
             "WebKitWebDriver",
+            "dbus-daemon",
         ],
     ) {
         return None;
@@ -894,5 +936,132 @@ fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
         last_answer(&recs, "q3"),
         answer_hash(serde_json::json!(SHORT))
     );
+    drop(demo.backend);
+}
+
+#[test]
+fn a_join_link_clicked_while_the_app_runs_is_handed_over_and_the_exam_is_taken() {
+    let Some(detect_data) = prerequisites("app join link") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut demo = prepare(tmp.path(), &detect_data);
+    let long = Duration::from_secs(60);
+
+    // The organiser puts the exam on the backend and sends the candidate a link.
+    paraakh(&[
+        "ingest",
+        "exam",
+        "--data",
+        p(&demo.backend_data),
+        "--tenant",
+        TENANT,
+        "--package",
+        p(&tmp.path().join("physics.paraakh-exam")),
+        "--signing-key",
+        p(&demo.keys.join("signing.pub")),
+    ]);
+    let out = paraakh(&[
+        "ingest",
+        "link",
+        "--data",
+        p(&demo.backend_data),
+        "--tenant",
+        TENANT,
+        "--exam",
+        EXAM,
+        "--candidate",
+        "cand-42",
+        "--json",
+    ]);
+    let issued: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let link = issued["link"].as_str().unwrap().to_owned();
+
+    // The app runs on the candidate's computer with no exam yet.
+    demo.launch = tmp.path().join("launch-devices.toml");
+    let rig = Rig::start(&demo);
+    let d = Driver::start(rig.port, Path::new(APP));
+    d.wait_for("#screen-join", long);
+    d.wait_until("no exam yet", long, |d| {
+        d.page_text().contains("paste the join link")
+    });
+
+    // The browser opens the link: a second launch hands it over and exits.
+    let handed_over = Instant::now();
+    let mut second = rig
+        .display
+        .command(APP)
+        .arg(&link)
+        .env("DBUS_SESSION_BUS_ADDRESS", &rig.bus)
+        .env("PARAAKH_APP_LAUNCH", &demo.launch)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if handed_over.elapsed() > Duration::from_secs(30) {
+            let _ = second.kill();
+            panic!("the second launch did not hand its link over and exit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "the second launch: {status}");
+    println!(
+        "link handed over in {:.1} s",
+        handed_over.elapsed().as_secs_f64()
+    );
+
+    // The running app joined: the exam is open, so it goes on to the check.
+    d.wait_for("#screen-check", long);
+    std::thread::sleep(Duration::from_millis(500));
+    d.screenshot(&screenshots().join("10-joined-by-link.png"));
+    d.wait_until(
+        "the check lets the exam start",
+        Duration::from_secs(90),
+        |d| {
+            d.find("#check-continue").is_some_and(|b| d.enabled(&b))
+                && d.find_all("#check-items li[data-status]").len() >= 10
+        },
+    );
+    d.click_on("#check-continue");
+    d.wait_for("#screen-consent", long);
+    d.click_on("#consent-checkbox");
+    d.click_on("#consent-accept");
+    d.wait_for("#screen-exam", long);
+    d.click_on("#question [data-choice='1']");
+    saved(&d);
+    submit_and_wait_for_receipt(&d);
+
+    // The session the backend made for this computer holds the evidence.
+    let sessions = demo.data_dir.join("tenants").join(TENANT).join("sessions");
+    let found: Vec<_> = std::fs::read_dir(&sessions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let dir = found[0].clone();
+    let report = close_and_verify(d, &demo, &dir);
+    assert_eq!(report["answers"]["submitted"], 1, "{report:#}");
+    let recs = records(&dir);
+    assert_eq!(last_answer(&recs, "q1"), answer_hash(serde_json::json!(1)));
+    // The link is spent on this computer, and nothing is left to rejoin.
+    let used = std::fs::read_to_string(
+        demo.data_dir
+            .join("tenants")
+            .join(TENANT)
+            .join("used-link-tokens"),
+    )
+    .unwrap();
+    assert!(
+        used.contains(issued["token_id"].as_str().unwrap()),
+        "{used}"
+    );
+    assert!(!demo.data_dir.join("joined-exam.json").exists());
     drop(demo.backend);
 }

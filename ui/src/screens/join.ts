@@ -1,7 +1,7 @@
 // 1. Join: unlock the exam with the proctor's start code, or open a join link.
 
 import { errorText, type ExamSummary } from "../api";
-import { APP_NAME, errorLine, formatDateTime, screenRoot, showError, type Ctx, type Screen } from "../context";
+import { APP_NAME, errorLine, formatDateTime, formatTime, screenRoot, showError, type Ctx, type Screen } from "../context";
 import { h, replace, setBusy } from "../dom";
 import { durationText } from "../timer";
 
@@ -110,6 +110,7 @@ export function createJoinScreen(ctx: Ctx): Screen {
 
   let busy = false;
   let destroyed = false;
+  let waitTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Shows the error right after the form whose action failed. */
   const fail = (form: HTMLElement, message: string) => {
@@ -120,6 +121,34 @@ export function createJoinScreen(ctx: Ctx): Screen {
   const unlocked = (summary: ExamSummary) => {
     ctx.state.exam = summary;
     ctx.go({ name: "check", mode: "new" });
+  };
+
+  /**
+   * Joined by link before the exam opens: say when, and ask the server again
+   * every few seconds (never more than every 15 s) until the questions come.
+   */
+  const waitForOpening = (summary: ExamSummary) => {
+    const from = new Date((summary.questions_from ?? 0) * 1000);
+    status.textContent =
+      `You have joined “${summary.title}”. It opens at ${formatTime(from)}. ` +
+      "Keep this window open: it continues by itself when the exam opens.";
+    clearTimeout(waitTimer);
+    const delay = Math.min(15_000, Math.max(2_000, from.getTime() - Date.now()));
+    waitTimer = setTimeout(async () => {
+      if (destroyed) return;
+      try {
+        const next = await ctx.api.openJoinedExam();
+        if (destroyed) return;
+        showError(error, null);
+        if (next.unlocked) unlocked(next);
+        else waitForOpening(next);
+      } catch (err) {
+        if (destroyed) return;
+        // A network hiccup while waiting is said, and the wait goes on.
+        fail(linkForm, errorText(err));
+        waitForOpening(summary);
+      }
+    }, delay);
   };
 
   codeForm.addEventListener("submit", async (e) => {
@@ -169,6 +198,10 @@ export function createJoinScreen(ctx: Ctx): Screen {
       const fresh = examCard(summary);
       card.replaceWith(fresh);
       card = fresh;
+      if (summary.questions_from != null) {
+        waitForOpening(summary);
+        return;
+      }
       status.textContent = `Found “${summary.title}”. Now type the start code from your proctor to unlock it.`;
       codeInput.focus();
     } catch (err) {
@@ -186,6 +219,12 @@ export function createJoinScreen(ctx: Ctx): Screen {
     void joinLink(linkInput.value.trim());
   });
 
+  // An exam joined by link before a restart: wait for its opening again.
+  if (ctx.state.exam && !ctx.state.exam.unlocked && ctx.state.exam.questions_from != null) {
+    const exam = ctx.state.exam;
+    queueMicrotask(() => waitForOpening(exam));
+  }
+
   // A link handed over at launch is used straight away.
   if (launch?.join_link) {
     linkInput.value = launch.join_link;
@@ -199,6 +238,7 @@ export function createJoinScreen(ctx: Ctx): Screen {
     title: `Join your exam — ${APP_NAME}`,
     destroy() {
       destroyed = true;
+      clearTimeout(waitTimer);
     },
     onJoinLink(link: string) {
       linkInput.value = link;

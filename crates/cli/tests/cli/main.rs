@@ -12,6 +12,8 @@
 mod capture;
 #[cfg(feature = "check")]
 mod check;
+#[cfg(all(feature = "sync", feature = "ingest"))]
+mod join;
 #[cfg(feature = "check")]
 mod session;
 #[cfg(all(feature = "sync", feature = "ingest"))]

@@ -16,13 +16,13 @@ use paraakh_test_rig::proxy::{FaultPlan, FaultProxy};
 use super::{BIN, json, p, paraakh, stderr};
 
 /// `paraakh ingest serve` on a free port; killed when dropped.
-struct Backend {
+pub(super) struct Backend {
     child: Child,
     addr: SocketAddr,
 }
 
 impl Backend {
-    fn start(data: &Path) -> Self {
+    pub(super) fn start(data: &Path) -> Self {
         Self::start_with(data, &[])
     }
 
@@ -57,7 +57,7 @@ impl Backend {
         Self { child, addr }
     }
 
-    fn url(&self) -> String {
+    pub(super) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
