@@ -390,6 +390,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             data.display()
         );
     }
+    // What a killed predecessor left half-written is never an object.
+    paraakh_ingest::sweep_half_written(data, args.store.store.as_deref())?;
     let store = open_store(data, args.store.store.as_deref())?;
     let backend = Arc::new(Backend::new(keys, store, args.access_ttl));
     runtime()?.block_on(async move {

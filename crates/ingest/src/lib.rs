@@ -36,6 +36,24 @@ pub fn open_store(
     data: &std::path::Path,
     url: Option<&str>,
 ) -> Result<Arc<dyn ObjectStore>, IngestError> {
+    match location(data, url)? {
+        Location::S3(u) => open_s3(&u),
+        Location::Local(path) => {
+            std::fs::create_dir_all(&path).map_err(|e| {
+                IngestError::Config(format!("cannot create {}: {e}", path.display()))
+            })?;
+            let store = LocalFileSystem::new_with_prefix(&path)?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+enum Location {
+    Local(std::path::PathBuf),
+    S3(String),
+}
+
+fn location(data: &std::path::Path, url: Option<&str>) -> Result<Location, IngestError> {
     // The store a backend was started with is remembered in its data
     // directory, so that `token` and `export` use the same one by default.
     let remembered = data.join("store.url");
@@ -54,27 +72,57 @@ pub fn open_store(
             saved.as_deref().map(str::trim)
         }
     };
-    let path = match url {
-        None => data.join("store"),
+    Ok(match url {
+        None => Location::Local(data.join("store")),
         Some(u) if u.starts_with("file://") => {
             let parsed = url::Url::parse(u)
                 .map_err(|e| IngestError::Config(format!("bad store URL {u:?}: {e}")))?;
-            parsed
-                .to_file_path()
-                .map_err(|()| IngestError::Config(format!("bad store URL {u:?}")))?
+            Location::Local(
+                parsed
+                    .to_file_path()
+                    .map_err(|()| IngestError::Config(format!("bad store URL {u:?}")))?,
+            )
         }
-        Some(u) if u.starts_with("s3://") => return open_s3(u),
+        Some(u) if u.starts_with("s3://") => Location::S3(u.to_owned()),
         Some(u) if u.contains("://") => {
             return Err(IngestError::Config(format!(
                 "the store URL {u:?} is not supported; use file:///PATH or s3://BUCKET[/PREFIX]"
             )));
         }
-        Some(p) => std::path::PathBuf::from(p),
+        Some(p) => Location::Local(std::path::PathBuf::from(p)),
+    })
+}
+
+/// Removes what a killed backend left half-written in a file-system store:
+/// `object_store` writes each object under a name with `#N` and renames it
+/// when complete, so such files are never objects. Call it before serving
+/// (never while another backend process writes to the same store).
+/// Returns how many were removed.
+pub fn sweep_half_written(data: &std::path::Path, url: Option<&str>) -> Result<usize, IngestError> {
+    let Location::Local(root) = location(data, url)? else {
+        return Ok(0);
     };
-    std::fs::create_dir_all(&path)
-        .map_err(|e| IngestError::Config(format!("cannot create {}: {e}", path.display())))?;
-    let store = LocalFileSystem::new_with_prefix(&path)?;
-    Ok(Arc::new(store))
+    let mut removed = 0;
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => dirs.push(path),
+                Ok(t) if t.is_file() && entry.file_name().to_string_lossy().contains('#') => {
+                    std::fs::remove_file(&path).map_err(|e| {
+                        IngestError::Config(format!("cannot remove {}: {e}", path.display()))
+                    })?;
+                    removed += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(removed)
 }
 
 fn open_s3(url: &str) -> Result<Arc<dyn ObjectStore>, IngestError> {
@@ -97,5 +145,23 @@ fn open_s3(url: &str) -> Result<Arc<dyn ObjectStore>, IngestError> {
         Ok(Arc::new(s3))
     } else {
         Ok(Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn half_written_files_are_swept_and_objects_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("store/tenants/acme/uploads/ab");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("00000000000000000000#1"), b"half").unwrap();
+        std::fs::write(dir.join("00000000000000000001"), b"whole").unwrap();
+        assert_eq!(super::sweep_half_written(tmp.path(), None).unwrap(), 1);
+        assert!(dir.join("00000000000000000001").exists());
+        assert!(!dir.join("00000000000000000000#1").exists());
+        assert_eq!(super::sweep_half_written(tmp.path(), None).unwrap(), 0);
     }
 }
