@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "microphone_level",
     "consent_terms",
     "start_exam",
+    "open_online_exam",
     "save_answer",
     "report_window_event",
     "submit_exam",

@@ -26,6 +26,7 @@ use crate::answers;
 use crate::draft::{Draft, DraftStore};
 use crate::join::{self, Joined, JoinedStore};
 use crate::launch::Launch;
+use crate::online::{Navigation, OnlineRun};
 use crate::run::{ExamRun, SyncStatus};
 
 /// An exam offered on the join screen.
@@ -44,6 +45,9 @@ pub(crate) struct LaunchState {
     phase: &'static str,
     exam: Option<Offered>,
     resume: Option<serde_json::Value>,
+    /// After an online exam: the receipt (the app's page came back).
+    receipt: Option<SubmitReceipt>,
+    time_up: bool,
     join_link: Option<String>,
     version: &'static str,
 }
@@ -60,6 +64,8 @@ pub(crate) struct ExamPaper {
     ends_at_ms: u64,
     extra_time_percent: u32,
     resumed: bool,
+    /// An online exam: the origin of its page (the questions are there).
+    online_origin: Option<String>,
 }
 
 /// What the receipt screen shows.
@@ -91,6 +97,10 @@ struct Inner {
     /// Where the running exam's draft is kept.
     drafts: Option<DraftStore>,
     draft: Option<Draft>,
+    /// An online exam's page and where it may go.
+    online: Option<OnlineRun>,
+    /// The receipt, once submitted (an online exam's page comes back to it).
+    receipt: Option<(SubmitReceipt, bool)>,
 }
 
 /// The app.
@@ -106,7 +116,7 @@ impl std::fmt::Debug for App {
     }
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
@@ -217,10 +227,22 @@ impl App {
                 "needs_proctor_code": self.launch.proctor_code_sha256.is_some(),
             })
         });
+        let (receipt, time_up) = match &inner.receipt {
+            Some((receipt, time_up)) => (Some(receipt.clone()), *time_up),
+            None => (None, false),
+        };
         Ok(LaunchState {
-            phase: if resume.is_some() { "resume" } else { "join" },
+            phase: if receipt.is_some() {
+                "receipt"
+            } else if resume.is_some() {
+                "resume"
+            } else {
+                "join"
+            },
             exam,
             resume,
+            receipt,
+            time_up,
             join_link: self.launch.join_link.clone(),
             version: env!("CARGO_PKG_VERSION"),
         })
@@ -560,7 +582,18 @@ impl App {
             ends_at_ms: draft.ends_at_ms,
             extra_time_percent: draft.extra_time_percent,
             resumed: inner.resume.is_some(),
+            online_origin: content
+                .online
+                .as_ref()
+                .and_then(|o| paraakh_policy::net::url_origin(&o.start_url))
+                .map(str::to_owned),
         };
+        inner.online = content.online.clone().map(|exam| OnlineRun {
+            exam,
+            allowed: offer.policy().network.allowed_origins.clone(),
+            home: None,
+            finished: false,
+        });
         inner.drafts = Some(store);
         inner.draft = Some(draft);
         inner.run = Some(run);
@@ -630,14 +663,80 @@ impl App {
             .as_ref()
             .map_or_else(String::new, |o| o.tenant.name.clone());
         let submitted_at = paraakh_evidence::clock::format_utc(now_ms() as i64 * 1_000_000);
-        Ok(SubmitReceipt {
+        let receipt = SubmitReceipt {
             session_id: paper.session_id.clone(),
             submitted_at,
             answered,
             total: paper.questions.len(),
             seq,
             status: run.sync_status(&tenant_name),
-        })
+        };
+        let mut inner = inner;
+        inner.receipt = Some((receipt.clone(), false));
+        Ok(receipt)
+    }
+
+    /// Where the exam window may go: the app's own pages always; during an
+    /// online exam its allowed origins, and its finish URL ends it.
+    pub(crate) fn navigation(&self, url: &tauri::Url, own_page: bool) -> Navigation {
+        if own_page {
+            return Navigation::Allow;
+        }
+        match &self.inner().online {
+            Some(run) if run.home.is_some() => run.judge(url),
+            _ => Navigation::Block,
+        }
+    }
+
+    /// Starts showing the online exam's page: its URL and when time is up.
+    pub(crate) fn begin_online(&self, home: Option<tauri::Url>) -> Result<(String, u64), String> {
+        let mut inner = self.inner();
+        let ends_at_ms = inner
+            .paper
+            .as_ref()
+            .ok_or("the exam has not started")?
+            .ends_at_ms;
+        let run = inner
+            .online
+            .as_mut()
+            .ok_or("this exam is not an online exam")?;
+        if run.finished {
+            return Err("the exam was submitted".into());
+        }
+        run.home = Some(home.ok_or("the app's own page is not known")?);
+        Ok((run.exam.start_url.clone(), ends_at_ms))
+    }
+
+    pub(crate) fn online_finished(&self) -> bool {
+        self.inner().online.as_ref().is_none_or(|r| r.finished)
+    }
+
+    /// Ends an online exam once (its page reached the finish URL, or the
+    /// time is up): submits, and returns the app's page to go back to.
+    /// `Ok(None)`: it had ended already.
+    pub(crate) fn finish_online(&self, time_up: bool) -> Result<Option<tauri::Url>, String> {
+        let home = {
+            let mut inner = self.inner();
+            let Some(run) = inner.online.as_mut() else {
+                return Ok(None);
+            };
+            if run.finished {
+                return Ok(None);
+            }
+            run.finished = true;
+            run.home.clone()
+        };
+        if let Err(e) = self.submit_exam() {
+            // Not submitted: the page stays, and the next try submits.
+            if let Some(run) = self.inner().online.as_mut() {
+                run.finished = false;
+            }
+            return Err(e);
+        }
+        if time_up && let Some((_, up)) = self.inner().receipt.as_mut() {
+            *up = true;
+        }
+        Ok(home)
     }
 
     pub(crate) fn sync_status(&self) -> Result<SyncStatus, String> {

@@ -38,6 +38,13 @@ pub(crate) async fn open_joined_exam(handle: AppHandle) -> Result<impl Serialize
 }
 
 #[tauri::command]
+pub(crate) async fn open_online_exam(handle: AppHandle) -> Result<(), String> {
+    tauri::async_runtime::spawn_blocking(move || crate::online::open(&handle))
+        .await
+        .map_err(|e| format!("internal error: {e}"))?
+}
+
+#[tauri::command]
 pub(crate) async fn unlock_exam(handle: AppHandle, code: String) -> Result<impl Serialize, String> {
     blocking(handle, move |app| app.unlock_exam(&code)).await
 }

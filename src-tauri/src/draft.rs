@@ -171,6 +171,7 @@ mod tests {
                 instructions: "Answer.".into(),
                 questions: Vec::new(),
                 accommodations: Vec::new(),
+                online: None,
             },
             answers: serde_json::json!({"q1": 2, "q3": "F = ma"})
                 .as_object()

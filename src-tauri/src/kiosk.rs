@@ -1,5 +1,6 @@
 //! The kiosk window: fullscreen, undecorated, always on top, off the
-//! taskbar, navigation kept to the app's own pages; on X11 the keyboard
+//! taskbar, navigation kept to the app's own pages (and an online exam's
+//! allowed origins while it runs); on X11 the keyboard
 //! grabbed (so the window manager's shortcuts never fire) and the focus
 //! watched and taken back by `paraakh-lockdown`. Leaving fullscreen or
 //! losing the focus during the exam is reported to the engine and shown to
@@ -16,6 +17,7 @@ use tauri::{
 };
 
 use crate::app::App;
+use crate::online::Navigation;
 
 /// The one window's label (capabilities are granted to it by this name).
 pub(crate) const EXAM_WINDOW: &str = "exam";
@@ -33,7 +35,8 @@ const CLOSE_TEXT: &str =
 /// The focus is watched natively (X11); otherwise the window's own focus events are used.
 static NATIVE_FOCUS_GUARD: AtomicBool = AtomicBool::new(false);
 
-/// Whether a page may be shown in the exam window: only the app's own.
+/// Whether a page is one of the app's own (an online exam's pages are
+/// judged by the app's state: `App::navigation`).
 fn allowed_page(url: &tauri::Url) -> bool {
     match url.scheme() {
         "tauri" => url.host_str() == Some("localhost"),
@@ -49,6 +52,7 @@ fn allowed_page(url: &tauri::Url) -> bool {
 
 /// Opens the exam window.
 pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWindow> {
+    let nav = handle.clone();
     let window =
         WebviewWindowBuilder::new(handle, EXAM_WINDOW, WebviewUrl::App("index.html".into()))
             .title("Paraakh Secure Exam")
@@ -63,7 +67,17 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
             .focused(true)
             .zoom_hotkeys_enabled(true)
             .devtools(cfg!(feature = "devtools"))
-            .on_navigation(allowed_page)
+            .on_navigation(move |url| {
+                let app = nav.state::<App>();
+                match app.navigation(url, allowed_page(url)) {
+                    Navigation::Allow => true,
+                    Navigation::Block => false,
+                    Navigation::Finish => {
+                        crate::online::finish(&nav, false);
+                        false
+                    }
+                }
+            })
             .build()?;
     if kiosk {
         #[cfg(target_os = "linux")]

@@ -13,6 +13,7 @@ mod join;
 mod kiosk;
 mod launch;
 mod links;
+mod online;
 mod run;
 
 use std::process::ExitCode;
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
             commands::microphone_level,
             commands::consent_terms,
             commands::start_exam,
+            commands::open_online_exam,
             commands::save_answer,
             commands::report_window_event,
             commands::submit_exam,

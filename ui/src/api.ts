@@ -49,9 +49,12 @@ export interface ResumeInfo {
 }
 
 export interface LaunchState {
-  phase: "join" | "resume";
+  phase: "join" | "resume" | "receipt";
   exam: ExamSummary | null;
   resume: ResumeInfo | null;
+  /** "receipt": an online exam was submitted and the app's page came back. */
+  receipt?: SubmitReceipt | null;
+  time_up?: boolean;
   join_link: string | null;
   version: string;
 }
@@ -124,6 +127,8 @@ export interface ExamPaper {
   ends_at_ms: number;
   extra_time_percent: number;
   resumed: boolean;
+  /** An online exam: the origin of the organiser's page (the questions are there). */
+  online_origin?: string | null;
 }
 
 export type SyncState = "synced" | "pending" | "offline";
@@ -191,6 +196,8 @@ export interface Api {
   microphoneLevel(): Promise<MicLevel>;
   consentTerms(): Promise<ConsentTerms>;
   startExam(agree: boolean, proctorCode?: string): Promise<ExamPaper>;
+  /** An online exam: the window goes to the organiser's page. */
+  openOnlineExam(): Promise<void>;
   saveAnswer(question: string, answer: Answer): Promise<{ seq: number }>;
   reportWindowEvent(kind: WindowEventKind): Promise<void>;
   submitExam(): Promise<SubmitReceipt>;
@@ -228,6 +235,7 @@ export const tauriApi: Api = {
   consentTerms: () => invoke<ConsentTerms>("consent_terms"),
   startExam: (agree, proctorCode) =>
     invoke<ExamPaper>("start_exam", proctorCode ? { agree, proctorCode } : { agree }),
+  openOnlineExam: () => invoke<void>("open_online_exam"),
   saveAnswer: (question, answer) => invoke<{ seq: number }>("save_answer", { question, answer }),
   reportWindowEvent: (kind) => invoke<void>("report_window_event", { kind }),
   submitExam: () => invoke<SubmitReceipt>("submit_exam"),
@@ -250,6 +258,8 @@ export interface MockOptions {
    * calls (0: at once). Unset: the link's exam needs the start code.
    */
   linkOpensAfterPolls?: number;
+  /** The exam runs on the organiser's page (online_origin set). */
+  online?: boolean;
   /** The start code that unlock_exam accepts. */
   startCode?: string;
   /** The proctor code that proctor_unlock / resume accept. */
@@ -558,10 +568,16 @@ export function createMockApi(options: MockOptions = {}): MockApi {
             ends_at_ms: start + total,
             extra_time_percent: extra,
             resumed: options.phase === "resume",
+            online_origin: options.online ? "https://quiz.demo-school.example" : null,
           };
         }
         started = true;
         return { ...paper, answers: { ...saved } };
+      }),
+
+    openOnlineExam: () =>
+      record("open_online_exam", {}, () => {
+        if (!started || !options.online) throw "This exam is not an online exam.";
       }),
 
     saveAnswer: (question, answer) =>

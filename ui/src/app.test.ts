@@ -197,6 +197,48 @@ describe("proctor dialog", () => {
   });
 });
 
+describe("online exam", () => {
+  it("shows where the exam is and asks the app to open the organiser's page", async () => {
+    const api = await start({ online: true });
+    $input("#start-code").value = "ABCD-EFGH-JKMN";
+    submit("#join-form");
+    await flush();
+    $("#check-continue").click();
+    await flush();
+    $input("#consent-checkbox").click();
+    $("#consent-accept").click();
+    await flush();
+    expect(app?.route?.name).toBe("exam");
+    expect(document.activeElement).toBe($("#screen-online"));
+    expect($("#online-where").textContent).toMatch(/organiser's site, quiz\.demo-school\.example/);
+    expect($("#online-time").textContent).toMatch(/Your time ends at .*ends by itself/);
+    expect(document.querySelector("#question")).toBeNull();
+    api.failNext("open_online_exam", "the exam window is gone");
+    $("#online-open").click();
+    await flush();
+    expect($("#online-error").textContent).toBe("the exam window is gone");
+    $("#online-open").click();
+    await flush();
+    expect(api.callsOf("open_online_exam")).toHaveLength(2);
+    expect($("#online-error").hidden).toBe(true);
+  });
+
+  it("shows the receipt when the app's page comes back after the online exam", async () => {
+    const api = createMockApi({ online: true });
+    await api.startExam(true);
+    const receipt = await api.submitExam();
+    const base = await api.launchState();
+    api.launchState = async () => ({ ...base, phase: "receipt", receipt, time_up: true });
+    const el = document.createElement("div");
+    document.body.append(el);
+    app = startApp(el, api);
+    await app.ready;
+    await flush();
+    expect(app?.route).toEqual({ name: "receipt", receipt, timeUp: true });
+    expect($("#receipt-time-up").textContent).toMatch(/Time was up/);
+  });
+});
+
 describe("receipt", () => {
   it("shows the receipt and polls sync_status every 2 s until synced", async () => {
     vi.useFakeTimers();

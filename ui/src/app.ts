@@ -13,6 +13,7 @@ import { createCheckScreen } from "./screens/check";
 import { createConsentScreen, createDeclinedScreen } from "./screens/consent";
 import { createExamScreen, type ExamScreenOptions } from "./screens/exam";
 import { createJoinScreen } from "./screens/join";
+import { createOnlineScreen } from "./screens/online";
 import { createReceiptScreen } from "./screens/receipt";
 import { createResumeScreen } from "./screens/resume";
 
@@ -44,6 +45,8 @@ function buildScreen(ctx: Ctx, route: Route, opts: AppOptions): Screen {
     case "declined":
       return createDeclinedScreen(ctx);
     case "exam":
+      // An online exam's questions are on the organiser's page.
+      if (route.paper.online_origin) return createOnlineScreen(ctx, route.paper);
       return createExamScreen(ctx, route, opts.exam);
     case "receipt":
       return createReceiptScreen(ctx, route);
@@ -70,7 +73,9 @@ async function launch(ctx: Ctx): Promise<void> {
     const ls = await ctx.api.launchState();
     ctx.state.launch = ls;
     ctx.state.exam = ls.exam;
-    if (ls.phase === "resume" && ls.resume) ctx.go({ name: "resume" });
+    if (ls.phase === "receipt" && ls.receipt) {
+      ctx.go({ name: "receipt", receipt: ls.receipt, timeUp: ls.time_up ?? false });
+    } else if (ls.phase === "resume" && ls.resume) ctx.go({ name: "resume" });
     else ctx.go({ name: "join" });
   } catch (err) {
     ctx.go({ name: "trouble", message: errorText(err) });

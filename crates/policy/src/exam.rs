@@ -112,17 +112,32 @@ pub struct Accommodation {
     pub extra_time_percent: u32,
 }
 
+/// An exam taken on the tenant's own web page, in the locked window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineExam {
+    /// The page the exam starts on.
+    pub start_url: String,
+    /// The page the tenant's site shows once the candidate has submitted
+    /// there: reaching a URL that starts with it ends the exam (like Safe
+    /// Exam Browser's quit URL).
+    pub finish_url: String,
+}
+
 /// The encrypted part of a package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExamContent {
     /// Instructions shown before the first question.
     pub instructions: String,
-    /// The questions, in order.
+    /// The questions, in order (none for an online exam).
     pub questions: Vec<Question>,
     /// Extra time per candidate.
     #[serde(default)]
     pub accommodations: Vec<Accommodation>,
+    /// An online exam: its pages must be on the policy's allowed origins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<OnlineExam>,
 }
 
 /// An exam as authored (`exam.toml`), before packaging.
@@ -145,11 +160,15 @@ pub struct ExamSource {
     pub policy: String,
     /// Instructions.
     pub instructions: String,
-    /// Questions.
+    /// Questions (none for an online exam).
+    #[serde(default)]
     pub questions: Vec<Question>,
     /// Extra time per candidate.
     #[serde(default)]
     pub accommodations: Vec<Accommodation>,
+    /// An online exam (`[online]`: start_url, finish_url).
+    #[serde(default)]
+    pub online: Option<OnlineExam>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,9 +355,44 @@ fn parse_time(what: &str, s: &str, problems: &mut Vec<String>) -> i64 {
     }
 }
 
+/// An online exam's pages must be on the origins its policy allows, and
+/// the policy must keep the network on.
+fn check_online(content: &ExamContent, policy: &crate::Policy, problems: &mut Vec<String>) {
+    let Some(online) = &content.online else {
+        return;
+    };
+    let allowed = &policy.network.allowed_origins;
+    for (what, url) in [
+        ("online.start_url", &online.start_url),
+        ("online.finish_url", &online.finish_url),
+    ] {
+        if crate::net::url_origin(url).is_none() {
+            problems.push(format!("{what}: {url:?} is not an http(s) URL"));
+        } else if !crate::net::url_allowed(url, allowed) {
+            problems.push(format!(
+                "{what}: {url:?} is not on the policy's network.allowed_origins ({})",
+                if allowed.is_empty() {
+                    "none".to_owned()
+                } else {
+                    allowed.join(", ")
+                }
+            ));
+        }
+    }
+    if !policy.network.enabled {
+        problems.push("online: an online exam needs the policy's network layer on".into());
+    }
+    if !content.questions.is_empty() {
+        problems.push(
+            "online: an online exam has its questions on its own pages, not in the package".into(),
+        );
+    }
+}
+
 fn check_content(content: &ExamContent, problems: &mut Vec<String>) {
-    if content.questions.is_empty() {
-        problems.push("questions: an exam needs at least one question".into());
+    if content.questions.is_empty() && content.online.is_none() {
+        problems
+            .push("questions: an exam needs at least one question (or an [online] page)".into());
     }
     let mut ids = std::collections::HashSet::new();
     for (i, q) in content.questions.iter().enumerate() {
@@ -432,6 +486,7 @@ pub fn sign_exam(
         instructions: source.instructions.clone(),
         questions: source.questions.clone(),
         accommodations: source.accommodations.clone(),
+        online: source.online.clone(),
     };
     check_content(&content, &mut problems);
     let policy = Envelope::parse(signed_policy)?;
@@ -440,6 +495,7 @@ pub fn sign_exam(
         std::str::from_utf8(policy_text)
             .map_err(|_| ExamError::Invalid(vec!["policy: not UTF-8".into()]))?,
     )?;
+    check_online(&content, &policy, &mut problems);
     if !problems.is_empty() {
         return Err(ExamError::Invalid(problems));
     }
@@ -615,6 +671,7 @@ impl ExamPackage {
             .map_err(|e| ExamError::Invalid(vec![format!("content: {e}")]))?;
         let mut problems = Vec::new();
         check_content(&content, &mut problems);
+        check_online(&content, &self.policy, &mut problems);
         if problems.is_empty() {
             Ok(content)
         } else {

@@ -20,7 +20,7 @@ mod fields;
 pub mod jwt;
 pub mod links;
 pub mod model;
-mod net;
+pub mod net;
 mod parse;
 pub mod presets;
 pub mod tenants;

@@ -237,3 +237,84 @@ fn an_exam_with_problems_is_not_packaged_and_every_problem_is_named() {
     // Unknown settings in the authored file are errors.
     assert!(toml::from_str::<ExamSource>("id = \"x\"\ncolour = 1").is_err());
 }
+
+fn online_policy(key: &NoteSigner, origins: &str) -> Vec<u8> {
+    let text = format!(
+        "preset = \"standard\"\nname = \"Online quiz\"\n\n[network]\nallowed_origins = [{origins}]\n"
+    );
+    Envelope::sign(POLICY_TYPE, text.into_bytes(), key)
+        .to_json()
+        .into_bytes()
+}
+
+fn online_source(start: &str, finish: &str) -> ExamSource {
+    let mut s = source();
+    s.questions.clear();
+    s.online = Some(paraakh_policy::exam::OnlineExam {
+        start_url: start.into(),
+        finish_url: finish.into(),
+    });
+    s
+}
+
+#[test]
+fn an_online_exam_is_packaged_only_with_pages_on_its_allowed_origins() {
+    let f = fixture();
+    let policy = online_policy(&f.key, "\"https://quiz.acme.example\"");
+    let ok = online_source(
+        "https://quiz.acme.example/exam/77",
+        "https://quiz.acme.example/exam/77/done",
+    );
+    let p = sign_exam(&ok, &policy, &f.evidence.public(), &f.key, None).unwrap();
+    let pkg = ExamPackage::verify(&p.package, &[f.key.verifier()], "acme").unwrap();
+    let content = pkg.unlock_with_key(&p.content_key, OPENS).unwrap();
+    assert!(content.questions.is_empty());
+    assert_eq!(
+        content.online.unwrap().finish_url,
+        "https://quiz.acme.example/exam/77/done"
+    );
+
+    let elsewhere = online_source("https://evil.example/exam", "javascript:done()");
+    let Err(ExamError::Invalid(problems)) =
+        sign_exam(&elsewhere, &policy, &f.evidence.public(), &f.key, None)
+    else {
+        panic!("an online exam off its allowed origins was packaged");
+    };
+    assert!(
+        problems.iter().any(|p| p.contains("online.start_url")
+            && p.contains("not on the policy's network.allowed_origins")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("online.finish_url") && p.contains("not an http(s) URL")),
+        "{problems:?}"
+    );
+
+    // The questions of an online exam are on its pages, not in the package.
+    let mut both = ok.clone();
+    both.questions = source().questions;
+    let Err(ExamError::Invalid(problems)) =
+        sign_exam(&both, &policy, &f.evidence.public(), &f.key, None)
+    else {
+        panic!("an online exam with questions was packaged");
+    };
+    assert!(
+        problems.iter().any(|p| p.contains("not in the package")),
+        "{problems:?}"
+    );
+
+    // Without an online page an exam still needs questions.
+    let mut empty = source();
+    empty.questions.clear();
+    let Err(ExamError::Invalid(problems)) =
+        sign_exam(&empty, &f.policy, &f.evidence.public(), &f.key, None)
+    else {
+        panic!("an empty exam was packaged");
+    };
+    assert!(
+        problems.iter().any(|p| p.contains("at least one question")),
+        "{problems:?}"
+    );
+}

@@ -361,10 +361,12 @@ impl Rig {
         let bus_dir = tempfile::tempdir().unwrap();
         let bus = format!("unix:path={}", bus_dir.path().join("bus").display());
         let dbus = Group::spawn(
-            Command::new("dbus-daemon")
+            display
+                .command("dbus-daemon")
                 .args(["--session", "--nofork", "--nopidfile"])
                 .arg(format!("--address={bus}"))
-                .stdout(Stdio::null()),
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
         );
         let deadline = Instant::now() + Duration::from_secs(10);
         while !bus_dir.path().join("bus").exists() {
@@ -436,6 +438,11 @@ fn prerequisites(test: &str) -> Option<PathBuf> {
 
 /// Join with the start code, pass the check, agree: the exam screen is shown.
 fn join_check_consent(d: &Driver, code: &str) {
+    join_check_consent_to(d, code, "#screen-exam");
+}
+
+/// The same, ending on the screen `shown` (an online exam's own).
+fn join_check_consent_to(d: &Driver, code: &str, shown: &str) {
     let long = Duration::from_secs(60);
     let input = d.wait_for("#start-code", long);
     d.type_into(&input, code);
@@ -444,7 +451,7 @@ fn join_check_consent(d: &Driver, code: &str) {
     d.wait_for("#screen-consent", long);
     d.click_on("#consent-checkbox");
     d.click_on("#consent-accept");
-    d.wait_for("#screen-exam", long);
+    d.wait_for(shown, long);
 }
 
 /// Waits for the system check and goes on.
@@ -1063,5 +1070,233 @@ fn a_join_link_clicked_while_the_app_runs_is_handed_over_and_the_exam_is_taken()
         "{used}"
     );
     assert!(!demo.data_dir.join("joined-exam.json").exists());
+    drop(demo.backend);
+}
+
+/// The organiser's exam site for the online test: `/exam` with a field, a
+/// link to another origin (`localhost`, not `127.0.0.1`) and the submit
+/// link to `/exam/done`. Remembers each request's `Host` and path.
+struct ExamSite {
+    port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ExamSite {
+    fn start() -> Self {
+        use std::io::{Read as _, Write as _};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut buf = [0u8; 8192];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let path = request.split(' ').nth(1).unwrap_or("").to_owned();
+                let host = request
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Host: "))
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned();
+                log.lock().unwrap().push(format!("{host}{path}"));
+                let body = if path == "/exam" {
+                    format!(
+                        "<!doctype html><html><head><title>Online quiz</title></head><body>\
+                         <h1 id=\"quiz\">Online quiz</h1>\
+                         <label for=\"q\">What is 6 x 7?</label> <input id=\"q\">\
+                         <p><a id=\"away\" href=\"http://localhost:{port}/elsewhere\">Another site</a></p>\
+                         <p><a id=\"finish\" href=\"/exam/done?ok=1\">Submit my answers</a></p>\
+                         </body></html>"
+                    )
+                } else {
+                    "<!doctype html><p>Elsewhere</p>".to_owned()
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Self { port, seen }
+    }
+}
+
+#[test]
+fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
+    let Some(detect_data) = prerequisites("app online exam") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut demo = prepare(tmp.path(), &detect_data);
+    let site = ExamSite::start();
+    let origin = format!("http://127.0.0.1:{}", site.port);
+    let long = Duration::from_secs(60);
+
+    // The organiser's online exam: its pages on its own site, which the
+    // policy allows and nothing else.
+    let dir = tmp.path().join("online");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        format!(
+            "preset = \"standard\"\nname = \"Online quiz (end-to-end test)\"\n\n[processes]\nallow = [\"xdotool\"]\n\n[network]\nallowed_origins = [{origin:?}]\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("exam.toml"),
+        format!(
+            "id = \"online-quiz\"\ntenant = {TENANT:?}\ntitle = \"Online quiz\"\nopens_at = \"2026-01-01T00:00:00Z\"\ncloses_at = \"2027-12-31T23:59:00Z\"\nduration_minutes = 20\npolicy = \"policy.toml.signed\"\ninstructions = \"Answer on the quiz page, then submit there.\"\n\n[online]\nstart_url = \"{origin}/exam\"\nfinish_url = \"{origin}/exam/done\"\n"
+        ),
+    )
+    .unwrap();
+    let signing = demo.keys.join("signing.key");
+    paraakh(&[
+        "sign",
+        "policy",
+        p(&dir.join("policy.toml")),
+        "--key",
+        p(&signing),
+    ]);
+    let out = paraakh(&[
+        "sign",
+        "exam",
+        p(&dir),
+        "--key",
+        p(&signing),
+        "--encryption-key",
+        p(&demo.keys.join("encryption.pub")),
+        "--start-code",
+        "generate",
+        "--out",
+        p(&tmp.path().join("online.paraakh-exam")),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let code = text
+        .lines()
+        .find_map(|l| l.split("at the start: ").nth(1))
+        .unwrap_or_else(|| panic!("no start code in: {text}"))
+        .trim()
+        .to_owned();
+    let session = "e2e-online-0001";
+    paraakh(&[
+        "ingest",
+        "token",
+        "--data",
+        p(&demo.backend_data),
+        "--tenant",
+        TENANT,
+        "--session",
+        session,
+        "--exam",
+        "online-quiz",
+        "--out",
+        p(&tmp.path().join("online-tokens.json")),
+    ]);
+    let devices = std::fs::read_to_string(tmp.path().join("launch-devices.toml")).unwrap();
+    let server = std::fs::read_to_string(&demo.launch)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("server = "))
+        .unwrap()
+        .to_owned();
+    demo.launch = tmp.path().join("launch-online.toml");
+    std::fs::write(
+        &demo.launch,
+        format!(
+            "{devices}package = \"online.paraakh-exam\"\n{server}\ntokens = \"online-tokens.json\"\nsession_id = {session:?}\n"
+        ),
+    )
+    .unwrap();
+
+    let rig = Rig::start(&demo);
+    let d = Driver::start(rig.port, Path::new(APP));
+    join_check_consent_to(&d, &code, "#screen-online");
+    let shots = screenshots();
+    d.wait_until("the site is named", long, |d| {
+        d.page_text().contains(&format!("127.0.0.1:{}", site.port))
+    });
+    d.screenshot(&shots.join("11-online-exam.png"));
+
+    // The organiser's page opens in the locked window.
+    d.click_on("#online-open");
+    d.wait_until("the quiz page is shown", long, |d| {
+        d.find("#quiz").is_some()
+    });
+    let href = |d: &Driver| {
+        d.execute("return location.href")
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(href(&d), format!("{origin}/exam"));
+    let answer = d.wait_for("#q", long);
+    d.type_into(&answer, "42");
+    d.screenshot(&shots.join("12-online-page.png"));
+    // The organiser's page can call none of the app's commands.
+    let ipc = d.execute(
+        "const ipc = window.__TAURI_INTERNALS__; \
+         return ipc ? ipc.invoke('launch_state').then(() => 'allowed', e => 'refused: ' + e) : 'no ipc';",
+    );
+    assert_ne!(
+        ipc,
+        serde_json::json!("allowed"),
+        "the remote page reached a command"
+    );
+    println!("the remote page's command call: {ipc}");
+    // Another origin is not opened: the page stays.
+    d.click_on("#away");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        href(&d),
+        format!("{origin}/exam"),
+        "navigation left the allowed origin"
+    );
+    assert!(d.find("#quiz").is_some());
+
+    // Submitting on the site ends the exam: the app's receipt comes back.
+    d.click_on("#finish");
+    d.wait_for("#screen-receipt", long);
+    d.wait_until(
+        "the backend confirmed everything",
+        Duration::from_secs(90),
+        |d| {
+            d.find("#receipt-sync")
+                .is_some_and(|s| d.text(&s).contains("confirmed"))
+        },
+    );
+    let dir = demo
+        .data_dir
+        .join("tenants")
+        .join(TENANT)
+        .join("sessions")
+        .join(session);
+    let report = close_and_verify(d, &demo, &dir);
+    assert_eq!(report["answers"]["submitted"], 0, "{report:#}");
+    let recs = records(&dir);
+    assert!(
+        recs.iter().any(|r| r["body"]["type"] == "submission"),
+        "the exam was submitted"
+    );
+    let seen = site.seen.lock().unwrap().clone();
+    assert!(
+        seen.contains(&format!("127.0.0.1:{}/exam", site.port)),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|s| s.starts_with("localhost")),
+        "the other origin was reached: {seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|s| s.contains("/exam/done")),
+        "the finish page is the app's signal, not loaded: {seen:?}"
+    );
     drop(demo.backend);
 }
