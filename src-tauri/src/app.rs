@@ -772,8 +772,16 @@ impl App {
         self.forget(&inner)
     }
 
-    /// The exam is over: nothing is left to resume or to rejoin.
+    /// The exam is over: nothing is left to resume or to rejoin, and
+    /// nothing copied in the exam stays on the clipboard (as the policy says).
     fn forget(&self, inner: &Inner) -> Result<(), String> {
+        if let Some(offer) = &inner.offer {
+            let keyboard = &offer.policy().keyboard;
+            if self.launch.lockdown.unwrap_or(true) && keyboard.enabled && keyboard.clear_clipboard
+            {
+                let _ = paraakh_lockdown::clipboard::clear(None);
+            }
+        }
         if let Some(store) = &inner.drafts {
             store.remove()?;
         }

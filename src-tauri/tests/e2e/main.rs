@@ -181,26 +181,7 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
         "--key",
         p(&signing),
     ]);
-    let out = paraakh(&[
-        "sign",
-        "exam",
-        p(&exam_dir),
-        "--key",
-        p(&signing),
-        "--encryption-key",
-        p(&keys.join("encryption.pub")),
-        "--start-code",
-        "generate",
-        "--out",
-        p(&tmp.join("physics.paraakh-exam")),
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let start_code = text
-        .lines()
-        .find_map(|l| l.split("at the start: ").nth(1))
-        .unwrap_or_else(|| panic!("no start code in: {text}"))
-        .trim()
-        .to_owned();
+    let start_code = sign_exam(&exam_dir, &keys, &tmp.join("physics.paraakh-exam"));
 
     let backend_data = tmp.join("backend");
     paraakh(&[
@@ -304,6 +285,30 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
         backend,
         proctor_code,
     }
+}
+
+/// Packages the exam in `dir` (its policy signed) with a generated start
+/// code into `out`; returns the code.
+fn sign_exam(dir: &Path, keys: &Path, out: &Path) -> String {
+    let printed = paraakh(&[
+        "sign",
+        "exam",
+        p(dir),
+        "--key",
+        p(&keys.join("signing.key")),
+        "--encryption-key",
+        p(&keys.join("encryption.pub")),
+        "--start-code",
+        "generate",
+        "--out",
+        p(out),
+    ]);
+    let text = String::from_utf8_lossy(&printed.stdout);
+    text.lines()
+        .find_map(|l| l.split("at the start: ").nth(1))
+        .unwrap_or_else(|| panic!("no start code in: {text}"))
+        .trim()
+        .to_owned()
 }
 
 /// Every record of a session's log, parsed.
@@ -448,6 +453,12 @@ fn join_check_consent_to(d: &Driver, code: &str, shown: &str) {
     d.type_into(&input, code);
     d.click_on("#join-button");
     pass_check(d);
+    agree(d, shown);
+}
+
+/// Agrees on the consent screen; waits for the screen `shown` next.
+fn agree(d: &Driver, shown: &str) {
+    let long = Duration::from_secs(60);
     d.wait_for("#screen-consent", long);
     d.click_on("#consent-checkbox");
     d.click_on("#consent-accept");
@@ -1028,19 +1039,8 @@ fn a_join_link_clicked_while_the_app_runs_is_handed_over_and_the_exam_is_taken()
     d.wait_for("#screen-check", long);
     std::thread::sleep(Duration::from_millis(500));
     d.screenshot(&screenshots().join("10-joined-by-link.png"));
-    d.wait_until(
-        "the check lets the exam start",
-        Duration::from_secs(90),
-        |d| {
-            d.find("#check-continue").is_some_and(|b| d.enabled(&b))
-                && d.find_all("#check-items li[data-status]").len() >= 10
-        },
-    );
-    d.click_on("#check-continue");
-    d.wait_for("#screen-consent", long);
-    d.click_on("#consent-checkbox");
-    d.click_on("#consent-accept");
-    d.wait_for("#screen-exam", long);
+    pass_check(&d);
+    agree(&d, "#screen-exam");
     d.click_on("#question [data-choice='1']");
     saved(&d);
     submit_and_wait_for_receipt(&d);
@@ -1165,26 +1165,7 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         "--key",
         p(&signing),
     ]);
-    let out = paraakh(&[
-        "sign",
-        "exam",
-        p(&dir),
-        "--key",
-        p(&signing),
-        "--encryption-key",
-        p(&demo.keys.join("encryption.pub")),
-        "--start-code",
-        "generate",
-        "--out",
-        p(&tmp.path().join("online.paraakh-exam")),
-    ]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    let code = text
-        .lines()
-        .find_map(|l| l.split("at the start: ").nth(1))
-        .unwrap_or_else(|| panic!("no start code in: {text}"))
-        .trim()
-        .to_owned();
+    let code = sign_exam(&dir, &demo.keys, &tmp.path().join("online.paraakh-exam"));
     let session = "e2e-online-0001";
     paraakh(&[
         "ingest",
