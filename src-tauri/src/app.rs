@@ -302,50 +302,60 @@ impl App {
     }
 
     /// Joins the exam a link names, and opens it if its questions are
-    /// released already.
+    /// released already. The network is asked without holding the app's
+    /// state, so window events never wait on it.
     pub(crate) fn join_with_link(&self, link: &str) -> Result<Offered, String> {
+        if self.inner().run.is_some() {
+            return Err("an exam is running already".into());
+        }
+        let (joined, offer) = join::join(self.install()?, link)?;
+        let key = join::content_key(&joined)?;
         let mut inner = self.inner();
         if inner.run.is_some() {
             return Err("an exam is running already".into());
         }
-        let (joined, offer) = join::join(self.install()?, link)?;
-        let same = inner.joined.as_ref() == Some(&joined);
-        if !same {
+        if inner.joined.as_ref() != Some(&joined) {
             inner.content = None;
             inner.preview = None;
             inner.meter = None;
         }
         inner.offer = Some(offer);
         inner.joined = Some(joined);
-        self.open_joined(&mut inner)?;
+        Self::unlock_joined(&mut inner, key)?;
         self.offered(&inner)
             .ok_or_else(|| "no exam is offered".to_owned())
     }
 
     /// Asks the server for a joined exam's questions (from its opening).
     pub(crate) fn open_joined_exam(&self) -> Result<Offered, String> {
+        let joined = {
+            let mut inner = self.inner();
+            self.find_offer(&mut inner)?;
+            inner.joined.clone().filter(|_| inner.content.is_none())
+        };
+        let key = match &joined {
+            Some(joined) => join::content_key(joined)?,
+            None => None,
+        };
         let mut inner = self.inner();
-        self.find_offer(&mut inner)?;
-        self.open_joined(&mut inner)?;
+        Self::unlock_joined(&mut inner, key)?;
         self.offered(&inner)
             .ok_or_else(|| "no exam is offered".to_owned())
     }
 
-    fn open_joined(&self, inner: &mut Inner) -> Result<(), String> {
-        let (Some(joined), Some(offer), None) = (&inner.joined, &inner.offer, &inner.content)
-        else {
+    /// Opens a joined exam with the content key the server released.
+    fn unlock_joined(inner: &mut Inner, key: Option<[u8; 32]>) -> Result<(), String> {
+        let (Some(key), Some(offer), None) = (key, &inner.offer, &inner.content) else {
             return Ok(());
         };
-        if let Some(key) = join::content_key(joined)? {
-            let key = zeroize::Zeroizing::new(key);
-            let now = (now_ms() / 1000) as i64;
-            inner.content = Some(
-                offer
-                    .package
-                    .unlock_with_key(&key, now)
-                    .map_err(|e| e.to_string())?,
-            );
-        }
+        let key = zeroize::Zeroizing::new(key);
+        let now = (now_ms() / 1000) as i64;
+        inner.content = Some(
+            offer
+                .package
+                .unlock_with_key(&key, now)
+                .map_err(|e| e.to_string())?,
+        );
         Ok(())
     }
 
