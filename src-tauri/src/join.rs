@@ -96,12 +96,6 @@ const PATIENCE: RetryPolicy = RetryPolicy {
     give_up_after: Duration::from_secs(20),
 };
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Joins the exam a link names; returns the join and its verified package.
 pub(crate) fn join(install: &InstallConfig, text: &str) -> Result<(Joined, ExamOffer), String> {
     let link = parse_join_link(text).map_err(|e| format!("{e}."))?;
@@ -154,7 +148,7 @@ pub(crate) fn join(install: &InstallConfig, text: &str) -> Result<(Joined, ExamO
         },
         RevocationCheck::Online { revoked: false },
         &UsedTokens::new(used_tokens_path(tenant_dir.path())),
-        now_secs(),
+        (crate::app::now_ms() / 1000) as i64,
     )
     .map_err(|e| format!("{e}."))?;
     if claims.exam.as_deref() != Some(answer.exam_id.as_str()) {

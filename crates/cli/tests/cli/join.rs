@@ -68,6 +68,26 @@ fn package(tmp: &Path, name: &str, opens_at: &str) -> (PathBuf, PathBuf) {
     (keys, out)
 }
 
+/// `paraakh ingest exam` for tenant `acme`, with an explicit content key file or the package's own.
+fn add_exam(data: &Path, pkg: &Path, signing: &Path, key: Option<&Path>) -> std::process::Output {
+    let mut args = vec![
+        "ingest",
+        "exam",
+        "--data",
+        p(data),
+        "--tenant",
+        "acme",
+        "--package",
+        p(pkg),
+        "--signing-key",
+        p(signing),
+    ];
+    if let Some(k) = key {
+        args.extend(["--content-key", p(k)]);
+    }
+    paraakh(&args)
+}
+
 fn link(data: &Path, exam: &str) -> (String, String) {
     let out = paraakh(&[
         "ingest",
@@ -130,25 +150,7 @@ fn a_link_joins_one_computer_and_its_session_gets_the_questions_from_the_opening
             .status
             .success()
     );
-    let add = |signing: &Path, key: Option<&Path>| {
-        let mut args = vec![
-            "ingest",
-            "exam",
-            "--data",
-            p(&data),
-            "--tenant",
-            "acme",
-            "--package",
-            p(&pkg),
-            "--signing-key",
-            p(signing),
-        ];
-        if let Some(k) = key {
-            args.extend(["--content-key", p(k)]);
-        }
-        paraakh(&args)
-    };
-    let refused = add(&other.join("signing.pub"), None);
+    let refused = add_exam(&data, &pkg, &other.join("signing.pub"), None);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
         stderr(&refused).contains("the exam package is refused"),
@@ -157,13 +159,13 @@ fn a_link_joins_one_computer_and_its_session_gets_the_questions_from_the_opening
     );
     let wrong_key = tmp.path().join("wrong.content-key");
     std::fs::write(&wrong_key, format!("{}\n", "ab".repeat(32))).unwrap();
-    let refused = add(&keys.join("signing.pub"), Some(&wrong_key));
+    let refused = add_exam(&data, &pkg, &keys.join("signing.pub"), Some(&wrong_key));
     assert!(
         stderr(&refused).contains("the content key does not open"),
         "{}",
         stderr(&refused)
     );
-    let added = add(&keys.join("signing.pub"), None);
+    let added = add_exam(&data, &pkg, &keys.join("signing.pub"), None);
     assert!(added.status.success(), "{}", stderr(&added));
     assert!(String::from_utf8_lossy(&added.stdout).contains("Added exam"));
 
@@ -269,18 +271,7 @@ fn before_the_opening_the_questions_are_withheld_with_a_time_to_ask_again() {
     let data = tmp.path().join("backend");
     let backend = Backend::start(&data);
     let (keys, pkg) = package(tmp.path(), "physics-later", "2099-01-01T09:00:00Z");
-    let added = paraakh(&[
-        "ingest",
-        "exam",
-        "--data",
-        p(&data),
-        "--tenant",
-        "acme",
-        "--package",
-        p(&pkg),
-        "--signing-key",
-        p(&keys.join("signing.pub")),
-    ]);
+    let added = add_exam(&data, &pkg, &keys.join("signing.pub"), None);
     assert!(added.status.success(), "{}", stderr(&added));
     let (token, _) = link(&data, "physics-later");
     let (status, joined) = join(&backend.url(), &token, &read(&keys.join("signing.pub")));
