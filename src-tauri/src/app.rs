@@ -108,6 +108,53 @@ pub(crate) struct App {
     launch: Launch,
     install: Result<InstallConfig, String>,
     inner: Mutex<Inner>,
+    proctor_tries: Tries,
+}
+
+/// Wrong proctor codes: after a few, each try waits its turn.
+#[derive(Debug, Default)]
+struct Tries {
+    /// Wrong codes in a row, and when the last one was typed.
+    failed: Mutex<(u32, u64)>,
+}
+
+impl Tries {
+    /// Free tries before the waiting starts.
+    const FREE: u32 = 3;
+    const MAX_WAIT_MS: u64 = 60_000;
+
+    fn wait_ms(failed: u32) -> u64 {
+        match failed.checked_sub(Self::FREE) {
+            None => 0,
+            Some(extra) => (5_000u64 << extra.min(10)).min(Self::MAX_WAIT_MS),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (u32, u64)> {
+        self.failed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait_turn(&self) -> Result<(), String> {
+        let (failed, last) = *self.lock();
+        let ready = last + Self::wait_ms(failed);
+        let now = now_ms();
+        if now < ready {
+            return Err(format!(
+                "too many wrong proctor codes: try again in {} seconds",
+                (ready - now).div_ceil(1000)
+            ));
+        }
+        Ok(())
+    }
+
+    fn failed(&self) {
+        let mut tries = self.lock();
+        *tries = (tries.0.saturating_add(1), now_ms());
+    }
+
+    fn reset(&self) {
+        *self.lock() = (0, 0);
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -139,6 +186,7 @@ impl App {
             launch,
             install,
             inner: Mutex::new(Inner::default()),
+            proctor_tries: Tries::default(),
         }
     }
 
@@ -224,7 +272,7 @@ impl App {
                 "session_id": d.session_id,
                 "exam_title": d.title,
                 "stopped_at": paraakh_evidence::clock::format_utc(d.saved_at_ms as i64 * 1_000_000),
-                "needs_proctor_code": self.launch.proctor_code_sha256.is_some(),
+                "needs_proctor_code": inner.offer.as_ref().is_some_and(|o| o.policy().proctor.resume_needs_code),
             })
         });
         let (receipt, time_up) = match &inner.receipt {
@@ -284,21 +332,39 @@ impl App {
         Ok(Some(draft))
     }
 
-    /// Checks the proctor's code against the one this computer was set up with.
-    fn check_proctor_code(&self, code: &str) -> Result<(), String> {
-        let expected = self
-            .launch
-            .proctor_code_sha256
-            .as_deref()
-            .ok_or("no proctor code is set on this computer")?;
-        let typed = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
-            paraakh_policy::exam::normalize_code(code).as_bytes(),
-        ));
-        if typed.eq_ignore_ascii_case(expected) {
+    /// Checks a proctor's code: the tenant's (hashed in the exam's policy)
+    /// or the proctoring centre's (in the launch file). Wrong codes are
+    /// slowed down so they cannot be tried one after another.
+    fn check_proctor_code(&self, policy_code: Option<&str>, code: &str) -> Result<(), String> {
+        let centre = self.launch.proctor_code_sha256.as_deref();
+        if policy_code.is_none() && centre.is_none() {
+            return Err("no proctor code is set for this exam or on this computer".into());
+        }
+        self.proctor_tries.wait_turn()?;
+        let tenant_ok = policy_code
+            .and_then(|text| paraakh_policy::proctor::ProctorCodeHash::parse(text).ok())
+            .is_some_and(|hash| hash.matches(code));
+        let centre_ok = centre.is_some_and(|expected| {
+            let typed = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
+                paraakh_policy::exam::normalize_code(code).as_bytes(),
+            ));
+            typed.eq_ignore_ascii_case(expected)
+        });
+        if tenant_ok || centre_ok {
+            self.proctor_tries.reset();
             Ok(())
         } else {
+            self.proctor_tries.failed();
             Err("that proctor code is not right".into())
         }
+    }
+
+    /// The proctor code the exam's policy gives, if any.
+    fn policy_code(inner: &Inner) -> Option<String> {
+        inner
+            .offer
+            .as_ref()
+            .and_then(|o| o.policy().proctor.unlock_code.clone())
     }
 
     /// Joins the exam a link names, and opens it if its questions are
@@ -478,8 +544,15 @@ impl App {
         let offer = Self::unlocked_offer(&inner)?.clone();
         let content = inner.content.clone().ok_or("the exam is locked")?;
         let resume = inner.resume.clone();
-        if resume.is_some() && self.launch.proctor_code_sha256.is_some() {
-            self.check_proctor_code(proctor_code.unwrap_or_default())?;
+        if resume.is_some() && offer.policy().proctor.resume_needs_code {
+            let policy_code = Self::policy_code(&inner);
+            // The code takes a moment to check: the window is not kept waiting.
+            drop(inner);
+            self.check_proctor_code(policy_code.as_deref(), proctor_code.unwrap_or_default())?;
+            inner = self.inner();
+            if let Some(paper) = &inner.paper {
+                return Ok(paper.clone());
+            }
         }
         // The check's camera and microphone are released for the session.
         inner.preview = None;
@@ -692,10 +765,17 @@ impl App {
         if own_page {
             return Navigation::Allow;
         }
-        match &self.inner().online {
-            Some(run) if run.home.is_some() => run.judge(url),
-            _ => Navigation::Block,
+        let (verdict, exam_running) = match &self.inner().online {
+            Some(run) if run.home.is_some() => (run.judge(url), !run.finished),
+            _ => (Navigation::Block, false),
+        };
+        if verdict == Navigation::Block && exam_running {
+            // For the reviewer: where the organiser's page tried to go.
+            self.report(Observation::PageBlocked {
+                origin: url.origin().ascii_serialization(),
+            });
         }
+        verdict
     }
 
     /// Starts showing the online exam's page: its URL and when time is up.
@@ -715,6 +795,22 @@ impl App {
         }
         run.home = Some(home.ok_or("the app's own page is not known")?);
         Ok((run.exam.start_url.clone(), ends_at_ms))
+    }
+
+    /// While an online exam's page is shown: what its bar says (the exam's
+    /// title, its site, when the time ends).
+    pub(crate) fn online_bar(&self) -> Option<(String, String, u64)> {
+        let inner = self.inner();
+        let run = inner
+            .online
+            .as_ref()
+            .filter(|r| r.home.is_some() && !r.finished)?;
+        let paper = inner.paper.as_ref()?;
+        let site = paper
+            .online_origin
+            .clone()
+            .unwrap_or_else(|| run.exam.start_url.clone());
+        Some((paper.title.clone(), site, paper.ends_at_ms))
     }
 
     pub(crate) fn online_finished(&self) -> bool {
@@ -761,7 +857,8 @@ impl App {
 
     /// The proctor's emergency unlock: recorded, then the session ends.
     pub(crate) fn proctor_unlock(&self, code: &str, reason: &str) -> Result<(), String> {
-        self.check_proctor_code(code)?;
+        let policy_code = Self::policy_code(&self.inner());
+        self.check_proctor_code(policy_code.as_deref(), code)?;
         let run = self.inner().run.clone();
         if let Some(run) = run {
             let reason = if reason.trim().is_empty() {
@@ -825,5 +922,56 @@ impl App {
                 std::thread::sleep(Duration::from_millis(100));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{App, Tries};
+    use crate::launch::Launch;
+
+    #[test]
+    fn the_tenants_and_the_centres_proctor_codes_are_both_accepted() {
+        let centre =
+            paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(b"CENTRE1234"));
+        // `argon2 somesaltsomesalt -id -m 16 -t 3 -p 1 -e` of "PASSW0RD1".
+        let tenant = "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$FxpfPW9cXUKGYE+/5SYf9Gpvp4KL3z8Q10yFw9dvvoY";
+        let app = App::new(Launch {
+            proctor_code_sha256: Some(centre),
+            ..Launch::default()
+        });
+        assert!(app.check_proctor_code(Some(tenant), "password1").is_ok());
+        assert!(app.check_proctor_code(Some(tenant), "centre-1234").is_ok());
+        assert!(app.check_proctor_code(None, "centre 1234").is_ok());
+        let wrong = app
+            .check_proctor_code(Some(tenant), "password2")
+            .unwrap_err();
+        assert_eq!(wrong, "that proctor code is not right");
+
+        let bare = App::new(Launch::default());
+        assert!(bare.check_proctor_code(Some(tenant), "password1").is_ok());
+        let none = bare.check_proctor_code(None, "password1").unwrap_err();
+        assert!(none.contains("no proctor code is set"), "{none}");
+    }
+
+    #[test]
+    fn wrong_proctor_codes_wait_longer_each_time_up_to_a_minute() {
+        let waits: Vec<u64> = (0..12).map(Tries::wait_ms).collect();
+        assert_eq!(&waits[..4], &[0, 0, 0, 5_000]);
+        assert_eq!(&waits[4..7], &[10_000, 20_000, 40_000]);
+        assert!(waits[7..].iter().all(|w| *w == 60_000));
+        assert_eq!(Tries::wait_ms(u32::MAX), 60_000);
+
+        let tries = Tries::default();
+        for _ in 0..2 {
+            tries.failed();
+            assert!(tries.wait_turn().is_ok());
+        }
+        // The third wrong code in a row: the next try waits.
+        tries.failed();
+        let err = tries.wait_turn().unwrap_err();
+        assert!(err.contains("try again in 5 seconds"), "{err}");
+        tries.reset();
+        assert!(tries.wait_turn().is_ok());
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use paraakh_engine::session::rules::Observation;
 use serde::Serialize;
+use tauri::webview::NewWindowResponse;
 use tauri::{
     AppHandle, Emitter, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder, Window,
     WindowEvent,
@@ -53,6 +54,7 @@ fn allowed_page(url: &tauri::Url) -> bool {
 /// Opens the exam window.
 pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWindow> {
     let nav = handle.clone();
+    let popup = handle.clone();
     let window =
         WebviewWindowBuilder::new(handle, EXAM_WINDOW, WebviewUrl::App("index.html".into()))
             .title("Paraakh Secure Exam")
@@ -78,7 +80,20 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
                     }
                 }
             })
+            .on_new_window(move |url, _features| {
+                // A page's new window (target=_blank, window.open) opens in
+                // the exam window itself, where the same rules apply.
+                let app = popup.state::<App>();
+                if app.navigation(&url, allowed_page(&url)) != Navigation::Block
+                    && let Some(window) = popup.get_webview_window(EXAM_WINDOW)
+                {
+                    let _ = window.navigate(url);
+                }
+                NewWindowResponse::Deny
+            })
             .build()?;
+    #[cfg(target_os = "linux")]
+    crate::online_bar::install(handle, &window);
     if kiosk {
         #[cfg(target_os = "linux")]
         linux::lock(handle, &window);

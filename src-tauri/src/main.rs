@@ -14,6 +14,8 @@ mod kiosk;
 mod launch;
 mod links;
 mod online;
+#[cfg(target_os = "linux")]
+mod online_bar;
 mod run;
 
 use std::process::ExitCode;

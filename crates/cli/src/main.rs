@@ -85,6 +85,8 @@ enum ExamCommand {
 enum PolicyCommand {
     /// Print the effective policy (preset + overrides) in plain words; exit 1 if it is invalid.
     Show(policy_cmd::ShowArgs),
+    /// Make a proctor code (or hash your own from stdin) and print the `[proctor]` lines for the policy.
+    ProctorCode(policy_cmd::ProctorCodeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +139,7 @@ fn main() -> ExitCode {
         Command::Session(SessionCommand::Run(args)) => session_cmd::run(*args),
         Command::Keys(KeysCommand::Generate(args)) => keys_cmd::run(args),
         Command::Policy(PolicyCommand::Show(args)) => policy_cmd::show(args),
+        Command::Policy(PolicyCommand::ProctorCode(args)) => policy_cmd::proctor_code(args),
         Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),
         Command::Sign(SignCommand::Exam(args)) => exam_cmd::sign(args),
         Command::Exam(ExamCommand::Show(args)) => exam_cmd::show(args),

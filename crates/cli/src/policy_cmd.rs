@@ -1,4 +1,4 @@
-//! `paraakh policy show` and `paraakh sign policy`.
+//! `paraakh policy show`, `paraakh policy proctor-code` and `paraakh sign policy`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,6 +33,16 @@ pub(crate) struct SignArgs {
     /// Where to write the signed policy (default: FILE.signed).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProctorCodeArgs {
+    /// Hash the code on the first line of stdin instead of making a new one.
+    #[arg(long)]
+    code_stdin: bool,
+    /// Print one JSON document ({"code", "unlock_code"}).
+    #[arg(long)]
+    json: bool,
 }
 
 fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
@@ -240,5 +250,39 @@ pub(crate) fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         out.display(),
         to_hex(&sha256(&loaded.policy.canonical_json()))
     ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A proctor code for the policy: only its Argon2id hash goes into the
+/// policy; the code itself is printed once (or was typed) and kept nowhere.
+pub(crate) fn proctor_code(args: ProctorCodeArgs) -> anyhow::Result<ExitCode> {
+    let code = if args.code_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the code from stdin")?;
+        line.trim().to_owned()
+    } else {
+        paraakh_policy::exam::new_start_code()?
+    };
+    let hash = paraakh_policy::proctor::ProctorCodeHash::new(&code)
+        .map_err(|e| anyhow::anyhow!("{e}; nothing was written"))?
+        .to_string();
+    let shown = (!args.code_stdin).then_some(code);
+    if args.json {
+        crate::render::print_json(&serde_json::json!({"code": shown, "unlock_code": hash}))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    if let Some(code) = &shown {
+        out.push_str(&format!(
+            "Proctor code: {code}\nGive it to your proctors; it is not stored anywhere, only its hash below.\n\n"
+        ));
+    }
+    out.push_str(&format!(
+        "Add to the exam's policy, then sign it again:\n\n[proctor]\nunlock_code = {hash:?}\n\
+         resume_needs_code = true   # an interrupted exam waits for the proctor (false: it goes on by itself)\n"
+    ));
+    crate::render::out(&out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -400,5 +400,23 @@ pub fn describe(loaded: &Loaded) -> String {
         ));
     }
     w.layer(12, "network", "Network", n.enabled, &nd.join("; "));
+
+    let _ = writeln!(w.out);
+    let pr = &p.proctor;
+    let code = if pr.unlock_code.is_some() {
+        "the tenant's proctor code (in this policy, hashed) unlocks the exam in an emergency"
+    } else {
+        "no proctor code in this policy (a proctoring centre may set its own)"
+    };
+    let resume = if pr.resume_needs_code {
+        "an interrupted exam goes on only after a proctor types the code"
+    } else {
+        "an interrupted exam goes on when the candidate opens the app again"
+    };
+    w.line(
+        "",
+        |p| p.starts_with("proctor."),
+        &format!("Proctor: {code}; {resume}."),
+    );
     w.out
 }

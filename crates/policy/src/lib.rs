@@ -23,6 +23,7 @@ pub mod model;
 pub mod net;
 mod parse;
 pub mod presets;
+pub mod proctor;
 pub mod tenants;
 
 pub use describe::describe;

@@ -280,6 +280,25 @@ pub struct NetworkLayer {
     pub allowed_origins: Vec<String>,
 }
 
+/// The proctor's access to a running exam.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProctorSettings {
+    /// The tenant's proctor code as an Argon2id PHC hash (emergency unlock,
+    /// resuming); a proctoring centre's own code is accepted as well.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unlock_code: Option<String>,
+    /// An interrupted exam goes on only after a proctor types the code.
+    pub resume_needs_code: bool,
+}
+
+impl ProctorSettings {
+    /// Nothing set: the policy's canonical form (and hash) leaves it out,
+    /// so policies from before this section keep their hash.
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// A complete, validated exam policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Policy {
@@ -314,6 +333,9 @@ pub struct Policy {
     pub keyboard: KeyboardLayer,
     /// 12. Network.
     pub network: NetworkLayer,
+    /// The proctor's access (optional section).
+    #[serde(skip_serializing_if = "ProctorSettings::is_unset")]
+    pub proctor: ProctorSettings,
 }
 
 impl Policy {

@@ -9,8 +9,8 @@ use toml::{Table, Value};
 use crate::fields::{Ctx, Problem, join};
 use crate::model::{
     Action, Confidence, DevtoolsLayer, DisplayLayer, FaceLayer, FocusLayer, FullscreenLayer,
-    KeyboardLayer, NetworkLayer, Policy, ProcessLayer, RemoteSessionLayer, Retention, Rule,
-    ScreenLayer, Severity, VirtualMachineLayer, VoiceLayer, WaylandMode,
+    KeyboardLayer, NetworkLayer, Policy, ProcessLayer, ProctorSettings, RemoteSessionLayer,
+    Retention, Rule, ScreenLayer, Severity, VirtualMachineLayer, VoiceLayer, WaylandMode,
 };
 use crate::presets;
 
@@ -261,6 +261,7 @@ const TOP: &[&str] = &[
     "remote_session",
     "keyboard",
     "network",
+    "proctor",
 ];
 
 fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
@@ -531,6 +532,8 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
         allowed_origins: ctx.texts(s, p, "allowed_origins", 100, 253),
     };
 
+    let proctor = read_proctor(ctx, t);
+
     let policy = Policy {
         name,
         preset,
@@ -547,9 +550,42 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
         remote_session,
         keyboard,
         network,
+        proctor,
     };
     cross_checks(ctx, &policy);
     policy
+}
+
+/// The optional `[proctor]` section: every key optional (policies written
+/// before it existed stay valid and keep their hash).
+fn read_proctor(ctx: &mut Ctx, t: &Table) -> ProctorSettings {
+    let p = "proctor";
+    if !t.contains_key(p) {
+        return ProctorSettings::default();
+    }
+    let Some(s) = ctx.table(t, "", p) else {
+        return ProctorSettings::default();
+    };
+    ctx.unknown(s, p, &["unlock_code", "resume_needs_code"]);
+    let unlock_code = s.contains_key("unlock_code").then(|| {
+        let text = ctx.text(s, p, "unlock_code", 200);
+        if let Err(why) = crate::proctor::ProctorCodeHash::parse(&text) {
+            ctx.problem("proctor.unlock_code", why);
+        }
+        text
+    });
+    let resume_needs_code =
+        s.contains_key("resume_needs_code") && ctx.bool(s, p, "resume_needs_code");
+    if resume_needs_code && unlock_code.is_none() {
+        ctx.problem(
+            "proctor.resume_needs_code",
+            "is true, but the policy gives no unlock_code: a candidate at home could never resume; add one with `paraakh policy proctor-code`",
+        );
+    }
+    ProctorSettings {
+        unlock_code,
+        resume_needs_code,
+    }
 }
 
 /// Settings that are each valid but contradict each other.

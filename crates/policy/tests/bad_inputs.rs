@@ -268,6 +268,33 @@ fn bad_policies_are_refused_with_the_problem_named() {
             "not valid TOML",
         ),
         ("oversize", "#".repeat(300 * 1024), "limited to 256 KiB"),
+        (
+            "proctor not a table",
+            over("proctor = 1"),
+            "proctor: must be a table",
+        ),
+        (
+            "unknown proctor setting",
+            over("[proctor]\nquit_password = \"x\""),
+            "proctor.quit_password: unknown setting",
+        ),
+        (
+            "proctor code in clear",
+            over("[proctor]\nunlock_code = \"PROC-TOR1-CODE\""),
+            "proctor.unlock_code: must be an Argon2id hash",
+        ),
+        (
+            "proctor code hashed too cheaply",
+            over(
+                "[proctor]\nunlock_code = \"$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaA\"",
+            ),
+            "m (memory in KiB) is 1024",
+        ),
+        (
+            "resume needs a code the policy does not give",
+            over("[proctor]\nresume_needs_code = true"),
+            "proctor.resume_needs_code: is true, but the policy gives no unlock_code",
+        ),
     ];
     assert!(cases.len() >= 40, "{} cases", cases.len());
     for (name, input, expected) in cases {
@@ -280,6 +307,25 @@ fn bad_policies_are_refused_with_the_problem_named() {
             "{name}: the message\n{err}\ndoes not contain {expected:?}"
         );
     }
+}
+
+#[test]
+fn a_proctor_section_is_optional_and_leaves_older_policies_hashes_alone() {
+    let plain = parse(&over("")).unwrap();
+    assert_eq!(plain.proctor, Default::default());
+    assert!(
+        !String::from_utf8(plain.canonical_json())
+            .unwrap()
+            .contains("proctor")
+    );
+    let code = "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$FxpfPW9cXUKGYE+/5SYf9Gpvp4KL3z8Q10yFw9dvvoY";
+    let with = parse(&over(&format!(
+        "[proctor]\nunlock_code = {code:?}\nresume_needs_code = true"
+    )))
+    .unwrap();
+    assert_eq!(with.proctor.unlock_code.as_deref(), Some(code));
+    assert!(with.proctor.resume_needs_code);
+    assert_ne!(with.canonical_json(), plain.canonical_json());
 }
 
 #[test]

@@ -146,7 +146,10 @@ struct Demo {
     data_dir: PathBuf,
     backend_data: PathBuf,
     backend: Killed,
+    /// The tenant's proctor code (its hash in the demo exam's policy).
     proctor_code: String,
+    /// The proctoring centre's own code (its SHA-256 in the launch files).
+    centre_code: String,
 }
 
 fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
@@ -168,9 +171,17 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
     .unwrap();
     // The demo exam's policy; this test's automation tool (xdotool, which
     // makes the focus loss) is allowed so the process guard leaves it be.
+    // The tenant's proctor code (only its hash in the policy) is needed to
+    // resume an interrupted exam.
+    let made = paraakh(&["policy", "proctor-code", "--json"]);
+    let made: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    let proctor_code = made["code"].as_str().unwrap().to_owned();
     std::fs::write(
         exam_dir.join("policy.toml"),
-        "preset = \"standard\"\nname = \"Physics 101 demo (end-to-end test)\"\n\n[processes]\nallow = [\"xdotool\"]\n",
+        format!(
+            "preset = \"standard\"\nname = \"Physics 101 demo (end-to-end test)\"\n\n[processes]\nallow = [\"xdotool\"]\n\n[proctor]\nunlock_code = {:?}\nresume_needs_code = true\n",
+            made["unlock_code"].as_str().unwrap()
+        ),
     )
     .unwrap();
     let signing = keys.join("signing.key");
@@ -257,12 +268,13 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
     std::fs::create_dir(&camera).unwrap();
     std::fs::copy(detect_data.join("astronaut.png"), camera.join("0001.png")).unwrap();
     quiet_room(&tmp.join("room.wav"), 600);
-    let proctor_code = "PROC-TOR1-CODE".to_owned();
-    let proctor_hash = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
-        paraakh_policy::exam::normalize_code(&proctor_code).as_bytes(),
+    // The centre's own code, accepted as well as the tenant's.
+    let centre_code = "CENTRE-CODE-1".to_owned();
+    let centre_hash = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
+        paraakh_policy::exam::normalize_code(&centre_code).as_bytes(),
     ));
     let devices = format!(
-        "config = \"config.toml\"\ncamera = \"camera/\"\nmicrophone = \"room.wav\"\nscreen = \"desktop\"\nmodels = {:?}\nproctor_code_sha256 = {proctor_hash:?}\ncheckpoint_seconds = 5\n",
+        "config = \"config.toml\"\ncamera = \"camera/\"\nmicrophone = \"room.wav\"\nscreen = \"desktop\"\nmodels = {:?}\nproctor_code_sha256 = {centre_hash:?}\ncheckpoint_seconds = 5\n",
         p(&repo().join("models")),
     );
     // The proctoring centre's launch: this exam, its backend and session.
@@ -284,6 +296,7 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
         backend_data,
         backend,
         proctor_code,
+        centre_code,
     }
 }
 
@@ -408,6 +421,40 @@ fn screenshots() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-screenshots"));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A picture of the whole display (the app's native bar is not in the
+/// webview's own screenshots), taken with `paraakh capture screen`.
+fn screenshot_display(rig: &Rig, out: &Path) {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = rig
+        .display
+        .command(paraakh_bin())
+        .args([
+            "capture",
+            "screen",
+            "--max-width",
+            "0",
+            "--quality",
+            "85",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        taken.status.success(),
+        "capture: {}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+    let jpeg = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .expect("a capture");
+    // PNG like the webview's own screenshots.
+    image::open(&jpeg).unwrap().save(out).unwrap();
 }
 
 /// One app at a time: the tests find the app's processes by name.
@@ -1108,9 +1155,12 @@ impl ExamSite {
                          <h1 id=\"quiz\">Online quiz</h1>\
                          <label for=\"q\">What is 6 x 7?</label> <input id=\"q\">\
                          <p><a id=\"away\" href=\"http://localhost:{port}/elsewhere\">Another site</a></p>\
+                         <p><a id=\"notes\" href=\"/exam/notes\" target=\"_blank\">Formula sheet</a></p>\
                          <p><a id=\"finish\" href=\"/exam/done?ok=1\">Submit my answers</a></p>\
                          </body></html>"
                     )
+                } else if path == "/exam/notes" {
+                    "<!doctype html><h1 id=\"notes\">Formula sheet</h1><p><a id=\"back\" href=\"/exam\">Back to the quiz</a></p>".to_owned()
                 } else {
                     "<!doctype html><p>Elsewhere</p>".to_owned()
                 };
@@ -1125,23 +1175,15 @@ impl ExamSite {
     }
 }
 
-#[test]
-fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
-    let Some(detect_data) = prerequisites("app online exam") else {
-        return;
-    };
-    let _serial = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let tmp = tempfile::tempdir().unwrap();
-    let mut demo = prepare(tmp.path(), &detect_data);
-    let site = ExamSite::start();
-    let origin = format!("http://127.0.0.1:{}", site.port);
-    let long = Duration::from_secs(60);
+/// The online exam's session.
+const ONLINE_SESSION: &str = "e2e-online-0001";
 
+/// The organiser's online exam on `origin`, packaged and signed, and the
+/// centre's launch file for it (`demo.launch`); returns its start code.
+fn prepare_online(tmp: &Path, demo: &mut Demo, origin: &str) -> String {
     // The organiser's online exam: its pages on its own site, which the
     // policy allows and nothing else.
-    let dir = tmp.path().join("online");
+    let dir = tmp.join("online");
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(
         dir.join("policy.toml"),
@@ -1165,8 +1207,8 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         "--key",
         p(&signing),
     ]);
-    let code = sign_exam(&dir, &demo.keys, &tmp.path().join("online.paraakh-exam"));
-    let session = "e2e-online-0001";
+    let code = sign_exam(&dir, &demo.keys, &tmp.join("online.paraakh-exam"));
+    let session = ONLINE_SESSION;
     paraakh(&[
         "ingest",
         "token",
@@ -1179,16 +1221,16 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         "--exam",
         "online-quiz",
         "--out",
-        p(&tmp.path().join("online-tokens.json")),
+        p(&tmp.join("online-tokens.json")),
     ]);
-    let devices = std::fs::read_to_string(tmp.path().join("launch-devices.toml")).unwrap();
+    let devices = std::fs::read_to_string(tmp.join("launch-devices.toml")).unwrap();
     let server = std::fs::read_to_string(&demo.launch)
         .unwrap()
         .lines()
         .find(|l| l.starts_with("server = "))
         .unwrap()
         .to_owned();
-    demo.launch = tmp.path().join("launch-online.toml");
+    demo.launch = tmp.join("launch-online.toml");
     std::fs::write(
         &demo.launch,
         format!(
@@ -1197,6 +1239,24 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
     )
     .unwrap();
 
+    code
+}
+
+#[test]
+fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
+    let Some(detect_data) = prerequisites("app online exam") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut demo = prepare(tmp.path(), &detect_data);
+    let site = ExamSite::start();
+    let origin = format!("http://127.0.0.1:{}", site.port);
+    let long = Duration::from_secs(60);
+
+    let code = prepare_online(tmp.path(), &mut demo, &origin);
     let rig = Rig::start(&demo);
     let d = Driver::start(rig.port, Path::new(APP));
     join_check_consent_to(&d, &code, "#screen-online");
@@ -1205,12 +1265,22 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         d.page_text().contains(&format!("127.0.0.1:{}", site.port))
     });
     d.screenshot(&shots.join("11-online-exam.png"));
+    let height = |d: &Driver| d.execute("return window.innerHeight").as_u64().unwrap_or(0);
+    let full_height = height(&d);
 
-    // The organiser's page opens in the locked window.
+    // The organiser's page opens in the locked window, under the app's bar.
     d.click_on("#online-open");
     d.wait_until("the quiz page is shown", long, |d| {
         d.find("#quiz").is_some()
     });
+    d.wait_until("the app's bar is above the page", long, |d| {
+        height(d) < full_height
+    });
+    println!(
+        "the page has {} of {full_height} px under the bar",
+        height(&d)
+    );
+    screenshot_display(&rig, &shots.join("13-online-bar.png"));
     let href = |d: &Driver| {
         d.execute("return location.href")
             .as_str()
@@ -1241,6 +1311,25 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         "navigation left the allowed origin"
     );
     assert!(d.find("#quiz").is_some());
+    // A page that opens a window on another site opens nothing.
+    d.execute(&format!(
+        "window.open('http://localhost:{}/popup'); return 1",
+        site.port
+    ));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        href(&d),
+        format!("{origin}/exam"),
+        "window.open left the page"
+    );
+    // A link to a new window on the exam's site opens in the exam window.
+    d.click_on("#notes");
+    d.wait_until("the notes open in the exam window", long, |d| {
+        d.find("h1#notes").is_some()
+    });
+    assert_eq!(href(&d), format!("{origin}/exam/notes"));
+    d.click_on("#back");
+    d.wait_until("back on the quiz", long, |d| d.find("#quiz").is_some());
 
     // Submitting on the site ends the exam: the app's receipt comes back.
     d.click_on("#finish");
@@ -1258,13 +1347,28 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         .join("tenants")
         .join(TENANT)
         .join("sessions")
-        .join(session);
+        .join(ONLINE_SESSION);
     let report = close_and_verify(d, &demo, &dir);
     assert_eq!(report["answers"]["submitted"], 0, "{report:#}");
     let recs = records(&dir);
     assert!(
         recs.iter().any(|r| r["body"]["type"] == "submission"),
         "the exam was submitted"
+    );
+    // The refused pages are in the evidence for the reviewer: one record for
+    // the other origin (a link and a window.open), nothing for the candidate.
+    let refused: Vec<&serde_json::Value> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "page_blocked")
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused[0]["severity"], "info", "{refused:#?}");
+    assert!(
+        refused[0]["body"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("http://localhost:{}", site.port)),
+        "{refused:#?}"
     );
     let seen = site.seen.lock().unwrap().clone();
     assert!(
@@ -1278,6 +1382,86 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
     assert!(
         !seen.iter().any(|s| s.contains("/exam/done")),
         "the finish page is the app's signal, not loaded: {seen:?}"
+    );
+    drop(demo.backend);
+}
+
+#[test]
+fn an_online_exams_bar_takes_the_proctors_code_and_a_wrong_one_changes_nothing() {
+    let Some(detect_data) = prerequisites("app online proctor") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut demo = prepare(tmp.path(), &detect_data);
+    let site = ExamSite::start();
+    let origin = format!("http://127.0.0.1:{}", site.port);
+    let code = prepare_online(tmp.path(), &mut demo, &origin);
+    let long = Duration::from_secs(60);
+    let rig = Rig::start(&demo);
+    let d = Driver::start(rig.port, Path::new(APP));
+    join_check_consent_to(&d, &code, "#screen-online");
+    d.click_on("#online-open");
+    d.wait_until("the quiz page is shown", long, |d| {
+        d.find("#quiz").is_some()
+    });
+    let answer = d.wait_for("#q", long);
+    d.type_into(&answer, "42");
+    d.wait_until("the app's bar is above the page", long, |d| {
+        d.execute("return window.innerHeight < screen.height") == serde_json::json!(true)
+    });
+    // The bar's entry is the app's, not the page's: typed with the keyboard.
+    let keys = |args: &[&str]| {
+        let out = rig.display.command("xdotool").args(args).output().unwrap();
+        assert!(out.status.success(), "xdotool {args:?}");
+    };
+    // Ctrl+Alt+P takes the keyboard from the page to the bar's code entry.
+    let page_focused =
+        |d: &Driver| d.execute("return document.hasFocus()") == serde_json::json!(true);
+    assert!(page_focused(&d), "the page has the keyboard first");
+    keys(&["key", "ctrl+alt+p"]);
+    d.wait_until(
+        "the bar's code entry has the keyboard",
+        Duration::from_secs(10),
+        |d| !page_focused(d),
+    );
+    keys(&["type", "--delay", "30", "WRONG-CODE-9"]);
+    keys(&["key", "Return"]);
+    // A wrong code changes nothing: the page and the exam go on.
+    std::thread::sleep(Duration::from_secs(3));
+    screenshot_display(&rig, &screenshots().join("14-online-proctor.png"));
+    assert!(
+        app_processes().iter().any(|(_, n)| n == "paraakh-app"),
+        "a wrong code ended the app"
+    );
+    assert_eq!(
+        d.execute("return document.querySelector('#q').value"),
+        serde_json::json!("42")
+    );
+    // The centre's code ends the exam and the app.
+    keys(&["type", "--delay", "30", &demo.centre_code]);
+    keys(&["key", "Return"]);
+    app_gone();
+    d.quit();
+    let dir = demo
+        .data_dir
+        .join("tenants")
+        .join(TENANT)
+        .join("sessions")
+        .join(ONLINE_SESSION);
+    let report = verify(&demo, &dir);
+    assert_eq!(report["status"], "intact", "{report:#}");
+    let recs = records(&dir);
+    let unlocks: Vec<&serde_json::Value> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "proctor_unlock")
+        .collect();
+    assert_eq!(unlocks.len(), 1, "one unlock, the wrong code none");
+    assert!(
+        !recs.iter().any(|r| r["body"]["type"] == "submission"),
+        "an unlock is not a submission"
     );
     drop(demo.backend);
 }

@@ -390,6 +390,71 @@ fn policy_show_describes_presets_and_marks_what_an_override_changed() {
 }
 
 #[test]
+fn a_proctor_code_is_made_hashed_and_taken_into_a_policy() {
+    use std::io::Write as _;
+    let out = paraakh(&["policy", "proctor-code", "--json"]);
+    assert!(out.status.success());
+    let made = json(&out);
+    let code = made["code"].as_str().unwrap();
+    let hash = made["unlock_code"].as_str().unwrap();
+    assert_eq!(code.len(), 14, "{code}");
+    let read = paraakh_policy::proctor::ProctorCodeHash::parse(hash).unwrap();
+    assert!(read.matches(code) && read.matches(&code.to_lowercase()));
+
+    // The human form prints the lines to paste; pasted, the policy is valid
+    // and `policy show` says what they do.
+    let out = paraakh(&["policy", "proctor-code"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines = &text[text.find("[proctor]").unwrap()..];
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        format!("preset = \"standard\"\nname = \"x\"\n{lines}"),
+    )
+    .unwrap();
+    let shown = paraakh(&["policy", "show", p(&file)]);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stdout)
+    );
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("the tenant's proctor code"), "{shown}");
+    assert!(
+        shown.contains("goes on only after a proctor types the code"),
+        "{shown}"
+    );
+
+    // Your own code from stdin: hashed, never printed; too short is refused.
+    let own = |code: &str| {
+        let mut child = Command::new(BIN)
+            .args(["policy", "proctor-code", "--code-stdin", "--json"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{code}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = own("Exam-Hall-7-Blue");
+    assert!(out.status.success());
+    let doc = json(&out);
+    assert!(
+        doc["code"].is_null(),
+        "a code you chose is not printed back"
+    );
+    let read =
+        paraakh_policy::proctor::ProctorCodeHash::parse(doc["unlock_code"].as_str().unwrap())
+            .unwrap();
+    assert!(read.matches("EXAM HALL 7 BLUE"));
+    let out = own("1234");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8"));
+}
+
+#[test]
 fn an_invalid_policy_lists_every_problem_and_exits_1() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("bad.toml");

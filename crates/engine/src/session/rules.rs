@@ -51,7 +51,18 @@ pub enum Observation {
     ScreenSharing,
     /// A remote session appeared (the exam shown on or typed from another machine).
     RemoteSession,
+    /// An online exam's page tried to open a site not on the exam's
+    /// allowed origins; it stayed where it was (reported by the app).
+    PageBlocked {
+        /// The refused page's origin (not its path or query: they may hold
+        /// the candidate's details).
+        origin: String,
+    },
 }
+
+/// Origins of refused pages recorded per session (a page retrying one
+/// link is recorded once; a page trying hundreds is recorded up to this).
+const MAX_BLOCKED_ORIGINS: usize = 50;
 
 /// Evidence a violation wants attached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +143,8 @@ pub struct Rules {
     /// Lasting conditions by event kind.
     conditions: std::collections::HashMap<&'static str, Condition>,
     counts: std::collections::HashMap<&'static str, u32>,
+    /// Origins already recorded as refused.
+    blocked_origins: std::collections::BTreeSet<String>,
     paused: bool,
 }
 
@@ -146,6 +159,7 @@ impl Rules {
             policy,
             conditions: Default::default(),
             counts: Default::default(),
+            blocked_origins: Default::default(),
             paused: false,
         }
     }
@@ -391,6 +405,27 @@ impl Rules {
                     ));
                 }
             }
+            Observation::PageBlocked { ref origin } => {
+                // Context for the reviewer, not a violation: the organiser's
+                // page links where it links; the candidate did not get there.
+                if p.network.enabled
+                    && self.blocked_origins.len() < MAX_BLOCKED_ORIGINS
+                    && self.blocked_origins.insert(origin.clone())
+                {
+                    out.push(Violation {
+                        kind: "page_blocked",
+                        severity: Severity::Info,
+                        action: Action::Log,
+                        message: format!(
+                            "The exam page tried to open {origin}, which is not one of the exam's allowed sites; it was not opened"
+                        ),
+                        warning: None,
+                        evidence: Evidence::None,
+                        auto_submit: false,
+                        lasted_seconds: None,
+                    });
+                }
+            }
             Observation::ScreenSharing => {
                 let rule = &p.remote_session.screen_sharing;
                 if p.remote_session.enabled && rule.enabled {
@@ -586,5 +621,34 @@ mod tests {
         let mut p = standard();
         p.keyboard.enabled = false;
         assert!(Rules::new(p).observe(&print, 0).is_empty());
+    }
+
+    #[test]
+    fn a_refused_page_is_recorded_once_per_origin_for_the_reviewer_only() {
+        let mut r = Rules::new(standard());
+        let blocked = |o: &str| Observation::PageBlocked { origin: o.into() };
+        let v = r.observe(&blocked("https://www.google.com"), 0);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].kind, "page_blocked");
+        assert_eq!(v[0].severity, Severity::Info);
+        assert_eq!(v[0].action, Action::Log);
+        assert!(v[0].warning.is_none(), "the candidate is not warned");
+        assert!(v[0].message.contains("https://www.google.com"));
+        assert!(r.observe(&blocked("https://www.google.com"), S).is_empty());
+        assert_eq!(r.observe(&blocked("https://chat.example"), S).len(), 1);
+        let many: usize = (0..200)
+            .map(|i| {
+                r.observe(&blocked(&format!("https://{i}.example")), S)
+                    .len()
+            })
+            .sum();
+        assert_eq!(many, MAX_BLOCKED_ORIGINS - 2, "recorded up to the cap");
+        let mut p = standard();
+        p.network.enabled = false;
+        assert!(
+            Rules::new(p)
+                .observe(&blocked("https://x.example"), 0)
+                .is_empty()
+        );
     }
 }

@@ -1,0 +1,269 @@
+//! The tenant's proctor code, kept in the signed policy as an Argon2id hash
+//! in the PHC string format (`$argon2id$v=19$m=65536,t=3,p=1$SALT$HASH`,
+//! what `argon2` tools print): the candidate's computer can check a code a
+//! proctor types without holding the code, and guessing it offline costs
+//! 64 MiB and three passes per try. Codes are compared normalised, like
+//! start codes (case, spaces, dashes and look-alike letters ignored).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+use paraakh_keys::random_bytes;
+use zeroize::Zeroizing;
+
+use crate::exam::{CODE_ITERATIONS, CODE_MEMORY_KIB, normalize_code};
+
+/// Shortest code accepted when hashing a new one (normalised characters).
+pub const MIN_CODE_CHARS: usize = 8;
+/// Memory bounds accepted in a hash, in KiB: no weaker than OWASP's
+/// minimum, no heavier than a candidate's computer should spend on a check.
+const MEMORY_KIB: std::ops::RangeInclusive<u32> = 19 * 1024..=256 * 1024;
+const PASSES: std::ops::RangeInclusive<u32> = 2..=10;
+const LANES: std::ops::RangeInclusive<u32> = 1..=4;
+
+/// A proctor code's hash, as read from a policy.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProctorCodeHash {
+    memory_kib: u32,
+    passes: u32,
+    lanes: u32,
+    salt: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl std::fmt::Debug for ProctorCodeHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProctorCodeHash")
+            .field("memory_kib", &self.memory_kib)
+            .field("passes", &self.passes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProctorCodeHash {
+    /// Hashes a new code with a random salt (64 MiB, 3 passes, one lane).
+    pub fn new(code: &str) -> Result<Self, String> {
+        if normalize_code(code).chars().count() < MIN_CODE_CHARS {
+            return Err(format!(
+                "a proctor code needs at least {MIN_CODE_CHARS} letters or digits (spaces and dashes do not count)"
+            ));
+        }
+        let mut salt = vec![0u8; 16];
+        random_bytes(&mut salt).map_err(|e| e.to_string())?;
+        let hash = stretch(code, &salt, CODE_MEMORY_KIB, CODE_ITERATIONS, 1)?;
+        Ok(Self {
+            memory_kib: CODE_MEMORY_KIB,
+            passes: CODE_ITERATIONS,
+            lanes: 1,
+            salt,
+            hash: hash.to_vec(),
+        })
+    }
+
+    /// Reads a PHC string; says what is wrong with it otherwise.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split('$').collect();
+        let ["", "argon2id", "v=19", params, salt, hash] = parts.as_slice() else {
+            return Err(
+                "must be an Argon2id hash like $argon2id$v=19$m=65536,t=3,p=1$SALT$HASH (make one with `paraakh policy proctor-code`)".into(),
+            );
+        };
+        let (mut m, mut t, mut p) = (None, None, None);
+        for item in params.split(',') {
+            let (key, value) = item
+                .split_once('=')
+                .ok_or_else(|| format!("the parameter {item:?} is not name=value"))?;
+            let value: u32 = value
+                .parse()
+                .map_err(|_| format!("the parameter {key} must be a whole number"))?;
+            let slot = match key {
+                "m" => &mut m,
+                "t" => &mut t,
+                "p" => &mut p,
+                _ => return Err(format!("unknown Argon2 parameter {key:?}; known: m, t, p")),
+            };
+            if slot.replace(value).is_some() {
+                return Err(format!("the parameter {key} is given twice"));
+            }
+        }
+        let (Some(memory_kib), Some(passes), Some(lanes)) = (m, t, p) else {
+            return Err("the parameters must give m, t and p".into());
+        };
+        for (name, value, range) in [
+            ("m (memory in KiB)", memory_kib, &MEMORY_KIB),
+            ("t (passes)", passes, &PASSES),
+            ("p (lanes)", lanes, &LANES),
+        ] {
+            if !range.contains(&value) {
+                return Err(format!(
+                    "{name} is {value}; it must be from {} to {}",
+                    range.start(),
+                    range.end()
+                ));
+            }
+        }
+        let salt = B64
+            .decode(salt)
+            .map_err(|_| "the salt is not base64 (without padding)".to_owned())?;
+        let hash = B64
+            .decode(hash)
+            .map_err(|_| "the hash is not base64 (without padding)".to_owned())?;
+        if !(8..=64).contains(&salt.len()) {
+            return Err("the salt must be 8 to 64 bytes".into());
+        }
+        if !(16..=64).contains(&hash.len()) {
+            return Err("the hash must be 16 to 64 bytes".into());
+        }
+        Ok(Self {
+            memory_kib,
+            passes,
+            lanes,
+            salt,
+            hash,
+        })
+    }
+
+    /// Whether `code` is the proctor's code (about a quarter of a second).
+    pub fn matches(&self, code: &str) -> bool {
+        let Ok(typed) = stretch_len(
+            code,
+            &self.salt,
+            self.memory_kib,
+            self.passes,
+            self.lanes,
+            self.hash.len(),
+        ) else {
+            return false;
+        };
+        // Compared without an early exit.
+        typed.len() == self.hash.len()
+            && typed
+                .iter()
+                .zip(&self.hash)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+impl std::fmt::Display for ProctorCodeHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "$argon2id$v=19$m={},t={},p={}${}${}",
+            self.memory_kib,
+            self.passes,
+            self.lanes,
+            B64.encode(&self.salt),
+            B64.encode(&self.hash)
+        )
+    }
+}
+
+fn stretch(
+    code: &str,
+    salt: &[u8],
+    memory_kib: u32,
+    passes: u32,
+    lanes: u32,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    stretch_len(code, salt, memory_kib, passes, lanes, 32)
+}
+
+fn stretch_len(
+    code: &str,
+    salt: &[u8],
+    memory_kib: u32,
+    passes: u32,
+    lanes: u32,
+    len: usize,
+) -> Result<Zeroizing<Vec<u8>>, String> {
+    let params =
+        argon2::Params::new(memory_kib, passes, lanes, Some(len)).map_err(|e| e.to_string())?;
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let mut out = Zeroizing::new(vec![0u8; len]);
+    argon
+        .hash_password_into(normalize_code(code).as_bytes(), salt, &mut out)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_hash_matches_its_code_in_any_spelling_and_nothing_else() {
+        let hash = ProctorCodeHash::new("Proc-tor1-code").unwrap();
+        let text = hash.to_string();
+        assert!(
+            text.starts_with("$argon2id$v=19$m=65536,t=3,p=1$"),
+            "{text}"
+        );
+        let read = ProctorCodeHash::parse(&text).unwrap();
+        assert_eq!(read, hash);
+        assert!(read.matches("PROC TOR1 C0DE"));
+        assert!(!read.matches("PROC-TOR1-CODF"));
+        assert!(!read.matches(""));
+    }
+
+    #[test]
+    fn hashes_made_by_the_reference_argon2_tool_are_read_and_checked() {
+        // The reference implementation's CLI (Debian `argon2`, 20190702):
+        // `echo -n PASSW0RD1 | argon2 somesaltsomesalt -id -m 16 -t 3 -p 1 -e`
+        // (and -m 15); PASSW0RD1 is the normalised form of "password1".
+        let vectors = [
+            "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$FxpfPW9cXUKGYE+/5SYf9Gpvp4KL3z8Q10yFw9dvvoY",
+            "$argon2id$v=19$m=32768,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$Qv0leLPvj21/WTu0gWh0pVjevh7FSE+71VcATKUR9pE",
+        ];
+        for text in vectors {
+            let hash = ProctorCodeHash::parse(text).unwrap();
+            assert_eq!(hash.to_string(), text, "written back as read");
+            assert!(hash.matches("password1"), "{text}");
+            assert!(hash.matches("PASS-W0RD-1"), "{text}");
+            assert!(!hash.matches("password2"), "{text}");
+        }
+    }
+
+    #[test]
+    fn short_codes_and_malformed_or_weak_hashes_are_refused_with_the_reason() {
+        assert!(
+            ProctorCodeHash::new("12-34")
+                .unwrap_err()
+                .contains("at least 8")
+        );
+        let cases = [
+            ("", "Argon2id hash like"),
+            (
+                "$argon2i$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "Argon2id hash like",
+            ),
+            (
+                "$argon2id$v=19$m=1024,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "m (memory in KiB) is 1024",
+            ),
+            (
+                "$argon2id$v=19$m=65536,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "t (passes) is 1",
+            ),
+            (
+                "$argon2id$v=19$m=65536,t=3$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "must give m, t and p",
+            ),
+            (
+                "$argon2id$v=19$m=65536,t=3,p=1,x=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "unknown Argon2 parameter",
+            ),
+            (
+                "$argon2id$v=19$m=65536,t=3,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",
+                "salt is not base64",
+            ),
+            (
+                "$argon2id$v=19$m=65536,t=3,p=1$c2FsdHNhbHQ$aGFzaA",
+                "hash must be 16 to 64",
+            ),
+        ];
+        for (text, why) in cases {
+            let err = ProctorCodeHash::parse(text).unwrap_err();
+            assert!(err.contains(why), "{text}: {err}");
+        }
+    }
+}
