@@ -333,14 +333,34 @@ fn stretch(
     iterations: u32,
     parallelism: u32,
 ) -> Result<Zeroizing<[u8; 32]>, ExamError> {
-    let params = argon2::Params::new(memory_kib, iterations, parallelism, Some(32))
-        .map_err(|e| ExamError::Crypto(e.to_string()))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(normalize_code(code).as_bytes(), salt, out.as_mut())
-        .map_err(|e| ExamError::Crypto(e.to_string()))?;
+    stretch_into(
+        code,
+        salt,
+        memory_kib,
+        iterations,
+        parallelism,
+        out.as_mut(),
+    )
+    .map_err(ExamError::Crypto)?;
     Ok(out)
+}
+
+/// Argon2id of the normalised code into `out` (start codes, proctor codes).
+pub(crate) fn stretch_into(
+    code: &str,
+    salt: &[u8],
+    memory_kib: u32,
+    iterations: u32,
+    parallelism: u32,
+    out: &mut [u8],
+) -> Result<(), String> {
+    let params = argon2::Params::new(memory_kib, iterations, parallelism, Some(out.len()))
+        .map_err(|e| e.to_string())?;
+    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    argon
+        .hash_password_into(normalize_code(code).as_bytes(), salt, out)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_time(what: &str, s: &str, problems: &mut Vec<String>) -> i64 {

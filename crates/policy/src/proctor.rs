@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use paraakh_keys::random_bytes;
 use zeroize::Zeroizing;
 
-use crate::exam::{CODE_ITERATIONS, CODE_MEMORY_KIB, normalize_code};
+use crate::exam::{CODE_ITERATIONS, CODE_MEMORY_KIB, normalize_code, stretch_into};
 
 /// Shortest code accepted when hashing a new one (normalised characters).
 pub const MIN_CODE_CHARS: usize = 8;
@@ -49,7 +49,7 @@ impl ProctorCodeHash {
         }
         let mut salt = vec![0u8; 16];
         random_bytes(&mut salt).map_err(|e| e.to_string())?;
-        let hash = stretch(code, &salt, CODE_MEMORY_KIB, CODE_ITERATIONS, 1)?;
+        let hash = stretch(code, &salt, CODE_MEMORY_KIB, CODE_ITERATIONS, 1, 32)?;
         Ok(Self {
             memory_kib: CODE_MEMORY_KIB,
             passes: CODE_ITERATIONS,
@@ -67,27 +67,22 @@ impl ProctorCodeHash {
                 "must be an Argon2id hash like $argon2id$v=19$m=65536,t=3,p=1$SALT$HASH (make one with `paraakh policy proctor-code`)".into(),
             );
         };
-        let (mut m, mut t, mut p) = (None, None, None);
-        for item in params.split(',') {
-            let (key, value) = item
-                .split_once('=')
-                .ok_or_else(|| format!("the parameter {item:?} is not name=value"))?;
-            let value: u32 = value
-                .parse()
-                .map_err(|_| format!("the parameter {key} must be a whole number"))?;
-            let slot = match key {
-                "m" => &mut m,
-                "t" => &mut t,
-                "p" => &mut p,
-                _ => return Err(format!("unknown Argon2 parameter {key:?}; known: m, t, p")),
-            };
-            if slot.replace(value).is_some() {
-                return Err(format!("the parameter {key} is given twice"));
-            }
+        // PHC strings are canonical: these three, in this order, in decimal
+        // without leading zeros.
+        let order = "the parameters must be m=…,t=…,p=… in that order (whole numbers)";
+        let items: Vec<&str> = params.split(',').collect();
+        let mut values = [0u32; 3];
+        if items.len() != values.len() {
+            return Err(order.into());
         }
-        let (Some(memory_kib), Some(passes), Some(lanes)) = (m, t, p) else {
-            return Err("the parameters must give m, t and p".into());
-        };
+        for ((item, name), slot) in items.iter().zip(["m=", "t=", "p="]).zip(&mut values) {
+            let digits = item.strip_prefix(name).ok_or(order)?;
+            if digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(order.into());
+            }
+            *slot = digits.parse().map_err(|_| order.to_owned())?;
+        }
+        let [memory_kib, passes, lanes] = values;
         for (name, value, range) in [
             ("m (memory in KiB)", memory_kib, &MEMORY_KIB),
             ("t (passes)", passes, &PASSES),
@@ -124,7 +119,7 @@ impl ProctorCodeHash {
 
     /// Whether `code` is the proctor's code (about a quarter of a second).
     pub fn matches(&self, code: &str) -> bool {
-        let Ok(typed) = stretch_len(
+        let Ok(typed) = stretch(
             code,
             &self.salt,
             self.memory_kib,
@@ -164,25 +159,10 @@ fn stretch(
     memory_kib: u32,
     passes: u32,
     lanes: u32,
-) -> Result<Zeroizing<Vec<u8>>, String> {
-    stretch_len(code, salt, memory_kib, passes, lanes, 32)
-}
-
-fn stretch_len(
-    code: &str,
-    salt: &[u8],
-    memory_kib: u32,
-    passes: u32,
-    lanes: u32,
     len: usize,
 ) -> Result<Zeroizing<Vec<u8>>, String> {
-    let params =
-        argon2::Params::new(memory_kib, passes, lanes, Some(len)).map_err(|e| e.to_string())?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new(vec![0u8; len]);
-    argon
-        .hash_password_into(normalize_code(code).as_bytes(), salt, &mut out)
-        .map_err(|e| e.to_string())?;
+    stretch_into(code, salt, memory_kib, passes, lanes, &mut out)?;
     Ok(out)
 }
 
@@ -246,11 +226,23 @@ mod tests {
             ),
             (
                 "$argon2id$v=19$m=65536,t=3$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-                "must give m, t and p",
+                "in that order",
+            ),
+            (
+                "$argon2id$v=19$t=3,m=65536,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "in that order",
+            ),
+            (
+                "$argon2id$v=19$m=065536,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "in that order",
+            ),
+            (
+                "$argon2id$v=19$m=99999999999,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
+                "in that order",
             ),
             (
                 "$argon2id$v=19$m=65536,t=3,p=1,x=2$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA",
-                "unknown Argon2 parameter",
+                "in that order",
             ),
             (
                 "$argon2id$v=19$m=65536,t=3,p=1$!!$aGFzaGhhc2hoYXNoaGFzaA",

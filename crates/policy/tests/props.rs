@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the failure report
 
+use paraakh_policy::proctor::ProctorCodeHash;
 use paraakh_policy::{parse, presets};
 use proptest::prelude::*;
 
@@ -12,6 +13,20 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(text in ".{0,400}") {
         let _ = parse(&text);
+    }
+
+    /// Proctor code hashes: any text is read or refused, never a panic, and
+    /// what is read is written back as it was.
+    #[test]
+    fn proctor_hashes_are_read_or_refused_never_a_panic(
+        text in prop_oneof![
+            ".{0,120}",
+            "\\$argon2id\\$v=19\\$(m|t|p|x)=[0-9]{1,7}(,(m|t|p)=[0-9]{1,7}){0,3}\\$[A-Za-z0-9+/]{0,30}\\$[A-Za-z0-9+/]{0,90}",
+        ],
+    ) {
+        if let Ok(hash) = ProctorCodeHash::parse(&text) {
+            prop_assert_eq!(hash.to_string(), text);
+        }
     }
 
     #[test]
