@@ -64,6 +64,9 @@ pub(crate) struct ExamPaper {
     ends_at_ms: u64,
     extra_time_percent: u32,
     resumed: bool,
+    /// Copy and paste stay inside the exam (`block_copy_out`): the page
+    /// keeps its own clipboard and leaves the desktop's alone.
+    private_clipboard: bool,
     /// An online exam: the origin of its page (the questions are there).
     online_origin: Option<String>,
 }
@@ -589,6 +592,7 @@ impl App {
             screen: policy.screen.enabled,
         };
         let lockdown = self.launch.lockdown.unwrap_or(true);
+        let keep_copies_in = lockdown && policy.keyboard.enabled && policy.keyboard.block_copy_out;
         if lockdown && policy.keyboard.enabled && policy.keyboard.clear_clipboard {
             // Nothing copied before the exam can be pasted into it.
             let _ = paraakh_lockdown::clipboard::clear(None);
@@ -665,6 +669,7 @@ impl App {
             ends_at_ms: draft.ends_at_ms,
             extra_time_percent: draft.extra_time_percent,
             resumed: inner.resume.is_some(),
+            private_clipboard: keep_copies_in,
             online_origin: content
                 .online
                 .as_ref()
@@ -677,6 +682,9 @@ impl App {
             home: None,
             finished: false,
         });
+        if keep_copies_in {
+            crate::kiosk::keep_copies_in(run.clone());
+        }
         inner.drafts = Some(store);
         inner.draft = Some(draft);
         inner.run = Some(run);
@@ -727,6 +735,16 @@ impl App {
         {
             let _ = run.send(Command::Report(observation));
         }
+    }
+
+    /// The running exam keeps copies inside (`block_copy_out`).
+    pub(crate) fn copies_kept_in(&self) -> bool {
+        self.exam_in_progress()
+            && self
+                .inner()
+                .paper
+                .as_ref()
+                .is_some_and(|p| p.private_clipboard)
     }
 
     /// The exam is running and not yet submitted.

@@ -93,7 +93,10 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
             })
             .build()?;
     #[cfg(target_os = "linux")]
-    crate::online_bar::install(handle, &window);
+    {
+        crate::online_bar::install(handle, &window);
+        linux::remember_window(&window);
+    }
     if kiosk {
         #[cfg(target_os = "linux")]
         linux::lock(handle, &window);
@@ -143,6 +146,16 @@ fn kiosk_on(window: &Window) -> bool {
     window.is_always_on_top().unwrap_or(false)
 }
 
+/// Keeps text copied or selected in the exam from the desktop's selections
+/// (the policy's `block_copy_out`) until the session ends; each selection
+/// taken away is reported (the engine records the first of each).
+pub(crate) fn keep_copies_in(run: std::sync::Arc<crate::run::ExamRun>) {
+    #[cfg(target_os = "linux")]
+    linux::keep_copies_in(run);
+    #[cfg(not(target_os = "linux"))]
+    let _ = run; // Windows and macOS: not built here yet.
+}
+
 #[cfg(target_os = "linux")]
 mod linux {
     //! X11: the keyboard grab on GTK's own connection (keys still reach the
@@ -163,14 +176,56 @@ mod linux {
     use super::NATIVE_FOCUS_GUARD;
     use crate::app::App;
 
-    pub(super) fn lock(handle: &AppHandle, window: &WebviewWindow) {
-        if std::env::var_os("DISPLAY").is_none() {
-            return; // Wayland: focus loss is still seen through the window's events.
+    /// The exam window's X id, once known (0: not on X11).
+    static EXAM_XID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+    fn xid(window: &WebviewWindow) -> Option<u32> {
+        // Wayland sessions without an X server have no window ids.
+        std::env::var_os("DISPLAY")?;
+        match window.window_handle().map(|h| h.as_raw()) {
+            Ok(RawWindowHandle::Xlib(h)) => u32::try_from(h.window).ok(),
+            Ok(RawWindowHandle::Xcb(h)) => Some(h.window.get()),
+            _ => None,
         }
-        let xid = match window.window_handle().map(|h| h.as_raw()) {
-            Ok(RawWindowHandle::Xlib(h)) => h.window as u32,
-            Ok(RawWindowHandle::Xcb(h)) => h.window.get(),
-            _ => return,
+    }
+
+    pub(super) fn remember_window(window: &WebviewWindow) {
+        if let Some(xid) = xid(window) {
+            EXAM_XID.store(xid, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn keep_copies_in(run: Arc<crate::run::ExamRun>) {
+        use paraakh_lockdown::clipboard::CopyOutGuard;
+        let xid = EXAM_XID.load(Ordering::Relaxed);
+        if xid == 0 {
+            return; // Wayland: the compositor keeps each app's clipboard to itself until pasted.
+        }
+        // PRIMARY stays with the page (WebKitGTK would drop the candidate's
+        // text selection); it is cleared whenever the focus leaves the exam
+        // and at the end.
+        let Ok(guard) = CopyOutGuard::start(None, xid, false, Arc::new(SystemClock)) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("paraakh-app-copy".into())
+            .spawn(move || {
+                // The guard stops when this thread ends with the session.
+                while !run.is_finished() {
+                    if let Some(taken) = guard.next_event(Duration::from_secs(1)) {
+                        let _ = run.send(paraakh_engine::session::Command::Report(
+                            Observation::CopyBlocked {
+                                selection: taken.selection,
+                            },
+                        ));
+                    }
+                }
+            });
+    }
+
+    pub(super) fn lock(handle: &AppHandle, window: &WebviewWindow) {
+        let Some(xid) = xid(window) else {
+            return; // Wayland: focus loss is still seen through the window's events.
         };
         grab_keyboard(window);
         watch_shortcuts(handle, window);
@@ -186,7 +241,12 @@ mod linux {
                                 continue;
                             };
                             // The engine warns the candidate as the policy says.
-                            handle.state::<App>().report(Observation::FocusLost);
+                            let app = handle.state::<App>();
+                            app.report(Observation::FocusLost);
+                            if app.copies_kept_in() {
+                                // Another window could paste what is selected in the exam.
+                                let _ = paraakh_lockdown::clipboard::clear(None);
+                            }
                         }
                     });
                 if spawned.is_err() {

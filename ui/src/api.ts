@@ -127,6 +127,8 @@ export interface ExamPaper {
   ends_at_ms: number;
   extra_time_percent: number;
   resumed: boolean;
+  /** Copy and paste stay inside the exam (the policy's block_copy_out). */
+  private_clipboard?: boolean;
   /** An online exam: the origin of the organiser's page (the questions are there). */
   online_origin?: string | null;
 }
@@ -568,6 +570,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
             ends_at_ms: start + total,
             extra_time_percent: extra,
             resumed: options.phase === "resume",
+            private_clipboard: true,
             online_origin: options.online ? "https://quiz.demo-school.example" : null,
           };
         }

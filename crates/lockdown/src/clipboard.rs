@@ -64,8 +64,11 @@ pub struct CopyOutEvent {
 const COPY_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Blocks copying out of the exam (the policy's `block_copy_out`): whenever
-/// the exam window (or a window inside it) owns a selection, the selection
-/// is taken away, so nothing copied in the exam can be pasted anywhere.
+/// the exam window, a window inside it, or any window of the exam's own X
+/// client owns a selection, the selection is taken away, so nothing copied
+/// in the exam can be pasted anywhere. (Toolkits own selections through a
+/// hidden window of their own — GTK does — so the exam window alone would
+/// miss them; windows of one client share its resource-id base.)
 ///
 /// Limit: a clipboard manager that reads every new selection at once can
 /// get the text in the few milliseconds before it is taken away; such
@@ -77,13 +80,21 @@ pub struct CopyOutGuard {
 
 impl CopyOutGuard {
     /// Starts guarding `window` on the X display `display` (or `DISPLAY`'s).
+    ///
+    /// With `watch_primary` false the select-to-paste selection (PRIMARY) is
+    /// left to its owner: some toolkits (WebKitGTK) drop the user's text
+    /// selection when they lose it, so an exam page would lose what the
+    /// candidate just selected. `clear` still empties it at the end.
     pub fn start(
         display: Option<&str>,
         window: x11rb::protocol::xproto::Window,
+        watch_primary: bool,
         clock: std::sync::Arc<dyn paraakh_evidence::clock::Clock>,
     ) -> Result<Self, LockdownError> {
         let (conn, _) = x11rb::connect(display).map_err(err)?;
-        let atoms = selection_atoms(&conn)?;
+        let mut atoms = selection_atoms(&conn)?;
+        atoms.retain(|(name, _)| watch_primary || *name != "PRIMARY");
+        let client_mask = !conn.setup().resource_id_mask;
         let thread =
             paraakh_signal::Producer::spawn("paraakh-clipboard", 64, [], move |q, stop| {
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -97,7 +108,9 @@ impl CopyOutGuard {
                             // The X server went away.
                             return;
                         };
-                        if owner != x11rb::NONE && crate::x11::is_inside(&conn, owner, window) {
+                        let exams = owner & client_mask == window & client_mask
+                            || crate::x11::is_inside(&conn, owner, window);
+                        if owner != x11rb::NONE && exams {
                             // A round trip: the event says the copy is gone
                             // only once the server has taken it away.
                             let _ = conn

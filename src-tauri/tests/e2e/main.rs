@@ -457,6 +457,23 @@ fn screenshot_display(rig: &Rig, out: &Path) {
     image::open(&jpeg).unwrap().save(out).unwrap();
 }
 
+/// Who owns the X selection `name` on `display` (NONE: nobody).
+fn selection_owner(display: &str, name: &str) -> u32 {
+    use x11rb::protocol::xproto::ConnectionExt as _;
+    let (conn, _) = x11rb::connect(Some(display)).unwrap();
+    let atom = conn
+        .intern_atom(false, name.as_bytes())
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom;
+    conn.get_selection_owner(atom)
+        .unwrap()
+        .reply()
+        .unwrap()
+        .owner
+}
+
 /// One app at a time: the tests find the app's processes by name.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -790,6 +807,41 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
     measure_exam("typing (the essay field has the focus)", seconds);
+    // Copy and paste work inside the exam (its own clipboard) but never
+    // reach the desktop's clipboard (standard: block_copy_out).
+    let keys = |args: &[&str]| {
+        let out = rig.display.command("xdotool").args(args).output().unwrap();
+        assert!(out.status.success(), "xdotool {args:?}");
+    };
+    let selected = |d: &Driver| {
+        d.execute(
+            "const t = document.querySelector('#answer-text'); return [t.selectionStart, t.selectionEnd]",
+        )
+    };
+    d.execute("document.querySelector('#answer-text').focus(); return 1");
+    keys(&["key", "ctrl+a"]);
+    // The text stays selected (the app leaves the page its PRIMARY selection).
+    std::thread::sleep(Duration::from_millis(500));
+    let chars = ESSAY.chars().count();
+    assert_eq!(selected(&d), serde_json::json!([0, chars]));
+    keys(&["key", "ctrl+c"]);
+    keys(&["key", "ctrl+End"]);
+    keys(&["key", "ctrl+v"]);
+    let doubled = format!("{ESSAY}{ESSAY}");
+    d.wait_until("the essay pasted from the exam's clipboard", long, |d| {
+        d.execute("return document.querySelector('#answer-text').value")
+            == serde_json::json!(doubled)
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        selection_owner(rig.display.name(), "CLIPBOARD"),
+        x11rb::NONE,
+        "the copy reached the desktop's clipboard"
+    );
+    d.wait_until("the pasted essay saved", long, |d| {
+        d.find("#save-status")
+            .is_some_and(|s| d.text(&s).contains("Saved"))
+    });
     d.execute("document.activeElement && document.activeElement.blur(); return 1");
     measure_exam("reading (no field has the focus)", seconds);
 
@@ -880,7 +932,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     );
     assert_eq!(
         last_answer(&recs, "q4"),
-        answer_hash(serde_json::json!(ESSAY))
+        answer_hash(serde_json::json!(format!("{ESSAY}{ESSAY}")))
     );
 
     // The backend's own copy verifies with every record under its receipt.
@@ -1311,6 +1363,22 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         "navigation left the allowed origin"
     );
     assert!(d.find("#quiz").is_some());
+    // The organiser's page has no clipboard of the app's: a copy there is
+    // taken off the desktop's clipboard at once (standard: block_copy_out).
+    d.execute("const q = document.querySelector('#q'); q.focus(); q.select(); return 1");
+    let copy = rig
+        .display
+        .command("xdotool")
+        .args(["key", "ctrl+c"])
+        .output()
+        .unwrap();
+    assert!(copy.status.success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        selection_owner(rig.display.name(), "CLIPBOARD"),
+        x11rb::NONE,
+        "the copy left the exam"
+    );
     // A page that opens a window on another site opens nothing.
     d.execute(&format!(
         "window.open('http://localhost:{}/popup'); return 1",
@@ -1362,6 +1430,14 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "page_blocked")
         .collect();
     assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert!(
+        recs.iter().any(|r| r["body"]["type"] == "event"
+            && r["body"]["kind"] == "copy_blocked"
+            && r["body"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("CLIPBOARD"))),
+        "the copy taken off the clipboard is recorded"
+    );
     assert_eq!(refused[0]["severity"], "info", "{refused:#?}");
     assert!(
         refused[0]["body"]["message"]

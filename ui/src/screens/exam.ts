@@ -4,6 +4,7 @@
 import { errorText, type Answer, type EngineEvent, type Question, type SubmitReceipt } from "../api";
 import { charCounterText, countChars, countWords, overLimitText, toggleChoice, wordCounterText } from "../answers";
 import { Autosaver, saveStatusText, type AutosaveOptions, type SaveState } from "../autosave";
+import { installPrivateClipboard } from "../clipboard";
 import { APP_NAME, errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
 import { Dialog } from "../dialog";
 import { h, replace, setBusy } from "../dom";
@@ -479,6 +480,7 @@ export function createExamScreen(
   submitOpen.addEventListener("click", openSubmit);
 
   // ---- start --------------------------------------------------------------
+  const removeClipboard = paper.private_clipboard ? installPrivateClipboard(document) : null;
   renderQuestion();
   renderTimer();
   if (!finishing) tick = setInterval(renderTimer, opts.tickMs ?? TICK_MS);
@@ -492,6 +494,7 @@ export function createExamScreen(
       tick = null;
       saver.stop();
       submitDialog.destroy();
+      removeClipboard?.();
     },
     onEngine(e: EngineEvent) {
       if (e.event === "ended") void finish("ended", e.reason);

@@ -58,6 +58,12 @@ pub enum Observation {
         /// the candidate's details).
         origin: String,
     },
+    /// Text copied or selected in the exam was taken off the desktop's
+    /// selection (`block_copy_out`), so it cannot be pasted elsewhere.
+    CopyBlocked {
+        /// `CLIPBOARD`, `PRIMARY` or `SECONDARY`.
+        selection: &'static str,
+    },
 }
 
 /// Origins of refused pages recorded per session (a page retrying one
@@ -145,6 +151,8 @@ pub struct Rules {
     counts: std::collections::HashMap<&'static str, u32>,
     /// Origins already recorded as refused.
     blocked_origins: std::collections::BTreeSet<String>,
+    /// Selections already recorded as taken away.
+    blocked_selections: std::collections::BTreeSet<&'static str>,
     paused: bool,
 }
 
@@ -160,6 +168,7 @@ impl Rules {
             conditions: Default::default(),
             counts: Default::default(),
             blocked_origins: Default::default(),
+            blocked_selections: Default::default(),
             paused: false,
         }
     }
@@ -426,6 +435,27 @@ impl Rules {
                     });
                 }
             }
+            Observation::CopyBlocked { selection } => {
+                // Context, once per selection: copying in the exam is not
+                // wrong; the copy just does not leave it.
+                if p.keyboard.enabled
+                    && p.keyboard.block_copy_out
+                    && self.blocked_selections.insert(selection)
+                {
+                    out.push(Violation {
+                        kind: "copy_blocked",
+                        severity: Severity::Info,
+                        action: Action::Log,
+                        message: format!(
+                            "Text copied or selected in the exam was kept off the desktop's {selection} selection (and any later {selection} copy in this session)"
+                        ),
+                        warning: None,
+                        evidence: Evidence::None,
+                        auto_submit: false,
+                        lasted_seconds: None,
+                    });
+                }
+            }
             Observation::ScreenSharing => {
                 let rule = &p.remote_session.screen_sharing;
                 if p.remote_session.enabled && rule.enabled {
@@ -650,5 +680,20 @@ mod tests {
                 .observe(&blocked("https://x.example"), 0)
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_copy_kept_in_the_exam_is_recorded_once_per_selection() {
+        let mut r = Rules::new(standard());
+        let copied = |selection| Observation::CopyBlocked { selection };
+        let v = r.observe(&copied("CLIPBOARD"), 0);
+        assert_eq!(v.len(), 1);
+        assert_eq!((v[0].kind, v[0].severity), ("copy_blocked", Severity::Info));
+        assert!(v[0].warning.is_none());
+        assert!(r.observe(&copied("CLIPBOARD"), S).is_empty());
+        assert_eq!(r.observe(&copied("PRIMARY"), S).len(), 1);
+        let mut p = standard();
+        p.keyboard.block_copy_out = false;
+        assert!(Rules::new(p).observe(&copied("CLIPBOARD"), 0).is_empty());
     }
 }

@@ -462,7 +462,8 @@ fn text_copied_in_the_exam_cannot_be_pasted_elsewhere() {
             .atom
     };
     let (clipboard, primary) = (atom("CLIPBOARD"), atom("PRIMARY"));
-    let guard = CopyOutGuard::start(Some(display.name()), exam, Arc::new(SystemClock)).unwrap();
+    let guard =
+        CopyOutGuard::start(Some(display.name()), exam, true, Arc::new(SystemClock)).unwrap();
     let owner = |sel| {
         exam_conn
             .get_selection_owner(sel)
@@ -489,4 +490,53 @@ fn text_copied_in_the_exam_cannot_be_pasted_elsewhere() {
     assert_eq!(owner(clipboard), x11rb::NONE);
     assert_eq!(owner(primary), other);
     assert!(guard.next_event(Duration::from_millis(200)).is_none());
+
+    // A toolkit's own hidden selection window (GTK's), outside the exam
+    // window but made by the exam's client, is the exam's too.
+    let hidden = exam_conn.generate_id().unwrap();
+    let root = exam_conn.setup().roots[0].root;
+    exam_conn
+        .create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            hidden,
+            root,
+            -10,
+            -10,
+            1,
+            1,
+            0,
+            WindowClass::INPUT_ONLY,
+            x11rb::COPY_FROM_PARENT,
+            &Default::default(),
+        )
+        .unwrap();
+    exam_conn
+        .set_selection_owner(hidden, clipboard, x11rb::CURRENT_TIME)
+        .unwrap();
+    exam_conn.sync().unwrap();
+    let e = guard
+        .next_event(Duration::from_secs(2))
+        .expect("the toolkit's copy was not taken away");
+    assert_eq!(e.selection, "CLIPBOARD");
+    assert_eq!(owner(clipboard), x11rb::NONE);
+    assert_eq!(owner(primary), other, "another client's selection stays");
+
+    // Without PRIMARY: the exam's select-to-paste is left alone, its
+    // CLIPBOARD is still taken.
+    drop(guard);
+    let guard =
+        CopyOutGuard::start(Some(display.name()), exam, false, Arc::new(SystemClock)).unwrap();
+    exam_conn
+        .set_selection_owner(exam, primary, x11rb::CURRENT_TIME)
+        .unwrap();
+    exam_conn
+        .set_selection_owner(hidden, clipboard, x11rb::CURRENT_TIME)
+        .unwrap();
+    exam_conn.sync().unwrap();
+    let e = guard
+        .next_event(Duration::from_secs(2))
+        .expect("the copy was not taken away");
+    assert_eq!(e.selection, "CLIPBOARD");
+    assert!(guard.next_event(Duration::from_millis(300)).is_none());
+    assert_eq!(owner(primary), exam, "PRIMARY is left to the exam");
 }
