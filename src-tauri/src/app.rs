@@ -71,6 +71,21 @@ pub(crate) struct ExamPaper {
     online_origin: Option<String>,
 }
 
+/// The online exam's bar, as the app's state says.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+pub(crate) enum OnlineBar {
+    /// The state is being changed: ask again at the next tick.
+    Busy,
+    /// No online exam page is open.
+    Hidden,
+    /// The exam's page is open.
+    Shown {
+        title: String,
+        site: String,
+        ends_at_ms: u64,
+    },
+}
+
 /// What the receipt screen shows.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct SubmitReceipt {
@@ -815,20 +830,32 @@ impl App {
         Ok((run.exam.start_url.clone(), ends_at_ms))
     }
 
-    /// While an online exam's page is shown: what its bar says (the exam's
-    /// title, its site, when the time ends).
-    pub(crate) fn online_bar(&self) -> Option<(String, String, u64)> {
-        let inner = self.inner();
-        let run = inner
+    /// What the online exam's bar shows now. Asked by the window's thread
+    /// every tick, so it never waits for the app's state.
+    pub(crate) fn online_bar(&self) -> OnlineBar {
+        let inner = match self.inner.try_lock() {
+            Ok(inner) => inner,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return OnlineBar::Busy,
+        };
+        let Some(run) = inner
             .online
             .as_ref()
-            .filter(|r| r.home.is_some() && !r.finished)?;
-        let paper = inner.paper.as_ref()?;
-        let site = paper
-            .online_origin
-            .clone()
-            .unwrap_or_else(|| run.exam.start_url.clone());
-        Some((paper.title.clone(), site, paper.ends_at_ms))
+            .filter(|r| r.home.is_some() && !r.finished)
+        else {
+            return OnlineBar::Hidden;
+        };
+        let Some(paper) = inner.paper.as_ref() else {
+            return OnlineBar::Hidden;
+        };
+        OnlineBar::Shown {
+            title: paper.title.clone(),
+            site: paper
+                .online_origin
+                .clone()
+                .unwrap_or_else(|| run.exam.start_url.clone()),
+            ends_at_ms: paper.ends_at_ms,
+        }
     }
 
     pub(crate) fn online_finished(&self) -> bool {

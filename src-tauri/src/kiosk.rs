@@ -199,7 +199,9 @@ mod linux {
         use paraakh_lockdown::clipboard::CopyOutGuard;
         let xid = EXAM_XID.load(Ordering::Relaxed);
         if xid == 0 {
-            return; // Wayland: the compositor keeps each app's clipboard to itself until pasted.
+            // Wayland: no X selections to watch; the exam screen's own
+            // clipboard still keeps its copies off the desktop's.
+            return;
         }
         // PRIMARY stays with the page (WebKitGTK would drop the candidate's
         // text selection); it is cleared whenever the focus leaves the exam

@@ -13,7 +13,7 @@ use gtk::gdk;
 use gtk::prelude::*;
 use tauri::{AppHandle, Manager, WebviewWindow};
 
-use crate::app::App;
+use crate::app::{App, OnlineBar};
 
 /// How often the bar looks at the exam's state and the clock.
 const TICK: Duration = Duration::from_millis(250);
@@ -247,11 +247,19 @@ fn tick(handle: &AppHandle, w: &Widgets, outcome: &Mutex<Outcome>) {
         }
         None => {}
     }
-    let Some((title, site, ends_at_ms)) = app.online_bar() else {
-        if w.bar.is_visible() {
-            w.bar.hide();
+    let (title, site, ends_at_ms) = match app.online_bar() {
+        OnlineBar::Busy => return,
+        OnlineBar::Hidden => {
+            if w.bar.is_visible() {
+                w.bar.hide();
+            }
+            return;
         }
-        return;
+        OnlineBar::Shown {
+            title,
+            site,
+            ends_at_ms,
+        } => (title, site, ends_at_ms),
     };
     let site = site
         .trim_start_matches("https://")

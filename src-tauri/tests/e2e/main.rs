@@ -610,12 +610,12 @@ fn verify(demo: &Demo, dir: &Path) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn session_dir(demo: &Demo) -> PathBuf {
+fn session_dir(demo: &Demo, session: &str) -> PathBuf {
     demo.data_dir
         .join("tenants")
         .join(TENANT)
         .join("sessions")
-        .join(SESSION)
+        .join(session)
 }
 
 /// The last autosave of `question`: its plaintext's SHA-256.
@@ -751,7 +751,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
 
     // 3. Consent: nothing is captured before it.
     d.wait_for("#screen-consent", long);
-    let session_dir = session_dir(&demo);
+    let session_dir = session_dir(&demo, SESSION);
     assert!(
         !session_dir.join("log").exists(),
         "evidence was written before the candidate agreed"
@@ -999,7 +999,7 @@ fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
     }
     app_gone();
     d.quit();
-    let dir = session_dir(&demo);
+    let dir = session_dir(&demo, SESSION);
     assert_eq!(
         verify(&demo, &dir)["status"],
         "truncated",
@@ -1225,6 +1225,10 @@ impl ExamSite {
         });
         Self { port, seen }
     }
+
+    fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
 }
 
 /// The online exam's session.
@@ -1305,7 +1309,7 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
     let tmp = tempfile::tempdir().unwrap();
     let mut demo = prepare(tmp.path(), &detect_data);
     let site = ExamSite::start();
-    let origin = format!("http://127.0.0.1:{}", site.port);
+    let origin = site.origin();
     let long = Duration::from_secs(60);
 
     let code = prepare_online(tmp.path(), &mut demo, &origin);
@@ -1410,12 +1414,7 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
                 .is_some_and(|s| d.text(&s).contains("confirmed"))
         },
     );
-    let dir = demo
-        .data_dir
-        .join("tenants")
-        .join(TENANT)
-        .join("sessions")
-        .join(ONLINE_SESSION);
+    let dir = session_dir(&demo, ONLINE_SESSION);
     let report = close_and_verify(d, &demo, &dir);
     assert_eq!(report["answers"]["submitted"], 0, "{report:#}");
     let recs = records(&dir);
@@ -1473,8 +1472,7 @@ fn an_online_exams_bar_takes_the_proctors_code_and_a_wrong_one_changes_nothing()
     let tmp = tempfile::tempdir().unwrap();
     let mut demo = prepare(tmp.path(), &detect_data);
     let site = ExamSite::start();
-    let origin = format!("http://127.0.0.1:{}", site.port);
-    let code = prepare_online(tmp.path(), &mut demo, &origin);
+    let code = prepare_online(tmp.path(), &mut demo, &site.origin());
     let long = Duration::from_secs(60);
     let rig = Rig::start(&demo);
     let d = Driver::start(rig.port, Path::new(APP));
@@ -1521,12 +1519,7 @@ fn an_online_exams_bar_takes_the_proctors_code_and_a_wrong_one_changes_nothing()
     keys(&["key", "Return"]);
     app_gone();
     d.quit();
-    let dir = demo
-        .data_dir
-        .join("tenants")
-        .join(TENANT)
-        .join("sessions")
-        .join(ONLINE_SESSION);
+    let dir = session_dir(&demo, ONLINE_SESSION);
     let report = verify(&demo, &dir);
     assert_eq!(report["status"], "intact", "{report:#}");
     let recs = records(&dir);

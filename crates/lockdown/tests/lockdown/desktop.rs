@@ -473,21 +473,24 @@ fn text_copied_in_the_exam_cannot_be_pasted_elsewhere() {
             .owner
     };
 
+    let take = |conn: &RustConnection, window, selection| {
+        conn.set_selection_owner(window, selection, x11rb::CURRENT_TIME)
+            .unwrap();
+        conn.sync().unwrap();
+    };
+    let taken_away = |guard: &CopyOutGuard, what: &str| {
+        let e = guard
+            .next_event(Duration::from_secs(2))
+            .unwrap_or_else(|| panic!("{what} was not taken away"));
+        assert_eq!(e.selection, "CLIPBOARD");
+        assert_eq!(owner(clipboard), x11rb::NONE);
+    };
+
     // Another program's selection is not the exam's business.
-    other_conn
-        .set_selection_owner(other, primary, x11rb::CURRENT_TIME)
-        .unwrap();
-    other_conn.sync().unwrap();
+    take(&other_conn, other, primary);
     // The candidate copies text in the exam.
-    exam_conn
-        .set_selection_owner(exam, clipboard, x11rb::CURRENT_TIME)
-        .unwrap();
-    exam_conn.sync().unwrap();
-    let e = guard
-        .next_event(Duration::from_secs(2))
-        .expect("the copy was not taken away");
-    assert_eq!(e.selection, "CLIPBOARD");
-    assert_eq!(owner(clipboard), x11rb::NONE);
+    take(&exam_conn, exam, clipboard);
+    taken_away(&guard, "the copy");
     assert_eq!(owner(primary), other);
     assert!(guard.next_event(Duration::from_millis(200)).is_none());
 
@@ -510,15 +513,8 @@ fn text_copied_in_the_exam_cannot_be_pasted_elsewhere() {
             &Default::default(),
         )
         .unwrap();
-    exam_conn
-        .set_selection_owner(hidden, clipboard, x11rb::CURRENT_TIME)
-        .unwrap();
-    exam_conn.sync().unwrap();
-    let e = guard
-        .next_event(Duration::from_secs(2))
-        .expect("the toolkit's copy was not taken away");
-    assert_eq!(e.selection, "CLIPBOARD");
-    assert_eq!(owner(clipboard), x11rb::NONE);
+    take(&exam_conn, hidden, clipboard);
+    taken_away(&guard, "the toolkit's copy");
     assert_eq!(owner(primary), other, "another client's selection stays");
 
     // Without PRIMARY: the exam's select-to-paste is left alone, its
@@ -526,17 +522,9 @@ fn text_copied_in_the_exam_cannot_be_pasted_elsewhere() {
     drop(guard);
     let guard =
         CopyOutGuard::start(Some(display.name()), exam, false, Arc::new(SystemClock)).unwrap();
-    exam_conn
-        .set_selection_owner(exam, primary, x11rb::CURRENT_TIME)
-        .unwrap();
-    exam_conn
-        .set_selection_owner(hidden, clipboard, x11rb::CURRENT_TIME)
-        .unwrap();
-    exam_conn.sync().unwrap();
-    let e = guard
-        .next_event(Duration::from_secs(2))
-        .expect("the copy was not taken away");
-    assert_eq!(e.selection, "CLIPBOARD");
+    take(&exam_conn, exam, primary);
+    take(&exam_conn, hidden, clipboard);
+    taken_away(&guard, "the copy");
     assert!(guard.next_event(Duration::from_millis(300)).is_none());
     assert_eq!(owner(primary), exam, "PRIMARY is left to the exam");
 }
