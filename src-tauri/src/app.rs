@@ -181,6 +181,18 @@ impl std::fmt::Debug for App {
     }
 }
 
+/// Whether resuming `draft` now needs the proctor's code: as the policy
+/// says, unless the interruption (since the last autosave) was shorter than
+/// its free minutes.
+fn resume_needs_code(
+    proctor: &paraakh_policy::model::ProctorSettings,
+    draft: &Draft,
+    now_ms: u64,
+) -> bool {
+    let gap_ms = now_ms.saturating_sub(draft.saved_at_ms);
+    proctor.resume_needs_code && gap_ms >= u64::from(proctor.resume_free_minutes) * 60_000
+}
+
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -290,7 +302,7 @@ impl App {
                 "session_id": d.session_id,
                 "exam_title": d.title,
                 "stopped_at": paraakh_evidence::clock::format_utc(d.saved_at_ms as i64 * 1_000_000),
-                "needs_proctor_code": inner.offer.as_ref().is_some_and(|o| o.policy().proctor.resume_needs_code),
+                "needs_proctor_code": inner.offer.as_ref().is_some_and(|o| resume_needs_code(&o.policy().proctor, d, now_ms())),
             })
         });
         let (receipt, time_up) = match &inner.receipt {
@@ -562,7 +574,10 @@ impl App {
         let offer = Self::unlocked_offer(&inner)?.clone();
         let content = inner.content.clone().ok_or("the exam is locked")?;
         let resume = inner.resume.clone();
-        if resume.is_some() && offer.policy().proctor.resume_needs_code {
+        if resume
+            .as_ref()
+            .is_some_and(|d| resume_needs_code(&offer.policy().proctor, d, now_ms()))
+        {
             let policy_code = Self::policy_code(&inner);
             // The code takes a moment to check: the window is not kept waiting.
             drop(inner);
@@ -997,6 +1012,36 @@ mod tests {
         assert!(bare.check_proctor_code(Some(tenant), "password1").is_ok());
         let none = bare.check_proctor_code(None, "password1").unwrap_err();
         assert!(none.contains("no proctor code is set"), "{none}");
+    }
+
+    #[test]
+    fn a_short_interruption_resumes_without_the_code_where_the_policy_allows() {
+        use paraakh_policy::model::ProctorSettings;
+        let mut draft = crate::draft::tests::draft();
+        draft.saved_at_ms = 1_000_000;
+        let minute = 60_000;
+        let always = ProctorSettings {
+            unlock_code: None,
+            resume_needs_code: true,
+            resume_free_minutes: 0,
+        };
+        assert!(super::resume_needs_code(&always, &draft, 1_000_000));
+        let grace = ProctorSettings {
+            resume_free_minutes: 5,
+            ..always.clone()
+        };
+        assert!(!super::resume_needs_code(
+            &grace,
+            &draft,
+            1_000_000 + 4 * minute
+        ));
+        assert!(super::resume_needs_code(
+            &grace,
+            &draft,
+            1_000_000 + 5 * minute
+        ));
+        let never = ProctorSettings::default();
+        assert!(!super::resume_needs_code(&never, &draft, u64::MAX));
     }
 
     #[test]

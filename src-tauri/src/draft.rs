@@ -156,12 +156,12 @@ impl DraftStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
 
-    fn draft() -> Draft {
+    pub(crate) fn draft() -> Draft {
         Draft {
             session_id: "s-1".into(),
             exam_id: "physics".into(),

@@ -281,7 +281,8 @@ pub(crate) fn proctor_code(args: ProctorCodeArgs) -> anyhow::Result<ExitCode> {
     }
     out.push_str(&format!(
         "Add to the exam's policy, then sign it again:\n\n[proctor]\nunlock_code = {hash:?}\n\
-         resume_needs_code = true   # an interrupted exam waits for the proctor (false: it goes on by itself)\n"
+         resume_needs_code = true   # an interrupted exam waits for the proctor (false: it goes on by itself)\n\
+         # resume_free_minutes = 5  # ... unless it was stopped for less than this\n"
     ));
     crate::render::out(&out)?;
     Ok(ExitCode::SUCCESS)

@@ -408,10 +408,14 @@ pub fn describe(loaded: &Loaded) -> String {
     } else {
         "no proctor code in this policy (a proctoring centre may set its own)"
     };
-    let resume = if pr.resume_needs_code {
-        "an interrupted exam goes on only after a proctor types the code"
-    } else {
-        "an interrupted exam goes on when the candidate opens the app again"
+    let resume = match (pr.resume_needs_code, pr.resume_free_minutes) {
+        (false, _) => {
+            "an interrupted exam goes on when the candidate opens the app again".to_owned()
+        }
+        (true, 0) => "an interrupted exam goes on only after a proctor types the code".to_owned(),
+        (true, m) => format!(
+            "an interrupted exam goes on by itself within {m} minutes, after that only when a proctor types the code"
+        ),
     };
     w.line(
         "",

@@ -289,6 +289,15 @@ pub struct ProctorSettings {
     pub unlock_code: Option<String>,
     /// An interrupted exam goes on only after a proctor types the code.
     pub resume_needs_code: bool,
+    /// With `resume_needs_code`: an interruption shorter than this many
+    /// minutes (a power blip, a restart) resumes without the code; 0: the
+    /// code is always asked for.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub resume_free_minutes: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl ProctorSettings {

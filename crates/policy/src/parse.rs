@@ -566,7 +566,11 @@ fn read_proctor(ctx: &mut Ctx, t: &Table) -> ProctorSettings {
     let Some(s) = ctx.table(t, "", p) else {
         return ProctorSettings::default();
     };
-    ctx.unknown(s, p, &["unlock_code", "resume_needs_code"]);
+    ctx.unknown(
+        s,
+        p,
+        &["unlock_code", "resume_needs_code", "resume_free_minutes"],
+    );
     let unlock_code = s.contains_key("unlock_code").then(|| {
         let text = ctx.text(s, p, "unlock_code", 200);
         if let Err(why) = crate::proctor::ProctorCodeHash::parse(&text) {
@@ -582,9 +586,21 @@ fn read_proctor(ctx: &mut Ctx, t: &Table) -> ProctorSettings {
             "is true, but the policy gives no unlock_code: a candidate at home could never resume; add one with `paraakh policy proctor-code`",
         );
     }
+    let resume_free_minutes = if s.contains_key("resume_free_minutes") {
+        ctx.uint(s, p, "resume_free_minutes", 0..=240)
+    } else {
+        0
+    };
+    if resume_free_minutes > 0 && !resume_needs_code {
+        ctx.problem(
+            "proctor.resume_free_minutes",
+            "has no effect unless resume_needs_code = true (without it every interruption resumes without a code)",
+        );
+    }
     ProctorSettings {
         unlock_code,
         resume_needs_code,
+        resume_free_minutes,
     }
 }
 

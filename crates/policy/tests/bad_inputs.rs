@@ -291,6 +291,16 @@ fn bad_policies_are_refused_with_the_problem_named() {
             "m (memory in KiB) is 1024",
         ),
         (
+            "a free resume window without resume_needs_code",
+            over("[proctor]\nresume_free_minutes = 5"),
+            "proctor.resume_free_minutes: has no effect unless resume_needs_code",
+        ),
+        (
+            "a free resume window of days",
+            over("[proctor]\nresume_free_minutes = 2000"),
+            "proctor.resume_free_minutes: must be a whole number from 0 to 240",
+        ),
+        (
             "resume needs a code the policy does not give",
             over("[proctor]\nresume_needs_code = true"),
             "proctor.resume_needs_code: is true, but the policy gives no unlock_code",
@@ -326,6 +336,13 @@ fn a_proctor_section_is_optional_and_leaves_older_policies_hashes_alone() {
     assert_eq!(with.proctor.unlock_code.as_deref(), Some(code));
     assert!(with.proctor.resume_needs_code);
     assert_ne!(with.canonical_json(), plain.canonical_json());
+    assert_eq!(with.proctor.resume_free_minutes, 0);
+    let grace = parse(&over(&format!(
+        "[proctor]\nunlock_code = {code:?}\nresume_needs_code = true\nresume_free_minutes = 10"
+    )))
+    .unwrap();
+    assert_eq!(grace.proctor.resume_free_minutes, 10);
+    assert_ne!(grace.canonical_json(), with.canonical_json());
 }
 
 #[test]
