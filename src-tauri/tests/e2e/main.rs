@@ -352,6 +352,16 @@ struct Rig {
 }
 
 impl Rig {
+    /// Real keyboard and window actions on the rig's display.
+    fn xdotool(&self, args: &[&str]) {
+        let out = self.display.command("xdotool").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "xdotool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     fn start(demo: &Demo) -> Self {
         let display = Display::xvfb(1280, 800).unwrap();
         let wm = Killed(
@@ -809,24 +819,20 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     measure_exam("typing (the essay field has the focus)", seconds);
     // Copy and paste work inside the exam (its own clipboard) but never
     // reach the desktop's clipboard (standard: block_copy_out).
-    let keys = |args: &[&str]| {
-        let out = rig.display.command("xdotool").args(args).output().unwrap();
-        assert!(out.status.success(), "xdotool {args:?}");
-    };
     let selected = |d: &Driver| {
         d.execute(
             "const t = document.querySelector('#answer-text'); return [t.selectionStart, t.selectionEnd]",
         )
     };
     d.execute("document.querySelector('#answer-text').focus(); return 1");
-    keys(&["key", "ctrl+a"]);
+    rig.xdotool(&["key", "ctrl+a"]);
     // The text stays selected (the app leaves the page its PRIMARY selection).
     std::thread::sleep(Duration::from_millis(500));
     let chars = ESSAY.chars().count();
     assert_eq!(selected(&d), serde_json::json!([0, chars]));
-    keys(&["key", "ctrl+c"]);
-    keys(&["key", "ctrl+End"]);
-    keys(&["key", "ctrl+v"]);
+    rig.xdotool(&["key", "ctrl+c"]);
+    rig.xdotool(&["key", "ctrl+End"]);
+    rig.xdotool(&["key", "ctrl+v"]);
     let doubled = format!("{ESSAY}{ESSAY}");
     d.wait_until("the essay pasted from the exam's clipboard", long, |d| {
         d.execute("return document.querySelector('#answer-text').value")
@@ -857,30 +863,14 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
             .unwrap(),
     );
     std::thread::sleep(Duration::from_millis(800));
-    let activated = rig
-        .display
-        .command("xdotool")
-        .args(["search", "--sync", "--class", "xclock", "windowfocus"])
-        .output()
-        .unwrap();
-    assert!(
-        activated.status.success(),
-        "xdotool: {}",
-        String::from_utf8_lossy(&activated.stderr)
-    );
+    rig.xdotool(&["search", "--sync", "--class", "xclock", "windowfocus"]);
     let warning = d.wait_for("#warning", long);
     d.wait_until("the calm focus warning", long, |d| {
         d.text(&warning).contains("lost focus")
     });
     d.screenshot(&shots.join("06-focus-warning.png"));
     // Alt+Tab is kept from the window manager and recorded (standard: logged only).
-    let pressed = rig
-        .display
-        .command("xdotool")
-        .args(["key", "alt+Tab"])
-        .output()
-        .unwrap();
-    assert!(pressed.status.success());
+    rig.xdotool(&["key", "alt+Tab"]);
 
     // 6. Submit with confirmation; the receipt says it reached the backend.
     d.click_on("#submit-open");
@@ -1370,13 +1360,7 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
     // The organiser's page has no clipboard of the app's: a copy there is
     // taken off the desktop's clipboard at once (standard: block_copy_out).
     d.execute("const q = document.querySelector('#q'); q.focus(); q.select(); return 1");
-    let copy = rig
-        .display
-        .command("xdotool")
-        .args(["key", "ctrl+c"])
-        .output()
-        .unwrap();
-    assert!(copy.status.success());
+    rig.xdotool(&["key", "ctrl+c"]);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
         selection_owner(rig.display.name(), "CLIPBOARD"),
@@ -1487,22 +1471,18 @@ fn an_online_exams_bar_takes_the_proctors_code_and_a_wrong_one_changes_nothing()
         d.execute("return window.innerHeight < screen.height") == serde_json::json!(true)
     });
     // The bar's entry is the app's, not the page's: typed with the keyboard.
-    let keys = |args: &[&str]| {
-        let out = rig.display.command("xdotool").args(args).output().unwrap();
-        assert!(out.status.success(), "xdotool {args:?}");
-    };
     // Ctrl+Alt+P takes the keyboard from the page to the bar's code entry.
     let page_focused =
         |d: &Driver| d.execute("return document.hasFocus()") == serde_json::json!(true);
     assert!(page_focused(&d), "the page has the keyboard first");
-    keys(&["key", "ctrl+alt+p"]);
+    rig.xdotool(&["key", "ctrl+alt+p"]);
     d.wait_until(
         "the bar's code entry has the keyboard",
         Duration::from_secs(10),
         |d| !page_focused(d),
     );
-    keys(&["type", "--delay", "30", "WRONG-CODE-9"]);
-    keys(&["key", "Return"]);
+    rig.xdotool(&["type", "--delay", "30", "WRONG-CODE-9"]);
+    rig.xdotool(&["key", "Return"]);
     // A wrong code changes nothing: the page and the exam go on.
     std::thread::sleep(Duration::from_secs(3));
     screenshot_display(&rig, &screenshots().join("14-online-proctor.png"));
@@ -1515,8 +1495,8 @@ fn an_online_exams_bar_takes_the_proctors_code_and_a_wrong_one_changes_nothing()
         serde_json::json!("42")
     );
     // The centre's code ends the exam and the app.
-    keys(&["type", "--delay", "30", &demo.centre_code]);
-    keys(&["key", "Return"]);
+    rig.xdotool(&["type", "--delay", "30", &demo.centre_code]);
+    rig.xdotool(&["key", "Return"]);
     app_gone();
     d.quit();
     let dir = session_dir(&demo, ONLINE_SESSION);
