@@ -30,11 +30,8 @@ const CSS: &str = "
 #paraakh-bar-error { color: #ffb4a8; }
 ";
 
-/// What a code check on the worker thread left for the bar.
-#[derive(Debug, Default)]
-struct Outcome {
-    done: Option<Result<(), String>>,
-}
+/// What a code check on the worker thread left for the bar's next tick.
+type Outcome = Mutex<Option<Result<(), String>>>;
 
 struct Widgets {
     bar: gtk::Box,
@@ -67,7 +64,7 @@ pub(crate) fn install(handle: &AppHandle, window: &WebviewWindow) {
     let w = Rc::new(build());
     vbox.pack_start(&w.bar, false, false, 0);
     vbox.reorder_child(&w.bar, 0);
-    let outcome = Arc::new(Mutex::new(Outcome::default()));
+    let outcome: Arc<Outcome> = Arc::default();
 
     let reveal = {
         let w = w.clone();
@@ -104,14 +101,20 @@ pub(crate) fn install(handle: &AppHandle, window: &WebviewWindow) {
             w.error.set_text("Checking…");
             let (handle, outcome) = (handle.clone(), outcome.clone());
             // The code takes a moment to check: not on the window's thread.
-            let _ = std::thread::Builder::new()
+            let done = outcome.clone();
+            let spawned = std::thread::Builder::new()
                 .name("paraakh-online-proctor".into())
                 .spawn(move || {
                     let result = handle
                         .state::<App>()
                         .proctor_unlock(&code, "emergency unlock during the online exam");
-                    outcome.lock().unwrap_or_else(PoisonError::into_inner).done = Some(result);
+                    *done.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
                 });
+            if let Err(e) = spawned {
+                *outcome.lock().unwrap_or_else(PoisonError::into_inner) = Some(Err(format!(
+                    "the code could not be checked ({e}); try again"
+                )));
+            }
         }
     };
     w.entry.connect_activate({
@@ -217,12 +220,11 @@ fn build() -> Widgets {
 
 /// Brings the bar in line with the exam: shown with the time left while
 /// the online page is open, hidden otherwise; a finished code check shown.
-fn tick(handle: &AppHandle, w: &Widgets, outcome: &Mutex<Outcome>) {
+fn tick(handle: &AppHandle, w: &Widgets, outcome: &Outcome) {
     let app = handle.state::<App>();
     let done = outcome
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .done
         .take();
     match done {
         Some(Ok(())) => {

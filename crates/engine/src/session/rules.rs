@@ -142,6 +142,22 @@ fn warning_for(kind: &str) -> &'static str {
     }
 }
 
+impl Violation {
+    /// A record for the reviewer's context: logged, never a warning.
+    fn context(kind: &'static str, message: String) -> Self {
+        Self {
+            kind,
+            severity: Severity::Info,
+            action: Action::Log,
+            message,
+            warning: None,
+            evidence: Evidence::None,
+            auto_submit: false,
+            lasted_seconds: None,
+        }
+    }
+}
+
 /// Applies one policy to observations as they come.
 #[derive(Debug)]
 pub struct Rules {
@@ -230,14 +246,11 @@ impl Rules {
             {
                 let lasted = now_ns.saturating_sub(since) as f64 / 1e9;
                 out.push(Violation {
-                    kind: ended_kind(kind),
-                    severity: Severity::Info,
-                    action: Action::Log,
-                    message: format!("{message}: over after {lasted:.1} s"),
-                    warning: None,
-                    evidence: Evidence::None,
-                    auto_submit: false,
                     lasted_seconds: Some(lasted),
+                    ..Violation::context(
+                        ended_kind(kind),
+                        format!("{message}: over after {lasted:.1} s"),
+                    )
                 });
             }
             *c = Condition::default();
@@ -421,18 +434,9 @@ impl Rules {
                     && self.blocked_origins.len() < MAX_BLOCKED_ORIGINS
                     && self.blocked_origins.insert(origin.clone())
                 {
-                    out.push(Violation {
-                        kind: "page_blocked",
-                        severity: Severity::Info,
-                        action: Action::Log,
-                        message: format!(
+                    out.push(Violation::context("page_blocked", format!(
                             "The exam page tried to open {origin}, which is not one of the exam's allowed sites; it was not opened"
-                        ),
-                        warning: None,
-                        evidence: Evidence::None,
-                        auto_submit: false,
-                        lasted_seconds: None,
-                    });
+                        )));
                 }
             }
             Observation::CopyBlocked { selection } => {
@@ -442,18 +446,9 @@ impl Rules {
                     && p.keyboard.block_copy_out
                     && self.blocked_selections.insert(selection)
                 {
-                    out.push(Violation {
-                        kind: "copy_blocked",
-                        severity: Severity::Info,
-                        action: Action::Log,
-                        message: format!(
+                    out.push(Violation::context("copy_blocked", format!(
                             "Text copied or selected in the exam was kept off the desktop's {selection} selection (and any later {selection} copy in this session)"
-                        ),
-                        warning: None,
-                        evidence: Evidence::None,
-                        auto_submit: false,
-                        lasted_seconds: None,
-                    });
+                        )));
                 }
             }
             Observation::ScreenSharing => {
