@@ -629,7 +629,6 @@ impl App {
         }
         let config = SessionConfig {
             dir: dir.clone(),
-            policy_sha256: offer.policy_sha256(),
             policy,
             tenant_id: offer.tenant.id.clone(),
             exam_id: offer.package.manifest.exam_id.clone(),
@@ -637,6 +636,7 @@ impl App {
             tenant_key,
             device: Arc::new(device),
             backend_key: offer.tenant.backend_key.clone(),
+            statement: inner.joined.as_ref().and_then(Joined::statement),
             client: ClientInfo {
                 version: concat!("paraakh-app ", env!("CARGO_PKG_VERSION")).to_owned(),
                 build_sha256: HexHash(exam::own_build_hash().map_err(|e| e.to_string())?),

@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use paraakh_engine::exam::{self, ExamOffer};
+use paraakh_evidence::note::SignedNote;
 use paraakh_policy::config::InstallConfig;
 use paraakh_policy::links::{
     LinkTrust, RevocationCheck, UsedTokens, accept_join_link, parse_join_link, used_tokens_path,
@@ -34,6 +35,18 @@ pub(crate) struct Joined {
     pub(crate) questions_from: i64,
     pub(crate) package: PathBuf,
     pub(crate) tokens: PathBuf,
+    /// Where the backend's newest statement binding the session to this
+    /// computer is kept (from the join, then from the questions' release).
+    #[serde(default)]
+    pub(crate) statement: Option<PathBuf>,
+}
+
+impl Joined {
+    /// The newest statement the backend gave for this session, if any.
+    pub(crate) fn statement(&self) -> Option<SignedNote> {
+        let bytes = std::fs::read(self.statement.as_ref()?).ok()?;
+        SignedNote::parse(&bytes).ok()
+    }
 }
 
 /// The one exam joined on this installation and not yet finished.
@@ -163,6 +176,10 @@ pub(crate) fn join(install: &InstallConfig, text: &str) -> Result<(Joined, ExamO
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     let tokens = serde_json::to_vec_pretty(&answer.tokens).map_err(|e| e.to_string())?;
+    let statement = match &answer.statement {
+        Some(text) => Some(write("statement", text.as_bytes())?),
+        None => None,
+    };
     let joined = Joined {
         tenant: link.tenant.clone(),
         exam_id: answer.exam_id.clone(),
@@ -172,6 +189,7 @@ pub(crate) fn join(install: &InstallConfig, text: &str) -> Result<(Joined, ExamO
         questions_from: answer.key_from,
         package: write("package.paraakh-exam", &package)?,
         tokens: write("tokens.json", &tokens)?,
+        statement,
     };
     store.save(&joined)?;
     Ok((joined, offer))
@@ -182,7 +200,14 @@ pub(crate) fn content_key(joined: &Joined) -> Result<Option<[u8; 32]>, String> {
     let credentials = Credentials::from_file(&joined.tokens).map_err(|e| e.to_string())?;
     let api = Api::new(&joined.server, credentials, PATIENCE).map_err(|e| e.to_string())?;
     match paraakh_sync::join::exam_key(&api, &joined.session_id) {
-        Ok(KeyRelease::Released(key)) => Ok(Some(key)),
+        Ok(KeyRelease::Released(key, statement)) => {
+            // The fresher statement replaces the join's (best effort: the
+            // join's still binds the session).
+            if let (Some(statement), Some(path)) = (statement, &joined.statement) {
+                let _ = exam::write_private(path, statement.encode().as_bytes());
+            }
+            Ok(Some(key))
+        }
         Ok(KeyRelease::NotYet(_)) => Ok(None),
         Err(e) => Err(plain(&joined.server, e)),
     }
@@ -202,6 +227,7 @@ mod tests {
             questions_from: 1_700_000_000,
             package: dir.join("p"),
             tokens: dir.join("t"),
+            statement: None,
         }
     }
 

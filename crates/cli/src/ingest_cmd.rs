@@ -51,9 +51,60 @@ pub(crate) struct ServeArgs {
     /// Tenants to serve; keys are created for any not yet known.
     #[arg(long = "tenant", value_name = "ID")]
     tenants: Vec<String>,
+    /// The tenants' evidence key (encryption.pub) for the tenants given: sessions encrypted to any other key are refused.
+    #[arg(long, value_name = "FILE")]
+    encryption_key: Option<PathBuf>,
     /// Lifetime of access tokens issued on refresh, in seconds.
     #[arg(long, default_value_t = 900)]
     access_ttl: i64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// What one client may cost the backend.
+#[derive(Debug, Args)]
+pub(crate) struct LimitArgs {
+    /// Connections served at once (more wait in the kernel's queue).
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers (also between requests).
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 60)]
+    body_timeout: u64,
+    /// Largest blob a session may upload, in bytes.
+    #[arg(long, default_value_t = 64 << 20)]
+    max_blob_bytes: u64,
+    /// Most evidence one session may hold, in bytes.
+    #[arg(long, default_value_t = 2 << 30)]
+    session_quota: u64,
+    /// Most evidence one tenant may hold, in bytes (default: no limit).
+    #[arg(long)]
+    tenant_quota: Option<u64>,
+    /// Seconds after which an idle session's state leaves memory.
+    #[arg(long, default_value_t = 300)]
+    idle_session: u64,
+    /// Lifetime of refresh tokens issued at join, in days.
+    #[arg(long, default_value_t = 30)]
+    refresh_days: i64,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> paraakh_ingest::Limits {
+        use std::time::Duration;
+        paraakh_ingest::Limits {
+            max_connections: self.max_connections.max(1),
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
+            max_blob_bytes: self.max_blob_bytes,
+            session_quota_bytes: self.session_quota,
+            tenant_quota_bytes: self.tenant_quota.unwrap_or(u64::MAX),
+            idle_session: Duration::from_secs(self.idle_session.max(1)),
+            refresh_ttl_secs: self.refresh_days.clamp(1, 365) * 86_400,
+            ..paraakh_ingest::Limits::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +114,9 @@ pub(crate) struct InitArgs {
     /// Tenants to create token keys for.
     #[arg(long = "tenant", value_name = "ID")]
     tenants: Vec<String>,
+    /// The tenants' evidence key (encryption.pub): sessions encrypted to any other key are refused.
+    #[arg(long, value_name = "FILE")]
+    encryption_key: Option<PathBuf>,
     /// Name of the cosigning key (appears in receipts).
     #[arg(long, default_value = "ingest.paraakh.example")]
     name: String,
@@ -84,6 +138,12 @@ pub(crate) struct TokenArgs {
     /// Lifetime of the access token in seconds (at most 3600).
     #[arg(long, default_value_t = 900)]
     ttl: i64,
+    /// Lifetime of the refresh token, in days.
+    #[arg(long, default_value_t = 30)]
+    refresh_days: i64,
+    /// The computer's device key (its device.pub, a note verifier key): the session is bound to it now. Without it, the first statement or upload binds one.
+    #[arg(long, value_name = "FILE")]
+    device_key: Option<PathBuf>,
     /// Write the tokens to this file (owner-only) instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -195,10 +255,32 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+fn read_encryption_key(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<Option<paraakh_evidence::TenantPublicKey>> {
+    path.map(|p| {
+        crate::verify_cmd::read_key(
+            p,
+            "tenant encryption public key",
+            paraakh_evidence::TenantPublicKey::parse,
+        )
+    })
+    .transpose()
+}
+
 pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
+    // Everything the backend writes (keys, content keys, tokens, evidence)
+    // is for its operator's eyes only.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     match cmd {
         IngestCommand::Init(args) => {
-            let vkey = BackendKeys::init(&args.store.data, &args.name, &args.tenants)?;
+            let encryption = read_encryption_key(args.encryption_key.as_deref())?;
+            let vkey = BackendKeys::init(
+                &args.store.data,
+                &args.name,
+                &args.tenants,
+                encryption.as_ref(),
+            )?;
             crate::render::out(&format!(
                 "Backend keys are in {}.\nReceipts are cosigned by {vkey}\n(pin it with `paraakh verify --backend-key {}`)\n",
                 args.store.data.display(),
@@ -210,13 +292,33 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
         IngestCommand::Token(args) => {
             let keys = BackendKeys::load(&args.store.data)?;
             let store = open_store(&args.store.data, args.store.store.as_deref())?;
-            let tokens = runtime()?.block_on(tokens::issue(
+            let device = args
+                .device_key
+                .as_deref()
+                .map(|p| {
+                    crate::verify_cmd::read_key(p, "device key (device.pub)", |t| {
+                        paraakh_evidence::NoteVerifier::parse(t)
+                    })
+                })
+                .transpose()?;
+            let runtime = runtime()?;
+            if let Some(device) = &device {
+                runtime.block_on(paraakh_ingest::binding::bind(
+                    &store,
+                    &args.tenant,
+                    &args.session,
+                    device.public_key(),
+                    paraakh_ingest::binding::BoundBy::Token,
+                ))?;
+            }
+            let tokens = runtime.block_on(tokens::issue(
                 &keys,
                 &store,
                 &args.tenant,
                 &args.session,
                 &args.exam,
                 args.ttl,
+                args.refresh_days.clamp(1, 365) * 86_400,
             ))?;
             let json = serde_json::to_string_pretty(&tokens)?;
             match &args.out {
@@ -253,9 +355,16 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
         }
         IngestCommand::Revoke(args) => {
             let store = open_store(&args.store.data, args.store.store.as_deref())?;
-            runtime()?.block_on(join::revoke(&store, &args.tenant, &args.token_id))?;
+            let session =
+                runtime()?.block_on(join::revoke(&store, &args.tenant, &args.token_id))?;
+            let ended = match session {
+                Some(s) => format!(
+                    " Session {s}, which it started, can no longer upload, renew its token or receive the questions (recorded with the session)."
+                ),
+                None => " It had not joined yet.".to_owned(),
+            };
             crate::render::out(&format!(
-                "Revoked: the link with token id {} joins nothing any more (a session it started still uploads).\n",
+                "Revoked: the link with token id {} joins nothing any more.{ended}\n",
                 args.token_id
             ))?;
             Ok(ExitCode::SUCCESS)
@@ -273,11 +382,21 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
                 );
             }
             crate::render::out(&format!(
-                "Exported {} records, {} checkpoints, {} receipts and {} blobs into {}.\nCheck it with: paraakh verify {} --backend-key {}\n",
+                "Exported {} records, {} checkpoints, {} receipts, {} blobs{}{} into {}.\nCheck it with: paraakh verify {} --backend-key {}\n",
                 done.records,
                 done.checkpoints,
                 done.receipts,
                 done.blobs,
+                if done.statement {
+                    ", the session statement"
+                } else {
+                    ""
+                },
+                if done.conflicts > 0 {
+                    format!(" and {} refused histories (conflicts)", done.conflicts)
+                } else {
+                    String::new()
+                },
                 args.out.display(),
                 args.out.display(),
                 args.store.data.join("backend.pub").display()
@@ -380,8 +499,14 @@ fn trust(args: TrustArgs) -> anyhow::Result<ExitCode> {
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let data = &args.store.data;
+    let encryption = read_encryption_key(args.encryption_key.as_deref())?;
     if !data.join("backend.key").exists() || !args.tenants.is_empty() {
-        BackendKeys::init(data, "ingest.paraakh.example", &args.tenants)?;
+        BackendKeys::init(
+            data,
+            "ingest.paraakh.example",
+            &args.tenants,
+            encryption.as_ref(),
+        )?;
     }
     let keys = BackendKeys::load(data)?;
     if keys.tenants.is_empty() {
@@ -393,15 +518,29 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // What a killed predecessor left half-written is never an object.
     paraakh_ingest::sweep_half_written(data, args.store.store.as_deref())?;
     let store = open_store(data, args.store.store.as_deref())?;
-    let backend = Arc::new(Backend::new(keys, store, args.access_ttl));
+    for tenant in &keys.tenants {
+        if tenant.encryption_key.is_none() {
+            crate::render::note(&format!(
+                "tenant {} has no evidence key: its uploads are refused until you run `paraakh ingest init --data {} --tenant {} --encryption-key encryption.pub`",
+                tenant.tenant,
+                data.display(),
+                tenant.tenant
+            ));
+        }
+    }
+    let backend = Arc::new(Backend::new(
+        keys,
+        store,
+        args.access_ttl,
+        args.limits.limits(),
+    ));
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
         crate::render::out(&format!("paraakh ingest: listening on http://{addr}\n"))?;
-        axum::serve(listener, backend.router())
-            .with_graceful_shutdown(shutdown_signal())
+        paraakh_ingest::serve(backend, listener, shutdown_signal())
             .await
             .context("the server stopped")
     })?;

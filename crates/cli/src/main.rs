@@ -38,7 +38,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check a session directory completely (exit 0 intact, 1 altered or incomplete, 2 error).
+    /// Check a session directory completely and say who vouches for it (exit 0 intact and witnessed, 1 altered, incomplete or not witnessed, 2 error).
     Verify(VerifyArgs),
     /// Sessions without the desktop app.
     #[command(subcommand)]
@@ -104,9 +104,15 @@ struct VerifyArgs {
     /// The tenant's encryption secret key (encryption.key): decrypt every blob and answer and compare.
     #[arg(long, value_name = "FILE")]
     tenant_key: Option<PathBuf>,
-    /// The backend's cosigning key to check receipts against (a vkey file), instead of the one the session names.
+    /// The backend's cosigning key you trust (a vkey file): receipts and the session statement are checked against it, and only it makes evidence witnessed.
     #[arg(long, value_name = "FILE")]
     backend_key: Option<PathBuf>,
+    /// Accept evidence only the candidate's machine vouches for (exit 0 if nothing else is wrong; the report still says which records it is).
+    #[arg(long)]
+    accept_machine_attested: bool,
+    /// Another copy of the same session (the backend's export, or the candidate's copy): a different history is reported as a fork.
+    #[arg(long, value_name = "DIR")]
+    against: Option<PathBuf>,
     /// Print one JSON document instead of the report.
     #[arg(long)]
     json: bool,

@@ -256,13 +256,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let config = SessionConfig {
         dir: args.out.clone(),
         policy,
-        policy_sha256: paraakh_evidence::merkle::sha256(policy_text.as_bytes()),
         tenant_id: args.tenant.clone(),
         exam_id: args.exam.clone(),
         session_id,
         tenant_key,
         device,
         backend_key,
+        // With --server, the backend is asked for a fresh statement at the start.
+        statement: None,
         client: ClientInfo {
             version: concat!("paraakh ", env!("CARGO_PKG_VERSION")).to_owned(),
             build_sha256: crate::simulate_cmd::own_build_hash()?,

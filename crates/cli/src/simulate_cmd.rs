@@ -36,8 +36,8 @@ pub(crate) struct SimulateArgs {
     /// Records between checkpoints (64 records are about 13 s of a simulated exam).
     #[arg(long, default_value_t = 64)]
     checkpoint_every: u64,
-    /// Receipts arrive this many checkpoints late (the last ones stay client-attested only).
-    #[arg(long, default_value_t = 1)]
+    /// Receipts arrive this many checkpoints late (the last ones stay machine-attested); with 0 every record is witnessed, the final checkpoint too.
+    #[arg(long, default_value_t = 0)]
     receipt_lag: u64,
     /// Do not move the wall clock during the session.
     #[arg(long)]
@@ -60,6 +60,20 @@ pub(crate) struct SimulateArgs {
     /// Session id (default: sim-<seed>).
     #[arg(long)]
     session_id: Option<String>,
+    /// Record with this device key (a file, made there the first time) instead of a fresh one.
+    #[arg(long, value_name = "FILE")]
+    device_key: Option<PathBuf>,
+    /// Before recording, ask this backend to bind the session to the device key (its statement goes into the session; needs --tokens); then record as if offline and upload with `paraakh sync`.
+    #[cfg(feature = "sync")]
+    #[arg(long, value_name = "URL", requires = "tokens")]
+    server: Option<String>,
+    /// The session's upload tokens (with --server).
+    #[cfg(feature = "sync")]
+    #[arg(long, value_name = "FILE", requires = "server")]
+    tokens: Option<PathBuf>,
+    /// The backend's cosigning key to pin in the session header (with --server).
+    #[arg(long, value_name = "FILE")]
+    backend_key: Option<PathBuf>,
 }
 
 fn parse_range(s: &str) -> Result<(u64, u64), String> {
@@ -76,6 +90,52 @@ fn parse_range(s: &str) -> Result<(u64, u64), String> {
         return Err(format!("the range {s} is empty: MIN must not exceed MAX"));
     }
     Ok((lo, hi))
+}
+
+/// The policy hash of the `standard` preset (what the simulated session says it ran under).
+fn standard_policy_sha256() -> anyhow::Result<[u8; 32]> {
+    let text =
+        paraakh_policy::presets::text("standard").context("the standard preset is missing")?;
+    let policy = paraakh_policy::parse(text)
+        .map_err(|e| anyhow::anyhow!("the standard preset does not parse: {e}"))?;
+    Ok(policy.sha256())
+}
+
+/// Asks the backend for the statement binding the session to the device key
+/// (a fresh device key unless one was given); the session is then recorded
+/// as if offline, its records dated from now, one millisecond apart.
+#[cfg(feature = "sync")]
+fn joined_statement(
+    opts: &mut SimulateOptions,
+    server: &str,
+    tokens: &std::path::Path,
+) -> anyhow::Result<()> {
+    use paraakh_evidence::keys::{NoteSigner, SIG_TYPE_ED25519};
+    let device = match &opts.device {
+        Some(d) => std::sync::Arc::clone(d),
+        None => std::sync::Arc::new(NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)?),
+    };
+    let session = opts
+        .session_id
+        .clone()
+        .unwrap_or_else(|| format!("sim-{:016x}", opts.seed));
+    let api = paraakh_sync::Api::new(
+        server,
+        paraakh_sync::Credentials::from_file(tokens)?,
+        paraakh_sync::RetryPolicy {
+            give_up_after: std::time::Duration::from_secs(30),
+            ..paraakh_sync::RetryPolicy::default()
+        },
+    )?;
+    let statement = paraakh_sync::join::statement(&api, &session, &device.verifier().encode())
+        .context("the backend gave no session statement")?;
+    opts.statement = Some(statement);
+    opts.device = Some(device);
+    opts.session_id = Some(session);
+    opts.offline = true;
+    opts.step_ns = 1_000_000;
+    opts.start_utc_ns = SystemClock.now().utc_ns;
+    Ok(())
 }
 
 /// SHA-256 of the running executable: the client build hash recorded in the header.
@@ -105,6 +165,21 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let mut opts = SimulateOptions::new(tenant, SystemClock.now().utc_ns);
+    opts.policy_sha256 = standard_policy_sha256()?;
+    if let Some(path) = &args.device_key {
+        let (key, _) = paraakh_evidence::keys::load_or_create_signer(
+            path,
+            "paraakh-device",
+            paraakh_evidence::keys::SIG_TYPE_ED25519,
+        )
+        .with_context(|| format!("cannot use the device key {}", path.display()))?;
+        opts.device = Some(std::sync::Arc::new(key));
+    }
+    opts.backend_key = args
+        .backend_key
+        .as_deref()
+        .map(crate::verify_cmd::read_backend_key)
+        .transpose()?;
     opts.events = args.events;
     opts.blobs = args.blobs;
     opts.blob_size = args.blob_size;
@@ -114,9 +189,13 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     opts.receipt_lag = args.receipt_lag;
     opts.clock_jump = !args.no_clock_jump;
     opts.offline = args.offline;
-    opts.tenant_id = args.tenant;
-    opts.exam_id = args.exam;
-    opts.session_id = args.session_id;
+    opts.tenant_id = args.tenant.clone();
+    opts.exam_id = args.exam.clone();
+    opts.session_id = args.session_id.clone();
+    #[cfg(feature = "sync")]
+    if let (Some(server), Some(tokens)) = (&args.server, &args.tokens) {
+        joined_statement(&mut opts, server, tokens)?;
+    }
     opts.client = ClientInfo {
         version: concat!("paraakh ", env!("CARGO_PKG_VERSION")).to_owned(),
         build_sha256: own_build_hash()?,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use paraakh_evidence::keys::{NoteVerifier, SIG_TYPE_COSIGNATURE_V1};
-use paraakh_evidence::verify::{Report, SeqRange};
+use paraakh_evidence::verify::{Report, SeqRange, VouchedBy};
 use paraakh_evidence::{FindingKind, Severity, Status, TenantSecretKey, VerifyOptions, verify};
 
 use crate::VerifyArgs;
@@ -54,6 +54,8 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let opts = VerifyOptions {
         tenant_key,
         backend_key,
+        accept_machine_attested: args.accept_machine_attested,
+        against: args.against.clone(),
         threads: args.threads,
     };
     let report = verify(&args.dir, &opts)?;
@@ -64,8 +66,93 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(match report.status {
         Status::Intact => ExitCode::SUCCESS,
-        Status::Truncated | Status::Invalid => ExitCode::from(1),
+        Status::Truncated | Status::NotWitnessed | Status::Invalid => ExitCode::from(1),
     })
+}
+
+fn by_severity(counts: &std::collections::BTreeMap<Severity, u64>) -> String {
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .filter_map(|sev| {
+            counts
+                .get(sev)
+                .map(|n| format!("{} {}", sev.as_str(), thousands(*n)))
+        })
+        .collect();
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+/// The statement and who vouches for each part of the session.
+fn trust(s: &mut String, r: &Report, statement_bad: bool) {
+    let t = &r.trust;
+    match &t.statement {
+        Some(st) => {
+            let clock = st
+                .client_clock_offset_s
+                .map(|o| {
+                    format!(
+                        "; the machine's clock was {:.1} s {} the backend's",
+                        o.abs(),
+                        if o >= 0.0 { "ahead of" } else { "behind" }
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "  {} statement    the backend bound device key {} to the session ({}, {}){}{}",
+                mark(!statement_bad),
+                st.device_key_fingerprint,
+                st.event,
+                st.utc,
+                clock,
+                if st.verified_with_pinned_key {
+                    ""
+                } else {
+                    "; not checked against a pinned backend key"
+                }
+            );
+        }
+        None if statement_bad => {
+            let _ = writeln!(s, "  ✗ statement    missing (see the findings)");
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "  · statement    none: no backend bound this device key to the session before it started (recorded offline)"
+            );
+        }
+    }
+    let _ = writeln!(s, "  · vouched for by:");
+    for p in &t.parts {
+        let who = match p.vouched_by {
+            VouchedBy::Witnessed => "witnessed       ",
+            VouchedBy::MachineAttested => "machine-attested",
+            VouchedBy::Unsigned => "unsigned        ",
+        };
+        let _ = writeln!(
+            s,
+            "                   {who} records {}: {}",
+            range(&SeqRange {
+                from: p.from,
+                to: p.to
+            }),
+            p.why
+        );
+    }
+    if let Some(lag) = &t.longest_witness_lag
+        && lag.seconds >= 120.0
+    {
+        let _ = writeln!(
+            s,
+            "                   longest wait for a receipt: {} (records {}, recorded offline and uploaded later)",
+            paraakh_evidence::verify::trust::span((lag.seconds * 1e9) as u128),
+            range(&lag.records)
+        );
+    }
 }
 
 fn range(r: &SeqRange) -> String {
@@ -199,13 +286,7 @@ fn human(r: &Report, decrypting: bool) -> String {
             );
         }
     }
-    if let Some(c) = &r.client_attested_only {
-        let _ = writeln!(
-            s,
-            "                   client-attested only: records {} (no receipt covers them yet)",
-            range(c)
-        );
-    }
+    trust(&mut s, r, has(&[FindingKind::BadStatement]));
     let blobs_ok = !has(&[
         FindingKind::MissingBlob,
         FindingKind::BadBlob,
@@ -260,23 +341,31 @@ fn human(r: &Report, decrypting: bool) -> String {
             j.utc
         );
     }
-    let events: Vec<String> = Severity::ALL
-        .iter()
-        .filter_map(|sev| {
-            r.events
-                .get(sev)
-                .map(|n| format!("{} {}", sev.as_str(), thousands(*n)))
-        })
-        .collect();
-    let _ = writeln!(
-        s,
-        "  · events       {}",
-        if events.is_empty() {
-            "none".to_owned()
-        } else {
-            events.join(" · ")
-        }
-    );
+    let _ = writeln!(s, "  · events       {}", by_severity(&r.events));
+    if !r.unsigned_events.is_empty() {
+        let _ = writeln!(
+            s,
+            "                   not counted: {} after the last checkpoint, unsigned (anyone with the files could have written them)",
+            by_severity(&r.unsigned_events)
+        );
+    }
+    if let Some(a) = &r.against {
+        let _ = writeln!(
+            s,
+            "  {} compared    with {}: {} records, {}",
+            mark(a.diverges_at.is_none()),
+            a.dir.display(),
+            thousands(a.records),
+            match a.diverges_at {
+                Some(at) => format!("a different history from record {}", thousands(at)),
+                None if a.extra_records > 0 => format!(
+                    "the same history; it holds {} records this copy does not",
+                    thousands(a.extra_records)
+                ),
+                None => "the same history".to_owned(),
+            }
+        );
+    }
 
     if !r.findings.is_empty() {
         let _ = writeln!(s, "\nFindings ({}):", r.findings.len());
@@ -295,8 +384,23 @@ fn human(r: &Report, decrypting: bool) -> String {
             );
         }
     }
+    let machine_attested = r
+        .trust
+        .parts
+        .iter()
+        .find(|p| p.vouched_by == VouchedBy::MachineAttested);
     let verdict = match r.status {
-        Status::Intact => "INTACT: nothing was altered, removed or added.".to_owned(),
+        Status::Intact => match machine_attested {
+            Some(p) => format!(
+                "INTACT: nothing was altered, removed or added; records {} are vouched for only by the candidate's machine (accepted with --accept-machine-attested).",
+                range(&SeqRange { from: p.from, to: p.to })
+            ),
+            None => "INTACT: nothing was altered, removed or added, and the backend witnessed every record.".to_owned(),
+        },
+        Status::NotWitnessed => "NOT WITNESSED: nothing shows an alteration, but part of the session is vouched for only by keys \
+             that lived on the candidate's machine, and its owner could have written it. Pin the backend key \
+             (--backend-key), compare with the backend's copy (--against), or accept it with --accept-machine-attested."
+            .to_owned(),
         Status::Truncated => "TRUNCATED: intact as far as it goes, but the session never ended; \
              resume it on the machine that recorded it, or treat the end as missing."
             .to_owned(),

@@ -102,11 +102,6 @@ impl ExamOffer {
         &self.package.policy
     }
 
-    /// SHA-256 of the policy as distributed (the signed envelope).
-    pub fn policy_sha256(&self) -> Hash {
-        sha256(self.package.manifest.policy.as_bytes())
-    }
-
     /// The join screen's view; `content` once unlocked, `candidate` for extra time.
     pub fn summary(&self, content: Option<&ExamContent>, candidate: Option<&str>) -> ExamSummary {
         let m = &self.package.manifest;
@@ -257,42 +252,22 @@ pub fn consent_terms(
 
 /// This installation's device key: read, or made (0600) the first time.
 pub fn device_key(path: &Path) -> Result<(NoteSigner, bool), OfferError> {
-    let io = |what: String| move |source| OfferError::Io { what, source };
-    if path.exists() {
-        let text = std::fs::read_to_string(path)
-            .map_err(io(format!("cannot read the device key {}", path.display())))?;
-        let key = NoteSigner::parse(text.trim())
-            .map_err(|e| OfferError::Key(format!("{} is not a device key: {e}", path.display())))?;
-        return Ok((key, false));
-    }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
-    }
-    let key = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)
-        .map_err(|e| OfferError::Key(e.to_string()))?;
-    // The key's text stays in zeroized memory.
-    let mut text = key.encode();
-    text.push('\n');
-    write_private(path, text.as_bytes()).map_err(io(format!(
-        "cannot write the device key {}",
-        path.display()
-    )))?;
-    Ok((key, true))
+    paraakh_evidence::keys::load_or_create_signer(path, "paraakh-device", SIG_TYPE_ED25519).map_err(
+        |source| match source.kind() {
+            std::io::ErrorKind::InvalidData => OfferError::Key(format!(
+                "{} is not a device key ({source}); move it aside and a new one is made",
+                path.display()
+            )),
+            _ => OfferError::Io {
+                what: format!("cannot use the device key {}", path.display()),
+                source,
+            },
+        },
+    )
 }
 
 /// Writes a file only its owner can read, atomically (a crash leaves the old one).
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let tmp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
-}
+pub use paraakh_evidence::keys::write_private;
 
 /// A new random session id (`s-` and 16 hex digits).
 pub fn new_session_id() -> Result<String, OfferError> {

@@ -37,7 +37,7 @@ fn writer(dir: &std::path::Path, tenant: &TenantSecretKey) -> SessionWriter {
             },
             tenant_key: tenant.public(),
             backend_key: None,
-            server_nonce: None,
+            statement: None,
         },
         &device,
         Arc::new(SystemClock),
@@ -98,11 +98,18 @@ fn verify_small(c: &mut Criterion) {
     let mut opts = SimulateOptions::new(tenant.public(), 1_790_000_000_000_000_000);
     opts.events = 1000;
     opts.blobs = 20;
-    simulate(tmp.path(), &opts).unwrap();
+    let summary = simulate(tmp.path(), &opts).unwrap();
+    let backend = paraakh_evidence::NoteVerifier::parse(&summary.backend_key).unwrap();
     let mut g = c.benchmark_group("verify");
     g.sample_size(20);
     g.bench_function("session_1000_events_20_blobs", |b| {
-        b.iter(|| verify(tmp.path(), &VerifyOptions::default()).unwrap())
+        b.iter(|| {
+            let opts = VerifyOptions {
+                backend_key: Some(backend.clone()),
+                ..VerifyOptions::default()
+            };
+            verify(tmp.path(), &opts).unwrap()
+        })
     });
     g.finish();
 }

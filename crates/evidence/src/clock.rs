@@ -91,6 +91,7 @@ fn boot_ns() -> u64 {
 #[derive(Debug)]
 pub struct ManualClock {
     state: Mutex<(Timestamp, i64)>,
+    start: Timestamp,
 }
 
 impl ManualClock {
@@ -98,7 +99,18 @@ impl ManualClock {
     pub fn new(start: Timestamp, step_ns: i64) -> Self {
         Self {
             state: Mutex::new((start, step_ns)),
+            start,
         }
+    }
+
+    /// Where the clock started.
+    pub fn start(&self) -> Timestamp {
+        self.start
+    }
+
+    /// The next reading, without advancing.
+    pub fn peek(&self) -> Timestamp {
+        self.with(|(t, _)| *t)
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut (Timestamp, i64)) -> T) -> T {

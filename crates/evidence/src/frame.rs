@@ -19,6 +19,8 @@ pub enum FileKind {
     Checkpoints,
     /// Cosigned checkpoints (receipts).
     Receipts,
+    /// Histories the backend refused (backend exports only).
+    Conflicts,
 }
 
 impl FileKind {
@@ -28,6 +30,7 @@ impl FileKind {
             FileKind::Log => b"paraakh evidence log v1\n",
             FileKind::Checkpoints => b"paraakh evidence checkpoints v1\n",
             FileKind::Receipts => b"paraakh evidence receipts v1\n",
+            FileKind::Conflicts => b"paraakh evidence conflicts v1\n",
         }
     }
 
@@ -36,6 +39,7 @@ impl FileKind {
         match self {
             FileKind::Log => MAX_RECORD_LEN,
             FileKind::Checkpoints | FileKind::Receipts => MAX_NOTE_LEN,
+            FileKind::Conflicts => 2 * MAX_NOTE_LEN,
         }
     }
 
@@ -45,6 +49,7 @@ impl FileKind {
             FileKind::Log => "log",
             FileKind::Checkpoints => "checkpoints",
             FileKind::Receipts => "receipts",
+            FileKind::Conflicts => "conflicts",
         }
     }
 }
@@ -124,9 +129,15 @@ impl FrameError {
 /// How far past a damaged frame to look for intact frames.
 const RESYNC_WINDOW: u64 = 4 << 20;
 
+/// Payload bytes checksummed while looking for an intact frame before the
+/// answer is a conservative yes: a crafted tail in which every offset
+/// announces a long frame would otherwise cost window × frame length.
+const RESYNC_CRC_BUDGET: usize = 64 << 20;
+
 /// True when a well-formed frame (length in range, checksum matching) starts
-/// anywhere in the file at or after `from`. Beyond the search window the
-/// answer is conservatively yes.
+/// anywhere in the file at or after `from`. Beyond the search window or the
+/// checksum budget the answer is conservatively yes (damage, not a crash):
+/// the cost is linear in the window whatever the bytes are.
 fn valid_frame_after(path: &Path, kind: FileKind, from: u64, file_len: u64) -> bool {
     use std::io::{Seek, SeekFrom};
     let max = u64::from(kind.max_payload());
@@ -140,15 +151,22 @@ fn valid_frame_after(path: &Path, kind: FileKind, from: u64, file_len: u64) -> b
     if read.is_err() {
         return true;
     }
-    let found = (0..buf.len().saturating_sub(7)).any(|p| {
+    let mut budget = RESYNC_CRC_BUDGET;
+    for p in 0..buf.len().saturating_sub(7) {
         let len = u32::from_be_bytes([buf[p], buf[p + 1], buf[p + 2], buf[p + 3]]) as usize;
         if len == 0 || len as u64 > max || p + 8 + len > buf.len() {
-            return false;
+            continue;
         }
+        if len > budget {
+            return true;
+        }
+        budget -= len;
         let crc = &buf[p + 4 + len..p + 8 + len];
-        crc32c::crc32c(&buf[p + 4..p + 4 + len]).to_be_bytes() == crc
-    });
-    found || remaining > window
+        if crc32c::crc32c(&buf[p + 4..p + 4 + len]).to_be_bytes() == crc {
+            return true;
+        }
+    }
+    remaining > window
 }
 
 /// Encodes one frame.

@@ -6,6 +6,8 @@
 //!   checkpoints   framed signed notes, append-only
 //!   receipts      framed cosigned notes, append-only
 //!   blobs/<sha256 of ciphertext>   encrypted media
+//!   statement     the backend's signed session statement (sessions that started online)
+//!   conflicts     framed records of histories the backend refused (backend exports only)
 //!   .lock         held by the writing process (empty)
 //! ```
 
@@ -19,6 +21,10 @@ pub const CHECKPOINTS: &str = "checkpoints";
 pub const RECEIPTS: &str = "receipts";
 /// Encrypted blobs.
 pub const BLOBS: &str = "blobs";
+/// The backend's session statement (see `statement`).
+pub const STATEMENT: &str = "statement";
+/// Conflicting histories the backend refused (see `conflict`).
+pub const CONFLICTS: &str = "conflicts";
 /// The writer's lock file.
 pub const LOCK: &str = ".lock";
 /// Prefix of blob files still being written.

@@ -14,6 +14,7 @@
 
 pub mod blob;
 pub mod clock;
+pub mod conflict;
 pub mod frame;
 pub mod hpke;
 pub mod layout;
@@ -24,6 +25,7 @@ mod recovery;
 /// Key material (re-exported from `paraakh-keys`).
 pub use paraakh_keys as keys;
 pub mod simulate;
+pub mod statement;
 pub mod verify;
 pub mod writer;
 

@@ -156,7 +156,8 @@ pub struct SessionHeader {
     /// The backend's cosigning key (C2SP vkey, type 0x04) pinned by the installation, if online.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend_key: Option<String>,
-    /// A nonce from the backend at session start, if online.
+    /// The nonce of the backend's session statement (the `statement` file),
+    /// when the backend bound the session to this device before it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_nonce: Option<String>,
 }
@@ -210,6 +211,10 @@ pub struct SegmentStart {
     pub session_key: KeyCertificate,
     /// What recovery found and repaired.
     pub recovery: RecoveryNote,
+    /// The last checkpoint the machine signed before this segment: a
+    /// backend holding a later one knows the machine went back (a fork).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_checkpoint: Option<CheckpointRef>,
 }
 
 /// What recovery repaired before a new segment started.

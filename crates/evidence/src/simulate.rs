@@ -10,10 +10,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::clock::{ManualClock, Timestamp};
-use crate::keys::{NoteSigner, SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519, TenantPublicKey};
+use crate::keys::{
+    NoteSigner, NoteVerifier, SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519, TenantPublicKey,
+};
 use crate::merkle::{Hash, sha256};
 use crate::note::SignedNote;
 use crate::record::{Body, ClientInfo, Event, HexHash, Severity, SubmittedAnswer};
+use crate::statement::{SessionStatement, StatementEvent};
 use crate::writer::{BlobMeta, SessionParams, SessionWriter, WriterError};
 
 /// What to simulate.
@@ -33,17 +36,31 @@ pub struct SimulateOptions {
     pub tenant_key: TenantPublicKey,
     /// Records between checkpoints.
     pub checkpoint_every: u64,
-    /// Receipts arrive this many checkpoints late; the last ones stay client-attested only.
+    /// Receipts arrive this many checkpoints late; the last ones stay
+    /// machine-attested. With 0, the final checkpoint after the end is
+    /// cosigned too (as the client's last upload does): every record is witnessed.
     pub receipt_lag: u64,
     /// Move the wall clock once, 40 % into the session.
     pub clock_jump: bool,
     /// Wall-clock start (Unix nanoseconds).
     pub start_utc_ns: i64,
+    /// Simulated time between two records, nanoseconds.
+    pub step_ns: i64,
     /// Identity of the client build recorded in the header.
     pub client: ClientInfo,
-    /// Recorded with no network: no backend key in the header, no start
-    /// nonce, no receipts (a later sync brings them).
+    /// Recorded with no network: no simulated backend, so no statement of
+    /// its own and no receipts (a later sync brings them).
     pub offline: bool,
+    /// A real backend's statement binding the session to `device` (fetched
+    /// before the start); its key is `backend_key`. Without one, the
+    /// simulated backend makes its own unless offline.
+    pub statement: Option<SignedNote>,
+    /// The real backend's cosigning key, pinned in the header.
+    pub backend_key: Option<NoteVerifier>,
+    /// The device key (a fresh one when not given).
+    pub device: Option<Arc<NoteSigner>>,
+    /// SHA-256 of the policy recorded in the header.
+    pub policy_sha256: Hash,
     /// Tenant, exam and session ids (the session id defaults to one from the seed).
     pub tenant_id: String,
     /// The exam.
@@ -66,11 +83,16 @@ impl SimulateOptions {
             receipt_lag: 1,
             clock_jump: true,
             start_utc_ns,
+            step_ns: 200_000_000,
             client: ClientInfo {
                 version: concat!("paraakh-evidence ", env!("CARGO_PKG_VERSION")).to_owned(),
                 build_sha256: HexHash([0; 32]),
             },
             offline: false,
+            statement: None,
+            backend_key: None,
+            device: None,
+            policy_sha256: sha256(b"paraakh demo policy: standard"),
             tenant_id: "demo-tenant".into(),
             exam_id: "demo-exam".into(),
             session_id: None,
@@ -93,7 +115,8 @@ pub struct SimulateSummary {
     pub checkpoints: u64,
     /// Receipts stored.
     pub receipts: u64,
-    /// The simulated backend's cosigning key (vkey).
+    /// The backend's cosigning key (vkey): the simulated backend's, or the
+    /// real one whose statement the session carries.
     pub backend_key: String,
     /// The device key's public key.
     pub device_key: [u8; 32],
@@ -197,7 +220,10 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
         .clone()
         .unwrap_or_else(|| format!("sim-{:016x}", opts.seed));
     let tenant_id = opts.tenant_id.clone();
-    let device = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)?;
+    let device = match &opts.device {
+        Some(d) => Arc::clone(d),
+        None => Arc::new(NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519)?),
+    };
     let mut backend = Backend {
         key: NoteSigner::generate(
             "ingest.demo-tenant.paraakh.example",
@@ -210,23 +236,38 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
             utc_ns: opts.start_utc_ns,
             boot_ns: 3_600_000_000_000 + rng.range(0, 1 << 40),
         },
-        200_000_000,
+        opts.step_ns.max(1),
     ));
-    let policy: Hash = sha256(b"paraakh demo policy: standard");
+    let simulated_backend = !opts.offline && opts.statement.is_none();
+    let statement = match &opts.statement {
+        Some(s) => Some(s.clone()),
+        None if simulated_backend => Some(
+            SessionStatement::new(
+                &tenant_id,
+                &opts.exam_id,
+                &session_id,
+                device.public_key(),
+                StatementEvent::Start,
+                Some(opts.start_utc_ns),
+            )?
+            .sign(&backend.key, posix_secs(opts.start_utc_ns))?,
+        ),
+        None => None,
+    };
+    let backend_key = if simulated_backend {
+        Some(backend.key.verifier())
+    } else {
+        opts.backend_key.clone()
+    };
     let params = SessionParams {
         session_id: session_id.clone(),
         exam_id: opts.exam_id.clone(),
         tenant_id,
-        policy_sha256: policy,
+        policy_sha256: opts.policy_sha256,
         client: opts.client.clone(),
         tenant_key: opts.tenant_key.clone(),
-        backend_key: (!opts.offline).then(|| backend.key.verifier()),
-        server_nonce: (!opts.offline).then(|| {
-            format!(
-                "{:032x}",
-                u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())
-            )
-        }),
+        backend_key: backend_key.clone(),
+        statement,
     };
     let mut w = SessionWriter::create(dir, params, &device, clock.clone())?;
     let mut summary = SimulateSummary {
@@ -236,7 +277,10 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
         blob_bytes: 0,
         checkpoints: 0,
         receipts: 0,
-        backend_key: backend.key.verifier().encode(),
+        backend_key: backend_key
+            .as_ref()
+            .map(NoteVerifier::encode)
+            .unwrap_or_else(|| backend.key.verifier().encode()),
         device_key: device.public_key(),
     };
 
@@ -315,7 +359,14 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
             w.append(Severity::Info, Body::Heartbeat {})?;
         }
         if w.size() - last_checkpoint >= opts.checkpoint_every {
-            checkpoint(&mut w, &mut backend, opts, &mut summary)?;
+            checkpoint(
+                &mut w,
+                &mut backend,
+                simulated_backend,
+                opts,
+                &clock,
+                &mut summary,
+            )?;
             last_checkpoint = w.size();
         }
     }
@@ -332,22 +383,55 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
     if !submitted.is_empty() {
         w.submit(submitted)?;
     }
-    checkpoint(&mut w, &mut backend, opts, &mut summary)?;
-    w.finish("simulated")?;
+    checkpoint(
+        &mut w,
+        &mut backend,
+        simulated_backend,
+        opts,
+        &clock,
+        &mut summary,
+    )?;
+    let last = w.finish("simulated")?;
+    if simulated_backend && opts.receipt_lag == 0 {
+        let mut last = last;
+        let ts = backend_time(opts, &clock) + 1;
+        last.cosign(&backend.key, ts)?;
+        if crate::writer::store_receipt(dir, &last, &backend.key.verifier())? {
+            summary.receipts += 1;
+        }
+    }
     summary.records = count_records(dir)?;
     summary.checkpoints += 1;
     Ok(summary)
 }
 
+/// The simulated backend's clock (POSIX seconds): the true time, which is
+/// the start plus what the boot clock says has passed (the candidate may
+/// move the wall clock, not this one).
+fn backend_time(opts: &SimulateOptions, clock: &ManualClock) -> u64 {
+    let elapsed = clock.peek().boot_ns.saturating_sub(clock.start().boot_ns);
+    posix_secs(
+        opts.start_utc_ns
+            .saturating_add(i64::try_from(elapsed).unwrap_or(i64::MAX)),
+    )
+}
+
+/// Whole POSIX seconds of a Unix-nanosecond time (0 before 1970).
+fn posix_secs(utc_ns: i64) -> u64 {
+    u64::try_from(utc_ns / 1_000_000_000).unwrap_or(0)
+}
+
 fn checkpoint(
     w: &mut SessionWriter,
     backend: &mut Backend,
+    simulated_backend: bool,
     opts: &SimulateOptions,
+    clock: &ManualClock,
     summary: &mut SimulateSummary,
 ) -> Result<(), WriterError> {
     let note = w.checkpoint()?;
     summary.checkpoints += 1;
-    if opts.offline {
+    if !simulated_backend {
         return Ok(());
     }
     backend.pending.push_back(note);
@@ -355,7 +439,7 @@ fn checkpoint(
         let Some(mut note) = backend.pending.pop_front() else {
             break;
         };
-        let ts = (opts.start_utc_ns / 1_000_000_000).max(0) as u64 + 2 + summary.receipts;
+        let ts = backend_time(opts, clock) + 1;
         note.cosign(&backend.key, ts)?;
         if w.add_receipt(&note, &backend.key.verifier())? {
             summary.receipts += 1;

@@ -4,6 +4,7 @@
 //! DATA/backend.key              cosigning key (C2SP type 0x04): signs receipts
 //! DATA/backend.pub              its verifier key, pinned by clients and auditors
 //! DATA/tenants/<t>/token.key    Ed25519 key that issues and checks tenant t's tokens
+//! DATA/tenants/<t>/encryption.pub   the tenant's evidence key: sessions must be encrypted to it
 //! DATA/store/                   the object store when no --store URL is given
 //! ```
 //!
@@ -11,11 +12,11 @@
 //! take the tenant's identity provider's keys instead.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use paraakh_evidence::keys::{NoteSigner, SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519};
+use paraakh_evidence::keys::{
+    NoteSigner, SIG_TYPE_COSIGNATURE_V1, SIG_TYPE_ED25519, TenantPublicKey, create_private,
+};
 use paraakh_evidence::layout;
 use paraakh_policy::jwt::{JwtKey, ed25519_key};
 
@@ -33,6 +34,9 @@ pub struct TenantAuth {
     pub signer: NoteSigner,
     /// Checks tokens (pinned form of `signer`).
     pub key: JwtKey,
+    /// The tenant's evidence encryption key, when configured: a session
+    /// encrypted to any other key is refused.
+    pub encryption_key: Option<TenantPublicKey>,
 }
 
 /// Everything the backend signs and checks with.
@@ -49,16 +53,8 @@ fn config_err(what: &str, path: &Path, e: impl std::fmt::Display) -> IngestError
 }
 
 fn write_secret(path: &Path, text: &str) -> Result<(), IngestError> {
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| config_err("cannot create", path, e))?;
-    f.write_all(text.as_bytes())
-        .and_then(|()| f.write_all(b"\n"))
-        .and_then(|()| f.sync_all())
-        .map_err(|e| config_err("cannot write", path, e))
+    create_private(path, format!("{text}\n").as_bytes())
+        .map_err(|e| config_err("cannot create", path, e))
 }
 
 fn read_signer(path: &Path, sig_type: u8) -> Result<NoteSigner, IngestError> {
@@ -91,8 +87,14 @@ pub fn token_kid(tenant: &str) -> String {
 
 impl BackendKeys {
     /// Creates the backend key (if missing) and a token key for each tenant
-    /// not yet known. Returns the backend's verifier key.
-    pub fn init(data: &Path, name: &str, tenants: &[String]) -> Result<String, IngestError> {
+    /// not yet known; with `encryption_key`, records it as each given
+    /// tenant's evidence key. Returns the backend's verifier key.
+    pub fn init(
+        data: &Path,
+        name: &str,
+        tenants: &[String],
+        encryption_key: Option<&TenantPublicKey>,
+    ) -> Result<String, IngestError> {
         fs::create_dir_all(data).map_err(|e| config_err("cannot create", data, e))?;
         let key_path = data.join("backend.key");
         if !key_path.exists() {
@@ -117,6 +119,11 @@ impl BackendKeys {
                     .map_err(|e| IngestError::Config(e.to_string()))?;
                 write_secret(&path, &signer.encode())?;
             }
+            if let Some(key) = encryption_key {
+                let path = dir.join("encryption.pub");
+                fs::write(&path, format!("{}\n", key.encode()))
+                    .map_err(|e| config_err("cannot write", &path, e))?;
+            }
         }
         Ok(read_signer(&key_path, SIG_TYPE_COSIGNATURE_V1)?
             .verifier()
@@ -137,10 +144,20 @@ impl BackendKeys {
                 }
                 let signer = read_signer(&path, SIG_TYPE_ED25519)?;
                 let key = ed25519_key(&token_kid(&tenant), &token_issuer(&tenant), &signer);
+                let enc_path = entry.path().join("encryption.pub");
+                let encryption_key = match fs::read_to_string(&enc_path) {
+                    Ok(text) => Some(
+                        TenantPublicKey::parse(text.trim())
+                            .map_err(|e| config_err("bad key in", &enc_path, e))?,
+                    ),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(e) => return Err(config_err("cannot read", &enc_path, e)),
+                };
                 tenants.push(TenantAuth {
                     tenant,
                     signer,
                     key,
+                    encryption_key,
                 });
             }
         }

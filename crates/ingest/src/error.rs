@@ -48,6 +48,12 @@ pub enum IngestError {
     /// The body is larger than the server reads.
     #[error("{0}")]
     TooLarge(String),
+    /// A session's or tenant's storage quota would be exceeded.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// The client took too long to send its request.
+    #[error("{0}")]
+    Timeout(String),
     /// The object store failed.
     #[error("storage: {0}")]
     Storage(#[from] object_store::Error),
@@ -69,6 +75,8 @@ impl IngestError {
             Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             Self::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            Self::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded"),
+            Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             Self::Storage(_) | Self::Config(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
             }

@@ -1,5 +1,7 @@
 //! The backend's copy of a session written out as a session directory, the
 //! format `paraakh verify` checks: what an auditor receives from the tenant.
+//! With it: the statement the session names, and the histories the backend
+//! refused as forks (`conflicts`).
 
 use std::fs;
 use std::io::Write;
@@ -28,6 +30,22 @@ pub struct Exported {
     pub receipts: usize,
     /// Files in `blobs/`.
     pub blobs: usize,
+    /// Whether the statement the session names was written.
+    pub statement: bool,
+    /// Refused histories written to `conflicts`.
+    pub conflicts: usize,
+}
+
+/// The statement nonce record 0 names, if the log starts with a header.
+fn log_header_nonce(log: &[u8]) -> Option<String> {
+    let (frames, _) = paraakh_evidence::frame::parse_all(log, FileKind::Log);
+    match paraakh_evidence::Record::parse(&frames.first()?.payload)
+        .ok()?
+        .body
+    {
+        paraakh_evidence::Body::Header(h) => h.server_nonce,
+        _ => None,
+    }
 }
 
 /// Writes the session held in `store` into `out` (created; must be empty or missing).
@@ -77,6 +95,22 @@ pub async fn export(store: &SessionStore, out: &Path) -> Result<Exported, Ingest
             summary.receipts = notes.len();
         }
         write(kind.file_name(), &file)?;
+    }
+    let nonce = log_header_nonce(&log);
+    if let Some(nonce) = nonce
+        && let Some(statement) = store.statement(&nonce).await?
+    {
+        write(layout::STATEMENT, &statement)?;
+        summary.statement = true;
+    }
+    let conflicts = store.conflicts().await?;
+    if !conflicts.is_empty() {
+        let mut file = FileKind::Conflicts.magic().to_vec();
+        for c in &conflicts {
+            file.extend_from_slice(&encode_frame(c));
+        }
+        write(layout::CONFLICTS, &file)?;
+        summary.conflicts = conflicts.len();
     }
     for name in store.blob_names().await? {
         let path = out.join(layout::BLOBS).join(&name);

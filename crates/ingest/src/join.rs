@@ -17,17 +17,19 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use bytes::Bytes;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions};
+use object_store::{ObjectStore, ObjectStoreExt};
 use paraakh_evidence::keys::{NoteVerifier, random_bytes};
 use paraakh_evidence::layout;
 use paraakh_evidence::merkle::sha256;
 use paraakh_evidence::record::to_hex;
+use paraakh_evidence::statement::StatementEvent;
 use paraakh_policy::exam::{EARLY_UNLOCK_SECS, ExamPackage};
 use paraakh_policy::jwt::{self, Claims, Expected, Role, TOKEN_TYPE};
 use paraakh_protocol::{ExamKeyResponse, JoinRequest, JoinResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::IngestError;
+use crate::binding::{self, BoundBy, get_opt};
 use crate::config::{BackendKeys, TenantAuth, token_kid};
 use crate::tokens::{self, now_secs};
 
@@ -89,14 +91,6 @@ fn check_id(what: &str, id: &str) -> Result<(), IngestError> {
         Err(IngestError::BadRequest(format!(
             "{what} {id:?} is not an id (letters, digits, '.', '_', '-', at most 128)"
         )))
-    }
-}
-
-async fn get_opt(store: &Arc<dyn ObjectStore>, path: &Path) -> Result<Option<Bytes>, IngestError> {
-    match store.get(path).await {
-        Ok(r) => Ok(Some(r.bytes().await?)),
-        Err(object_store::Error::NotFound { .. }) => Ok(None),
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -209,13 +203,14 @@ pub fn issue_link(
     ))
 }
 
-/// Revokes a link by its token id: it joins nothing any more (a session it
-/// already started keeps its upload tokens: its evidence must still arrive).
+/// Revokes a link by its token id: it joins nothing any more, and a session
+/// it already started loses its rights (uploads, token renewal, the
+/// questions), recorded with the session. Returns that session, if any.
 pub async fn revoke(
     store: &Arc<dyn ObjectStore>,
     tenant: &str,
     jti: &str,
-) -> Result<(), IngestError> {
+) -> Result<Option<String>, IngestError> {
     check_id("tenant", tenant)?;
     if jti.is_empty() || jti.len() > 256 {
         return Err(IngestError::BadRequest(
@@ -228,10 +223,23 @@ pub async fn revoke(
             Bytes::copy_from_slice(jti.as_bytes()).into(),
         )
         .await?;
-    Ok(())
+    let Some(bytes) = get_opt(store, &jti_path(tenant, "joins", jti)).await? else {
+        return Ok(None);
+    };
+    let joined: JoinEntry = serde_json::from_slice(&bytes)
+        .map_err(|e| IngestError::Config(format!("a stored join is damaged: {e}")))?;
+    binding::revoke(
+        store,
+        tenant,
+        &joined.session,
+        &to_hex(&sha256(jti.as_bytes())),
+    )
+    .await?;
+    Ok(Some(joined.session))
 }
 
-fn verify_link<'k>(
+/// Checks a join link's token (the bearer): returns its claims and tenant.
+pub(crate) fn verify_link<'k>(
     keys: &'k BackendKeys,
     authorization: Option<&str>,
 ) -> Result<(Claims, &'k TenantAuth), IngestError> {
@@ -279,51 +287,30 @@ fn new_session_id() -> Result<String, IngestError> {
 /// Records the first join of a link; a later one from the same computer
 /// finds the same session. Conditional create where the store offers it;
 /// the caller also serialises joins within this process.
-async fn bind(
+async fn bind_link(
     store: &Arc<dyn ObjectStore>,
     path: &Path,
     fresh: &JoinEntry,
 ) -> Result<JoinEntry, IngestError> {
-    if let Some(bytes) = get_opt(store, path).await? {
-        return serde_json::from_slice(&bytes)
-            .map_err(|e| IngestError::Config(format!("a stored join is damaged: {e}")));
-    }
-    let create = PutOptions {
-        mode: PutMode::Create,
-        ..PutOptions::default()
-    };
-    match store.put_opts(path, json(fresh)?.into(), create).await {
-        Ok(_) => Ok(fresh.clone()),
-        Err(object_store::Error::AlreadyExists { .. }) => {
-            let bytes = get_opt(store, path).await?.ok_or_else(|| {
-                IngestError::Config("a join vanished while it was recorded".into())
-            })?;
-            serde_json::from_slice(&bytes)
-                .map_err(|e| IngestError::Config(format!("a stored join is damaged: {e}")))
-        }
-        Err(object_store::Error::NotImplemented { .. }) => {
-            store.put(path, json(fresh)?.into()).await?;
-            Ok(fresh.clone())
-        }
-        Err(e) => Err(e.into()),
-    }
+    let stored = binding::create_once(store, path, json(fresh)?).await?;
+    serde_json::from_slice(&stored)
+        .map_err(|e| IngestError::Config(format!("a stored join is damaged: {e}")))
 }
 
-/// `POST /v1/join`: checks the link, binds it to the computer, and returns
-/// the package with the session's upload tokens.
+/// `POST /v1/join` for a link already checked ([`verify_link`]): binds it
+/// to the computer, and returns the package with the session's upload
+/// tokens and the backend's statement binding the session to this computer.
 pub async fn join(
     keys: &BackendKeys,
     store: &Arc<dyn ObjectStore>,
-    authorization: Option<&str>,
+    tenant: &str,
+    claims: &Claims,
     request: &JoinRequest,
     access_ttl_secs: i64,
+    refresh_ttl_secs: i64,
 ) -> Result<JoinResponse, IngestError> {
-    let (claims, auth) = verify_link(keys, authorization)?;
-    let tenant = auth.tenant.as_str();
     let exam = claims.exam.clone().unwrap_or_default();
-    NoteVerifier::parse(&request.device_key).map_err(|e| {
-        IngestError::BadRequest(format!("device_key is not a note verifier key: {e}"))
-    })?;
+    let device = binding::device_key_of(&request.device_key)?;
     if get_opt(store, &jti_path(tenant, "revoked", &claims.jti))
         .await?
         .is_some()
@@ -346,7 +333,7 @@ pub async fn join(
         candidate: claims.sub.clone(),
         joined_at: now_secs(),
     };
-    let bound = bind(store, &jti_path(tenant, "joins", &claims.jti), &fresh).await?;
+    let bound = bind_link(store, &jti_path(tenant, "joins", &claims.jti), &fresh).await?;
     if bound.device_key != request.device_key {
         return Err(IngestError::Conflict {
             message: "this link was already used on another computer; a link starts one exam on one computer — ask your exam centre if you need to change computers".into(),
@@ -359,7 +346,28 @@ pub async fn join(
     )
     .await?
     .ok_or_else(|| IngestError::Config(format!("the package of exam {exam:?} is missing")))?;
-    let tokens = tokens::issue(keys, store, tenant, &bound.session, &exam, access_ttl_secs).await?;
+    binding::bind(store, tenant, &bound.session, &device, BoundBy::Join).await?;
+    let statement = binding::issue_statement(
+        keys,
+        store,
+        tenant,
+        &exam,
+        &bound.session,
+        device,
+        StatementEvent::Join,
+        request.client_time_ns,
+    )
+    .await?;
+    let tokens = tokens::issue(
+        keys,
+        store,
+        tenant,
+        &bound.session,
+        &exam,
+        access_ttl_secs,
+        refresh_ttl_secs,
+    )
+    .await?;
     Ok(JoinResponse {
         tenant_id: tenant.to_owned(),
         exam_id: exam,
@@ -368,6 +376,7 @@ pub async fn join(
         tokens,
         opens_at: entry.opens_at,
         key_from: entry.key_from(),
+        statement: Some(statement.encode()),
     })
 }
 
@@ -401,5 +410,6 @@ pub async fn exam_key(
     }
     Ok(ExamKeyResponse {
         content_key: entry.content_key,
+        statement: None,
     })
 }

@@ -8,10 +8,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod binding;
 pub mod config;
 mod error;
 pub mod export;
 pub mod join;
+pub mod limits;
+mod listen;
 pub mod log;
 mod server;
 pub mod store;
@@ -19,6 +22,8 @@ pub mod tokens;
 
 pub use config::BackendKeys;
 pub use error::IngestError;
+pub use limits::Limits;
+pub use listen::serve;
 pub use server::{Backend, OPENAPI};
 
 use std::sync::Arc;

@@ -1,32 +1,36 @@
-//! The upload protocol over HTTP (axum). Each handler takes the session's
-//! lock, so repeated or concurrent requests for one session apply in order
-//! and exactly once; sessions do not wait for each other.
+//! The upload protocol over HTTP (axum on hyper). Each request's token is
+//! checked before its body is read, and bodies are read within the limits
+//! (size, time). Work on one session takes the session's lock, so repeated
+//! or concurrent requests apply in order and exactly once; sessions do not
+//! wait for each other, and the checking itself (parsing, hashing,
+//! signatures) runs off the async workers. Idle sessions leave memory.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
-use paraakh_evidence::frame::{FileKind, encode_frame, parse_all};
+use paraakh_evidence::frame::{FileKind, parse_all};
 use paraakh_evidence::layout;
-use paraakh_evidence::merkle::leaf_hash;
 use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::to_hex;
+use paraakh_evidence::statement::StatementEvent;
 use paraakh_protocol::{
     self as protocol, CheckpointRequest, CheckpointResponse, MissingBlob, SessionStatus,
-    TokenRequest, UPLOAD_LENGTH, UPLOAD_OFFSET,
+    StatementRequest, StatementResponse, TokenRequest, UPLOAD_LENGTH, UPLOAD_OFFSET,
 };
 use ring::digest;
 
+use crate::binding::{self, BoundBy};
 use crate::config::BackendKeys;
-use crate::log::{Scope, SessionLog};
+use crate::limits::Limits;
+use crate::log::{Batch, Expect, Scope, SessionLog};
 use crate::store::SessionStore;
 use crate::{IngestError, join, tokens};
 
@@ -35,28 +39,50 @@ pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
 
 type Slot = Arc<tokio::sync::Mutex<Option<SessionLog>>>;
 
-/// The running backend: keys, storage and the sessions in memory.
+/// A session's state in memory and when it was last asked for.
+#[derive(Debug)]
+struct Held {
+    slot: Slot,
+    used: Instant,
+}
+
+/// The running backend: keys, storage, limits and the sessions in memory.
 #[derive(Debug)]
 pub struct Backend {
     keys: BackendKeys,
     store: Arc<dyn ObjectStore>,
-    sessions: Mutex<HashMap<(String, String), Slot>>,
+    sessions: Mutex<HashMap<(String, String), Held>>,
     /// Joins are rare: one at a time, so a link binds to one computer even
     /// where the store has no conditional writes.
     joins: tokio::sync::Mutex<()>,
+    /// Bytes each tenant holds (counted from the store once, then kept up to date).
+    usage: tokio::sync::Mutex<HashMap<String, u64>>,
     access_ttl_secs: i64,
+    limits: Limits,
 }
 
 impl Backend {
     /// A backend over `store` signing with `keys`.
-    pub fn new(keys: BackendKeys, store: Arc<dyn ObjectStore>, access_ttl_secs: i64) -> Self {
+    pub fn new(
+        keys: BackendKeys,
+        store: Arc<dyn ObjectStore>,
+        access_ttl_secs: i64,
+        limits: Limits,
+    ) -> Self {
         Self {
             keys,
             store,
             sessions: Mutex::new(HashMap::new()),
             joins: tokio::sync::Mutex::new(()),
+            usage: tokio::sync::Mutex::new(HashMap::new()),
             access_ttl_secs,
+            limits,
         }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The router serving the protocol.
@@ -69,67 +95,143 @@ impl Backend {
                 put(put_blob).head(head_blob),
             )
             .route("/v1/sessions/{id}/exam-key", post(post_exam_key))
+            .route("/v1/sessions/{id}/statement", post(post_statement))
             .route(protocol::JOIN_PATH, post(post_join))
             .route(protocol::TOKEN_PATH, post(post_token))
             .route(protocol::BACKEND_KEY_PATH, get(get_backend_key))
             .route(protocol::OPENAPI_PATH, get(get_openapi))
             .route("/healthz", get(|| async { "ok\n" }))
-            .layer(DefaultBodyLimit::max(protocol::MAX_BATCH_BYTES))
             .with_state(self)
     }
 
-    fn slot(&self, scope: &Scope) -> Slot {
-        let mut sessions = self
-            .sessions
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Held>> {
+        self.sessions
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(
-            sessions
-                .entry((scope.tenant.clone(), scope.session.clone()))
-                .or_default(),
-        )
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn slot(&self, scope: &Scope) -> Slot {
+        let mut sessions = self.sessions();
+        let held = sessions
+            .entry((scope.tenant.clone(), scope.session.clone()))
+            .or_insert_with(|| Held {
+                slot: Slot::default(),
+                used: Instant::now(),
+            });
+        held.used = Instant::now();
+        Arc::clone(&held.slot)
+    }
+
+    /// Drops a session's state (it is rebuilt from storage on the next
+    /// request), keeping its lock: two states of one session never coexist.
+    async fn forget(&self, scope: &Scope) {
+        let slot = self
+            .sessions()
+            .get(&(scope.tenant.clone(), scope.session.clone()))
+            .map(|held| Arc::clone(&held.slot));
+        if let Some(slot) = slot {
+            *slot.lock().await = None;
+        }
+    }
+
+    /// Drops the state of sessions nobody asked for lately and nobody uses
+    /// now. Returns how many are still in memory.
+    pub fn evict_idle(&self) -> usize {
+        let idle = self.limits.idle_session;
+        let mut sessions = self.sessions();
+        sessions.retain(|_, held| Arc::strong_count(&held.slot) > 1 || held.used.elapsed() < idle);
+        sessions.len()
     }
 
     fn session_store(&self, scope: &Scope) -> SessionStore {
         SessionStore::new(Arc::clone(&self.store), &scope.tenant, &scope.session)
     }
 
-    /// Rebuilds a session's state from storage, checking everything again.
+    /// What the session must be, from outside its records.
+    async fn expect(&self, scope: &Scope) -> Result<Expect, IngestError> {
+        let tenant_key = self
+            .keys
+            .tenant(&scope.tenant)
+            .and_then(|t| t.encryption_key.as_ref())
+            .map(|k| *k.key());
+        Ok(Expect {
+            tenant_key,
+            device: binding::bound_device(&self.store, &scope.tenant, &scope.session).await?,
+            nonces: binding::statement_nonces(&self.store, &scope.tenant, &scope.session).await?,
+            max_blob_bytes: self.limits.max_blob_bytes,
+            quota_bytes: self.limits.session_quota_bytes,
+            max_checkpoints: self.limits.max_checkpoints,
+        })
+    }
+
+    /// Rebuilds a session's state from storage, checking everything again:
+    /// linear in its size (each checkpoint costs O(log n)).
     async fn load(&self, scope: &Scope) -> Result<SessionLog, IngestError> {
         let store = self.session_store(scope);
-        let mut log = SessionLog::new(scope.clone());
-        for (first, end, framed) in store.record_batches().await? {
-            if first != log.size() || end <= first {
-                return Err(IngestError::Config(format!(
-                    "stored record batches of {}/{} do not follow each other at record {first}",
-                    scope.tenant, scope.session
-                )));
+        let expect = self.expect(scope).await?;
+        let batches = store.record_batches().await?;
+        let checkpoints = store.notes("checkpoints").await?;
+        let receipts = store.notes("receipts").await?;
+        let scope = scope.clone();
+        let log = off_workers(move || {
+            let mut log = SessionLog::new(scope.clone(), expect);
+            for (first, end, framed) in batches {
+                if first != log.size() || end <= first {
+                    return Err(IngestError::Config(format!(
+                        "stored record batches of {}/{} do not follow each other at record {first}",
+                        scope.tenant, scope.session
+                    )));
+                }
+                let (frames, err) = parse_all(&framed, FileKind::Log);
+                if let Some(err) = err {
+                    return Err(IngestError::Config(format!(
+                        "a stored record batch is damaged: {err}"
+                    )));
+                }
+                for frame in frames {
+                    log.push(&frame.payload)?;
+                }
             }
-            let (frames, err) = parse_all(&framed, FileKind::Log);
-            if let Some(err) = err {
-                return Err(IngestError::Config(format!(
-                    "a stored record batch is damaged: {err}"
-                )));
+            for (size, text) in checkpoints {
+                let note = SignedNote::parse(&text).map_err(|e| {
+                    IngestError::Config(format!("a stored checkpoint is damaged: {e}"))
+                })?;
+                log.check_checkpoint(&note)?;
+                log.hold_checkpoint(size, note);
             }
-            for frame in frames {
-                log.push(&frame.payload)?;
+            for (size, text) in receipts {
+                log.hold_receipt(size, String::from_utf8_lossy(&text).into_owned());
             }
-        }
-        for (size, text) in store.notes("checkpoints").await? {
-            let note = SignedNote::parse(&text)
-                .map_err(|e| IngestError::Config(format!("a stored checkpoint is damaged: {e}")))?;
-            log.check_checkpoint(&note)?;
-            log.hold_checkpoint(size, note);
-        }
-        for (size, text) in store.notes("receipts").await? {
-            log.hold_receipt(size, String::from_utf8_lossy(&text).into_owned());
-        }
+            Ok(log)
+        })
+        .await?;
         // A crash between storing a blob and removing its parts leaves the
         // parts behind: they are removed when the session is loaded again.
         for sha256 in store.blob_names().await? {
             store.delete_parts(&sha256).await?;
         }
         Ok(log)
+    }
+
+    /// Counts `bytes` more against the tenant's quota, or refuses them.
+    async fn charge(&self, tenant: &str, bytes: u64) -> Result<(), IngestError> {
+        let quota = self.limits.tenant_quota_bytes;
+        if quota == u64::MAX {
+            return Ok(());
+        }
+        let mut usage = self.usage.lock().await;
+        let used = match usage.get(tenant) {
+            Some(u) => *u,
+            None => crate::store::tenant_bytes(&self.store, tenant).await?,
+        };
+        if used.saturating_add(bytes) > quota {
+            usage.insert(tenant.to_owned(), used);
+            return Err(IngestError::QuotaExceeded(format!(
+                "tenant {tenant} holds {used} bytes of its quota of {quota}: the exam centre must raise the quota or let old evidence go"
+            )));
+        }
+        usage.insert(tenant.to_owned(), used + bytes);
+        Ok(())
     }
 
     async fn missing_blobs(
@@ -168,6 +270,92 @@ impl Backend {
         }
         Ok((missing, count))
     }
+
+    /// Applies a checkpoint request: checks it off the async workers, keeps
+    /// what it adds, cosigns. A refused fork is kept as evidence.
+    async fn checkpoints(
+        &self,
+        scope: &Scope,
+        batch: Batch,
+    ) -> Result<CheckpointResponse, IngestError> {
+        let store = self.session_store(scope);
+        let slot = self.slot(scope);
+        let mut guard = slot.lock().await;
+        // On any error below the state stays out of memory and is rebuilt
+        // from storage: memory never runs ahead of what was stored.
+        let log = match guard.take() {
+            Some(log) => log,
+            None => self.load(scope).await?,
+        };
+        let now = u64::try_from(tokens::now_secs()).unwrap_or(0);
+        let (log, applied) = off_workers(move || {
+            let mut log = log;
+            let result = log.apply(&batch, now);
+            Ok((log, result))
+        })
+        .await?;
+        let applied = match applied {
+            Ok(a) => a,
+            Err(refusal) => {
+                if let Some(conflict) = &refusal.conflict {
+                    store
+                        .put_conflict(conflict, self.limits.max_conflicts)
+                        .await?;
+                }
+                return Err(refusal.error);
+            }
+        };
+        if let Some(device) = applied.bind_device {
+            // Recorded before any session statement: bound by its first upload.
+            binding::bind(
+                &self.store,
+                &scope.tenant,
+                &scope.session,
+                &device,
+                BoundBy::Upload,
+            )
+            .await?;
+        }
+        if !applied.framed.is_empty() {
+            self.charge(&scope.tenant, applied.framed.len() as u64)
+                .await?;
+            store
+                .put_records(applied.first_new, log.size(), applied.framed)
+                .await?;
+        }
+        for (size, note) in &applied.checkpoints {
+            store.put_note("checkpoints", *size, &note.encode()).await?;
+        }
+        let mut log = log;
+        let receipt = match log.cosign_latest(&self.keys.cosigner, now)? {
+            Some((size, receipt, true)) => {
+                store.put_note("receipts", size, &receipt).await?;
+                log.hold_receipt(size, receipt.clone());
+                Some((size, receipt))
+            }
+            Some((size, receipt, false)) => Some((size, receipt)),
+            None => None,
+        };
+        let (missing_blobs, _) = self.missing_blobs(scope, &log).await?;
+        let response = CheckpointResponse {
+            records: log.size(),
+            cosigned_size: receipt.as_ref().map_or(0, |(s, _)| *s),
+            receipt: receipt.map(|(_, r)| r),
+            missing_blobs,
+        };
+        *guard = Some(log);
+        Ok(response)
+    }
+}
+
+/// Runs CPU work (parsing, hashing, signatures) on the blocking pool, so
+/// the async workers keep answering (health checks, other sessions).
+async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, IngestError> + Send + 'static,
+) -> Result<T, IngestError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| IngestError::Config(format!("a check failed to run: {e}")))?
 }
 
 fn scope(claims: &paraakh_policy::jwt::Claims, session: &str) -> Result<Scope, IngestError> {
@@ -187,6 +375,40 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
+}
+
+/// Reads a request's body after its token was checked: at most `limit`
+/// bytes (a larger announced length is refused without reading), within
+/// the body time limit.
+async fn read_body(
+    backend: &Backend,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, IngestError> {
+    let too_large = || {
+        IngestError::TooLarge(format!(
+            "the request body is larger than the {limit} bytes this request may carry"
+        ))
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let timeout = backend.limits.body_timeout;
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err(IngestError::BadRequest(format!(
+            "the request body is larger than {limit} bytes or could not be read: {e}"
+        ))),
+        Err(_) => Err(IngestError::Timeout(format!(
+            "the request body did not arrive within {} s",
+            timeout.as_secs()
+        ))),
+    }
 }
 
 /// Runs a request's work to its end even if the client goes away: a
@@ -223,13 +445,27 @@ async fn with_session<T>(
     result
 }
 
+/// A candidate's token for a session whose rights were not revoked.
+async fn candidate(
+    backend: &Backend,
+    headers: &HeaderMap,
+    id: &str,
+    write: bool,
+) -> Result<(paraakh_policy::jwt::Claims, Scope), IngestError> {
+    let claims = tokens::authorize(&backend.keys, bearer(headers), id, write)?;
+    let scope = scope(&claims, id)?;
+    if claims.role == paraakh_policy::jwt::Role::Candidate {
+        binding::refuse_if_revoked(&backend.store, &scope.tenant, &scope.session).await?;
+    }
+    Ok((claims, scope))
+}
+
 async fn get_session(
     State(backend): State<Arc<Backend>>,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
 ) -> Result<axum::Json<SessionStatus>, IngestError> {
-    let claims = tokens::authorize(&backend.keys, bearer(&headers), &id, false)?;
-    let scope = scope(&claims, &id)?;
+    let (_, scope) = candidate(&backend, &headers, &id, false).await?;
     let status = with_session(&backend, &scope, async |log| {
         if log.size() == 0 {
             return Err(IngestError::NotFound(format!(
@@ -256,87 +492,18 @@ async fn post_checkpoints(
     State(backend): State<Arc<Backend>>,
     UrlPath(id): UrlPath<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<axum::Json<CheckpointResponse>, IngestError> {
-    let claims = tokens::authorize(&backend.keys, bearer(&headers), &id, true)?;
-    let scope = scope(&claims, &id)?;
-    let request: CheckpointRequest = serde_json::from_slice(&body).map_err(|e| {
-        IngestError::BadRequest(format!("the request body is not a checkpoint request: {e}"))
-    })?;
-    let mut records = Vec::with_capacity(request.records.len());
-    for (i, r) in request.records.iter().enumerate() {
-        records.push(B64.decode(r).map_err(|e| {
-            IngestError::BadRequest(format!("record {i} of the request is not base64: {e}"))
-        })?);
-    }
-    let mut notes = Vec::with_capacity(request.checkpoints.len());
-    for text in &request.checkpoints {
-        notes.push(SignedNote::parse(text.as_bytes()).map_err(|e| {
-            IngestError::BadRequest(format!("a checkpoint is not a signed note: {e}"))
-        })?);
-    }
-    let response = detached(async move {
-    let store = backend.session_store(&scope);
-    with_session(&backend, &scope, async |log| {
-        let held = log.size();
-        if request.first_seq > held {
-            return Err(IngestError::Conflict {
-                message: format!(
-                    "the server holds {held} records of this session; send records from {held}"
-                ),
-                offset: None,
-            });
-        }
-        // Each stored batch is a small log file of its own (magic line, frames).
-        let mut framed = FileKind::Log.magic().to_vec();
-        let first_new = log.size();
-        for (i, bytes) in records.iter().enumerate() {
-            let seq = request.first_seq + i as u64;
-            if seq < first_new {
-                if log.leaf(seq) != Some(&leaf_hash(bytes)) {
-                    return Err(IngestError::Conflict {
-                        message: format!(
-                            "record {seq} differs from the one the server holds: a held record is never replaced"
-                        ),
-                        offset: None,
-                    });
-                }
-                continue;
-            }
-            log.push(bytes)?;
-            framed.extend_from_slice(&encode_frame(bytes));
-        }
-        if log.size() > first_new {
-            store.put_records(first_new, log.size(), framed).await?;
-        }
-        for note in notes {
-            let size = log.check_checkpoint(&note)?;
-            if log.checkpoint(size).is_none() {
-                store.put_note("checkpoints", size, &note.encode()).await?;
-                log.hold_checkpoint(size, note);
-            }
-        }
-        let now = u64::try_from(tokens::now_secs()).unwrap_or(0);
-        let receipt = match log.cosign_latest(&backend.keys.cosigner, now)? {
-            Some((size, receipt, true)) => {
-                store.put_note("receipts", size, &receipt).await?;
-                log.hold_receipt(size, receipt.clone());
-                Some((size, receipt))
-            }
-            Some((size, receipt, false)) => Some((size, receipt)),
-            None => None,
-        };
-        let (missing_blobs, _) = backend.missing_blobs(&scope, log).await?;
-        Ok(CheckpointResponse {
-            records: log.size(),
-            cosigned_size: receipt.as_ref().map_or(0, |(s, _)| *s),
-            receipt: receipt.map(|(_, r)| r),
-            missing_blobs,
-        })
-    })
-    .await
+    let (_, scope) = candidate(&backend, &headers, &id, true).await?;
+    let body = read_body(&backend, &headers, body, backend.limits.max_batch_bytes).await?;
+    let batch = off_workers(move || {
+        let request: CheckpointRequest = serde_json::from_slice(&body).map_err(|e| {
+            IngestError::BadRequest(format!("the request body is not a checkpoint request: {e}"))
+        })?;
+        Batch::decode(&request)
     })
     .await?;
+    let response = detached(async move { backend.checkpoints(&scope, batch).await }).await?;
     Ok(axum::Json(response))
 }
 
@@ -375,8 +542,7 @@ async fn head_blob(
     UrlPath((id, sha256)): UrlPath<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, IngestError> {
-    let claims = tokens::authorize(&backend.keys, bearer(&headers), &id, false)?;
-    let scope = scope(&claims, &id)?;
+    let (_, scope) = candidate(&backend, &headers, &id, false).await?;
     valid_sha256(&sha256)?;
     let store = backend.session_store(&scope);
     with_session(&backend, &scope, async |log| {
@@ -395,17 +561,10 @@ async fn put_blob(
     State(backend): State<Arc<Backend>>,
     UrlPath((id, sha256)): UrlPath<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, IngestError> {
-    let claims = tokens::authorize(&backend.keys, bearer(&headers), &id, true)?;
-    let scope = scope(&claims, &id)?;
+    let (_, scope) = candidate(&backend, &headers, &id, true).await?;
     valid_sha256(&sha256)?;
-    if body.len() > protocol::MAX_CHUNK_BYTES {
-        return Err(IngestError::TooLarge(format!(
-            "a chunk holds at most {} bytes",
-            protocol::MAX_CHUNK_BYTES
-        )));
-    }
     let range = headers
         .get(header::CONTENT_RANGE)
         .and_then(|v| v.to_str().ok())
@@ -415,6 +574,7 @@ async fn put_blob(
                 "a blob chunk needs `Content-Range: bytes START-END/TOTAL`".into(),
             )
         })?;
+    let body = read_body(&backend, &headers, body, protocol::MAX_CHUNK_BYTES).await?;
     let (start, end, total) = range;
     if end - start != body.len() as u64 {
         return Err(IngestError::BadRequest(format!(
@@ -444,6 +604,7 @@ async fn put_blob(
                     offset: Some(offset),
                 });
             }
+            backend.charge(&scope.tenant, body.len() as u64).await?;
             store.put_part(&sha256, start, body.clone()).await?;
             if end < size {
                 return Ok(offsets(StatusCode::NO_CONTENT, end, size));
@@ -490,8 +651,10 @@ async fn assemble(store: &SessionStore, sha256: &str, size: u64) -> Result<(), I
 
 async fn post_token(
     State(backend): State<Arc<Backend>>,
-    body: Bytes,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<axum::Json<protocol::Tokens>, IngestError> {
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
     let request: TokenRequest = serde_json::from_slice(&body)
         .map_err(|e| IngestError::BadRequest(format!("the body is not a token request: {e}")))?;
     let tokens = tokens::refresh(
@@ -507,19 +670,24 @@ async fn post_token(
 async fn post_join(
     State(backend): State<Arc<Backend>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<axum::Json<protocol::JoinResponse>, IngestError> {
+    // The link is checked before anything else is read.
+    let (claims, tenant) = join::verify_link(&backend.keys, bearer(&headers))?;
+    let tenant = tenant.tenant.clone();
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
     let request: protocol::JoinRequest = serde_json::from_slice(&body)
         .map_err(|e| IngestError::BadRequest(format!("the body is not a join request: {e}")))?;
-    let authorization = bearer(&headers).map(str::to_owned);
     detached(async move {
         let _one_at_a_time = backend.joins.lock().await;
         join::join(
             &backend.keys,
             &backend.store,
-            authorization.as_deref(),
+            &tenant,
+            &claims,
             &request,
             backend.access_ttl_secs,
+            backend.limits.refresh_ttl_secs,
         )
         .await
     })
@@ -531,11 +699,79 @@ async fn post_exam_key(
     State(backend): State<Arc<Backend>>,
     UrlPath(session): UrlPath<String>,
     headers: HeaderMap,
+    body: Body,
 ) -> Result<axum::Json<protocol::ExamKeyResponse>, IngestError> {
-    let claims = tokens::authorize(&backend.keys, bearer(&headers), &session, true)?;
-    join::exam_key(&backend.store, &claims)
-        .await
-        .map(axum::Json)
+    let (claims, scope) = candidate(&backend, &headers, &session, true).await?;
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
+    let request: protocol::ExamKeyRequest = if body.is_empty() {
+        protocol::ExamKeyRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            IngestError::BadRequest(format!("the body is not an exam-key request: {e}"))
+        })?
+    };
+    let mut response = join::exam_key(&backend.store, &claims).await?;
+    if let (Some(device), Some(exam)) = (
+        binding::bound_device(&backend.store, &scope.tenant, &scope.session).await?,
+        &claims.exam,
+    ) {
+        let note = binding::issue_statement(
+            &backend.keys,
+            &backend.store,
+            &scope.tenant,
+            exam,
+            &scope.session,
+            device,
+            StatementEvent::ExamKey,
+            request.client_time_ns,
+        )
+        .await?;
+        backend.forget(&scope).await;
+        response.statement = Some(note.encode());
+    }
+    Ok(axum::Json(response))
+}
+
+async fn post_statement(
+    State(backend): State<Arc<Backend>>,
+    UrlPath(session): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<axum::Json<StatementResponse>, IngestError> {
+    let (claims, scope) = candidate(&backend, &headers, &session, true).await?;
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
+    let request: StatementRequest = serde_json::from_slice(&body).map_err(|e| {
+        IngestError::BadRequest(format!("the body is not a statement request: {e}"))
+    })?;
+    let device = binding::device_key_of(&request.device_key)?;
+    let exam = claims
+        .exam
+        .clone()
+        .ok_or_else(|| IngestError::Forbidden("the token names no exam".into()))?;
+    binding::bind(
+        &backend.store,
+        &scope.tenant,
+        &scope.session,
+        &device,
+        BoundBy::Statement,
+    )
+    .await?;
+    let note = binding::issue_statement(
+        &backend.keys,
+        &backend.store,
+        &scope.tenant,
+        &exam,
+        &scope.session,
+        device,
+        StatementEvent::Start,
+        request.client_time_ns,
+    )
+    .await?;
+    // A state in memory learns the binding and the nonce when it is rebuilt.
+    backend.forget(&scope).await;
+    Ok(axum::Json(StatementResponse {
+        statement: note.encode(),
+    }))
 }
 
 async fn get_backend_key(State(backend): State<Arc<Backend>>) -> String {
@@ -544,4 +780,40 @@ async fn get_backend_key(State(backend): State<Arc<Backend>>) -> String {
 
 async fn get_openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use object_store::memory::InMemory;
+
+    use super::*;
+
+    #[test]
+    fn idle_sessions_leave_memory_unless_a_request_holds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        BackendKeys::init(dir.path(), "ingest.test", &["acme".to_owned()], None).unwrap();
+        let backend = Backend::new(
+            BackendKeys::load(dir.path()).unwrap(),
+            Arc::new(InMemory::new()),
+            60,
+            Limits {
+                idle_session: std::time::Duration::ZERO,
+                ..Limits::default()
+            },
+        );
+        let scope = |s: &str| Scope {
+            tenant: "acme".into(),
+            session: s.into(),
+            exam: None,
+        };
+        let held = backend.slot(&scope("s-busy"));
+        drop(backend.slot(&scope("s-idle")));
+        assert_eq!(backend.evict_idle(), 1, "only the session in use stays");
+        // The one in use keeps its lock: a new request gets the same slot.
+        assert!(Arc::ptr_eq(&held, &backend.slot(&scope("s-busy"))));
+        drop(held);
+        assert_eq!(backend.evict_idle(), 0);
+    }
 }

@@ -9,6 +9,8 @@
 //! tenants/<t>/sessions/<s>/receipts/<size>         the cosigned checkpoint
 //! tenants/<t>/sessions/<s>/blobs/<sha256>          a complete blob
 //! tenants/<t>/sessions/<s>/uploads/<sha256>/<off>  a received part of a blob
+//! tenants/<t>/sessions/<s>/conflicts/<time>-<n>    a checkpoint refused as a fork
+//! tenants/<t>/sessions/<s>/binding, statements/, revoked   see `binding`
 //! tenants/<t>/refresh/<sha256 of token>            a refresh token's session
 //! ```
 
@@ -28,6 +30,15 @@ fn num(n: u64) -> String {
 
 fn parse_num(s: &str) -> Option<u64> {
     (s.len() == 20).then(|| s.parse().ok()).flatten()
+}
+
+/// Bytes a tenant holds in `store` (every object under its prefix).
+pub async fn tenant_bytes(store: &Arc<dyn ObjectStore>, tenant: &str) -> Result<u64, IngestError> {
+    let prefix = Path::from(format!("tenants/{tenant}"));
+    Ok(store
+        .list(Some(&prefix))
+        .try_fold(0u64, |sum, m| async move { Ok(sum + m.size) })
+        .await?)
 }
 
 /// One session's objects.
@@ -195,6 +206,51 @@ impl SessionStore {
             }
         }
         Ok(())
+    }
+
+    /// Keeps a checkpoint refused as a fork, unless `max` are kept already
+    /// (a machine cannot fill the store with them). Returns whether it was kept.
+    pub async fn put_conflict(
+        &self,
+        conflict: &paraakh_evidence::conflict::Conflict,
+        max: usize,
+    ) -> Result<bool, IngestError> {
+        let held = self.list_names("conflicts").await?.len();
+        if held >= max {
+            return Ok(false);
+        }
+        let path = self.path(&format!(
+            "conflicts/{}-{}",
+            num(conflict.received),
+            num(held as u64)
+        ));
+        self.put(&path, Bytes::from(conflict.to_bytes())).await?;
+        Ok(true)
+    }
+
+    /// The statement the backend made with `nonce`, as it signed it.
+    pub async fn statement(&self, nonce: &str) -> Result<Option<Bytes>, IngestError> {
+        if nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        match self
+            .store
+            .get(&self.path(&format!("statements/{nonce}")))
+            .await
+        {
+            Ok(r) => Ok(Some(r.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The refused checkpoints kept, oldest first.
+    pub async fn conflicts(&self) -> Result<Vec<Bytes>, IngestError> {
+        let mut out = Vec::new();
+        for name in self.list_names("conflicts").await? {
+            out.push(self.get(&self.path(&format!("conflicts/{name}"))).await?);
+        }
+        Ok(out)
     }
 
     /// The store itself (for streaming a blob in or out).

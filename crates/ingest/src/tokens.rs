@@ -1,6 +1,7 @@
 //! Upload tokens: a short-lived access JWT for one session, and a refresh
 //! token (stored only as its SHA-256) that gets a new one — so a client that
 //! was offline for days still uploads without asking the candidate again.
+//! A refresh token ends at its lifetime, or when its session is revoked.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -38,6 +39,8 @@ struct Grant {
     tenant: String,
     session: String,
     exam: String,
+    /// When the refresh token stops working (POSIX seconds).
+    expires_at: i64,
 }
 
 fn grant_path(tenant: &str, token: &str) -> Path {
@@ -74,7 +77,8 @@ fn access_token(keys: &BackendKeys, grant: &Grant, ttl_secs: i64) -> Result<Stri
     ))
 }
 
-/// Issues an access token and a refresh token for uploading `session`.
+/// Issues an access token and a refresh token (valid `refresh_ttl_secs`)
+/// for uploading `session`.
 pub async fn issue(
     keys: &BackendKeys,
     store: &Arc<dyn ObjectStore>,
@@ -82,6 +86,7 @@ pub async fn issue(
     session: &str,
     exam: &str,
     ttl_secs: i64,
+    refresh_ttl_secs: i64,
 ) -> Result<Tokens, IngestError> {
     for id in [tenant, session, exam] {
         if !layout::valid_id(id) {
@@ -94,6 +99,7 @@ pub async fn issue(
         tenant: tenant.to_owned(),
         session: session.to_owned(),
         exam: exam.to_owned(),
+        expires_at: now_secs().saturating_add(refresh_ttl_secs.max(60)),
     };
     let access = access_token(keys, &grant, ttl_secs)?;
     let mut secret = [0u8; 32];
@@ -127,8 +133,18 @@ pub async fn refresh(
         Err(object_store::Error::NotFound { .. }) => return Err(unknown()),
         Err(e) => return Err(e.into()),
     };
-    let grant: Grant = serde_json::from_slice(&stored)
-        .map_err(|e| IngestError::Config(format!("a stored grant is damaged: {e}")))?;
+    let grant: Grant = serde_json::from_slice(&stored).map_err(|e| {
+        IngestError::Unauthorized(format!(
+            "the refresh token's record cannot be read ({e}); ask your exam centre for a new token"
+        ))
+    })?;
+    if now_secs() > grant.expires_at {
+        return Err(IngestError::Unauthorized(format!(
+            "the refresh token expired at POSIX time {}; ask your exam centre for a new token",
+            grant.expires_at
+        )));
+    }
+    crate::binding::refuse_if_revoked(store, &grant.tenant, &grant.session).await?;
     Ok(Tokens {
         access_token: access_token(keys, &grant, ttl_secs)?,
         refresh_token: None,
@@ -191,4 +207,64 @@ pub fn authorize(
         )));
     }
     Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use object_store::memory::InMemory;
+
+    use super::*;
+
+    fn keys() -> (tempfile::TempDir, BackendKeys) {
+        let dir = tempfile::tempdir().unwrap();
+        BackendKeys::init(dir.path(), "ingest.test", &["acme".to_owned()], None).unwrap();
+        let keys = BackendKeys::load(dir.path()).unwrap();
+        (dir, keys)
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_ends_at_its_lifetime_and_with_its_session() {
+        let (_dir, keys) = keys();
+        let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+        let issued = issue(&keys, &store, "acme", "s-1", "physics", 60, 3600)
+            .await
+            .unwrap();
+        let refresh_token = issued.refresh_token.unwrap();
+        assert!(refresh(&keys, &store, &refresh_token, 60).await.is_ok());
+
+        // The same grant, its lifetime over.
+        let path = grant_path("acme", &refresh_token);
+        let mut grant: Grant =
+            serde_json::from_slice(&store.get(&path).await.unwrap().bytes().await.unwrap())
+                .unwrap();
+        grant.expires_at = now_secs() - 1;
+        store
+            .put(
+                &path,
+                Bytes::from(serde_json::to_vec(&grant).unwrap()).into(),
+            )
+            .await
+            .unwrap();
+        let err = refresh(&keys, &store, &refresh_token, 60)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, IngestError::Unauthorized(m) if m.contains("expired")),
+            "{err}"
+        );
+
+        // A session whose link was revoked renews nothing.
+        let other = issue(&keys, &store, "acme", "s-2", "physics", 60, 3600)
+            .await
+            .unwrap();
+        crate::binding::revoke(&store, "acme", "s-2", "link")
+            .await
+            .unwrap();
+        let err = refresh(&keys, &store, &other.refresh_token.unwrap(), 60)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, IngestError::Revoked(_)), "{err}");
+    }
 }

@@ -574,7 +574,7 @@ pub fn sign_exam(
         closes_at,
         duration_minutes: source.duration_minutes,
         policy: String::from_utf8_lossy(signed_policy).into_owned(),
-        policy_sha256: to_hex(&sha256(&policy.canonical_json())),
+        policy_sha256: to_hex(&policy.sha256()),
         evidence_key: evidence_key.encode(),
         content: Sealed {
             nonce: B64.encode(nonce),
@@ -641,7 +641,7 @@ impl ExamPackage {
             std::str::from_utf8(policy_text)
                 .map_err(|_| ExamError::Invalid(vec!["policy: not UTF-8".into()]))?,
         )?;
-        if to_hex(&sha256(&policy.canonical_json())) != manifest.policy_sha256 {
+        if to_hex(&policy.sha256()) != manifest.policy_sha256 {
             problems.push("policy_sha256 does not match the embedded policy".into());
         }
         let evidence_key = TenantPublicKey::parse(&manifest.evidence_key)

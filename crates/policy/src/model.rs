@@ -353,4 +353,14 @@ impl Policy {
         // Serialising plain structs of strings and numbers cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
     }
+
+    /// SHA-256 of [`Policy::canonical_json`]: the one policy hash, the same
+    /// in the exam package's manifest and in every session header, however
+    /// the policy was written or distributed (TOML text, signed envelope).
+    pub fn sha256(&self) -> [u8; 32] {
+        let digest = ring::digest::digest(&ring::digest::SHA256, &self.canonical_json());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest.as_ref());
+        out
+    }
 }

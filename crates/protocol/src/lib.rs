@@ -46,6 +46,12 @@ pub fn exam_key_path(session: &str) -> String {
     format!("/v1/sessions/{session}/exam-key")
 }
 
+/// `POST /v1/sessions/{id}/statement`: the backend's statement binding the
+/// session to this computer's device key, asked for just before it starts.
+pub fn statement_path(session: &str) -> String {
+    format!("/v1/sessions/{session}/statement")
+}
+
 /// `GET /openapi.yaml`.
 pub const OPENAPI_PATH: &str = "/openapi.yaml";
 
@@ -94,6 +100,22 @@ pub struct CheckpointRequest {
     pub records: Vec<String>,
     /// Signed checkpoints (C2SP signed notes) over held records, oldest first.
     pub checkpoints: Vec<String>,
+    /// The certificates of the session keys that signed `checkpoints`, so
+    /// the backend can check and keep a checkpoint it refuses (a fork).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_certificates: Vec<KeyCertificate>,
+}
+
+/// A session key certified by the device key (as in the session's records).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyCertificate {
+    /// The segment the key signs for.
+    pub segment: u32,
+    /// The Ed25519 public key, standard base64.
+    pub public_key: String,
+    /// The device key's signature over the certificate, standard base64.
+    pub certificate: String,
 }
 
 /// The answer to a [`CheckpointRequest`].
@@ -139,6 +161,9 @@ pub struct JoinRequest {
     /// The device's verifier key (C2SP note key): a link joins from one
     /// computer only, and that computer's sessions are certified by this key.
     pub device_key: String,
+    /// The client's wall clock (Unix ns), recorded in the statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_time_ns: Option<i64>,
 }
 
 /// The answer to a [`JoinRequest`]: everything to take the exam and upload
@@ -160,6 +185,40 @@ pub struct JoinResponse {
     pub opens_at: i64,
     /// From when the content key is released (POSIX seconds).
     pub key_from: i64,
+    /// The backend's statement binding the session to the device key (a
+    /// signed note under its cosigning key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+}
+
+/// `POST /v1/sessions/{id}/statement` with the session's token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementRequest {
+    /// The device's verifier key (C2SP note key): must be the one the
+    /// session is bound to (bound now if it is bound to none yet).
+    pub device_key: String,
+    /// The client's wall clock (Unix ns), so the statement records how far
+    /// it is off the backend's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_time_ns: Option<i64>,
+}
+
+/// The answer to a [`StatementRequest`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementResponse {
+    /// The signed statement (a C2SP signed note).
+    pub statement: String,
+}
+
+/// The optional body of `POST /v1/sessions/{id}/exam-key`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamKeyRequest {
+    /// The client's wall clock (Unix ns), recorded in the statement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_time_ns: Option<i64>,
 }
 
 /// The answer to `POST /v1/sessions/{id}/exam-key`.
@@ -168,6 +227,9 @@ pub struct JoinResponse {
 pub struct ExamKeyResponse {
     /// The exam's 32-byte content key, lowercase hex.
     pub content_key: String,
+    /// A fresh statement binding the session to the device key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
 }
 
 /// The body of every error response.

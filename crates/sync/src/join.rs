@@ -5,8 +5,13 @@
 
 use std::time::Duration;
 
+use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::HexHash;
-use paraakh_protocol::{self as protocol, ExamKeyResponse, JoinRequest, JoinResponse, Tokens};
+use paraakh_evidence::{Clock as _, SystemClock};
+use paraakh_protocol::{
+    self as protocol, ExamKeyRequest, ExamKeyResponse, JoinRequest, JoinResponse, StatementRequest,
+    StatementResponse, Tokens,
+};
 use reqwest::StatusCode;
 
 use crate::{Api, Credentials, RetryPolicy, SyncError};
@@ -40,6 +45,7 @@ pub fn join(
     )?;
     let request = JoinRequest {
         device_key: device_key.to_owned(),
+        client_time_ns: Some(SystemClock.now().utc_ns),
     };
     let response = api.send(
         "the join link",
@@ -59,20 +65,54 @@ pub fn join(
 /// What the backend said about the exam's content key.
 #[derive(Debug)]
 pub enum KeyRelease {
-    /// The key (checked by the package before use).
-    Released([u8; 32]),
+    /// The key (checked by the package before use), with the backend's
+    /// fresh statement binding the session to this computer, if it gave one.
+    Released([u8; 32], Option<SignedNote>),
     /// Not yet: ask again after this long.
     NotYet(Duration),
+}
+
+/// A statement as the backend sent it, read (its signature is checked by
+/// the evidence writer against the pinned backend key).
+pub fn read_statement(what: &str, text: &str) -> Result<SignedNote, SyncError> {
+    SignedNote::parse(text.as_bytes()).map_err(|e| SyncError::Protocol {
+        what: what.to_owned(),
+        message: format!("the session statement is not a signed note: {e}"),
+    })
+}
+
+/// Asks the backend to bind `session` to this computer's device key (a C2SP
+/// verifier key) and returns its signed statement, made now.
+pub fn statement(api: &Api, session: &str, device_key: &str) -> Result<SignedNote, SyncError> {
+    let path = protocol::statement_path(session);
+    let request = StatementRequest {
+        device_key: device_key.to_owned(),
+        client_time_ns: Some(SystemClock.now().utc_ns),
+    };
+    let response = api.send(
+        "the session statement",
+        &[],
+        || {},
+        |c| c.post(api.url(&path)).json(&request),
+    )?;
+    let body: StatementResponse = response.json().map_err(|e| SyncError::Protocol {
+        what: "the session statement".into(),
+        message: e.to_string(),
+    })?;
+    read_statement("the session statement", &body.statement)
 }
 
 /// Asks for the content key of `session`'s exam with the session's tokens.
 pub fn exam_key(api: &Api, session: &str) -> Result<KeyRelease, SyncError> {
     let path = protocol::exam_key_path(session);
+    let request = ExamKeyRequest {
+        client_time_ns: Some(SystemClock.now().utc_ns),
+    };
     let response = api.send(
         "the exam's questions",
         &[StatusCode::TOO_EARLY],
         || {},
-        |c| c.post(api.url(&path)),
+        |c| c.post(api.url(&path)).json(&request),
     )?;
     if response.status() == StatusCode::TOO_EARLY {
         let wait = response
@@ -95,5 +135,10 @@ pub fn exam_key(api: &Api, session: &str) -> Result<KeyRelease, SyncError> {
             message: "the content key is not 64 hex digits".into(),
         })?
         .0;
-    Ok(KeyRelease::Released(key))
+    let statement = body
+        .statement
+        .as_deref()
+        .map(|s| read_statement("the exam's questions", s))
+        .transpose()?;
+    Ok(KeyRelease::Released(key, statement))
 }

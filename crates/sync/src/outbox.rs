@@ -10,7 +10,7 @@ use paraakh_evidence::frame::{FileKind, FrameReader};
 use paraakh_evidence::keys::NoteVerifier;
 use paraakh_evidence::layout;
 use paraakh_evidence::note::{CheckpointBody, SignedNote};
-use paraakh_evidence::record::{Body, Record, SessionHeader};
+use paraakh_evidence::record::{Body, KeyCertificate, Record, SessionHeader};
 
 use crate::SyncError;
 
@@ -27,6 +27,8 @@ pub struct Outbox {
     blobs: BTreeMap<u64, (String, u64)>,
     /// The last `end` record.
     end_seq: Option<u64>,
+    /// Session keys by the first record they sign for.
+    keys: Vec<(u64, KeyCertificate)>,
 }
 
 fn bad(dir: &Path, message: impl Into<String>) -> SyncError {
@@ -86,6 +88,17 @@ impl Outbox {
             })) => *h,
             _ => return Err(bad(dir, "the log does not start with a session header")),
         };
+        // The id names files here (token files) and paths on the server.
+        if !layout::valid_id(&header.session_id) || !layout::valid_id(&header.tenant_id) {
+            return Err(bad(
+                dir,
+                format!(
+                    "the session header names session {:?} of tenant {:?}, which are not plain ids: the session is damaged or was altered",
+                    header.session_id, header.tenant_id
+                ),
+            ));
+        }
+        let mut keys = vec![(0, header.session_key.clone())];
         let mut blobs = BTreeMap::new();
         let mut end_seq = None;
         for (seq, bytes) in records.iter().enumerate() {
@@ -94,6 +107,7 @@ impl Outbox {
                     blobs.insert(seq as u64, (b.sha256.to_hex(), b.size));
                 }
                 Ok(Body::End(_)) => end_seq = Some(seq as u64),
+                Ok(Body::Segment(segment)) => keys.push((seq as u64, segment.session_key)),
                 _ => {}
             }
         }
@@ -110,7 +124,17 @@ impl Outbox {
             receipts,
             blobs,
             end_seq,
+            keys,
         })
+    }
+
+    /// The certificate of the session key that signs checkpoints of `size`.
+    pub fn key_for(&self, size: u64) -> Option<&KeyCertificate> {
+        self.keys
+            .iter()
+            .rev()
+            .find(|(first, _)| *first < size)
+            .map(|(_, cert)| cert)
     }
 
     /// The directory.

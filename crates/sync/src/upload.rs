@@ -283,11 +283,23 @@ impl Run<'_> {
         server_checkpoints: &mut BTreeSet<u64>,
     ) -> Result<CheckpointResponse, SyncError> {
         let first = *next;
+        // A batch ends at a checkpoint: the server keeps no record that a
+        // checkpoint does not cover. It spans as many checkpoints as fit.
         let mut end = first;
         let mut bytes = 0;
-        while end < sendable && (end == first || bytes < self.opts.batch_bytes) {
-            bytes += self.outbox.records()[end as usize].len();
-            end += 1;
+        for &(size, _) in self.outbox.checkpoints() {
+            if size <= first || size > sendable {
+                continue;
+            }
+            let add: usize = self.outbox.records()[end as usize..size as usize]
+                .iter()
+                .map(Vec::len)
+                .sum();
+            if end > first && bytes + add > self.opts.batch_bytes {
+                break;
+            }
+            bytes += add;
+            end = size;
         }
         let notes: Vec<(u64, String)> = self
             .outbox
@@ -296,6 +308,19 @@ impl Run<'_> {
             .filter(|(size, _)| *size <= end && !server_checkpoints.contains(size))
             .map(|(size, note)| (*size, note.encode()))
             .collect();
+        let mut key_certificates: Vec<protocol::KeyCertificate> = Vec::new();
+        for (size, _) in &notes {
+            if let Some(cert) = self.outbox.key_for(*size) {
+                let cert = protocol::KeyCertificate {
+                    segment: cert.segment,
+                    public_key: B64.encode(cert.public_key.0),
+                    certificate: B64.encode(cert.certificate.0),
+                };
+                if !key_certificates.contains(&cert) {
+                    key_certificates.push(cert);
+                }
+            }
+        }
         let request = CheckpointRequest {
             first_seq: first,
             records: self.outbox.records()[first as usize..end as usize]
@@ -303,6 +328,7 @@ impl Run<'_> {
                 .map(|r| B64.encode(r))
                 .collect(),
             checkpoints: notes.iter().map(|(_, n)| n.clone()).collect(),
+            key_certificates,
         };
         let body = serde_json::to_vec(&request).map_err(|e| protocol_err("a batch", e))?;
         let path = protocol::checkpoints_path(self.session());

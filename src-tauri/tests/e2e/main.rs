@@ -202,6 +202,8 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
         p(&backend_data),
         "--tenant",
         TENANT,
+        "--encryption-key",
+        p(&keys.join("encryption.pub")),
     ]);
     let mut child = Command::new(paraakh_bin())
         .args(["ingest", "serve", "--data", p(&backend_data)])

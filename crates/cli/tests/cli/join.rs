@@ -11,15 +11,8 @@ use super::{json, p, paraakh, repo_file, stderr};
 
 /// The physics demo for tenant `acme`, open from `opens_at`, sealed for the
 /// backend only (no start code). Returns (keys, package).
-fn package(tmp: &Path, name: &str, opens_at: &str) -> (PathBuf, PathBuf) {
-    let keys = tmp.join("keys");
-    if !keys.exists() {
-        assert!(
-            paraakh(&["keys", "generate", "--out", p(&keys)])
-                .status
-                .success()
-        );
-    }
+pub(super) fn package(tmp: &Path, name: &str, opens_at: &str) -> (PathBuf, PathBuf) {
+    let keys = super::sync::tenant_keys(tmp);
     let dir = tmp.join(name);
     std::fs::create_dir(&dir).unwrap();
     let exam = std::fs::read_to_string(repo_file("examples/exams/physics-demo/exam.toml"))
@@ -69,7 +62,12 @@ fn package(tmp: &Path, name: &str, opens_at: &str) -> (PathBuf, PathBuf) {
 }
 
 /// `paraakh ingest exam` for tenant `acme`, with an explicit content key file or the package's own.
-fn add_exam(data: &Path, pkg: &Path, signing: &Path, key: Option<&Path>) -> std::process::Output {
+pub(super) fn add_exam(
+    data: &Path,
+    pkg: &Path,
+    signing: &Path,
+    key: Option<&Path>,
+) -> std::process::Output {
     let mut args = vec![
         "ingest",
         "exam",
@@ -88,7 +86,7 @@ fn add_exam(data: &Path, pkg: &Path, signing: &Path, key: Option<&Path>) -> std:
     paraakh(&args)
 }
 
-fn link(data: &Path, exam: &str) -> (String, String) {
+pub(super) fn link(data: &Path, exam: &str) -> (String, String) {
     let out = paraakh(&[
         "ingest",
         "link",
@@ -115,13 +113,13 @@ fn link(data: &Path, exam: &str) -> (String, String) {
     (token, doc["token_id"].as_str().unwrap().to_owned())
 }
 
-fn client() -> reqwest::blocking::Client {
+pub(super) fn client() -> reqwest::blocking::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::blocking::Client::new()
 }
 
 /// POST /v1/join: (status, body).
-fn join(url: &str, bearer: &str, device_key: &str) -> (u16, serde_json::Value) {
+pub(super) fn join(url: &str, bearer: &str, device_key: &str) -> (u16, serde_json::Value) {
     let r = client()
         .post(format!("{url}/v1/join"))
         .bearer_auth(bearer)
@@ -131,7 +129,7 @@ fn join(url: &str, bearer: &str, device_key: &str) -> (u16, serde_json::Value) {
     (r.status().as_u16(), r.json().unwrap())
 }
 
-fn read(path: &Path) -> String {
+pub(super) fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap().trim().to_owned()
 }
 

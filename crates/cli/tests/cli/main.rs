@@ -18,6 +18,8 @@ mod join;
 mod session;
 #[cfg(all(feature = "sync", feature = "ingest"))]
 mod sync;
+#[cfg(all(feature = "sync", feature = "ingest"))]
+mod witness;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -131,57 +133,70 @@ fn keys_generate_writes_a_key_set_with_private_parts_readable_by_the_owner_only(
 }
 
 #[test]
-fn an_untouched_session_verifies_with_exit_0_and_decrypts_with_the_tenant_key() {
+fn an_untouched_session_verifies_with_exit_0_only_when_the_pinned_backend_witnessed_it() {
     let tmp = tempfile::tempdir().unwrap();
     let (keys, session) = setup(tmp.path());
-    let out = paraakh(&["verify", p(&session)]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Result: INTACT"), "{text}");
-    assert!(text.contains("client-attested only"), "{text}");
+    let backend = keys.join("backend.pub");
 
-    let out = paraakh(&[
-        "verify",
-        p(&session),
-        "--tenant-key",
-        p(&keys.join("encryption.key")),
-        "--json",
-    ]);
-    assert_eq!(out.status.code(), Some(0));
-    let report = json(&out);
-    assert_eq!(report["status"], "intact");
-    assert_eq!(report["blobs"]["decrypted"], 4);
-    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
-    // Receipts under the key the session names itself do not count as the backend's word...
-    assert_eq!(report["receipts"]["backend_key_pinned"], false);
-    assert_eq!(report["client_attested_only"]["from"], 0);
-
-    // ...receipts under a pinned backend key do.
+    // Pinned: intact and witnessed from the first record to the last.
     let out = paraakh(&[
         "verify",
         p(&session),
         "--backend-key",
-        p(&keys.join("backend.pub")),
+        p(&backend),
+        "--tenant-key",
+        p(&keys.join("encryption.key")),
         "--json",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = json(&out);
+    assert_eq!(report["status"], "intact");
+    assert_eq!(report["blobs"]["decrypted"], 4);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 0);
     assert_eq!(report["receipts"]["backend_key_pinned"], true);
-    let from = report["client_attested_only"]["from"].as_u64().unwrap();
-    assert!(from > 0 && from == report["receipts"]["cosigned_size"].as_u64().unwrap());
+    assert_eq!(report["trust"]["device_key_bound"], true);
+    let parts = report["trust"]["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert_eq!(parts[0]["vouched_by"], "witnessed");
+    assert_eq!(parts[0]["to"], report["records"]);
+    assert_eq!(report["client_attested_only"], serde_json::Value::Null);
+    let human = paraakh(&["verify", p(&session), "--backend-key", p(&backend)]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("Result: INTACT"), "{text}");
+    assert!(text.contains("witnessed"), "{text}");
+    assert!(text.contains("the backend bound device key"), "{text}");
 
-    // A different pinned key: every receipt is refused.
+    // Unpinned: the key the session names itself vouches for nothing.
+    let out = paraakh(&["verify", p(&session), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["status"], "not_witnessed");
+    assert_eq!(report["findings"][0]["kind"], "not_witnessed");
+    assert_eq!(report["client_attested_only"]["from"], 0);
+    let human = paraakh(&["verify", p(&session)]);
+    assert_eq!(human.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("Result: NOT WITNESSED"), "{text}");
+    assert!(text.contains("machine-attested"), "{text}");
+
+    // Accepted as machine-attested by the auditor: exit 0, and it says so.
+    let out = paraakh(&["verify", p(&session), "--accept-machine-attested"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("vouched for only by the candidate's machine"),
+        "{text}"
+    );
+
+    // A different pinned key: the statement and every receipt are refused.
     let other = tempfile::tempdir().unwrap();
     let out = paraakh(&[
         "session",
         "simulate",
         "--out",
         p(&other.path().join("s")),
+        "--events",
+        "5",
         "--backend-key-out",
         p(&other.path().join("b.pub")),
     ]);
@@ -194,16 +209,20 @@ fn an_untouched_session_verifies_with_exit_0_and_decrypts_with_the_tenant_key() 
         "--json",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        json(&out)["findings"][0]["kind"] == "bad_receipt"
-            || json(&out)["findings"][0]["kind"] == "missing_receipt"
-    );
+    let kinds: Vec<String> = json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(kinds.iter().any(|k| k == "bad_statement"), "{kinds:?}");
+    assert!(kinds.iter().any(|k| k == "bad_receipt"), "{kinds:?}");
 }
 
 #[test]
 fn tampering_gives_exit_1_and_names_each_finding() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_, session) = setup(tmp.path());
+    let (keys, session) = setup(tmp.path());
     // Remove one blob.
     let blob = std::fs::read_dir(session.join("blobs"))
         .unwrap()
@@ -212,7 +231,14 @@ fn tampering_gives_exit_1_and_names_each_finding() {
         .unwrap()
         .path();
     std::fs::remove_file(&blob).unwrap();
-    let out = paraakh(&["verify", p(&session), "--json"]);
+    let backend = keys.join("backend.pub");
+    let out = paraakh(&[
+        "verify",
+        p(&session),
+        "--backend-key",
+        p(&backend),
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let report = json(&out);
     assert_eq!(report["status"], "invalid");
@@ -224,7 +250,7 @@ fn tampering_gives_exit_1_and_names_each_finding() {
         .collect();
     assert_eq!(kinds, ["missing_blob"]);
 
-    let human = paraakh(&["verify", p(&session)]);
+    let human = paraakh(&["verify", p(&session), "--backend-key", p(&backend)]);
     assert_eq!(human.status.code(), Some(1));
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
@@ -292,7 +318,7 @@ fn usage_and_io_errors_exit_2_with_a_message() {
 }
 
 #[test]
-fn the_wrong_key_is_a_usage_error_that_says_which_key_is_needed() {
+fn a_public_key_is_a_usage_error_and_a_key_that_opens_nothing_is_a_finding() {
     let tmp = tempfile::tempdir().unwrap();
     let (keys, session) = setup(tmp.path());
     let public = paraakh(&[
@@ -319,13 +345,15 @@ fn the_wrong_key_is_a_usage_error_that_says_which_key_is_needed() {
         p(&session),
         "--tenant-key",
         p(&other.join("encryption.key")),
+        "--backend-key",
+        p(&keys.join("backend.pub")),
+        "--json",
     ]);
-    assert_eq!(wrong.status.code(), Some(2));
-    assert!(
-        stderr(&wrong).contains("is not the key this session was encrypted to"),
-        "{}",
-        stderr(&wrong)
-    );
+    assert_eq!(wrong.status.code(), Some(1), "{}", stderr(&wrong));
+    let report = json(&wrong);
+    assert_eq!(report["findings"][0]["kind"], "wrong_tenant_key");
+    let message = report["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("encryption.key"), "{message}");
 }
 
 #[test]

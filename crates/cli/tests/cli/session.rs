@@ -42,16 +42,20 @@ fn keys(tmp: &Path) -> PathBuf {
     keys
 }
 
+/// Verifies an offline session: no backend witnessed it, so it is intact
+/// only as machine-attested evidence, and the report says so.
 fn verify(dir: &Path, keys: &Path) -> serde_json::Value {
-    let out = paraakh(&[
-        "verify",
-        p(dir),
-        "--tenant-key",
-        p(&keys.join("encryption.key")),
-        "--json",
-    ]);
+    let key = keys.join("encryption.key");
+    let args = ["verify", p(dir), "--tenant-key", p(&key), "--json"];
+    let report = json(&paraakh(&args));
+    assert_eq!(report["status"], "not_witnessed", "{report:#}");
+    let out = paraakh(&[&args[..], &["--accept-machine-attested"]].concat());
     let report = json(&out);
     assert_eq!(report["status"], "intact", "{report:#}");
+    assert_eq!(
+        report["trust"]["parts"][0]["vouched_by"],
+        "machine_attested"
+    );
     report
 }
 

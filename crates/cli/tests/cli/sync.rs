@@ -18,7 +18,7 @@ use super::{BIN, json, p, paraakh, stderr};
 /// `paraakh ingest serve` on a free port; killed when dropped.
 pub(super) struct Backend {
     child: Child,
-    addr: SocketAddr,
+    pub(super) addr: SocketAddr,
 }
 
 impl Backend {
@@ -27,7 +27,9 @@ impl Backend {
     }
 
     /// With extra arguments (`--store URL`); S3 settings come from [`S3Server::env_of`].
-    fn start_with(data: &Path, extra: &[&str]) -> Self {
+    /// Both tenants' evidence key is the key set beside `data` (`tenant-keys`).
+    pub(super) fn start_with(data: &Path, extra: &[&str]) -> Self {
+        let keys = tenant_keys(data.parent().unwrap());
         let mut child = Command::new(BIN)
             .args([
                 "ingest",
@@ -38,6 +40,7 @@ impl Backend {
                 "127.0.0.1:0",
             ])
             .args(["--tenant", "acme", "--tenant", "other"])
+            .args(["--encryption-key", p(&keys.join("encryption.pub"))])
             .args(extra)
             .envs(S3Server::env_of(extra))
             .stdout(Stdio::piped())
@@ -62,7 +65,7 @@ impl Backend {
     }
 
     /// SIGKILL: no chance to finish anything.
-    fn kill(mut self) {
+    pub(super) fn kill(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
@@ -145,15 +148,60 @@ impl Drop for S3Server {
     }
 }
 
-/// A session recorded with no backend: tenant `acme`, exam `physics`.
-fn offline_session(tmp: &Path, session: &str, blobs: u32, blob_size: &str) -> PathBuf {
+/// The tenant's key set (`tmp/tenant-keys`), made the first time.
+pub(super) fn tenant_keys(tmp: &Path) -> PathBuf {
     let keys = tmp.join("tenant-keys");
     if !keys.exists() {
         let out = paraakh(&["keys", "generate", "--out", p(&keys)]);
         assert!(out.status.success(), "{}", stderr(&out));
     }
+    keys
+}
+
+/// A session recorded with no backend at all: tenant `acme`, exam `physics`.
+pub(super) fn offline_session(tmp: &Path, session: &str, blobs: u32, blob_size: &str) -> PathBuf {
+    record(tmp, session, blobs, blob_size, &[])
+}
+
+/// A session the backend bound to the computer before it started (its
+/// statement is in the session), then recorded without the network and
+/// uploaded later: every record can be witnessed.
+pub(super) fn joined_session(
+    tmp: &Path,
+    backend: &Backend,
+    data: &Path,
+    session: &str,
+    blobs: u32,
+    blob_size: &str,
+) -> PathBuf {
+    let tokens = token(data, tmp, "acme", session);
+    record(
+        tmp,
+        session,
+        blobs,
+        blob_size,
+        &[
+            "--server",
+            &backend.url(),
+            "--tokens",
+            p(&tokens),
+            "--backend-key",
+            p(&data.join("backend.pub")),
+        ],
+    )
+}
+
+pub(super) fn record(
+    tmp: &Path,
+    session: &str,
+    blobs: u32,
+    blob_size: &str,
+    extra: &[&str],
+) -> PathBuf {
+    let key = tenant_keys(tmp).join("encryption.pub");
     let dir = tmp.join(session);
-    let out = paraakh(&[
+    let blobs = blobs.to_string();
+    let mut args = vec![
         "session",
         "simulate",
         "--offline",
@@ -166,9 +214,9 @@ fn offline_session(tmp: &Path, session: &str, blobs: u32, blob_size: &str) -> Pa
         "--session-id",
         session,
         "--tenant-key",
-        p(&keys.join("encryption.pub")),
+        p(&key),
         "--blobs",
-        &blobs.to_string(),
+        &blobs,
         "--blob-size",
         blob_size,
         "--events",
@@ -176,7 +224,9 @@ fn offline_session(tmp: &Path, session: &str, blobs: u32, blob_size: &str) -> Pa
         "--checkpoint-every",
         "40",
         "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let out = paraakh(&args);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         json(&out)["receipts"],
@@ -186,7 +236,7 @@ fn offline_session(tmp: &Path, session: &str, blobs: u32, blob_size: &str) -> Pa
     dir
 }
 
-fn token(data: &Path, tmp: &Path, tenant: &str, session: &str) -> PathBuf {
+pub(super) fn token(data: &Path, tmp: &Path, tenant: &str, session: &str) -> PathBuf {
     let path = tmp.join(format!("token-{tenant}-{session}.json"));
     let out = paraakh(&[
         "ingest",
@@ -206,7 +256,7 @@ fn token(data: &Path, tmp: &Path, tenant: &str, session: &str) -> PathBuf {
     path
 }
 
-fn sync(dir: &Path, url: &str, tokens: &Path, extra: &[&str]) -> std::process::Output {
+pub(super) fn sync(dir: &Path, url: &str, tokens: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "sync",
         p(dir),
@@ -220,14 +270,25 @@ fn sync(dir: &Path, url: &str, tokens: &Path, extra: &[&str]) -> std::process::O
     paraakh(&args)
 }
 
-fn records_in(dir: &Path) -> u64 {
+pub(super) fn records_in(dir: &Path) -> u64 {
     let out = paraakh(&["verify", p(dir), "--json"]);
     json(&out)["records"].as_u64().unwrap()
 }
 
+/// Who vouches for a session the backend holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Vouched {
+    /// The backend bound the device before the start and cosigned everything.
+    Witnessed,
+    /// Recorded before the backend knew of it: cosigned, but only the
+    /// candidate's machine vouches for what it recorded.
+    MachineOnly,
+}
+
 /// Exports the backend's copy and verifies it under the pinned backend key:
-/// intact, and every record covered by a receipt.
-fn backend_copy_verifies(data: &Path, tmp: &Path, session: &str, records: u64) {
+/// every record covered by a receipt, witnessed or (for a session recorded
+/// before the backend knew of it) intact once machine-attested is accepted.
+fn backend_copy_verifies(data: &Path, tmp: &Path, session: &str, records: u64, vouched: Vouched) {
     let copy = tmp.join(format!("copy-{session}"));
     let out = paraakh(&[
         "ingest",
@@ -242,24 +303,44 @@ fn backend_copy_verifies(data: &Path, tmp: &Path, session: &str, records: u64) {
         p(&copy),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = paraakh(&[
+    let (backend_key, tenant_key) = (
+        data.join("backend.pub"),
+        tmp.join("tenant-keys/encryption.key"),
+    );
+    let args = [
         "verify",
         p(&copy),
         "--backend-key",
-        p(&data.join("backend.pub")),
+        p(&backend_key),
         "--tenant-key",
-        p(&tmp.join("tenant-keys/encryption.key")),
+        p(&tenant_key),
         "--json",
-    ]);
-    let report = json(&out);
-    assert_eq!(report["status"], "intact", "{report:#}");
+    ];
+    let report = json(&paraakh(&args));
     assert_eq!(report["records"], records);
     assert_eq!(report["receipts"]["cosigned_size"], records, "{report:#}");
-    assert_eq!(
-        report["client_attested_only"],
-        serde_json::Value::Null,
-        "{report:#}"
-    );
+    match vouched {
+        Vouched::Witnessed => {
+            assert_eq!(report["status"], "intact", "{report:#}");
+            assert_eq!(report["trust"]["device_key_bound"], true, "{report:#}");
+            assert_eq!(
+                report["client_attested_only"],
+                serde_json::Value::Null,
+                "{report:#}"
+            );
+        }
+        Vouched::MachineOnly => {
+            assert_eq!(report["status"], "not_witnessed", "{report:#}");
+            assert_eq!(
+                report["trust"]["parts"][0]["vouched_by"],
+                "machine_attested"
+            );
+            let accepted = json(&paraakh(
+                &[&args[..], &["--accept-machine-attested"]].concat(),
+            ));
+            assert_eq!(accepted["status"], "intact", "{accepted:#}");
+        }
+    }
 }
 
 /// The newest receipt the client stored is, byte for byte, one the backend issued.
@@ -317,7 +398,7 @@ fn stored_exactly_once(data: &Path, session: &str, records: u64, blobs: usize) {
     assert!(parts.is_empty(), "upload parts left behind: {parts:?}");
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         if e.path().is_dir() {
@@ -329,7 +410,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn report(out: &std::process::Output) -> serde_json::Value {
+pub(super) fn report(out: &std::process::Output) -> serde_json::Value {
     let doc = json(out);
     doc["sessions"][0]["report"].clone()
 }
@@ -362,7 +443,15 @@ fn a_session_recorded_offline_is_synced_later_and_the_backends_copy_verifies() {
     assert_eq!(second["blobs_sent"], 0);
     assert_eq!(second["bytes_sent"], 0);
 
-    backend_copy_verifies(&data, tmp.path(), "s-offline", records);
+    // Recorded before the backend knew of it: cosigned, bound to its device
+    // key from the first upload, but only the machine vouches for its content.
+    backend_copy_verifies(
+        &data,
+        tmp.path(),
+        "s-offline",
+        records,
+        Vouched::MachineOnly,
+    );
     stored_exactly_once(&data, "s-offline", records, 8);
     // The local copy now holds the receipt too, checked under the pinned key.
     let out = paraakh(&[
@@ -370,6 +459,7 @@ fn a_session_recorded_offline_is_synced_later_and_the_backends_copy_verifies() {
         p(&dir),
         "--backend-key",
         p(&data.join("backend.pub")),
+        "--accept-machine-attested",
         "--json",
     ]);
     let local = json(&out);
@@ -389,12 +479,12 @@ fn a_session_recorded_offline_is_synced_later_and_the_backends_copy_verifies() {
 #[test]
 fn a_bad_network_loses_and_duplicates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = offline_session(tmp.path(), "s-faults", 12, "20000-700000");
-    let records = records_in(&dir);
     let data = tmp.path().join("backend");
     let backend = Backend::start(&data);
+    let dir = joined_session(tmp.path(), &backend, &data, "s-faults", 12, "20000-700000");
+    let records = records_in(&dir);
     let proxy = FaultProxy::start(backend.addr, FaultPlan::mixed(7)).unwrap();
-    let tokens = token(&data, tmp.path(), "acme", "s-faults");
+    let tokens = tmp.path().join("token-acme-s-faults.json");
 
     let chunk = 64 << 10;
     let out = sync(
@@ -428,7 +518,7 @@ fn a_bad_network_loses_and_duplicates_nothing() {
     assert!(retries > 0);
     assert!(r["bytes_resent"].as_u64().unwrap() <= retries * (4 << 20));
 
-    backend_copy_verifies(&data, tmp.path(), "s-faults", records);
+    backend_copy_verifies(&data, tmp.path(), "s-faults", records, Vouched::Witnessed);
     receipts_match(&dir, &tmp.path().join("copy-s-faults"));
     stored_exactly_once(&data, "s-faults", records, 12);
     drop(proxy);
@@ -437,12 +527,19 @@ fn a_bad_network_loses_and_duplicates_nothing() {
 #[test]
 fn the_backend_killed_mid_upload_and_restarted_loses_and_duplicates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let dir = offline_session(tmp.path(), "s-restart", 16, "500000-2000000");
-    let records = records_in(&dir);
     let data = tmp.path().join("backend");
     let backend = Backend::start(&data);
+    let dir = joined_session(
+        tmp.path(),
+        &backend,
+        &data,
+        "s-restart",
+        16,
+        "500000-2000000",
+    );
+    let records = records_in(&dir);
     let proxy = FaultProxy::start(backend.addr, FaultPlan::none()).unwrap();
-    let tokens = token(&data, tmp.path(), "acme", "s-restart");
+    let tokens = tmp.path().join("token-acme-s-restart.json");
 
     let child = Command::new(BIN)
         .args([
@@ -486,7 +583,7 @@ fn the_backend_killed_mid_upload_and_restarted_loses_and_duplicates_nothing() {
         r["bytes_resent"].as_u64().unwrap() <= retries * 65536,
         "{r:#}"
     );
-    backend_copy_verifies(&data, tmp.path(), "s-restart", records);
+    backend_copy_verifies(&data, tmp.path(), "s-restart", records, Vouched::Witnessed);
     receipts_match(&dir, &tmp.path().join("copy-s-restart"));
     stored_exactly_once(&data, "s-restart", records, 16);
 }
@@ -609,23 +706,22 @@ fn purge_deletes_only_what_the_backend_holds_and_the_policy_lets_go() {
     assert_eq!(json(&out)["sessions"][0]["retention"]["action"], "purge");
     assert!(!dir.exists(), "the session was not deleted");
     // The backend still has all of it.
-    backend_copy_verifies(&data, tmp.path(), "s-purge", {
-        let copy = tmp.path().join("probe");
-        let out = paraakh(&[
-            "ingest",
-            "export",
-            "--data",
-            p(&data),
-            "--tenant",
-            "acme",
-            "--session",
-            "s-purge",
-            "--out",
-            p(&copy),
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        records_in(&copy)
-    });
+    let probe = tmp.path().join("probe");
+    let out = paraakh(&[
+        "ingest",
+        "export",
+        "--data",
+        p(&data),
+        "--tenant",
+        "acme",
+        "--session",
+        "s-purge",
+        "--out",
+        p(&probe),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let records = records_in(&probe);
+    backend_copy_verifies(&data, tmp.path(), "s-purge", records, Vouched::MachineOnly);
 }
 
 /// Online: the engine uploads after each checkpoint, records the receipts
@@ -635,12 +731,7 @@ fn purge_deletes_only_what_the_backend_holds_and_the_policy_lets_go() {
 fn an_online_session_is_uploaded_while_it_runs_with_receipts_in_its_log() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let keys = t.join("tenant-keys");
-    assert!(
-        paraakh(&["keys", "generate", "--out", p(&keys)])
-            .status
-            .success()
-    );
+    let keys = tenant_keys(t);
     let data = t.join("backend");
     let backend = Backend::start(&data);
     let tokens = token(&data, t, "acme", "s-online");
@@ -701,13 +792,21 @@ fn an_online_session_is_uploaded_while_it_runs_with_receipts_in_its_log() {
         "no receipt record in the log"
     );
     let records = records_in(&dir);
-    // The local copy: every record under a receipt of the pinned backend key.
-    let out = paraakh(&["verify", p(&dir), "--json"]);
+    // The local copy: every record under a receipt of the pinned backend
+    // key, recorded by the device key its statement binds.
+    let out = paraakh(&[
+        "verify",
+        p(&dir),
+        "--backend-key",
+        p(&data.join("backend.pub")),
+        "--json",
+    ]);
     let local = json(&out);
     assert_eq!(local["status"], "intact", "{local:#}");
     assert_eq!(local["receipts"]["cosigned_size"], records, "{local:#}");
+    assert_eq!(local["trust"]["statement"]["event"], "start", "{local:#}");
     // The backend's copy verifies the same way.
-    backend_copy_verifies(&data, t, "s-online", records);
+    backend_copy_verifies(&data, t, "s-online", records, Vouched::Witnessed);
 }
 
 #[test]
@@ -768,11 +867,13 @@ fn the_backend_on_a_real_s3_server_stores_everything_once() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // (Recorded before the backend knew of it: machine-attested, accepted here.)
     let out = paraakh(&[
         "verify",
         p(&copy),
         "--backend-key",
         p(&data.join("backend.pub")),
+        "--accept-machine-attested",
         "--json",
     ]);
     let report = json(&out);

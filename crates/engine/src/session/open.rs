@@ -15,9 +15,9 @@ use paraakh_capture::{Consent, ConsentScope};
 use paraakh_detect::{FaceConfig, FaceDetector, Runtime, RuntimeConfig, VoiceDetector};
 use paraakh_evidence::frame::{FileKind, FrameReader};
 use paraakh_evidence::keys::{NoteSigner, NoteVerifier, TenantPublicKey};
-use paraakh_evidence::merkle::Hash;
+use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::ClientInfo;
-use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
+use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity, WriterError};
 use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
 use paraakh_policy::Policy;
@@ -35,10 +35,8 @@ use crate::sources::Sources;
 pub struct SessionConfig {
     /// The session directory (an unfinished session there is resumed).
     pub dir: PathBuf,
-    /// The exam's policy.
+    /// The exam's policy (its canonical hash goes into the header).
     pub policy: Policy,
-    /// SHA-256 of the policy as distributed.
-    pub policy_sha256: Hash,
     /// Tenant id.
     pub tenant_id: String,
     /// Exam id.
@@ -51,6 +49,10 @@ pub struct SessionConfig {
     pub device: Arc<NoteSigner>,
     /// The backend's cosigning key, when pinned.
     pub backend_key: Option<NoteVerifier>,
+    /// The backend's statement binding this session to the device key,
+    /// made at join or when the questions were released. Without one and
+    /// with `upload`, one is asked for at the start.
+    pub statement: Option<SignedNote>,
     /// This client build.
     pub client: ClientInfo,
     /// Capture sources.
@@ -73,6 +75,26 @@ pub struct SessionConfig {
     pub upload: Option<super::UploadConfig>,
     /// The clock for every record.
     pub clock: Arc<dyn Clock>,
+}
+
+/// The statement a new session starts with: the one given (from the join or
+/// the questions' release), else a fresh one from the backend when
+/// uploading; and why there is none, if so.
+fn statement_for(config: &SessionConfig) -> (Option<SignedNote>, Option<String>) {
+    if config.statement.is_some() {
+        return (config.statement.clone(), None);
+    }
+    let Some(upload) = &config.upload else {
+        return (None, None);
+    };
+    match super::upload::fetch_statement(
+        upload,
+        &config.session_id,
+        &config.device.verifier().encode(),
+    ) {
+        Ok(statement) => (Some(statement), None),
+        Err(e) => (None, Some(e)),
+    }
 }
 
 /// Webcam frames analysed per second: enough for conditions that must last seconds.
@@ -103,21 +125,39 @@ pub(crate) fn open(
 ) -> Result<Opened, EngineError> {
     let clock = Arc::clone(&config.clock);
     let resuming = config.dir.join("log").exists();
+    let mut unbound = None;
     let (mut writer, recovered) = if resuming {
         let (w, r) = SessionWriter::resume(&config.dir, &config.device, Arc::clone(&clock))?;
         (w, Some(r))
     } else {
-        let params = SessionParams {
+        let (statement, trouble) = statement_for(&config);
+        unbound = trouble;
+        let mut params = SessionParams {
             session_id: config.session_id.clone(),
             exam_id: config.exam_id.clone(),
             tenant_id: config.tenant_id.clone(),
-            policy_sha256: config.policy_sha256,
+            policy_sha256: config.policy.sha256(),
             client: config.client.clone(),
             tenant_key: config.tenant_key.clone(),
             backend_key: config.backend_key.clone(),
-            server_nonce: None,
+            statement,
         };
-        let w = SessionWriter::create(&config.dir, params, &config.device, Arc::clone(&clock))?;
+        let created = SessionWriter::create(
+            &config.dir,
+            params.clone(),
+            &config.device,
+            Arc::clone(&clock),
+        );
+        let w = match created {
+            // A statement this session cannot use never stops the exam: it
+            // starts without one, vouched for by this computer only.
+            Err(WriterError::InvalidParam(why)) if params.statement.is_some() => {
+                unbound = Some(why);
+                params.statement = None;
+                SessionWriter::create(&config.dir, params, &config.device, Arc::clone(&clock))?
+            }
+            other => other?,
+        };
         (w, None)
     };
     let record = |w: &mut SessionWriter,
@@ -136,6 +176,17 @@ pub(crate) fn open(
         )?;
         Ok(())
     };
+    if let Some(why) = &unbound {
+        record(
+            &mut writer,
+            Severity::Low,
+            "statement_unavailable",
+            format!(
+                "The exam server could not confirm this computer at the start ({why}); this session's evidence is vouched for by this computer only"
+            ),
+            json!({"reason": why}),
+        )?;
+    }
     let scope = config.consent;
     let gap_seconds = recovered.as_ref().map(|r| r.gap_ns as f64 / 1e9);
     match &recovered {

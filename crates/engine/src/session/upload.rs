@@ -101,6 +101,21 @@ impl Drop for Uploader {
     }
 }
 
+/// How long the start waits for the backend's statement before going on
+/// without it (the exam never waits on a slow network).
+const STATEMENT_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Asks the backend for a statement binding `session` to the device key
+/// (a C2SP verifier key), made now.
+pub(crate) fn fetch_statement(
+    config: &UploadConfig,
+    session: &str,
+    device: &str,
+) -> Result<paraakh_evidence::note::SignedNote, String> {
+    let api = api(config, STATEMENT_PATIENCE).map_err(|e| e.to_string())?;
+    paraakh_sync::join::statement(&api, session, device).map_err(|e| e.to_string())
+}
+
 /// After the end: one last upload so the final checkpoint is cosigned too
 /// (its receipt goes into `receipts`). Returns the size the newest receipt
 /// covers, or why it could not be sent.

@@ -19,7 +19,7 @@ use crate::layout::{self, BLOB_TMP_PREFIX};
 use crate::record::{BlobRef, HexHash};
 
 use super::log::LogState;
-use super::{BlobSummary, Finding, FindingKind as K, Findings, VerifyOptions};
+use super::{BlobSummary, Finding, FindingKind as K, Findings};
 
 const READ_BUF: usize = 1 << 20;
 
@@ -42,7 +42,8 @@ impl<R: Read> Read for HashingReader<R> {
 pub(crate) fn check_blobs(
     dir: &Path,
     log: &LogState,
-    opts: &VerifyOptions,
+    tenant_key: Option<&TenantSecretKey>,
+    threads: usize,
     f: &mut Findings,
 ) -> BlobSummary {
     let blobs_dir = dir.join(layout::BLOBS);
@@ -99,7 +100,7 @@ pub(crate) fn check_blobs(
         }
     }
 
-    let threads = match opts.threads {
+    let threads = match threads {
         0 => std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(1),
@@ -121,7 +122,7 @@ pub(crate) fn check_blobs(
                         break;
                     };
                     let path = layout::blob_path(dir, name);
-                    match check_one(&path, blob, opts.tenant_key.as_ref(), &mut buf) {
+                    match check_one(&path, blob, tenant_key, &mut buf) {
                         Ok(outcome) => {
                             bytes.fetch_add(outcome.bytes, Ordering::Relaxed);
                             if outcome.problems.is_empty() {
@@ -159,7 +160,7 @@ pub(crate) fn check_blobs(
         referenced: log.blobs.len() as u64,
         verified: verified.into_inner(),
         bytes: bytes.into_inner(),
-        decrypted: opts.tenant_key.as_ref().map(|_| decrypted.into_inner()),
+        decrypted: tenant_key.map(|_| decrypted.into_inner()),
     }
 }
 

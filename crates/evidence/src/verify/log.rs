@@ -43,11 +43,20 @@ pub(crate) struct LogState {
     pub(crate) blobs: BTreeMap<String, (u64, BlobRef)>,
     pub(crate) answers: Vec<(u64, AnswerSave)>,
     pub(crate) submission: Option<(u64, Submission)>,
-    pub(crate) events: BTreeMap<Severity, u64>,
+    /// Event records: (seq, severity), in order.
+    pub(crate) events: Vec<(u64, Severity)>,
+    /// Each record's wall-clock time with the recorded clock jumps taken
+    /// out (what the clock would have read had nobody moved it), Unix ns;
+    /// `None` for a record that does not parse.
+    pub(crate) steady_utc: Vec<Option<i64>>,
+    /// Segments that name the checkpoint before them: (seq, reference).
+    pub(crate) segment_predecessors: Vec<(u64, Option<CheckpointRef>)>,
     pub(crate) clock: ClockSummary,
     pub(crate) ended: Option<EndSummary>,
     /// The log could not be read to its end (damage, not a torn tail).
     pub(crate) damaged: bool,
+    /// The first record that differs from the other copy's (`--against`).
+    pub(crate) other_divergence: Option<u64>,
 }
 
 fn fingerprint(key: &[u8]) -> String {
@@ -69,6 +78,8 @@ fn printable(s: &str, max: usize) -> bool {
 struct Pass<'a> {
     st: LogState,
     f: &'a mut Findings,
+    /// The other copy's record hashes (`--against`).
+    other: Option<&'a [Hash]>,
     /// Sizes of the checkpoints in `checkpoints`.
     checkpoint_sizes: &'a HashSet<u64>,
     /// After an end record, resumed only to seal the session.
@@ -80,6 +91,8 @@ struct Pass<'a> {
     last_utc: Option<i64>,
     event_seqs: HashSet<u64>,
     last_ckpt_ref: u64,
+    /// Wall-clock movement beyond the boot clock so far (clock jumps), ns.
+    jumped_ns: i128,
 }
 
 /// Reads and checks the whole log.
@@ -87,6 +100,7 @@ pub(crate) fn check_log(
     dir: &Path,
     wanted_roots: &[u64],
     checkpoint_sizes: &HashSet<u64>,
+    other: Option<&[Hash]>,
     f: &mut Findings,
 ) -> LogState {
     let path = dir.join(layout::LOG);
@@ -94,6 +108,7 @@ pub(crate) fn check_log(
     let mut pass = Pass {
         st: LogState::default(),
         f,
+        other,
         tree: MerkleAccumulator::new(),
         wanted: wanted_roots.iter().copied().collect(),
         checkpoint_sizes,
@@ -103,6 +118,7 @@ pub(crate) fn check_log(
         last_utc: None,
         event_seqs: HashSet::new(),
         last_ckpt_ref: 0,
+        jumped_ns: 0,
     };
     let mut reader = match FrameReader::open(&path, FileKind::Log) {
         Ok(r) => r,
@@ -157,7 +173,14 @@ impl Pass<'_> {
 
     fn record(&mut self, bytes: &[u8]) {
         let index = self.tree.size();
-        self.tree.push(leaf_hash(bytes));
+        let leaf = leaf_hash(bytes);
+        if self.st.other_divergence.is_none()
+            && let Some(theirs) = self.other.and_then(|o| o.get(index as usize))
+            && *theirs != leaf
+        {
+            self.st.other_divergence = Some(index);
+        }
+        self.tree.push(leaf);
         if self.wanted.contains(&self.tree.size()) {
             self.st.roots.insert(self.tree.size(), self.tree.root());
         }
@@ -171,6 +194,7 @@ impl Pass<'_> {
                 );
                 self.prev_time = None;
                 self.last_utc = None;
+                self.st.steady_utc.push(None);
                 return;
             }
         };
@@ -215,13 +239,20 @@ impl Pass<'_> {
             self.sealing = false;
         }
         self.check_time(index, &record);
+        let steady = i128::from(record.time.utc_ns) - self.jumped_ns;
+        self.st.steady_utc.push(i64::try_from(steady).ok());
         if index == 0 && !matches!(record.body, Body::Header(_)) {
             self.f
                 .add(K::BadHeader, Some(0), "record 0 is not a session header");
         }
         match &record.body {
             Body::Header(h) => self.header(index, &record, h),
-            Body::Segment(s) => self.segment(index, &record, &s.session_key, &s.recovery),
+            Body::Segment(s) => {
+                self.st
+                    .segment_predecessors
+                    .push((index, s.previous_checkpoint.clone()));
+                self.segment(index, &record, &s.session_key, &s.recovery)
+            }
             Body::Event(e) => {
                 if !valid_token(&e.kind, 64)
                     || e.message.as_deref().is_some_and(|m| !printable(m, 4096))
@@ -233,7 +264,7 @@ impl Pass<'_> {
                     );
                 }
                 self.event_seqs.insert(index);
-                *self.st.events.entry(record.severity).or_default() += 1;
+                self.st.events.push((index, record.severity));
             }
             Body::Blob(b) => self.blob(index, b),
             Body::Answer(a) => {
@@ -340,7 +371,13 @@ impl Pass<'_> {
                 ),
             );
         }
-        let jumped = skew.abs() > CLOCK_JUMP_THRESHOLD_NS || now.boot_ns < prev.boot_ns;
+        let jumped = skew.unsigned_abs() > CLOCK_JUMP_THRESHOLD_NS.unsigned_abs()
+            || now.boot_ns < prev.boot_ns;
+        if jumped && now.boot_ns >= prev.boot_ns {
+            // The wall clock was moved: later records are compared with the
+            // backend's times as if it had not been.
+            self.jumped_ns += i128::from(skew);
+        }
         if now.boot_ns >= prev.boot_ns {
             let gap = (now.boot_ns - prev.boot_ns) as f64 / 1e9;
             if gap > self.st.clock.largest_gap_s {

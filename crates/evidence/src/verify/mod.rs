@@ -7,10 +7,19 @@
 //! cosignature and root, cross-references between log, checkpoints, receipts
 //! and blobs, blob hashes and, with the tenant key, blob and answer contents.
 //! Each problem becomes a [`Finding`]; nothing stops at the first.
+//!
+//! Besides "nothing was altered", the report says who vouches for each part
+//! (see [`trust`]): only witnessed evidence verifies as intact unless the
+//! verifier accepts machine-attested evidence.
 
 mod blobs;
+mod forks;
 mod log;
 mod notes;
+pub mod trust;
+
+pub use forks::AgainstSummary;
+pub use trust::{TrustPart, TrustSummary, VouchedBy};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,8 +35,15 @@ use crate::record::{RecoveryNote, Severity};
 pub struct VerifyOptions {
     /// The tenant's secret key: with it every blob and answer is decrypted and compared.
     pub tenant_key: Option<TenantSecretKey>,
-    /// A backend cosigning key to check receipts against, instead of the one the header names.
+    /// The backend cosigning key the verifier trusts: receipts and the
+    /// session statement are checked against it instead of the key the
+    /// session names itself, and only it makes records witnessed.
     pub backend_key: Option<NoteVerifier>,
+    /// Accept records only the candidate's machine vouches for (the report
+    /// still says which): the session can then be intact without a witness.
+    pub accept_machine_attested: bool,
+    /// Another copy of the same session to compare with (a fork is a finding).
+    pub against: Option<PathBuf>,
     /// Threads for blob checks (0: one per core).
     pub threads: usize,
 }
@@ -42,16 +58,6 @@ pub enum VerifyError {
     /// None of the session files exist.
     #[error("{0} holds no evidence session (no log, checkpoints or receipts file)")]
     NotASession(PathBuf),
-    /// The tenant key given belongs to another tenant key pair.
-    #[error(
-        "the tenant key given ({given}) is not the key this session was encrypted to ({expected}); pass the matching encryption.key"
-    )]
-    WrongTenantKey {
-        /// Name of the key given.
-        given: String,
-        /// Name of the key in the header.
-        expected: String,
-    },
 }
 
 /// The overall verdict.
@@ -63,6 +69,9 @@ pub enum Status {
     /// Intact as far as it goes, but the session never ended (the client stopped);
     /// only truncation-type findings.
     Truncated,
+    /// Nothing shows it was altered, but parts are vouched for only by keys
+    /// that lived on the candidate's machine (and not accepted as such).
+    NotWitnessed,
     /// Something was altered, removed, added or is malformed.
     Invalid,
 }
@@ -120,6 +129,20 @@ pub enum FindingKind {
     TornTail,
     /// A blob file written but never recorded, in a session that did not end.
     UncommittedBlob,
+    /// Records only the candidate's machine vouches for (not accepted).
+    NotWitnessed,
+    /// The backend's session statement is missing, altered, or for another session or device.
+    BadStatement,
+    /// A record is dated after the backend cosigned it.
+    TimeAfterReceipt,
+    /// A record is dated before the backend bound the session.
+    TimeBeforeStatement,
+    /// Signed records are missing: a checkpoint or receipt proves they existed.
+    RemovedRecords,
+    /// The session was encrypted to another key than the tenant key given.
+    WrongTenantKey,
+    /// Two different histories of the session were signed.
+    Fork,
 }
 
 impl FindingKind {
@@ -221,8 +244,8 @@ pub struct ReceiptSummary {
     pub backend_key: Option<String>,
     /// Whether that key was pinned by the verifier (`--backend-key`) rather
     /// than named by the session itself. Only receipts under a pinned key
-    /// take records out of the client-attested-only range: whoever holds the
-    /// device key could name a backend key of their own.
+    /// can make records witnessed: whoever holds the device key could name
+    /// a backend key of their own.
     pub backend_key_pinned: bool,
     /// Cosignature times (POSIX seconds) of the first and last valid receipt.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -310,7 +333,9 @@ pub struct Report {
     pub checkpoints: CheckpointSummary,
     /// Receipts.
     pub receipts: ReceiptSummary,
-    /// Records no receipt under a pinned backend key covers: only the client attests them.
+    /// Who vouches for each part of the session.
+    pub trust: TrustSummary,
+    /// Records that are not witnessed (see `trust`): only the client attests them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_attested_only: Option<SeqRange>,
     /// Records no checkpoint covers: not even signed by the session key.
@@ -320,13 +345,20 @@ pub struct Report {
     pub blobs: BlobSummary,
     /// Answers.
     pub answers: AnswerSummary,
-    /// Event records by severity.
+    /// Event records by severity, of the signed records only.
     pub events: BTreeMap<Severity, u64>,
+    /// Event records after the last checkpoint, by severity: unsigned, so
+    /// anyone could have written them; never counted in `events`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unsigned_events: BTreeMap<Severity, u64>,
     /// Time.
     pub clock: ClockSummary,
     /// The end of the session, if it ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended: Option<EndSummary>,
+    /// The comparison with another copy (`--against`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<AgainstSummary>,
     /// Every problem found.
     pub findings: Vec<Finding>,
 }
@@ -361,15 +393,19 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
     {
         return Err(VerifyError::NotASession(dir.to_owned()));
     }
+    let other = opts.against.as_deref().map(forks::read_other).transpose()?;
     let mut findings = Findings::default();
     check_entries(dir, &mut findings);
 
     let checkpoints = notes::read_notes(dir, crate::frame::FileKind::Checkpoints, &mut findings);
     let receipts = notes::read_notes(dir, crate::frame::FileKind::Receipts, &mut findings);
+    let conflicts = forks::read_conflicts(dir, &mut findings);
     let mut wanted_roots: Vec<u64> = checkpoints
         .iter()
         .chain(receipts.iter())
         .filter_map(|n| n.body.as_ref().map(|b| b.size))
+        .chain(conflicts.iter().filter_map(forks::ConflictEntry::size))
+        .chain(other.iter().flat_map(forks::OtherCopy::sizes))
         .collect();
     wanted_roots.sort_unstable();
     wanted_roots.dedup();
@@ -378,35 +414,80 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         .iter()
         .filter_map(|n| n.body.as_ref().map(|b| b.size))
         .collect();
-    let log = log::check_log(dir, &wanted_roots, &checkpoint_sizes, &mut findings);
+    let log = log::check_log(
+        dir,
+        &wanted_roots,
+        &checkpoint_sizes,
+        other.as_ref().map(|o| o.leaves.as_slice()),
+        &mut findings,
+    );
 
-    if let (Some(given), Some(header)) = (&opts.tenant_key, &log.header)
+    // A key that is not the session's opens nothing: one finding, not one per blob.
+    let mut tenant_key = opts.tenant_key.as_ref();
+    if let (Some(given), Some(header)) = (tenant_key, &log.header)
         && given.public().key() != &header.tenant_encryption_key.key.0
     {
-        return Err(VerifyError::WrongTenantKey {
-            given: given.public().name().to_owned(),
-            expected: header.tenant_encryption_key.name.clone(),
-        });
+        findings.add(
+            FindingKind::WrongTenantKey,
+            Some(0),
+            format!(
+                "the session was encrypted to key {:?}, not to the tenant key given ({:?}): its blobs and answers cannot be opened with it. If you passed the wrong file, pass the tenant's encryption.key; if it is the tenant's key, the session's evidence is not readable by the tenant",
+                header.tenant_encryption_key.name,
+                given.public().name()
+            ),
+        );
+        tenant_key = None;
     }
 
     let ckpt_summary = notes::check_checkpoints(&checkpoints, &log, &mut findings);
-    let receipt_summary = notes::check_receipts(&receipts, &checkpoints, &log, opts, &mut findings);
-    let answers = log::check_answers(&log, opts.tenant_key.as_ref(), &mut findings);
-    let blob_summary = blobs::check_blobs(dir, &log, opts, &mut findings);
+    let (receipt_summary, valid_receipts) =
+        notes::check_receipts(&receipts, &checkpoints, &log, opts, &mut findings);
+    let answers = log::check_answers(&log, tenant_key, &mut findings);
+    let blob_summary = blobs::check_blobs(dir, &log, tenant_key, opts.threads, &mut findings);
+    forks::check_conflicts(&conflicts, &log, &mut findings);
+    let against = other
+        .as_ref()
+        .map(|o| forks::compare(o, &log, opts.backend_key.as_ref(), &mut findings));
 
     let records = log.records;
     let signed = ckpt_summary.signed_size.min(records);
-    let cosigned = if receipt_summary.backend_key_pinned {
-        receipt_summary.cosigned_size.min(records)
-    } else {
-        0
-    };
+    let statement = trust::check_statement(dir, &log, opts.backend_key.as_ref(), &mut findings);
+    let trust = trust::summarise(
+        &trust::Inputs {
+            log: &log,
+            statement: &statement,
+            receipts: &valid_receipts,
+            receipts_pinned: receipt_summary.backend_key_pinned,
+            signed,
+            cosigned: receipt_summary.cosigned_size,
+            backend_key: receipt_summary.backend_key.as_deref(),
+            accept_machine_attested: opts.accept_machine_attested,
+        },
+        &mut findings,
+    );
+    let witnessed = trust
+        .parts
+        .iter()
+        .filter(|p| p.vouched_by == VouchedBy::Witnessed)
+        .map(|p| p.to)
+        .max()
+        .unwrap_or(0);
+    let mut events: BTreeMap<Severity, u64> = BTreeMap::new();
+    let mut unsigned_events: BTreeMap<Severity, u64> = BTreeMap::new();
+    for &(seq, severity) in &log.events {
+        let counts = if seq < signed {
+            &mut events
+        } else {
+            &mut unsigned_events
+        };
+        *counts.entry(severity).or_default() += 1;
+    }
     let mut findings = findings.0;
     if log.ended.is_none() && records > 0 && !log.damaged {
         findings.push(Finding {
             kind: FindingKind::Truncated,
             message: format!(
-                "the session has no end record: the client stopped after record {} and the session was not resumed",
+                "the session has no end record: the client stopped after record {}, and it was not resumed — or the records after it were removed (compare with the backend's copy: --against)",
                 records - 1
             ),
             seq: None,
@@ -414,8 +495,15 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
     }
     let status = if findings.is_empty() {
         Status::Intact
-    } else if findings.iter().all(|f| f.kind.is_truncation()) {
-        Status::Truncated
+    } else if findings
+        .iter()
+        .all(|f| f.kind.is_truncation() || f.kind == FindingKind::NotWitnessed)
+    {
+        if findings.iter().any(|f| f.kind.is_truncation()) {
+            Status::Truncated
+        } else {
+            Status::NotWitnessed
+        }
     } else {
         Status::Invalid
     };
@@ -427,8 +515,9 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         segments: log.segments.clone(),
         checkpoints: ckpt_summary,
         receipts: receipt_summary,
-        client_attested_only: (cosigned < records).then_some(SeqRange {
-            from: cosigned,
+        trust,
+        client_attested_only: (witnessed < records).then_some(SeqRange {
+            from: witnessed,
             to: records,
         }),
         unsigned: (signed < records).then_some(SeqRange {
@@ -437,9 +526,11 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         }),
         blobs: blob_summary,
         answers,
-        events: log.events.clone(),
+        events,
+        unsigned_events,
         clock: log.clock.clone(),
         ended: log.ended.clone(),
+        against,
         findings,
     })
 }
@@ -458,7 +549,11 @@ fn check_entries(dir: &Path, findings: &mut Findings) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
         let expected = match name.as_str() {
-            layout::LOG | layout::CHECKPOINTS | layout::RECEIPTS => !is_dir,
+            layout::LOG
+            | layout::CHECKPOINTS
+            | layout::RECEIPTS
+            | layout::STATEMENT
+            | layout::CONFLICTS => !is_dir,
             layout::BLOBS => is_dir,
             layout::LOCK => !is_dir && entry.metadata().map(|m| m.len() == 0).unwrap_or(false),
             _ => false,

@@ -12,7 +12,15 @@ use super::log::LogState;
 use super::{CheckpointSummary, FindingKind as K, Findings, ReceiptSummary, VerifyOptions};
 
 /// A cosignature more than this far in the future is refused.
-const MAX_FUTURE_SECS: u64 = 24 * 3600;
+pub(crate) const MAX_FUTURE_SECS: u64 = 24 * 3600;
+
+/// The verifier's clock, POSIX seconds.
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
 
 /// One note read from `checkpoints` or `receipts`.
 #[derive(Debug)]
@@ -28,6 +36,7 @@ fn label(kind: FileKind) -> &'static str {
         FileKind::Checkpoints => "checkpoint",
         FileKind::Receipts => "receipt",
         FileKind::Log => "record",
+        FileKind::Conflicts => "conflict",
     }
 }
 
@@ -178,7 +187,7 @@ pub(crate) fn check_checkpoints(
             valid.insert(body.size, e.sha256);
         }
     }
-    report_beyond(f, K::BadCheckpoint, "checkpoint", &beyond, log.records);
+    report_beyond(f, "checkpoint", &beyond, log.records);
     let mut referenced = std::collections::HashSet::new();
     for (seq, r) in &log.checkpoint_refs {
         if entries.iter().any(|e| {
@@ -205,6 +214,28 @@ pub(crate) fn check_checkpoints(
             );
         }
     }
+    for (seq, named) in &log.segment_predecessors {
+        let Some(named) = named else { continue };
+        let last_before = entries
+            .iter()
+            .filter_map(|e| e.body.as_ref().map(|b| (b.size, e.sha256)))
+            .filter(|(size, _)| size <= seq)
+            .max_by_key(|(size, _)| *size);
+        if last_before != Some((named.size, named.note_sha256.0)) {
+            f.add(
+                K::BadSegment,
+                Some(*seq),
+                format!(
+                    "segment record {seq} names the checkpoint of size {} as the last one signed before it, but checkpoints holds {}: checkpoints were removed or the log was cut and resumed",
+                    named.size,
+                    match last_before {
+                        Some((size, _)) => format!("a different last one (size {size})"),
+                        None => "none".to_owned(),
+                    }
+                ),
+            );
+        }
+    }
     if let Some(end) = &log.ended
         && end.seq + 1 == log.records
         && summary.signed_size != log.records
@@ -219,8 +250,9 @@ pub(crate) fn check_checkpoints(
 }
 
 /// One finding for all notes that cover records the log does not hold: after
-/// a damaged or cut log they are consequences of one cause, not many.
-fn report_beyond(f: &mut Findings, kind: K, what: &str, sizes: &[u64], records: u64) {
+/// a damaged or cut log they are consequences of one cause, not many. A
+/// signed note proves the records existed: this is removal, not a crash.
+fn report_beyond(f: &mut Findings, what: &str, sizes: &[u64], records: u64) {
     let (Some(first), Some(last)) = (sizes.first(), sizes.last()) else {
         return;
     };
@@ -230,9 +262,9 @@ fn report_beyond(f: &mut Findings, kind: K, what: &str, sizes: &[u64], records: 
         format!("{} {what}s (sizes {first} to {last}) cover", sizes.len())
     };
     f.add(
-        kind,
-        None,
-        format!("{which} records beyond the {records} the log holds: signed records were removed or cannot be read"),
+        K::RemovedRecords,
+        Some(records),
+        format!("{which} records beyond the {records} the log holds: records {records}–{} were signed, then removed or made unreadable", last.saturating_sub(1)),
     );
 }
 
@@ -245,6 +277,9 @@ fn backend_verifier(log: &LogState, opts: &VerifyOptions) -> Option<NoteVerifier
     })
 }
 
+/// The receipts that verified: (size, cosignature time in POSIX seconds), by size.
+pub(crate) type ValidReceipts = Vec<(u64, u64)>;
+
 /// Checks every receipt: order, match with a checkpoint, cosignature, and its reference in the log.
 pub(crate) fn check_receipts(
     receipts: &[NoteEntry],
@@ -252,7 +287,8 @@ pub(crate) fn check_receipts(
     log: &LogState,
     opts: &VerifyOptions,
     f: &mut Findings,
-) -> ReceiptSummary {
+) -> (ReceiptSummary, ValidReceipts) {
+    let mut valid = ValidReceipts::new();
     let backend = backend_verifier(log, opts);
     let mut summary = ReceiptSummary {
         backend_key_pinned: opts.backend_key.is_some(),
@@ -280,10 +316,7 @@ pub(crate) fn check_receipts(
             "the session has receipts but no backend key is known to check them; pass --backend-key",
         );
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let now = now_secs();
     let mut prev = 0u64;
     let mut beyond = Vec::new();
     let mut valid_hashes = Vec::new();
@@ -346,11 +379,13 @@ pub(crate) fn check_receipts(
             );
             ok = false;
         }
+        let mut time = 0;
         if let Some(b) = &backend {
             match e.note.verify_cosignature(b) {
                 Ok(ts) if ts <= now + MAX_FUTURE_SECS => {
                     summary.first_timestamp.get_or_insert(ts);
                     summary.last_timestamp = Some(ts);
+                    time = ts;
                 }
                 Ok(ts) => {
                     f.add(
@@ -371,9 +406,10 @@ pub(crate) fn check_receipts(
         if ok {
             summary.count += 1;
             summary.cosigned_size = summary.cosigned_size.max(body.size);
+            valid.push((body.size, time));
         }
     }
-    report_beyond(f, K::BadReceipt, "receipt", &beyond, log.records);
+    report_beyond(f, "receipt", &beyond, log.records);
     for (seq, r) in &log.receipt_refs {
         if !valid_hashes.contains(&(r.size, r.receipt_sha256.0)) {
             f.add(
@@ -386,5 +422,5 @@ pub(crate) fn check_receipts(
             );
         }
     }
-    summary
+    (summary, valid)
 }

@@ -38,6 +38,7 @@ use crate::record::{
     FORMAT_V1, HexHash, KeyCertificate, ReceiptRef, Record, SessionEnd, SessionHeader, Severity,
     Submission, SubmittedAnswer, TenantKeyRef, certificate_message, to_hex,
 };
+use crate::statement::SessionStatement;
 
 use durability::{Durability, flusher};
 
@@ -58,8 +59,10 @@ pub struct SessionParams {
     pub tenant_key: TenantPublicKey,
     /// The backend's cosigning key, when the installation pins one.
     pub backend_key: Option<NoteVerifier>,
-    /// A start nonce from the backend, when online.
-    pub server_nonce: Option<String>,
+    /// The backend's session statement binding this session to the device
+    /// key (see `statement`), when the session starts after the backend
+    /// made one; kept as the `statement` file and named by record 0.
+    pub statement: Option<SignedNote>,
 }
 
 /// Media metadata for [`SessionWriter::add_blob`].
@@ -108,7 +111,7 @@ impl std::fmt::Debug for SessionWriter {
 
 fn lock_dir(dir: &Path) -> Result<File, WriterError> {
     let path = dir.join(layout::LOCK);
-    let file = OpenOptions::new()
+    let file = private_options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -132,6 +135,62 @@ fn sync_dir(dir: &Path) -> Result<(), WriterError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io_err("cannot sync the directory", dir))
+}
+
+/// Session files are the candidate's personal data: owner-only from the start.
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), WriterError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(io_err("cannot create the directory", dir))
+}
+
+/// Checks the backend's statement against the session it is to start, and
+/// returns the nonce record 0 names.
+fn statement_nonce(
+    params: &SessionParams,
+    device: &NoteSigner,
+) -> Result<Option<String>, WriterError> {
+    let Some(note) = &params.statement else {
+        return Ok(None);
+    };
+    let bad =
+        |why: String| WriterError::InvalidParam(format!("the backend's session statement {why}"));
+    let statement =
+        SessionStatement::parse(note.text()).map_err(|e| bad(format!("is not valid: {e}")))?;
+    if (
+        statement.tenant_id.as_str(),
+        statement.exam_id.as_str(),
+        statement.session_id.as_str(),
+    ) != (
+        params.tenant_id.as_str(),
+        params.exam_id.as_str(),
+        params.session_id.as_str(),
+    ) {
+        return Err(bad(format!(
+            "is for session {} of exam {} (tenant {}), not this one",
+            statement.session_id, statement.exam_id, statement.tenant_id
+        )));
+    }
+    if statement.device_key != device.public_key() {
+        return Err(bad(
+            "binds another device key: it was made for another computer".into(),
+        ));
+    }
+    if let Some(backend) = &params.backend_key {
+        SessionStatement::verify(note, backend).map_err(|e| bad(format!("is refused: {e}")))?;
+    }
+    Ok(Some(statement.nonce))
 }
 
 fn open_append(path: &Path) -> Result<File, WriterError> {
@@ -188,9 +247,7 @@ impl SessionWriter {
             }
         }
         check_text("the client version", &params.client.version, 64)?;
-        if let Some(nonce) = &params.server_nonce {
-            check_text("the server nonce", nonce, 256)?;
-        }
+        let server_nonce = statement_nonce(&params, device)?;
         if let Some(backend) = &params.backend_key
             && backend.sig_type() != crate::keys::SIG_TYPE_COSIGNATURE_V1
         {
@@ -198,17 +255,22 @@ impl SessionWriter {
                 "the backend key must be a cosignature key (type 0x04)".into(),
             ));
         }
-        fs::create_dir_all(dir).map_err(io_err("cannot create the session directory", dir))?;
+        create_private_dir(dir)?;
         let lock = lock_dir(dir)?;
         let log_path = dir.join(layout::LOG);
         if log_path.exists() {
             return Err(WriterError::AlreadyExists(dir.to_owned()));
         }
         let blobs = dir.join(layout::BLOBS);
-        fs::create_dir_all(&blobs).map_err(io_err("cannot create", &blobs))?;
+        create_private_dir(&blobs)?;
+        if let Some(note) = &params.statement {
+            let path = dir.join(layout::STATEMENT);
+            crate::keys::create_private(&path, note.encode().as_bytes())
+                .map_err(io_err("cannot write the session statement", &path))?;
+        }
         for kind in [FileKind::Log, FileKind::Checkpoints, FileKind::Receipts] {
             let path = dir.join(kind.file_name());
-            let mut f = OpenOptions::new()
+            let mut f = private_options()
                 .write(true)
                 .create_new(true)
                 .open(&path)
@@ -235,7 +297,7 @@ impl SessionWriter {
                 key: B64Key(*params.tenant_key.key()),
             },
             backend_key: params.backend_key.map(|k| k.encode()),
-            server_nonce: params.server_nonce,
+            server_nonce,
         };
         let mut writer = Self::start(
             dir,
@@ -397,7 +459,9 @@ impl SessionWriter {
         let now = self.clock.now();
         if let Some(prev) = self.last_time {
             let skew_ns = now.skew_since(&prev);
-            if skew_ns.abs() > CLOCK_JUMP_THRESHOLD_NS || now.boot_ns < prev.boot_ns {
+            if skew_ns.unsigned_abs() > CLOCK_JUMP_THRESHOLD_NS.unsigned_abs()
+                || now.boot_ns < prev.boot_ns
+            {
                 self.write_record(
                     now,
                     Severity::Medium,
@@ -457,7 +521,11 @@ impl SessionWriter {
         let mut tmp_name = [0u8; 12];
         random_bytes(&mut tmp_name)?;
         let tmp = blobs.join(format!("{BLOB_TMP_PREFIX}{}", to_hex(&tmp_name)));
-        let file = File::create(&tmp).map_err(io_err("cannot create", &tmp))?;
+        let file = private_options()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io_err("cannot create", &tmp))?;
         let mut sealer =
             BlobSealer::new(&self.tenant_key, BufWriter::with_capacity(256 << 10, file))?;
         let mut buf = vec![0u8; 64 << 10];

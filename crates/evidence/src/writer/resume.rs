@@ -94,11 +94,21 @@ impl SessionWriter {
         writer.checkpoint_notes = scan.checkpoint_notes;
         writer.sealing_only = scan.ended;
         writer.last_receipt_size = scan.last_receipt_size;
+        let previous_checkpoint =
+            writer
+                .checkpoint_notes
+                .iter()
+                .next_back()
+                .map(|(&size, note)| CheckpointRef {
+                    size,
+                    note_sha256: HexHash(sha256(note.encode().as_bytes())),
+                });
         writer.append(
             Severity::Medium,
             Body::Segment(SegmentStart {
                 session_key: cert,
                 recovery: note.clone(),
+                previous_checkpoint,
             }),
         )?;
         // A checkpoint signed just before the crash whose log reference was never written.

@@ -13,9 +13,9 @@ use paraakh_evidence::keys::SIG_TYPE_ED25519;
 use paraakh_evidence::merkle::{leaf_hash, root_of};
 use paraakh_evidence::record::to_hex;
 use paraakh_evidence::simulate::SplitMix64;
-use paraakh_evidence::{NoteSigner, Status, TenantSecretKey, VerifyOptions, verify};
+use paraakh_evidence::{NoteSigner, Status, TenantSecretKey, verify};
 
-use super::support::opts_with;
+use super::support::accepting;
 
 const WRITER: &str = env!("CARGO_BIN_EXE_evidence-crash-writer");
 
@@ -104,7 +104,7 @@ fn sigkill_at_random_moments_loses_no_durable_record() {
                 "kill {i}: durable records changed"
             );
         }
-        let report = verify(&dir, &VerifyOptions::default()).unwrap();
+        let report = verify(&dir, &accepting(None)).unwrap();
         assert_eq!(
             report.status,
             Status::Truncated,
@@ -132,7 +132,7 @@ fn sigkill_at_random_moments_loses_no_durable_record() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report = verify(&dir, &opts_with(&tenant)).unwrap();
+    let report = verify(&dir, &accepting(Some(&tenant))).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     assert!(
         report.records as usize > kills,

@@ -14,6 +14,7 @@ mod merkle_props;
 mod recovery;
 mod support;
 mod tamper;
+mod trust;
 mod vectors_c2sp;
 mod vectors_rfc6962;
 mod vectors_rfc9180;

@@ -12,11 +12,11 @@ use paraakh_evidence::merkle::{leaf_hash, root_of};
 use paraakh_evidence::record::{ClientInfo, Event, HexHash, SessionEnd, SubmittedAnswer};
 use paraakh_evidence::{
     BlobMeta, Body, FindingKind, ManualClock, NoteSigner, SessionParams, SessionWriter, Severity,
-    Status, TenantSecretKey, Timestamp, VerifyOptions, WriterError, verify,
+    Status, TenantSecretKey, Timestamp, WriterError, verify,
 };
 use proptest::prelude::*;
 
-use super::support::{START_UTC_NS, copy_dir, frames, opts_with};
+use super::support::{START_UTC_NS, accepting, copy_dir, frames};
 
 fn params(tenant: &TenantSecretKey, backend: Option<&NoteSigner>) -> SessionParams {
     SessionParams {
@@ -30,7 +30,7 @@ fn params(tenant: &TenantSecretKey, backend: Option<&NoteSigner>) -> SessionPara
         },
         tenant_key: tenant.public(),
         backend_key: backend.map(NoteSigner::verifier),
-        server_nonce: None,
+        statement: None,
     }
 }
 
@@ -66,7 +66,7 @@ fn keys() -> (NoteSigner, TenantSecretKey) {
 }
 
 fn status(dir: &Path, tenant: &TenantSecretKey) -> (Status, Vec<FindingKind>) {
-    let r = verify(dir, &opts_with(tenant)).unwrap();
+    let r = verify(dir, &accepting(Some(tenant))).unwrap();
     (r.status, r.findings.iter().map(|f| f.kind).collect())
 }
 
@@ -97,7 +97,7 @@ fn a_stopped_session_resumes_in_a_new_segment_and_verifies() {
     event(&mut w, Severity::Info, 100);
     w.finish("submitted").unwrap();
 
-    let report = verify(&dir, &opts_with(&tenant)).unwrap();
+    let report = verify(&dir, &accepting(Some(&tenant))).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     assert_eq!(report.segments.len(), 2);
     assert_eq!(report.segments[1].first_seq, 13);
@@ -261,7 +261,7 @@ fn uncommitted_blobs_are_reported_then_discarded_on_resume() {
     let (w, rec) = SessionWriter::resume(tmp.path(), &device, clock()).unwrap();
     assert_eq!(rec.note.discarded_blobs, vec![HexHash([0xab; 32])]);
     w.finish("submitted").unwrap();
-    let report = verify(tmp.path(), &opts_with(&tenant)).unwrap();
+    let report = verify(tmp.path(), &accepting(Some(&tenant))).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     assert_eq!(report.blobs.decrypted, Some(1));
     let recovery = report.segments[1].recovery.as_ref().unwrap();
@@ -296,7 +296,7 @@ fn receipts_are_checked_before_they_are_stored() {
         "a repeated receipt is ignored"
     );
     w.finish("submitted").unwrap();
-    let report = verify(tmp.path(), &opts_with(&tenant)).unwrap();
+    let report = verify(tmp.path(), &accepting(Some(&tenant))).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     assert_eq!(report.receipts.count, 1);
 }
@@ -314,7 +314,7 @@ fn a_wall_clock_jump_is_recorded_and_verified() {
     c.advance(30_000_000_000); // a suspend: both clocks move, no jump
     event(&mut w, Severity::Info, 3);
     w.finish("submitted").unwrap();
-    let report = verify(tmp.path(), &VerifyOptions::default()).unwrap();
+    let report = verify(tmp.path(), &accepting(None)).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     assert_eq!(report.clock.jumps.len(), 1);
     assert!((report.clock.jumps[0].skew_s - 600.0).abs() < 0.1);
@@ -370,7 +370,7 @@ proptest! {
         w.finish("submitted").unwrap();
         let leaves: Vec<_> = frames(&log, FileKind::Log).iter().map(|f| leaf_hash(&f.payload)).collect();
         prop_assert_eq!(root_of(&leaves[..durable_count as usize]), durable_root);
-        let report = verify(&crashed, &VerifyOptions::default()).unwrap();
+        let report = verify(&crashed, &accepting(None)).unwrap();
         prop_assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     }
 }

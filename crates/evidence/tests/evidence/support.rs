@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use paraakh_evidence::frame::{FileKind, Frame, encode_frame, parse_all};
 use paraakh_evidence::simulate::{SimulateOptions, SimulateSummary, simulate};
-use paraakh_evidence::{TenantSecretKey, VerifyOptions};
+use paraakh_evidence::{NoteVerifier, TenantSecretKey, VerifyOptions};
 
 /// A fixed start time (2026-09-21) so sessions are reproducible in shape.
 pub(crate) const START_UTC_NS: i64 = 1_790_000_000_000_000_000;
@@ -24,11 +24,24 @@ pub(crate) fn small_session(dir: &Path, seed: u64) -> (TenantSecretKey, Simulate
     (tenant, summary)
 }
 
-pub(crate) fn opts_with(tenant: &TenantSecretKey) -> VerifyOptions {
+/// Verification with the tenant key and the simulated backend's key
+/// pinned; the last checkpoints of a simulation stay without a receipt, so
+/// machine-attested records are accepted (these tests are about alteration).
+pub(crate) fn opts_with(tenant: &TenantSecretKey, summary: &SimulateSummary) -> VerifyOptions {
     VerifyOptions {
-        tenant_key: Some(TenantSecretKey::parse(&tenant.encode()).unwrap()),
-        backend_key: None,
+        backend_key: Some(NoteVerifier::parse(&summary.backend_key).unwrap()),
+        ..accepting(Some(tenant))
+    }
+}
+
+/// Verification that accepts machine-attested records (sessions written
+/// without a backend), with the tenant key if given.
+pub(crate) fn accepting(tenant: Option<&TenantSecretKey>) -> VerifyOptions {
+    VerifyOptions {
+        tenant_key: tenant.map(|t| TenantSecretKey::parse(&t.encode()).unwrap()),
+        accept_machine_attested: true,
         threads: 1,
+        ..VerifyOptions::default()
     }
 }
 

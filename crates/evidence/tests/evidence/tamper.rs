@@ -8,11 +8,13 @@ use std::path::Path;
 use paraakh_evidence::frame::FileKind;
 use paraakh_evidence::merkle::sha256;
 use paraakh_evidence::record::to_hex;
-use paraakh_evidence::{Status, VerifyOptions, verify};
+use paraakh_evidence::{Status, verify};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use super::support::{blob_files, copy_dir, frames, opts_with, small_session, write_frames};
+use super::support::{
+    accepting, blob_files, copy_dir, frames, opts_with, small_session, write_frames,
+};
 
 #[derive(Debug, Clone, Copy)]
 enum FramedFile {
@@ -228,11 +230,11 @@ fn apply(dir: &Path, m: &Mutation) -> bool {
 
 fn run_cases(cases: u32, with_key: bool) {
     let base = tempfile::tempdir().unwrap();
-    let (tenant, _) = small_session(base.path(), 7);
+    let (tenant, summary) = small_session(base.path(), 7);
     let opts = if with_key {
-        opts_with(&tenant)
+        opts_with(&tenant, &summary)
     } else {
-        VerifyOptions::default()
+        accepting(None)
     };
     let clean = verify(base.path(), &opts).unwrap();
     assert_eq!(clean.status, Status::Intact, "{:#?}", clean.findings);
@@ -268,7 +270,7 @@ fn untouched_sessions_always_verify() {
     for seed in 0..6 {
         let dir = tempfile::tempdir().unwrap();
         let (tenant, summary) = small_session(dir.path(), seed);
-        for opts in [VerifyOptions::default(), opts_with(&tenant)] {
+        for opts in [accepting(None), opts_with(&tenant, &summary)] {
             let report = verify(dir.path(), &opts).unwrap();
             assert_eq!(
                 report.status,
@@ -311,7 +313,7 @@ fn every_single_byte_flip_of_checkpoints_and_receipts_is_reported() {
             let mut bytes = original.clone();
             bytes[pos] ^= 0x01;
             std::fs::write(&path, &bytes).unwrap();
-            let report = verify(&dir, &VerifyOptions::default()).unwrap();
+            let report = verify(&dir, &accepting(None)).unwrap();
             assert_ne!(
                 report.status,
                 Status::Intact,

@@ -53,7 +53,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
                 },
                 tenant_key: tenant,
                 backend_key: None,
-                server_nonce: None,
+                statement: None,
             },
             &device,
             clock,
