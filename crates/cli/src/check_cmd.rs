@@ -1,6 +1,6 @@
 //! `paraakh check`: the system check before an exam.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
@@ -47,22 +47,6 @@ pub(crate) struct CheckArgs {
 
 /// The installation's data directory: the managed configuration's, else
 /// `$XDG_DATA_HOME/paraakh`, else `~/.local/share/paraakh`.
-pub(crate) fn default_data_dir() -> PathBuf {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/".into());
-    let fallback = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".local/share"))
-        .join("paraakh");
-    paraakh_policy::config::InstallConfig::load(
-        Path::new(paraakh_policy::config::MANAGED_CONFIG),
-        None,
-        &fallback,
-    )
-    .map(|c| c.data_dir)
-    .unwrap_or(fallback)
-}
 
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if !(args.listen.is_finite() && args.listen > 0.0 && args.listen <= 30.0) {
@@ -76,7 +60,10 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             models: args.models.clone(),
         },
         server: args.server.clone(),
-        data_dir: args.data_dir.clone().unwrap_or_else(default_data_dir),
+        data_dir: args
+            .data_dir
+            .clone()
+            .unwrap_or_else(crate::keys_cmd::default_data_dir),
         listen_seconds: args.listen,
         exam_minutes: args.minutes,
         sources: paraakh_engine::sources::Sources::parse(

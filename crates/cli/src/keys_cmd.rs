@@ -1,14 +1,58 @@
-//! `paraakh keys generate`.
+//! `paraakh keys generate` (a tenant's key set) and `paraakh keys device`
+//! (this installation's device key, as a backend binds it).
 
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use paraakh_evidence::keys::{NoteSigner, SIG_TYPE_ED25519, TenantSecretKey, valid_key_name};
+use paraakh_evidence::keys::{
+    NoteSigner, SIG_TYPE_ED25519, TenantSecretKey, create_private, load_or_create_signer,
+    valid_key_name,
+};
+
+#[derive(Debug, Args)]
+pub(crate) struct DeviceArgs {
+    /// The device key file (made there if missing; default: this installation's, in its data directory).
+    #[arg(long, value_name = "FILE")]
+    device_key: Option<PathBuf>,
+}
+
+/// The data directory of this installation: the managed configuration's, else the user's.
+pub(crate) fn default_data_dir() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/".into());
+    let fallback = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".local/share"))
+        .join("paraakh");
+    paraakh_policy::config::InstallConfig::load(
+        Path::new(paraakh_policy::config::MANAGED_CONFIG),
+        None,
+        &fallback,
+    )
+    .map(|c| c.data_dir)
+    .unwrap_or(fallback)
+}
+
+/// Prints the verifier key of a device key: what a join sends, and what an
+/// exam centre registers with `paraakh ingest token --device-key` for a
+/// computer it manages.
+pub(crate) fn device(args: DeviceArgs) -> anyhow::Result<ExitCode> {
+    let path = args
+        .device_key
+        .unwrap_or_else(|| default_data_dir().join("device.key"));
+    let (key, made) = load_or_create_signer(&path, "paraakh-device", SIG_TYPE_ED25519)
+        .with_context(|| format!("cannot use the device key {}", path.display()))?;
+    if made {
+        crate::render::note(&format!("made the device key {}", path.display()));
+    }
+    crate::render::out(&format!("{}\n", key.verifier().encode()))?;
+    Ok(ExitCode::SUCCESS)
+}
 
 #[derive(Debug, Args)]
 pub(crate) struct GenerateArgs {
@@ -25,21 +69,22 @@ pub(crate) struct GenerateArgs {
 
 /// Writes a new file that must not exist yet; secret files are readable by the owner only.
 fn write_new(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(if secret { 0o600 } else { 0o644 })
-        .open(path)
-        .with_context(|| {
-            format!(
-                "cannot create {}; if a key set is already there, keep it or choose another --out directory",
-                path.display()
-            )
-        })?;
-    file.write_all(contents.as_bytes())
-        .and_then(|()| file.write_all(b"\n"))
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))
+    let text = format!("{contents}\n");
+    let written = if secret {
+        create_private(path, text.as_bytes())
+    } else {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+    };
+    written.with_context(|| {
+        format!(
+            "cannot create {}; if a key set is already there, keep it or choose another --out directory",
+            path.display()
+        )
+    })
 }
 
 pub(crate) fn run(args: GenerateArgs) -> anyhow::Result<ExitCode> {

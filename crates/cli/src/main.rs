@@ -134,6 +134,8 @@ enum SessionCommand {
 enum KeysCommand {
     /// Make a tenant key set: signing.key/.pub (policies, exam packages) and encryption.key/.pub (evidence).
     Generate(keys_cmd::GenerateArgs),
+    /// Print this installation's device key as a backend binds it (for `paraakh ingest token --device-key`).
+    Device(keys_cmd::DeviceArgs),
 }
 
 fn main() -> ExitCode {
@@ -144,6 +146,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "check")]
         Command::Session(SessionCommand::Run(args)) => session_cmd::run(*args),
         Command::Keys(KeysCommand::Generate(args)) => keys_cmd::run(args),
+        Command::Keys(KeysCommand::Device(args)) => keys_cmd::device(args),
         Command::Policy(PolicyCommand::Show(args)) => policy_cmd::show(args),
         Command::Policy(PolicyCommand::ProctorCode(args)) => policy_cmd::proctor_code(args),
         Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),

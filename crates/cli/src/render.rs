@@ -54,25 +54,11 @@ pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Resu
     Ok(())
 }
 
-/// Writes a new secret file readable by the owner only (atomically).
+/// Writes a secret file readable by the owner only (atomically).
 pub(crate) fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("cannot create {}", tmp.display()))?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot create {}", path.display()))?;
-    Ok(())
+    paraakh_evidence::keys::write_private(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// 12345678 -> "12,345,678".

@@ -244,7 +244,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let device_path = args
         .device_key
         .clone()
-        .unwrap_or_else(|| crate::check_cmd::default_data_dir().join("device.key"));
+        .unwrap_or_else(|| crate::keys_cmd::default_data_dir().join("device.key"));
     let device = Arc::new(device_key(&device_path)?);
     let session_id = match args.session_id.clone() {
         Some(id) => id,

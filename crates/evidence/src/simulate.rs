@@ -207,8 +207,11 @@ const MEDIA: &[(&str, &str)] = &[
     ("audio/flac", "voice_clip"),
 ];
 
+/// The backend the simulation plays: it signs the statement and cosigns
+/// checkpoints `receipt_lag` checkpoints late (when it acts at all).
 struct Backend {
     key: NoteSigner,
+    acts: bool,
     pending: std::collections::VecDeque<SignedNote>,
 }
 
@@ -229,6 +232,7 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
             "ingest.demo-tenant.paraakh.example",
             SIG_TYPE_COSIGNATURE_V1,
         )?,
+        acts: !opts.offline && opts.statement.is_none(),
         pending: Default::default(),
     };
     let clock = Arc::new(ManualClock::new(
@@ -238,10 +242,9 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
         },
         opts.step_ns.max(1),
     ));
-    let simulated_backend = !opts.offline && opts.statement.is_none();
     let statement = match &opts.statement {
         Some(s) => Some(s.clone()),
-        None if simulated_backend => Some(
+        None if backend.acts => Some(
             SessionStatement::new(
                 &tenant_id,
                 &opts.exam_id,
@@ -254,7 +257,7 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
         ),
         None => None,
     };
-    let backend_key = if simulated_backend {
+    let backend_key = if backend.acts {
         Some(backend.key.verifier())
     } else {
         opts.backend_key.clone()
@@ -359,14 +362,7 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
             w.append(Severity::Info, Body::Heartbeat {})?;
         }
         if w.size() - last_checkpoint >= opts.checkpoint_every {
-            checkpoint(
-                &mut w,
-                &mut backend,
-                simulated_backend,
-                opts,
-                &clock,
-                &mut summary,
-            )?;
+            checkpoint(&mut w, &mut backend, opts, &clock, &mut summary)?;
             last_checkpoint = w.size();
         }
     }
@@ -383,16 +379,9 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
     if !submitted.is_empty() {
         w.submit(submitted)?;
     }
-    checkpoint(
-        &mut w,
-        &mut backend,
-        simulated_backend,
-        opts,
-        &clock,
-        &mut summary,
-    )?;
+    checkpoint(&mut w, &mut backend, opts, &clock, &mut summary)?;
     let last = w.finish("simulated")?;
-    if simulated_backend && opts.receipt_lag == 0 {
+    if backend.acts && opts.receipt_lag == 0 {
         let mut last = last;
         let ts = backend_time(opts, &clock) + 1;
         last.cosign(&backend.key, ts)?;
@@ -424,14 +413,13 @@ fn posix_secs(utc_ns: i64) -> u64 {
 fn checkpoint(
     w: &mut SessionWriter,
     backend: &mut Backend,
-    simulated_backend: bool,
     opts: &SimulateOptions,
     clock: &ManualClock,
     summary: &mut SimulateSummary,
 ) -> Result<(), WriterError> {
     let note = w.checkpoint()?;
     summary.checkpoints += 1;
-    if !simulated_backend {
+    if !backend.acts {
         return Ok(());
     }
     backend.pending.push_back(note);

@@ -305,7 +305,7 @@ impl SessionLog {
             && bound != h.device_key.0
         {
             return Err(IngestError::Forbidden(format!(
-                "the session is recorded by device key {}, but it is bound to device key {}: only the computer that joined may send its evidence",
+                "the session is recorded by device key {}, but it is bound to device key {}: only the computer it is bound to (the one that joined, or the one the exam centre registered) may send its evidence",
                 fingerprint(&h.device_key.0),
                 fingerprint(&bound)
             )));

@@ -275,6 +275,23 @@ pub(super) fn records_in(dir: &Path) -> u64 {
     json(&out)["records"].as_u64().unwrap()
 }
 
+/// `paraakh ingest export` of session `session` of tenant `acme` into `out`.
+pub(super) fn export(data: &Path, session: &str, out: &Path) {
+    let done = paraakh(&[
+        "ingest",
+        "export",
+        "--data",
+        p(data),
+        "--tenant",
+        "acme",
+        "--session",
+        session,
+        "--out",
+        p(out),
+    ]);
+    assert!(done.status.success(), "{}", stderr(&done));
+}
+
 /// Who vouches for a session the backend holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Vouched {
@@ -290,19 +307,7 @@ enum Vouched {
 /// before the backend knew of it) intact once machine-attested is accepted.
 fn backend_copy_verifies(data: &Path, tmp: &Path, session: &str, records: u64, vouched: Vouched) {
     let copy = tmp.join(format!("copy-{session}"));
-    let out = paraakh(&[
-        "ingest",
-        "export",
-        "--data",
-        p(data),
-        "--tenant",
-        "acme",
-        "--session",
-        session,
-        "--out",
-        p(&copy),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    export(data, session, &copy);
     let (backend_key, tenant_key) = (
         data.join("backend.pub"),
         tmp.join("tenant-keys/encryption.key"),
@@ -707,19 +712,7 @@ fn purge_deletes_only_what_the_backend_holds_and_the_policy_lets_go() {
     assert!(!dir.exists(), "the session was not deleted");
     // The backend still has all of it.
     let probe = tmp.path().join("probe");
-    let out = paraakh(&[
-        "ingest",
-        "export",
-        "--data",
-        p(&data),
-        "--tenant",
-        "acme",
-        "--session",
-        "s-purge",
-        "--out",
-        p(&probe),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    export(&data, "s-purge", &probe);
     let records = records_in(&probe);
     backend_copy_verifies(&data, tmp.path(), "s-purge", records, Vouched::MachineOnly);
 }

@@ -37,21 +37,10 @@ fn kinds(report: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The backend's copy of `session`, exported into a new directory.
 fn export(data: &Path, tmp: &Path, session: &str) -> PathBuf {
     let copy = tmp.join(format!("export-{session}-{}", rand_suffix()));
-    let out = paraakh(&[
-        "ingest",
-        "export",
-        "--data",
-        p(data),
-        "--tenant",
-        "acme",
-        "--session",
-        session,
-        "--out",
-        p(&copy),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    super::sync::export(data, session, &copy);
     copy
 }
 
@@ -103,26 +92,20 @@ fn a_joined_session_is_witnessed_and_another_computers_evidence_is_refused_unsto
     let backend_pub = data.join("backend.pub");
 
     // Another computer asks for a statement for the session: refused.
-    let out = paraakh(&[
-        "session",
-        "simulate",
-        "--out",
-        p(&t.join("b1")),
-        "--tenant",
-        "acme",
-        "--exam",
-        "physics-open",
-        "--session-id",
+    let (out, _) = simulate(
+        t,
+        "b1",
         &session,
-        "--tenant-key",
-        p(&tenant_keys(t).join("encryption.pub")),
-        "--device-key",
-        p(&key_b),
-        "--server",
-        &backend.url(),
-        "--tokens",
-        p(&tokens),
-    ]);
+        "physics-open",
+        &[
+            "--device-key",
+            p(&key_b),
+            "--server",
+            &backend.url(),
+            "--tokens",
+            p(&tokens),
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("another computer"),
@@ -134,7 +117,7 @@ fn a_joined_session_is_witnessed_and_another_computers_evidence_is_refused_unsto
     let out = sync(&forged, &backend.url(), &tokens, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("only the computer that joined may send its evidence"),
+        stderr(&out).contains("only the computer it is bound to"),
         "{}",
         stderr(&out)
     );
@@ -166,42 +149,114 @@ fn a_joined_session_is_witnessed_and_another_computers_evidence_is_refused_unsto
     assert_eq!(report["trust"]["parts"].as_array().unwrap().len(), 1);
 }
 
+/// `paraakh session simulate --offline` of session `session` of tenant
+/// `acme` into `tmp/name`, encrypted to the tenant's key unless `extra`
+/// names another (small: 120 events, 3 blobs).
+fn simulate(
+    tmp: &Path,
+    name: &str,
+    session: &str,
+    exam: &str,
+    extra: &[&str],
+) -> (std::process::Output, PathBuf) {
+    let dir = tmp.join(name);
+    let tenant_key = tenant_keys(tmp).join("encryption.pub");
+    let mut args = vec![
+        "session",
+        "simulate",
+        "--offline",
+        "--out",
+        p(&dir),
+        "--tenant",
+        "acme",
+        "--exam",
+        exam,
+        "--session-id",
+        session,
+        "--events",
+        "120",
+        "--blobs",
+        "3",
+        "--blob-size",
+        "1000-20000",
+        "--checkpoint-every",
+        "16",
+    ];
+    if !extra.contains(&"--tenant-key") {
+        args.extend(["--tenant-key", p(&tenant_key)]);
+    }
+    args.extend_from_slice(extra);
+    (paraakh(&args), dir)
+}
+
 /// Records session `session` of exam physics-open with the device key at `key`.
 fn record_as(tmp: &Path, name: &str, session: &str, key: &Path, extra: &[&str]) -> PathBuf {
-    let dir = tmp.join(name);
-    let out = paraakh(
-        &[
-            &[
-                "session",
-                "simulate",
-                "--offline",
-                "--out",
-                p(&dir),
-                "--tenant",
-                "acme",
-                "--exam",
-                "physics-open",
-                "--session-id",
-                session,
-                "--tenant-key",
-                p(&tenant_keys(tmp).join("encryption.pub")),
-                "--device-key",
-                p(key),
-                "--events",
-                "120",
-                "--blobs",
-                "3",
-                "--blob-size",
-                "1000-20000",
-                "--checkpoint-every",
-                "16",
-            ][..],
-            extra,
-        ]
-        .concat(),
+    let (out, dir) = simulate(
+        tmp,
+        name,
+        session,
+        "physics-open",
+        &[&["--device-key", p(key)][..], extra].concat(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
     dir
+}
+
+#[test]
+fn a_token_issued_for_a_registered_computer_takes_evidence_from_that_computer_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let data = t.join("backend");
+    let backend = Backend::start(&data);
+    let (centre_pc, _) = device(t, "centre-pc");
+    let shown = paraakh(&["keys", "device", "--device-key", p(&centre_pc)]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let registered = t.join("centre-pc.pub");
+    std::fs::write(&registered, &shown.stdout).unwrap();
+    let tokens = t.join("tokens.json");
+    let out = paraakh(&[
+        "ingest",
+        "token",
+        "--data",
+        p(&data),
+        "--tenant",
+        "acme",
+        "--session",
+        "s-centre",
+        "--exam",
+        "physics",
+        "--device-key",
+        p(&registered),
+        "--out",
+        p(&tokens),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (laptop, _) = device(t, "laptop");
+    let (out, dir) = simulate(
+        t,
+        "laptop",
+        "s-centre",
+        "physics",
+        &["--device-key", p(&laptop)],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sync(&dir, &backend.url(), &tokens, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("only the computer it is bound to"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, dir) = simulate(
+        t,
+        "pc",
+        "s-centre",
+        "physics",
+        &["--device-key", p(&centre_pc)],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sync(&dir, &backend.url(), &tokens, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]
@@ -252,37 +307,22 @@ fn cutting_after_an_upload_and_resuming_is_refused_kept_as_a_fork_and_found_by_a
     let (key, _) = device(t, "device");
     let tokens = token(&data, t, "acme", "s-fork");
     let backend_pub = data.join("backend.pub");
-    let dir = t.join("s-fork");
-    let out = paraakh(&[
-        "session",
-        "simulate",
-        "--out",
-        p(&dir),
-        "--tenant",
-        "acme",
-        "--exam",
-        "physics",
-        "--session-id",
+    let (out, dir) = simulate(
+        t,
         "s-fork",
-        "--tenant-key",
-        p(&tenant_keys(t).join("encryption.pub")),
-        "--device-key",
-        p(&key),
-        "--events",
-        "200",
-        "--blobs",
-        "2",
-        "--blob-size",
-        "1000-5000",
-        "--checkpoint-every",
-        "32",
-        "--server",
-        &backend.url(),
-        "--tokens",
-        p(&tokens),
-        "--backend-key",
-        p(&backend_pub),
-    ]);
+        "s-fork",
+        "physics",
+        &[
+            "--device-key",
+            p(&key),
+            "--server",
+            &backend.url(),
+            "--tokens",
+            p(&tokens),
+            "--backend-key",
+            p(&backend_pub),
+        ],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let out = sync(&dir, &backend.url(), &tokens, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -391,24 +431,13 @@ fn a_session_encrypted_to_another_key_than_the_tenants_is_refused_unstored() {
             .status
             .success()
     );
-    let dir = t.join("s-foreign");
-    let out = paraakh(&[
-        "session",
-        "simulate",
-        "--offline",
-        "--out",
-        p(&dir),
-        "--tenant",
-        "acme",
-        "--exam",
-        "physics",
-        "--session-id",
+    let (out, dir) = simulate(
+        t,
         "s-foreign",
-        "--tenant-key",
-        p(&foreign.join("encryption.pub")),
-        "--events",
-        "20",
-    ]);
+        "s-foreign",
+        "physics",
+        &["--tenant-key", p(&foreign.join("encryption.pub"))],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let out = sync(&dir, &backend.url(), &tokens, &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -550,24 +579,7 @@ fn the_backend_checks_the_token_before_any_body_and_cuts_off_slow_clients() {
     assert!(took < wait, "a half-open connection was kept for {took:?}");
 
     // Many copies of one checkpoint in one request: refused before any work.
-    let dir = t.join("s-limits");
-    let out = paraakh(&[
-        "session",
-        "simulate",
-        "--offline",
-        "--out",
-        p(&dir),
-        "--tenant",
-        "acme",
-        "--exam",
-        "physics",
-        "--session-id",
-        "s-limits",
-        "--tenant-key",
-        p(&tenant_keys(t).join("encryption.pub")),
-        "--events",
-        "20",
-    ]);
+    let (out, dir) = simulate(t, "s-limits", "s-limits", "physics", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     use paraakh_evidence::frame::{FileKind, parse_all};
     let notes = parse_all(

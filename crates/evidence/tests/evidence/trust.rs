@@ -470,28 +470,35 @@ fn a_tenant_key_that_opens_nothing_is_a_finding_not_a_usage_error() {
     assert_eq!(r.blobs.decrypted, None);
 }
 
-/// Cuts a copy of the session back to `keep` records (its checkpoints and
-/// receipts with it, as the attacker would) and resumes it with the
-/// device key, sealing a different ending.
-fn cut_and_resume(src: &Path, dst: &Path, keep: u64, device: &NoteSigner) {
+/// Copies the session cut back to `keep` records, its checkpoints and
+/// receipts with it, as someone with the files would.
+fn cut_copy(src: &Path, dst: &Path, keep: u64) {
     copy_dir(src, dst);
     let log = frames(&dst.join("log"), FileKind::Log);
-    let keep_payloads: Vec<Vec<u8>> = log[..keep as usize]
+    let kept: Vec<Vec<u8>> = log[..keep as usize]
         .iter()
         .map(|f| f.payload.clone())
         .collect();
-    write_frames(&dst.join("log"), FileKind::Log, &keep_payloads);
+    write_frames(&dst.join("log"), FileKind::Log, &kept);
     for kind in [FileKind::Checkpoints, FileKind::Receipts] {
-        let kept: Vec<Vec<u8>> = frames(&dst.join(kind.file_name()), kind)
+        let notes: Vec<Vec<u8>> = frames(&dst.join(kind.file_name()), kind)
             .into_iter()
             .map(|f| f.payload)
             .filter(|p| {
-                let note = SignedNote::parse(p).unwrap();
-                CheckpointBody::parse(note.text()).unwrap().size <= keep
+                CheckpointBody::parse(SignedNote::parse(p).unwrap().text())
+                    .unwrap()
+                    .size
+                    <= keep
             })
             .collect();
-        write_frames(&dst.join(kind.file_name()), kind, &kept);
+        write_frames(&dst.join(kind.file_name()), kind, &notes);
     }
+}
+
+/// Cuts a copy of the session back to `keep` records and resumes it with
+/// the device key, sealing a different ending.
+fn cut_and_resume(src: &Path, dst: &Path, keep: u64, device: &NoteSigner) {
+    cut_copy(src, dst, keep);
     let clock = Arc::new(ManualClock::new(
         Timestamp {
             utc_ns: START_UTC_NS + 900_000_000_000,
@@ -561,27 +568,7 @@ fn a_copy_cut_short_is_a_removal_when_the_other_holds_a_receipt_beyond_it() {
     let full = tmp.path().join("full");
     let (_, summary) = witnessed(&full, &device);
     let cut = tmp.path().join("cut");
-    copy_dir(&full, &cut);
-    let keep = second_checkpoint(&full);
-    let log = frames(&cut.join("log"), FileKind::Log);
-    let kept: Vec<Vec<u8>> = log[..keep as usize]
-        .iter()
-        .map(|f| f.payload.clone())
-        .collect();
-    write_frames(&cut.join("log"), FileKind::Log, &kept);
-    for kind in [FileKind::Checkpoints, FileKind::Receipts] {
-        let notes: Vec<Vec<u8>> = frames(&cut.join(kind.file_name()), kind)
-            .into_iter()
-            .map(|f| f.payload)
-            .filter(|p| {
-                CheckpointBody::parse(SignedNote::parse(p).unwrap().text())
-                    .unwrap()
-                    .size
-                    <= keep
-            })
-            .collect();
-        write_frames(&cut.join(kind.file_name()), kind, &notes);
-    }
+    cut_copy(&full, &cut, second_checkpoint(&full));
     // Alone it reads like a crash...
     let alone = verify(&cut, &pinned(&summary)).unwrap();
     assert_eq!(alone.status, Status::Truncated, "{:#?}", alone.findings);
