@@ -45,9 +45,6 @@ pub(crate) struct CheckArgs {
     json: bool,
 }
 
-/// The installation's data directory: the managed configuration's, else
-/// `$XDG_DATA_HOME/paraakh`, else `~/.local/share/paraakh`.
-
 pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if !(args.listen.is_finite() && args.listen > 0.0 && args.listen <= 30.0) {
         bail!("--listen must be more than 0 and at most 30 seconds");

@@ -88,6 +88,9 @@ pub(crate) struct LimitArgs {
     /// Lifetime of refresh tokens issued at join, in days.
     #[arg(long, default_value_t = 30)]
     refresh_days: i64,
+    /// Memory all request bodies may take together, MiB (more wait, then get 503).
+    #[arg(long, default_value_t = 512)]
+    body_memory_mib: u32,
 }
 
 impl LimitArgs {
@@ -102,6 +105,7 @@ impl LimitArgs {
             tenant_quota_bytes: self.tenant_quota.unwrap_or(u64::MAX),
             idle_session: Duration::from_secs(self.idle_session.max(1)),
             refresh_ttl_secs: self.refresh_days.clamp(1, 365) * 86_400,
+            body_memory_mib: self.body_memory_mib.max(1),
             ..paraakh_ingest::Limits::default()
         }
     }

@@ -20,7 +20,8 @@ pub(crate) struct DeviceArgs {
     device_key: Option<PathBuf>,
 }
 
-/// The data directory of this installation: the managed configuration's, else the user's.
+/// The installation's data directory: the managed configuration's, else
+/// `$XDG_DATA_HOME/paraakh`, else `~/.local/share/paraakh`.
 pub(crate) fn default_data_dir() -> PathBuf {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)

@@ -113,6 +113,9 @@ struct VerifyArgs {
     /// Another copy of the same session (the backend's export, or the candidate's copy): a different history is reported as a fork.
     #[arg(long, value_name = "DIR")]
     against: Option<PathBuf>,
+    /// Seconds a record may wait for the backend's receipt and still count as witnessed (longer: witnessed late, the machine was offline).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    max_receipt_delay: u64,
     /// Print one JSON document instead of the report.
     #[arg(long)]
     json: bool,

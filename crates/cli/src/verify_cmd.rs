@@ -56,6 +56,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         backend_key,
         accept_machine_attested: args.accept_machine_attested,
         against: args.against.clone(),
+        max_receipt_delay: Some(std::time::Duration::from_secs(args.max_receipt_delay)),
         threads: args.threads,
     };
     let report = verify(&args.dir, &opts)?;
@@ -101,14 +102,25 @@ fn trust(s: &mut String, r: &Report, statement_bad: bool) {
                     )
                 })
                 .unwrap_or_default();
+            let started = st
+                .session_started_after_s
+                .filter(|secs| *secs >= 3600.0)
+                .map(|secs| {
+                    format!(
+                        "; the session's first record is dated {} after it",
+                        paraakh_evidence::verify::trust::span((secs * 1e9) as u128)
+                    )
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "  {} statement    the backend bound device key {} to the session ({}, {}){}{}",
+                "  {} statement    the backend bound device key {} to the session ({}, {}){}{}{}",
                 mark(!statement_bad),
                 st.device_key_fingerprint,
                 st.event,
                 st.utc,
                 clock,
+                started,
                 if st.verified_with_pinned_key {
                     ""
                 } else {
@@ -130,6 +142,7 @@ fn trust(s: &mut String, r: &Report, statement_bad: bool) {
     for p in &t.parts {
         let who = match p.vouched_by {
             VouchedBy::Witnessed => "witnessed       ",
+            VouchedBy::WitnessedLate => "witnessed late  ",
             VouchedBy::MachineAttested => "machine-attested",
             VouchedBy::Unsigned => "unsigned        ",
         };
@@ -388,18 +401,19 @@ fn human(r: &Report, decrypting: bool) -> String {
         .trust
         .parts
         .iter()
-        .find(|p| p.vouched_by == VouchedBy::MachineAttested);
+        .find(|p| p.vouched_by != VouchedBy::Witnessed);
     let verdict = match r.status {
         Status::Intact => match machine_attested {
             Some(p) => format!(
-                "INTACT: nothing was altered, removed or added; records {} are vouched for only by the candidate's machine (accepted with --accept-machine-attested).",
-                range(&SeqRange { from: p.from, to: p.to })
+                "INTACT: nothing was altered, removed or added; from record {} on, parts are vouched for only by the candidate's machine (accepted with --accept-machine-attested).",
+                thousands(p.from)
             ),
             None => "INTACT: nothing was altered, removed or added, and the backend witnessed every record.".to_owned(),
         },
         Status::NotWitnessed => "NOT WITNESSED: nothing shows an alteration, but part of the session is vouched for only by keys \
-             that lived on the candidate's machine, and its owner could have written it. Pin the backend key \
-             (--backend-key), compare with the backend's copy (--against), or accept it with --accept-machine-attested."
+             that lived on the candidate's machine (or reached the backend only long after it was recorded), and its owner \
+             could have written it. Pin the backend key (--backend-key), compare with the backend's copy (--against), \
+             or accept it with --accept-machine-attested."
             .to_owned(),
         Status::Truncated => "TRUNCATED: intact as far as it goes, but the session never ended; \
              resume it on the machine that recorded it, or treat the end as missing."

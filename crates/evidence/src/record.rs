@@ -365,6 +365,11 @@ fn hex_digit(c: u8) -> Option<u8> {
     }
 }
 
+/// A key's fingerprint in reports: the first 16 hex digits of its SHA-256.
+pub fn fingerprint(key: &[u8]) -> String {
+    to_hex(&crate::merkle::sha256(key)[..8])
+}
+
 /// Lowercase hex of bytes.
 pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

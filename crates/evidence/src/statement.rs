@@ -30,7 +30,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use crate::keys::{NoteSigner, NoteVerifier, random_bytes};
 use crate::layout;
 use crate::note::{NoteError, SignedNote};
-use crate::record::to_hex;
+use crate::record::{fingerprint, to_hex};
 
 /// The first line of every statement.
 pub const STATEMENT_HEADER: &str = "paraakh.app/session-statement/v1";
@@ -206,6 +206,36 @@ impl SessionStatement {
             return Err(bad("non-canonical encoding"));
         }
         Ok(parsed)
+    }
+
+    /// Why this statement is not about session `session` of exam `exam`
+    /// (tenant `tenant`) recorded by device key `device`, if it is not.
+    pub fn mismatch(
+        &self,
+        tenant: &str,
+        exam: &str,
+        session: &str,
+        device: &[u8; 32],
+    ) -> Option<String> {
+        if (
+            self.tenant_id.as_str(),
+            self.exam_id.as_str(),
+            self.session_id.as_str(),
+        ) != (tenant, exam, session)
+        {
+            return Some(format!(
+                "is for session {} of exam {} (tenant {}), not session {session} of exam {exam} (tenant {tenant})",
+                self.session_id, self.exam_id, self.tenant_id
+            ));
+        }
+        if &self.device_key != device {
+            return Some(format!(
+                "binds device key {}, but the session is recorded by device key {}: it was made for another computer, or the session was re-signed",
+                fingerprint(&self.device_key),
+                fingerprint(device)
+            ));
+        }
+        None
     }
 
     /// The statement signed by the backend's cosigning key at POSIX time `time`.

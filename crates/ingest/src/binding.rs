@@ -167,7 +167,12 @@ pub async fn bind(
     }
 }
 
-/// Signs and keeps a statement binding `session` to `device`.
+/// Statements kept per session: beyond, the newest is given again (a
+/// client asking over and over cannot fill the store).
+pub const MAX_STATEMENTS: usize = 64;
+
+/// Signs and keeps a statement binding `session` to `device` (or, past
+/// [`MAX_STATEMENTS`], gives the newest one again).
 #[allow(clippy::too_many_arguments)] // every field of the statement
 pub async fn issue_statement(
     keys: &BackendKeys,
@@ -179,6 +184,15 @@ pub async fn issue_statement(
     event: StatementEvent,
     client_time_ns: Option<i64>,
 ) -> Result<SignedNote, IngestError> {
+    let prefix = session_path(tenant, session, "statements");
+    let held: Vec<object_store::ObjectMeta> = store.list(Some(&prefix)).try_collect().await?;
+    if held.len() >= MAX_STATEMENTS
+        && let Some(newest) = held.iter().max_by_key(|m| m.last_modified)
+    {
+        let bytes = store.get(&newest.location).await?.bytes().await?;
+        return SignedNote::parse(&bytes)
+            .map_err(|e| IngestError::Config(format!("a stored statement is damaged: {e}")));
+    }
     let statement = SessionStatement::new(tenant, exam, session, device, event, client_time_ns)
         .map_err(|e| IngestError::Config(e.to_string()))?;
     let time = u64::try_from(now_secs()).unwrap_or(0);

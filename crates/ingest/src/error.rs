@@ -54,6 +54,9 @@ pub enum IngestError {
     /// The client took too long to send its request.
     #[error("{0}")]
     Timeout(String),
+    /// The backend is busy with other requests' bodies: try again.
+    #[error("{0}")]
+    Busy(String),
     /// The object store failed.
     #[error("storage: {0}")]
     Storage(#[from] object_store::Error),
@@ -77,6 +80,7 @@ impl IngestError {
             Self::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             Self::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded"),
             Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+            Self::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Self::Storage(_) | Self::Config(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
             }

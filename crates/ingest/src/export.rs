@@ -38,11 +38,10 @@ pub struct Exported {
 
 /// The statement nonce record 0 names, if the log starts with a header.
 fn log_header_nonce(log: &[u8]) -> Option<String> {
-    let (frames, _) = paraakh_evidence::frame::parse_all(log, FileKind::Log);
-    match paraakh_evidence::Record::parse(&frames.first()?.payload)
-        .ok()?
-        .body
-    {
+    let first = paraakh_evidence::frame::FrameReader::new(log, FileKind::Log)
+        .next_frame()
+        .ok()??;
+    match paraakh_evidence::Record::parse(&first.payload).ok()?.body {
         paraakh_evidence::Body::Header(h) => h.server_nonce,
         _ => None,
     }

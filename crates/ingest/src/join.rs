@@ -52,6 +52,9 @@ pub struct ExamEntry {
     /// Closing (POSIX seconds).
     pub closes_at: i64,
     content_key: String,
+    /// The largest evidence file its policy lets a client record.
+    #[serde(default)]
+    pub max_blob_bytes: Option<u64>,
 }
 
 impl ExamEntry {
@@ -127,6 +130,7 @@ pub async fn add_exam(
         opens_at: m.opens_at,
         closes_at: m.closes_at,
         content_key: to_hex(content_key),
+        max_blob_bytes: Some(verified.policy.max_blob_bytes()),
     };
     let dir = exam_dir(tenant, &entry.exam_id);
     store
@@ -144,7 +148,7 @@ pub async fn add_exam(
     Ok(entry)
 }
 
-async fn exam_entry(
+pub(crate) async fn exam_entry(
     store: &Arc<dyn ObjectStore>,
     tenant: &str,
     exam: &str,

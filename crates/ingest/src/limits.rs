@@ -32,6 +32,9 @@ pub struct Limits {
     pub refresh_ttl_secs: i64,
     /// Refused histories kept per session (fork evidence).
     pub max_conflicts: usize,
+    /// Memory all request bodies being read or handled may take together,
+    /// MiB: more waits (up to the body time limit), then is answered 503.
+    pub body_memory_mib: u32,
 }
 
 impl Default for Limits {
@@ -42,13 +45,14 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(60),
             max_batch_bytes: paraakh_protocol::MAX_BATCH_BYTES,
             max_small_body: 64 << 10,
-            max_checkpoints: 256,
+            max_checkpoints: paraakh_protocol::MAX_CHECKPOINTS_PER_REQUEST,
             max_blob_bytes: 64 << 20,
             session_quota_bytes: 2 << 30,
             tenant_quota_bytes: u64::MAX,
             idle_session: Duration::from_secs(300),
             refresh_ttl_secs: 30 * 86_400,
             max_conflicts: 16,
+            body_memory_mib: 512,
         }
     }
 }

@@ -17,7 +17,7 @@ use paraakh_evidence::keys::{NoteVerifier, SIG_TYPE_ED25519, verify_ed25519};
 use paraakh_evidence::merkle::{MerkleTree, leaf_hash, verify_consistency};
 use paraakh_evidence::note::{CheckpointBody, SignedNote};
 use paraakh_evidence::record::{
-    B64Key, B64Sig, Body, FORMAT_V1, KeyCertificate, Record, certificate_message, to_hex,
+    B64Key, B64Sig, Body, FORMAT_V1, KeyCertificate, Record, certificate_message, fingerprint,
 };
 use paraakh_evidence::{NoteSigner, layout};
 use paraakh_protocol as protocol;
@@ -133,6 +133,8 @@ pub struct Refusal {
     pub error: IngestError,
     /// A refused checkpoint this device's key provably signed.
     pub conflict: Option<Box<Conflict>>,
+    /// The batch was half applied: this state must be rebuilt from storage.
+    pub touched: bool,
 }
 
 impl From<IngestError> for Refusal {
@@ -140,7 +142,15 @@ impl From<IngestError> for Refusal {
         Self {
             error,
             conflict: None,
+            touched: false,
         }
+    }
+}
+
+impl Refusal {
+    fn touched(mut self) -> Self {
+        self.touched = true;
+        self
     }
 }
 
@@ -161,6 +171,9 @@ pub struct SessionLog {
     receipts: BTreeMap<u64, String>,
     /// Bytes of held records plus the sizes of the blobs they name.
     bytes: u64,
+    /// Rebuilding from storage: what was accepted once is not judged again
+    /// by today's settings (a rotated tenant key, a raised quota).
+    replaying: bool,
 }
 
 fn rejected(seq: u64, what: impl std::fmt::Display) -> IngestError {
@@ -183,7 +196,17 @@ impl SessionLog {
             checkpoints: BTreeMap::new(),
             receipts: BTreeMap::new(),
             bytes: 0,
+            replaying: false,
         }
+    }
+
+    /// Holds a stored record again (rebuilding from storage): checked as a
+    /// record of this session, not against what is expected of new ones.
+    pub fn replay(&mut self, bytes: &[u8]) -> Result<(), IngestError> {
+        self.replaying = true;
+        let result = self.push(bytes);
+        self.replaying = false;
+        result
     }
 
     /// Records held.
@@ -283,6 +306,10 @@ impl SessionLog {
         if h.origin != self.origin {
             return Err(rejected(0, format!("its origin is {:?}", h.origin)));
         }
+        if self.replaying {
+            self.device_key = Some(h.device_key.0);
+            return Ok(());
+        }
         match self.expect.tenant_key {
             None => {
                 return Err(IngestError::Config(format!(
@@ -347,7 +374,7 @@ impl SessionLog {
             }
             (Body::Blob(b), _) => {
                 let hex = b.sha256.to_hex();
-                if b.size > self.expect.max_blob_bytes {
+                if b.size > self.expect.max_blob_bytes && !self.replaying {
                     return Err(IngestError::TooLarge(format!(
                         "record {seq} names a blob of {} bytes; this backend takes blobs of at most {} bytes",
                         b.size, self.expect.max_blob_bytes
@@ -368,7 +395,7 @@ impl SessionLog {
             (Body::End(_), _) => self.ended = true,
             _ => {}
         }
-        if self.bytes.saturating_add(added) > self.expect.quota_bytes {
+        if self.bytes.saturating_add(added) > self.expect.quota_bytes && !self.replaying {
             return Err(IngestError::QuotaExceeded(format!(
                 "session {} would hold more than its quota of {} bytes of evidence; the exam centre can raise it",
                 self.scope.session, self.expect.quota_bytes
@@ -485,8 +512,9 @@ impl SessionLog {
         let had_header = held > 0;
         let mut framed = FileKind::Log.magic().to_vec();
         let skip = usize::try_from(held - batch.first_seq).unwrap_or(usize::MAX);
+        // From here on a refusal leaves this state half applied.
         for bytes in batch.records.iter().skip(skip) {
-            self.push(bytes)?;
+            self.push(bytes).map_err(|e| Refusal::from(e).touched())?;
             framed.extend_from_slice(&encode_frame(bytes));
         }
         if self.size() > held {
@@ -509,9 +537,11 @@ impl SessionLog {
             match checked {
                 Ok(()) => {}
                 Err(IngestError::Rejected(why)) => {
-                    return Err(self.fork(batch, size.saturating_sub(1), &why, now));
+                    return Err(self
+                        .fork(batch, size.saturating_sub(1), &why, now)
+                        .touched());
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(Refusal::from(e).touched()),
             }
             applied.checkpoints.push((size, note.clone()));
             self.hold_checkpoint(size, note.clone());
@@ -621,10 +651,6 @@ impl SessionLog {
     pub fn hold_receipt(&mut self, size: u64, receipt: String) {
         self.receipts.insert(size, receipt);
     }
-}
-
-fn fingerprint(key: &[u8]) -> String {
-    to_hex(&paraakh_evidence::merkle::sha256(key)[..8])
 }
 
 #[cfg(test)]

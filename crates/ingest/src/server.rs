@@ -58,6 +58,8 @@ pub struct Backend {
     /// Bytes each tenant holds (counted from the store once, then kept up to date).
     usage: tokio::sync::Mutex<HashMap<String, u64>>,
     access_ttl_secs: i64,
+    /// Memory for request bodies, in MiB permits.
+    bodies: Arc<tokio::sync::Semaphore>,
     limits: Limits,
 }
 
@@ -76,6 +78,9 @@ impl Backend {
             joins: tokio::sync::Mutex::new(()),
             usage: tokio::sync::Mutex::new(HashMap::new()),
             access_ttl_secs,
+            bodies: Arc::new(tokio::sync::Semaphore::new(
+                limits.body_memory_mib.max(1) as usize
+            )),
             limits,
         }
     }
@@ -154,11 +159,22 @@ impl Backend {
             .tenant(&scope.tenant)
             .and_then(|t| t.encryption_key.as_ref())
             .map(|k| *k.key());
+        // An exam handed out here: its policy bounds what a client records.
+        let policy_bound = match &scope.exam {
+            Some(exam) => match join::exam_entry(&self.store, &scope.tenant, exam).await {
+                Ok(entry) => entry.max_blob_bytes,
+                Err(IngestError::NotFound(_) | IngestError::BadRequest(_)) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
         Ok(Expect {
             tenant_key,
             device: binding::bound_device(&self.store, &scope.tenant, &scope.session).await?,
             nonces: binding::statement_nonces(&self.store, &scope.tenant, &scope.session).await?,
-            max_blob_bytes: self.limits.max_blob_bytes,
+            max_blob_bytes: policy_bound.map_or(self.limits.max_blob_bytes, |b| {
+                b.min(self.limits.max_blob_bytes)
+            }),
             quota_bytes: self.limits.session_quota_bytes,
             max_checkpoints: self.limits.max_checkpoints,
         })
@@ -189,7 +205,7 @@ impl Backend {
                     )));
                 }
                 for frame in frames {
-                    log.push(&frame.payload)?;
+                    log.replay(&frame.payload)?;
                 }
             }
             for (size, text) in checkpoints {
@@ -297,6 +313,10 @@ impl Backend {
         let applied = match applied {
             Ok(a) => a,
             Err(refusal) => {
+                if !refusal.touched {
+                    // Refused before anything changed: no reload needed.
+                    *guard = Some(log);
+                }
                 if let Some(conflict) = &refusal.conflict {
                     store
                         .put_conflict(conflict, self.limits.max_conflicts)
@@ -377,15 +397,22 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .and_then(|v| v.to_str().ok())
 }
 
+/// A request's body, and its share of the memory for bodies (held until
+/// the request is done with it).
+struct ReadBody {
+    bytes: Bytes,
+    _memory: tokio::sync::OwnedSemaphorePermit,
+}
+
 /// Reads a request's body after its token was checked: at most `limit`
 /// bytes (a larger announced length is refused without reading), within
-/// the body time limit.
+/// the body time limit, and within the memory all bodies may take together.
 async fn read_body(
     backend: &Backend,
     headers: &HeaderMap,
     body: Body,
     limit: usize,
-) -> Result<Bytes, IngestError> {
+) -> Result<ReadBody, IngestError> {
     let too_large = || {
         IngestError::TooLarge(format!(
             "the request body is larger than the {limit} bytes this request may carry"
@@ -399,8 +426,28 @@ async fn read_body(
         return Err(too_large());
     }
     let timeout = backend.limits.body_timeout;
+    let needed = announced.unwrap_or(limit as u64).div_ceil(1 << 20).max(1);
+    let needed = u32::try_from(needed)
+        .unwrap_or(u32::MAX)
+        .min(backend.limits.body_memory_mib.max(1));
+    let memory = match tokio::time::timeout(
+        timeout,
+        Arc::clone(&backend.bodies).acquire_many_owned(needed),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            return Err(IngestError::Busy(
+                "the backend is busy receiving other requests; try again in a moment".into(),
+            ));
+        }
+    };
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
-        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Ok(bytes)) => Ok(ReadBody {
+            bytes,
+            _memory: memory,
+        }),
         Ok(Err(e)) => Err(IngestError::BadRequest(format!(
             "the request body is larger than {limit} bytes or could not be read: {e}"
         ))),
@@ -422,27 +469,22 @@ async fn detached<T: Send + 'static>(
         .map_err(|e| IngestError::Config(format!("a request's work failed: {e}")))?
 }
 
-/// Runs `f` on the session's state, loading it first if needed; on any
-/// error the state is dropped and rebuilt from storage on the next request,
-/// so memory never runs ahead of what was stored.
+/// Runs `f` on the session's state (which it only reads), loading it
+/// first if needed. Only [`Backend::checkpoints`] changes the state.
 async fn with_session<T>(
     backend: &Backend,
     scope: &Scope,
-    f: impl AsyncFnOnce(&mut SessionLog) -> Result<T, IngestError>,
+    f: impl AsyncFnOnce(&SessionLog) -> Result<T, IngestError>,
 ) -> Result<T, IngestError> {
     let slot = backend.slot(scope);
     let mut guard = slot.lock().await;
     if guard.is_none() {
         *guard = Some(backend.load(scope).await?);
     }
-    let Some(log) = guard.as_mut() else {
+    let Some(log) = guard.as_ref() else {
         return Err(IngestError::Config("session state vanished".into()));
     };
-    let result = f(log).await;
-    if result.is_err() {
-        *guard = None;
-    }
-    result
+    f(log).await
 }
 
 /// A candidate's token for a session whose rights were not revoked.
@@ -496,14 +538,20 @@ async fn post_checkpoints(
 ) -> Result<axum::Json<CheckpointResponse>, IngestError> {
     let (_, scope) = candidate(&backend, &headers, &id, true).await?;
     let body = read_body(&backend, &headers, body, backend.limits.max_batch_bytes).await?;
+    let ReadBody { bytes, _memory } = body;
     let batch = off_workers(move || {
-        let request: CheckpointRequest = serde_json::from_slice(&body).map_err(|e| {
+        let request: CheckpointRequest = serde_json::from_slice(&bytes).map_err(|e| {
             IngestError::BadRequest(format!("the request body is not a checkpoint request: {e}"))
         })?;
         Batch::decode(&request)
     })
     .await?;
-    let response = detached(async move { backend.checkpoints(&scope, batch).await }).await?;
+    // The decoded batch takes about the body's memory until it is applied.
+    let response = detached(async move {
+        let _memory = _memory;
+        backend.checkpoints(&scope, batch).await
+    })
+    .await?;
     Ok(axum::Json(response))
 }
 
@@ -574,7 +622,10 @@ async fn put_blob(
                 "a blob chunk needs `Content-Range: bytes START-END/TOTAL`".into(),
             )
         })?;
-    let body = read_body(&backend, &headers, body, protocol::MAX_CHUNK_BYTES).await?;
+    let ReadBody {
+        bytes: body,
+        _memory,
+    } = read_body(&backend, &headers, body, protocol::MAX_CHUNK_BYTES).await?;
     let (start, end, total) = range;
     if end - start != body.len() as u64 {
         return Err(IngestError::BadRequest(format!(
@@ -584,6 +635,7 @@ async fn put_blob(
         )));
     }
     detached(async move {
+        let _memory = _memory;
         let store = backend.session_store(&scope);
         with_session(&backend, &scope, async |log| {
             let size = referenced_size(log, &sha256)?;
@@ -654,7 +706,9 @@ async fn post_token(
     headers: HeaderMap,
     body: Body,
 ) -> Result<axum::Json<protocol::Tokens>, IngestError> {
-    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body)
+        .await?
+        .bytes;
     let request: TokenRequest = serde_json::from_slice(&body)
         .map_err(|e| IngestError::BadRequest(format!("the body is not a token request: {e}")))?;
     let tokens = tokens::refresh(
@@ -675,7 +729,9 @@ async fn post_join(
     // The link is checked before anything else is read.
     let (claims, tenant) = join::verify_link(&backend.keys, bearer(&headers))?;
     let tenant = tenant.tenant.clone();
-    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body)
+        .await?
+        .bytes;
     let request: protocol::JoinRequest = serde_json::from_slice(&body)
         .map_err(|e| IngestError::BadRequest(format!("the body is not a join request: {e}")))?;
     detached(async move {
@@ -702,7 +758,9 @@ async fn post_exam_key(
     body: Body,
 ) -> Result<axum::Json<protocol::ExamKeyResponse>, IngestError> {
     let (claims, scope) = candidate(&backend, &headers, &session, true).await?;
-    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body)
+        .await?
+        .bytes;
     let request: protocol::ExamKeyRequest = if body.is_empty() {
         protocol::ExamKeyRequest::default()
     } else {
@@ -739,7 +797,9 @@ async fn post_statement(
     body: Body,
 ) -> Result<axum::Json<StatementResponse>, IngestError> {
     let (claims, scope) = candidate(&backend, &headers, &session, true).await?;
-    let body = read_body(&backend, &headers, body, backend.limits.max_small_body).await?;
+    let body = read_body(&backend, &headers, body, backend.limits.max_small_body)
+        .await?
+        .bytes;
     let request: StatementRequest = serde_json::from_slice(&body).map_err(|e| {
         IngestError::BadRequest(format!("the body is not a statement request: {e}"))
     })?;

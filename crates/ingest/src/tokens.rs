@@ -39,9 +39,14 @@ struct Grant {
     tenant: String,
     session: String,
     exam: String,
-    /// When the refresh token stops working (POSIX seconds).
-    expires_at: i64,
+    /// When the refresh token stops working (POSIX seconds). Grants made
+    /// before refresh tokens had a lifetime get one at their next use.
+    #[serde(default)]
+    expires_at: Option<i64>,
 }
+
+/// Lifetime given to a grant made before refresh tokens had one.
+const LEGACY_REFRESH_SECS: i64 = 30 * 86_400;
 
 fn grant_path(tenant: &str, token: &str) -> Path {
     Path::from(format!(
@@ -99,7 +104,7 @@ pub async fn issue(
         tenant: tenant.to_owned(),
         session: session.to_owned(),
         exam: exam.to_owned(),
-        expires_at: now_secs().saturating_add(refresh_ttl_secs.max(60)),
+        expires_at: Some(now_secs().saturating_add(refresh_ttl_secs.max(60))),
     };
     let access = access_token(keys, &grant, ttl_secs)?;
     let mut secret = [0u8; 32];
@@ -133,16 +138,26 @@ pub async fn refresh(
         Err(object_store::Error::NotFound { .. }) => return Err(unknown()),
         Err(e) => return Err(e.into()),
     };
-    let grant: Grant = serde_json::from_slice(&stored).map_err(|e| {
+    let mut grant: Grant = serde_json::from_slice(&stored).map_err(|e| {
         IngestError::Unauthorized(format!(
             "the refresh token's record cannot be read ({e}); ask your exam centre for a new token"
         ))
     })?;
-    if now_secs() > grant.expires_at {
-        return Err(IngestError::Unauthorized(format!(
-            "the refresh token expired at POSIX time {}; ask your exam centre for a new token",
-            grant.expires_at
-        )));
+    match grant.expires_at {
+        Some(at) if now_secs() > at => {
+            return Err(IngestError::Unauthorized(format!(
+                "the refresh token expired at POSIX time {at}; ask your exam centre for a new token"
+            )));
+        }
+        Some(_) => {}
+        None => {
+            grant.expires_at = Some(now_secs().saturating_add(LEGACY_REFRESH_SECS));
+            let body =
+                serde_json::to_vec(&grant).map_err(|e| IngestError::Config(e.to_string()))?;
+            store
+                .put(&grant_path(tenant, refresh_token), Bytes::from(body).into())
+                .await?;
+        }
     }
     crate::binding::refuse_if_revoked(store, &grant.tenant, &grant.session).await?;
     Ok(Tokens {
@@ -239,7 +254,7 @@ mod tests {
         let mut grant: Grant =
             serde_json::from_slice(&store.get(&path).await.unwrap().bytes().await.unwrap())
                 .unwrap();
-        grant.expires_at = now_secs() - 1;
+        grant.expires_at = Some(now_secs() - 1);
         store
             .put(
                 &path,

@@ -18,7 +18,9 @@ use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use zeroize::Zeroizing;
 
 mod private_file;
-pub use private_file::{create_private, load_or_create_signer, write_private};
+pub use private_file::{
+    create_private, create_private_dir, load_or_create_signer, private_options, write_private,
+};
 
 fn sha256(data: &[u8]) -> [u8; 32] {
     let mut out = [0u8; 32];

@@ -25,24 +25,19 @@ fn sync_parent(path: &Path) {
     }
 }
 
-fn open_private(path: &Path, create_new: bool) -> io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.write(true);
-    if create_new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(true);
-    }
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
+fn open_private(path: &Path) -> io::Result<File> {
+    private_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
 }
 
 /// Writes `bytes` to `path` readable by the owner only, replacing any file
 /// there atomically.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temporary(path);
-    let mut file = open_private(&tmp, false)?;
+    let mut file = open_private(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
@@ -53,16 +48,37 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Writes `bytes` to a new file at `path` readable by the owner only; fails
 /// with `AlreadyExists` if anything is there (a key is never overwritten).
+/// Atomic too: the whole file appears (a hard link of a finished temporary
+/// file, which fails if the name is taken) or nothing does.
 pub fn create_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = open_private(path, true)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    if let Err(e) = written {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-        return Err(e);
-    }
+    let tmp = temporary(path);
+    let mut file = open_private(&tmp)?;
+    let linked = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::hard_link(&tmp, path));
+    drop(file);
+    let _ = std::fs::remove_file(&tmp);
+    linked?;
     sync_parent(path);
     Ok(())
+}
+
+/// Options that create files readable by the owner only (0600 from the start).
+pub fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates `dir` and its missing parents, each readable by the owner only (0700).
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 /// A signing key kept in a file only its owner can read (a device key):

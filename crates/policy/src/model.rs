@@ -354,6 +354,31 @@ impl Policy {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
+    /// The largest evidence file (webcam snapshot, voice clip, screen
+    /// capture) a client may record under this policy, encrypted: an upper
+    /// bound from the policy's settings (uncompressed pixels and samples,
+    /// so any encoding fits), which a backend holds uploads to.
+    pub fn max_blob_bytes(&self) -> u64 {
+        const ENCRYPTION_AND_SLACK: u64 = 1 << 20;
+        // A camera frame up to 1920×1080, 3 bytes a pixel.
+        let snapshot = 1920 * 1080 * 3;
+        // A screen capture scaled to max_width, up to twice as tall (portrait), 3 bytes a pixel.
+        let width = u64::from(self.screen.max_width.max(1));
+        let screen = if self.screen.enabled {
+            width * width * 2 * 3
+        } else {
+            0
+        };
+        // A voice clip with its pre-roll, as 16 kHz 16-bit samples.
+        let seconds = (self.voice.clip_seconds + self.voice.pre_roll_seconds).max(0.0);
+        let voice = if self.voice.enabled {
+            (seconds.min(3600.0) * 16_000.0 * 2.0) as u64
+        } else {
+            0
+        };
+        snapshot.max(screen).max(voice) + ENCRYPTION_AND_SLACK
+    }
+
     /// SHA-256 of [`Policy::canonical_json`]: the one policy hash, the same
     /// in the exam package's manifest and in every session header, however
     /// the policy was written or distributed (TOML text, signed envelope).

@@ -33,6 +33,17 @@ mod tests {
     }
 
     #[test]
+    fn every_preset_bounds_an_evidence_file_above_what_its_capture_makes() {
+        for name in NAMES {
+            let policy = crate::parse(text(name).unwrap()).unwrap();
+            let bound = policy.max_blob_bytes();
+            // A raw 1080p webcam frame fits; nothing near the backend's 64 MiB ceiling.
+            assert!(bound > 1920 * 1080 * 3, "{name}: {bound}");
+            assert!(bound < 32 << 20, "{name}: {bound}");
+        }
+    }
+
+    #[test]
     fn presets_differ_in_the_expected_direction() {
         let strict = crate::parse(text("strict").unwrap()).unwrap();
         let standard = crate::parse(text("standard").unwrap()).unwrap();

@@ -16,6 +16,8 @@ pub const UPLOAD_LENGTH: &str = "upload-length";
 pub const MAX_BATCH_BYTES: usize = 32 << 20;
 /// Largest blob chunk the server reads in one request.
 pub const MAX_CHUNK_BYTES: usize = 16 << 20;
+/// Most checkpoints in one request (a client sends more in several).
+pub const MAX_CHECKPOINTS_PER_REQUEST: usize = 256;
 
 /// `GET /v1/sessions/{id}`.
 pub fn session_path(session: &str) -> String {

@@ -287,6 +287,7 @@ impl Run<'_> {
         // checkpoint does not cover. It spans as many checkpoints as fit.
         let mut end = first;
         let mut bytes = 0;
+        let mut new_checkpoints = 0;
         for &(size, _) in self.outbox.checkpoints() {
             if size <= first || size > sendable {
                 continue;
@@ -295,11 +296,16 @@ impl Run<'_> {
                 .iter()
                 .map(Vec::len)
                 .sum();
-            if end > first && bytes + add > self.opts.batch_bytes {
+            let more = usize::from(!server_checkpoints.contains(&size));
+            if end > first
+                && (bytes + add > self.opts.batch_bytes
+                    || new_checkpoints + more > protocol::MAX_CHECKPOINTS_PER_REQUEST)
+            {
                 break;
             }
             bytes += add;
             end = size;
+            new_checkpoints += more;
         }
         let notes: Vec<(u64, String)> = self
             .outbox
@@ -307,6 +313,7 @@ impl Run<'_> {
             .iter()
             .filter(|(size, _)| *size <= end && !server_checkpoints.contains(size))
             .map(|(size, note)| (*size, note.encode()))
+            .take(protocol::MAX_CHECKPOINTS_PER_REQUEST)
             .collect();
         let mut key_certificates: Vec<protocol::KeyCertificate> = Vec::new();
         for (size, _) in &notes {

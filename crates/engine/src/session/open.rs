@@ -17,7 +17,7 @@ use paraakh_evidence::frame::{FileKind, FrameReader};
 use paraakh_evidence::keys::{NoteSigner, NoteVerifier, TenantPublicKey};
 use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::ClientInfo;
-use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity, WriterError};
+use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
 use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
 use paraakh_policy::Policy;
@@ -142,22 +142,13 @@ pub(crate) fn open(
             backend_key: config.backend_key.clone(),
             statement,
         };
-        let created = SessionWriter::create(
-            &config.dir,
-            params.clone(),
-            &config.device,
-            Arc::clone(&clock),
-        );
-        let w = match created {
-            // A statement this session cannot use never stops the exam: it
-            // starts without one, vouched for by this computer only.
-            Err(WriterError::InvalidParam(why)) if params.statement.is_some() => {
-                unbound = Some(why);
-                params.statement = None;
-                SessionWriter::create(&config.dir, params, &config.device, Arc::clone(&clock))?
-            }
-            other => other?,
-        };
+        // A statement this session cannot use never stops the exam: it
+        // starts without one, vouched for by this computer only.
+        if let Err(why) = params.check_statement(&config.device) {
+            unbound = Some(why.to_string());
+            params.statement = None;
+        }
+        let w = SessionWriter::create(&config.dir, params, &config.device, Arc::clone(&clock))?;
         (w, None)
     };
     let record = |w: &mut SessionWriter,

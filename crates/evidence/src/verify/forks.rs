@@ -171,28 +171,31 @@ pub(crate) fn read_other(dir: &Path) -> Result<OtherCopy, VerifyError> {
     if !dir.join(layout::LOG).is_file() && !dir.join(layout::RECEIPTS).is_file() {
         return Err(VerifyError::NotASession(dir.to_owned()));
     }
-    let frames = |kind: FileKind| -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
+    // Each intact frame, read one at a time (only its hash or note is kept).
+    let each = |kind: FileKind, mut keep: Box<dyn FnMut(Vec<u8>) + '_>| {
         if let Ok(mut r) = FrameReader::open(&dir.join(kind.file_name()), kind) {
             while let Ok(Some(frame)) = r.next_frame() {
-                out.push(frame.payload);
+                keep(frame.payload);
             }
         }
-        out
     };
-    let leaves = frames(FileKind::Log).iter().map(|r| leaf_hash(r)).collect();
+    let mut leaves = Vec::new();
+    each(FileKind::Log, Box::new(|r| leaves.push(leaf_hash(&r))));
     let mut notes = Vec::new();
     for (what, kind) in [
         ("checkpoint", FileKind::Checkpoints),
         ("receipt", FileKind::Receipts),
     ] {
-        for payload in frames(kind) {
-            if let Ok(note) = SignedNote::parse(&payload)
-                && let Ok(body) = CheckpointBody::parse(note.text())
-            {
-                notes.push((what, note, body));
-            }
-        }
+        each(
+            kind,
+            Box::new(|payload| {
+                if let Ok(note) = SignedNote::parse(&payload)
+                    && let Ok(body) = CheckpointBody::parse(note.text())
+                {
+                    notes.push((what, note, body));
+                }
+            }),
+        );
     }
     Ok(OtherCopy {
         dir: dir.to_owned(),

@@ -14,7 +14,7 @@ use crate::layout;
 use crate::merkle::{Hash, MerkleAccumulator, leaf_hash, sha256};
 use crate::record::{
     AnswerSave, BlobRef, Body, CheckpointRef, FORMAT_V1, KeyCertificate, ReceiptRef, Record,
-    SessionHeader, Severity, Submission, certificate_message, to_hex,
+    SessionHeader, Severity, Submission, certificate_message, fingerprint,
 };
 
 use super::{
@@ -57,10 +57,9 @@ pub(crate) struct LogState {
     pub(crate) damaged: bool,
     /// The first record that differs from the other copy's (`--against`).
     pub(crate) other_divergence: Option<u64>,
-}
-
-fn fingerprint(key: &[u8]) -> String {
-    to_hex(&sha256(key)[..8])
+    /// The first record after the machine restarted (a segment whose boot
+    /// clock starts again): from there its wall clock is not known.
+    pub(crate) restarted_from: Option<u64>,
 }
 
 fn valid_token(s: &str, max: usize) -> bool {
@@ -343,6 +342,19 @@ impl Pass<'_> {
         let now = record.time;
         // A new segment may follow a reboot: the boot clock starts again.
         let prev = if matches!(record.body, Body::Segment(_)) {
+            if let Some(before) = self.prev_time {
+                if now.boot_ns >= before.boot_ns {
+                    // The same boot (the client alone stopped): the wall
+                    // clock's moves meanwhile are known, as with a jump.
+                    let skew = now.skew_since(&before);
+                    if skew.unsigned_abs() > CLOCK_JUMP_THRESHOLD_NS.unsigned_abs() {
+                        self.jumped_ns += i128::from(skew);
+                    }
+                } else if self.st.restarted_from.is_none() {
+                    // The machine restarted: what its clock did meanwhile is unknown.
+                    self.st.restarted_from = Some(index);
+                }
+            }
             None
         } else {
             self.prev_time

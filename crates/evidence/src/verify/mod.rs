@@ -44,9 +44,17 @@ pub struct VerifyOptions {
     pub accept_machine_attested: bool,
     /// Another copy of the same session to compare with (a fork is a finding).
     pub against: Option<PathBuf>,
+    /// Longest wait for a receipt before a record counts as witnessed late
+    /// (`None`: [`DEFAULT_MAX_RECEIPT_DELAY`]).
+    pub max_receipt_delay: Option<std::time::Duration>,
     /// Threads for blob checks (0: one per core).
     pub threads: usize,
 }
+
+/// How long a record may wait for the backend's receipt and still count as
+/// witnessed: uploads follow each checkpoint (30 s), so a longer wait means
+/// the machine was offline and held the record unobserved.
+pub const DEFAULT_MAX_RECEIPT_DELAY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Why verification could not run at all (as opposed to finding problems).
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +78,9 @@ pub enum Status {
     /// only truncation-type findings.
     Truncated,
     /// Nothing shows it was altered, but parts are vouched for only by keys
-    /// that lived on the candidate's machine (and not accepted as such).
+    /// that lived on the candidate's machine, or were witnessed only late,
+    /// or its times cannot be held against the backend's (and not accepted
+    /// as such).
     NotWitnessed,
     /// Something was altered, removed, added or is malformed.
     Invalid,
@@ -143,9 +153,22 @@ pub enum FindingKind {
     WrongTenantKey,
     /// Two different histories of the session were signed.
     Fork,
+    /// Records the backend cosigned only long after they were recorded.
+    WitnessedLate,
+    /// The machine's clock was so far off that no time can be held against the backend's.
+    UnreliableClock,
 }
 
 impl FindingKind {
+    /// True for findings that say who vouches for the evidence, not that
+    /// it was altered: accepted with `accept_machine_attested`.
+    pub fn is_unwitnessed(self) -> bool {
+        matches!(
+            self,
+            FindingKind::NotWitnessed | FindingKind::WitnessedLate | FindingKind::UnreliableClock
+        )
+    }
+
     /// True for findings a crash leaves behind (the session is incomplete, not altered).
     pub fn is_truncation(self) -> bool {
         matches!(
@@ -462,15 +485,22 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
             cosigned: receipt_summary.cosigned_size,
             backend_key: receipt_summary.backend_key.as_deref(),
             accept_machine_attested: opts.accept_machine_attested,
+            max_receipt_delay_ns: i128::try_from(
+                opts.max_receipt_delay
+                    .unwrap_or(DEFAULT_MAX_RECEIPT_DELAY)
+                    .as_nanos(),
+            )
+            .unwrap_or(i128::MAX),
         },
         &mut findings,
     );
+    // What is not witnessed in time from the first record on.
     let witnessed = trust
         .parts
         .iter()
-        .filter(|p| p.vouched_by == VouchedBy::Witnessed)
+        .take_while(|p| p.vouched_by == VouchedBy::Witnessed)
         .map(|p| p.to)
-        .max()
+        .last()
         .unwrap_or(0);
     let mut events: BTreeMap<Severity, u64> = BTreeMap::new();
     let mut unsigned_events: BTreeMap<Severity, u64> = BTreeMap::new();
@@ -497,7 +527,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         Status::Intact
     } else if findings
         .iter()
-        .all(|f| f.kind.is_truncation() || f.kind == FindingKind::NotWitnessed)
+        .all(|f| f.kind.is_truncation() || f.kind.is_unwitnessed())
     {
         if findings.iter().any(|f| f.kind.is_truncation()) {
             Status::Truncated

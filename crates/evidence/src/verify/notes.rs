@@ -188,11 +188,17 @@ pub(crate) fn check_checkpoints(
         }
     }
     report_beyond(f, "checkpoint", &beyond, log.records);
+    // Lookups by size and hash: a crafted session with many notes and
+    // references costs linear time, not their product.
+    let stored: std::collections::HashSet<(u64, Hash)> = entries
+        .iter()
+        .filter_map(|e| e.body.as_ref().map(|b| (b.size, e.sha256)))
+        .collect();
+    let mut by_size: Vec<(u64, Hash)> = stored.iter().copied().collect();
+    by_size.sort_unstable();
     let mut referenced = std::collections::HashSet::new();
     for (seq, r) in &log.checkpoint_refs {
-        if entries.iter().any(|e| {
-            e.body.as_ref().is_some_and(|b| b.size == r.size) && e.sha256 == r.note_sha256.0
-        }) {
+        if stored.contains(&(r.size, r.note_sha256.0)) {
             referenced.insert(r.size);
         } else {
             f.add(
@@ -216,11 +222,8 @@ pub(crate) fn check_checkpoints(
     }
     for (seq, named) in &log.segment_predecessors {
         let Some(named) = named else { continue };
-        let last_before = entries
-            .iter()
-            .filter_map(|e| e.body.as_ref().map(|b| (b.size, e.sha256)))
-            .filter(|(size, _)| size <= seq)
-            .max_by_key(|(size, _)| *size);
+        let at_or_before = by_size.partition_point(|(size, _)| size <= seq);
+        let last_before = at_or_before.checked_sub(1).map(|i| by_size[i]);
         if last_before != Some((named.size, named.note_sha256.0)) {
             f.add(
                 K::BadSegment,
@@ -319,7 +322,13 @@ pub(crate) fn check_receipts(
     let now = now_secs();
     let mut prev = 0u64;
     let mut beyond = Vec::new();
-    let mut valid_hashes = Vec::new();
+    let mut valid_hashes = std::collections::HashSet::new();
+    let mut checkpoint_of: HashMap<u64, &NoteEntry> = HashMap::new();
+    for c in checkpoints {
+        if let Some(b) = &c.body {
+            checkpoint_of.entry(b.size).or_insert(c);
+        }
+    }
     for e in receipts {
         let Some(body) = &e.body else { continue };
         let at = format!(
@@ -336,14 +345,12 @@ pub(crate) fn check_receipts(
             ok = false;
         }
         prev = prev.max(body.size);
-        valid_hashes.push((body.size, e.sha256));
+        valid_hashes.insert((body.size, e.sha256));
         if body.size > log.records {
             beyond.push(body.size);
             continue;
         }
-        let ckpt = checkpoints
-            .iter()
-            .find(|c| c.body.as_ref().is_some_and(|b| b.size == body.size));
+        let ckpt = checkpoint_of.get(&body.size);
         match ckpt {
             Some(c) if c.note.text() == e.note.text() => {
                 let ours = c.note.signatures();

@@ -5,8 +5,10 @@
 //! key that wrote it is the one that backend bound to the session before it
 //! started (its signed statement, named by record 0); **machine-attested**
 //! when only keys that lived on the candidate's machine signed it;
-//! **unsigned** after the last checkpoint. Record times are also held
-//! against the backend's: a record dated after the receipt that first
+//! **unsigned** after the last checkpoint. A witnessed record whose receipt
+//! came long after it was recorded (the machine was offline) is **witnessed
+//! late**: until then only the machine vouched for it. Record times are also
+//! held against the backend's: a record dated after the receipt that first
 //! covered it, or before the statement, is a finding.
 
 use std::path::Path;
@@ -17,7 +19,7 @@ use crate::clock::format_utc;
 use crate::keys::NoteVerifier;
 use crate::layout;
 use crate::note::SignedNote;
-use crate::record::to_hex;
+use crate::record::fingerprint;
 use crate::statement::SessionStatement;
 
 use super::log::LogState;
@@ -39,6 +41,9 @@ const MAX_CLOCK_OFFSET_NS: i128 = 24 * 3600 * 1_000_000_000;
 pub enum VouchedBy {
     /// A backend the verifier trusts cosigned them, recorded by the device it bound.
     Witnessed,
+    /// Cosigned, but only long after they were recorded: until then only the
+    /// machine vouched for them (it was offline).
+    WitnessedLate,
     /// Only keys on the candidate's machine signed them.
     MachineAttested,
     /// No checkpoint covers them: anyone with the files could have written them.
@@ -73,6 +78,10 @@ pub struct StatementSummary {
     /// behind) when it asked, seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_clock_offset_s: Option<f64>,
+    /// How long after the statement record 0 was written (by the backend's
+    /// clock), seconds: a session recorded long after it was bound shows here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_started_after_s: Option<f64>,
 }
 
 /// The longest wait between a record and the receipt that first covered it.
@@ -181,30 +190,13 @@ pub(crate) fn check_statement(
         );
         matches = false;
     }
-    if (
-        &statement.tenant_id,
-        &statement.exam_id,
-        &statement.session_id,
-    ) != (&header.tenant_id, &header.exam_id, &header.session_id)
-    {
-        bad(
-            f,
-            format!(
-                "is for session {} of exam {} (tenant {}), not this session",
-                statement.session_id, statement.exam_id, statement.tenant_id
-            ),
-        );
-        matches = false;
-    }
-    if statement.device_key != header.device_key.0 {
-        bad(
-            f,
-            format!(
-                "binds device key {}, but the session was recorded by device key {}: it was recorded on another computer or re-signed",
-                fingerprint(&statement.device_key),
-                fingerprint(&header.device_key.0)
-            ),
-        );
+    if let Some(why) = statement.mismatch(
+        &header.tenant_id,
+        &header.exam_id,
+        &header.session_id,
+        &header.device_key.0,
+    ) {
+        bad(f, why);
         matches = false;
     }
     // The key the session names itself is checked too (a broken signature
@@ -240,19 +232,6 @@ pub(crate) fn check_statement(
         (Some(client), Some(time)) => Some(i128::from(client) - i128::from(time) * 1_000_000_000),
         _ => None,
     };
-    if let Some(offset) = out.offset_ns
-        && offset.abs() > MAX_CLOCK_OFFSET_NS
-    {
-        f.add(
-            K::BadTime,
-            Some(0),
-            format!(
-                "the machine's clock was {} {} the backend's when the session was bound: no time in this session can be relied on",
-                span(offset.unsigned_abs()),
-                if offset > 0 { "ahead of" } else { "behind" }
-            ),
-        );
-    }
     out.binds = matches && verified_with_pinned_key;
     out.summary = Some(StatementSummary {
         event: statement.event.as_str().to_owned(),
@@ -269,12 +248,9 @@ pub(crate) fn check_statement(
         device_key_fingerprint: fingerprint(&statement.device_key),
         verified_with_pinned_key,
         client_clock_offset_s: out.offset_ns.map(|o| o as f64 / 1e9),
+        session_started_after_s: None,
     });
     out
-}
-
-fn fingerprint(key: &[u8]) -> String {
-    to_hex(&crate::merkle::sha256(key)[..8])
 }
 
 /// A duration in words: "3 h 02 min", "41 s", "2 d 4 h".
@@ -298,10 +274,44 @@ pub(crate) struct Inputs<'a> {
     pub(crate) cosigned: u64,
     pub(crate) backend_key: Option<&'a str>,
     pub(crate) accept_machine_attested: bool,
+    /// Longest wait for a receipt before a record counts as witnessed late.
+    pub(crate) max_receipt_delay_ns: i128,
 }
 
-/// Splits the records by who vouches for them; records the unwitnessed
-/// range as a finding unless the verifier accepts machine-attested evidence.
+/// How the records' times can be read against the backend's.
+struct Times<'a> {
+    steady_utc: &'a [Option<i64>],
+    /// The machine's clock minus the backend's at the statement.
+    offset: i128,
+    /// How far a time may pass the backend's before it is a finding.
+    tolerance: i128,
+    /// From this record on the machine had restarted (its clock unknown).
+    restarted_from: u64,
+}
+
+impl Times<'_> {
+    /// The backend's time at which a record claims to have been written.
+    fn backend_time(&self, seq: u64) -> Option<i128> {
+        let i = usize::try_from(seq).ok()?;
+        self.steady_utc
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|t| i128::from(t) - self.offset)
+    }
+
+    fn tolerance(&self, seq: u64) -> i128 {
+        if seq >= self.restarted_from {
+            TOLERANCE_WITHOUT_OFFSET_NS
+        } else {
+            self.tolerance
+        }
+    }
+}
+
+/// Splits the records by who vouches for them; records what is not
+/// witnessed (in time) as findings unless the verifier accepts
+/// machine-attested evidence; holds record times against the backend's.
 pub(crate) fn summarise(inp: &Inputs<'_>, f: &mut Findings) -> TrustSummary {
     let records = inp.log.records;
     let witnessed = if inp.receipts_pinned && inp.statement.binds {
@@ -310,17 +320,77 @@ pub(crate) fn summarise(inp: &Inputs<'_>, f: &mut Findings) -> TrustSummary {
         0
     };
     let signed = inp.signed.min(records);
-    let mut parts = Vec::new();
-    if witnessed > 0 {
-        parts.push(TrustPart {
-            from: 0,
-            to: witnessed,
-            vouched_by: VouchedBy::Witnessed,
-            why: format!(
-                "cosigned by the pinned backend key {}, recorded by the device key it bound to the session",
-                inp.backend_key.unwrap_or("")
+    let st = inp.statement;
+    let times = Times {
+        steady_utc: &inp.log.steady_utc,
+        offset: st.offset_ns.unwrap_or(0),
+        tolerance: if st.offset_ns.is_some() {
+            TOLERANCE_WITH_OFFSET_NS
+        } else {
+            TOLERANCE_WITHOUT_OFFSET_NS
+        },
+        restarted_from: inp.log.restarted_from.unwrap_or(u64::MAX),
+    };
+    let clock_reliable = st.offset_ns.is_none_or(|o| o.abs() <= MAX_CLOCK_OFFSET_NS);
+    if !clock_reliable && !inp.accept_machine_attested {
+        let offset = st.offset_ns.unwrap_or(0);
+        f.add(
+            K::UnreliableClock,
+            Some(0),
+            format!(
+                "the machine's clock was {} {} the backend's when the session was bound: no time in this session can be held against the backend's, only the machine vouches for them",
+                span(offset.unsigned_abs()),
+                if offset > 0 { "ahead of" } else { "behind" }
             ),
-        });
+        );
+    }
+    let late = if clock_reliable {
+        check_times(inp, &times, witnessed, f)
+    } else {
+        Vec::new()
+    };
+    let mut parts = Vec::new();
+    let witnessed_why = format!(
+        "cosigned by the pinned backend key {} within {} of being recorded, recorded by the device key it bound to the session",
+        inp.backend_key.unwrap_or(""),
+        span(inp.max_receipt_delay_ns.unsigned_abs())
+    );
+    let mut at = 0;
+    for l in &late {
+        if l.records.from > at {
+            parts.push(part(
+                at,
+                l.records.from,
+                VouchedBy::Witnessed,
+                &witnessed_why,
+            ));
+        }
+        let why = format!(
+            "cosigned by the pinned backend key, but only {} after they were recorded: until then only the machine vouched for them (it was offline{})",
+            span(l.seconds_ns.unsigned_abs()),
+            if l.records.to > times.restarted_from {
+                ", or its clock was wrong after it restarted"
+            } else {
+                ""
+            }
+        );
+        parts.push(part(
+            l.records.from,
+            l.records.to,
+            VouchedBy::WitnessedLate,
+            &why,
+        ));
+        if !inp.accept_machine_attested {
+            f.add(
+                K::WitnessedLate,
+                Some(l.records.from),
+                format!("records {}–{} were {why}", l.records.from, l.records.to - 1),
+            );
+        }
+        at = l.records.to;
+    }
+    if witnessed > at {
+        parts.push(part(at, witnessed, VouchedBy::Witnessed, &witnessed_why));
     }
     if signed > witnessed {
         let why = if !inp.receipts_pinned {
@@ -330,12 +400,7 @@ pub(crate) fn summarise(inp: &Inputs<'_>, f: &mut Findings) -> TrustSummary {
         } else {
             "no receipt under the pinned backend key covers them yet"
         };
-        parts.push(TrustPart {
-            from: witnessed,
-            to: signed,
-            vouched_by: VouchedBy::MachineAttested,
-            why: why.to_owned(),
-        });
+        parts.push(part(witnessed, signed, VouchedBy::MachineAttested, why));
         if !inp.accept_machine_attested {
             f.add(
                 K::NotWitnessed,
@@ -348,18 +413,24 @@ pub(crate) fn summarise(inp: &Inputs<'_>, f: &mut Findings) -> TrustSummary {
         }
     }
     if records > signed {
-        parts.push(TrustPart {
-            from: signed,
-            to: records,
-            vouched_by: VouchedBy::Unsigned,
-            why: "after the last checkpoint: no key signed them, anyone with the files could have written them"
-                .to_owned(),
-        });
+        parts.push(part(
+            signed,
+            records,
+            VouchedBy::Unsigned,
+            "after the last checkpoint: no key signed them, anyone with the files could have written them",
+        ));
     }
-    let longest_witness_lag = check_times(inp, f);
+    let longest_witness_lag = longest_lag(inp, &times);
+    let mut statement = st.summary.clone();
+    if let (Some(summary), Some(start), Some(first)) =
+        (statement.as_mut(), st.time, times.backend_time(0))
+    {
+        summary.session_started_after_s =
+            Some((first - i128::from(start) * 1_000_000_000) as f64 / 1e9);
+    }
     TrustSummary {
         backend_key_pinned: inp.receipts_pinned,
-        statement: inp.statement.summary.clone(),
+        statement,
         device_key_bound: inp.statement.binds,
         parts,
         machine_attested_accepted: inp.accept_machine_attested,
@@ -367,33 +438,38 @@ pub(crate) fn summarise(inp: &Inputs<'_>, f: &mut Findings) -> TrustSummary {
     }
 }
 
+fn part(from: u64, to: u64, vouched_by: VouchedBy, why: &str) -> TrustPart {
+    TrustPart {
+        from,
+        to,
+        vouched_by,
+        why: why.to_owned(),
+    }
+}
+
+/// Records the backend witnessed only long after they were dated.
+struct Late {
+    records: SeqRange,
+    /// The longest wait among them, ns.
+    seconds_ns: i128,
+}
+
 /// Holds record times against the backend's: none after the receipt that
-/// first covered it, none before the statement. Returns the longest wait.
-fn check_times(inp: &Inputs<'_>, f: &mut Findings) -> Option<WitnessLag> {
+/// first covered it, none before the statement. Returns the witnessed
+/// records whose receipt came more than the allowed delay after them.
+fn check_times(inp: &Inputs<'_>, times: &Times<'_>, witnessed: u64, f: &mut Findings) -> Vec<Late> {
     let st = inp.statement;
-    let offset = st.offset_ns.unwrap_or(0);
-    let tolerance = if st.offset_ns.is_some() {
-        TOLERANCE_WITH_OFFSET_NS
-    } else {
-        TOLERANCE_WITHOUT_OFFSET_NS
-    };
-    let times = &inp.log.steady_utc;
-    // The backend's time at which a record claims to have been written.
-    let backend_time = |seq: u64| -> Option<i128> {
-        let i = usize::try_from(seq).ok()?;
-        times
-            .get(i)
-            .copied()
-            .flatten()
-            .map(|t| i128::from(t) - offset)
-    };
     if let Some(start) = st.time {
         let start_ns = i128::from(start) * 1_000_000_000;
         let earliest = (0..inp.log.records)
-            .filter_map(|seq| backend_time(seq).map(|t| (t, seq)))
+            .filter_map(|seq| {
+                times
+                    .backend_time(seq)
+                    .map(|t| (t + times.tolerance(seq), t, seq))
+            })
             .min();
-        if let Some((t, seq)) = earliest
-            && t < start_ns - tolerance
+        if let Some((bound, t, seq)) = earliest
+            && bound < start_ns
         {
             f.add(
                 K::TimeBeforeStatement,
@@ -406,7 +482,7 @@ fn check_times(inp: &Inputs<'_>, f: &mut Findings) -> Option<WitnessLag> {
             );
         }
     }
-    let mut lag: Option<WitnessLag> = None;
+    let mut late: Vec<Late> = Vec::new();
     let mut from = 0u64;
     for &(size, time) in inp.receipts {
         let to = size.min(inp.log.records);
@@ -415,10 +491,14 @@ fn check_times(inp: &Inputs<'_>, f: &mut Findings) -> Option<WitnessLag> {
         }
         let cosigned_ns = i128::from(time) * 1_000_000_000;
         let latest = (from..to)
-            .filter_map(|seq| backend_time(seq).map(|t| (t, seq)))
+            .filter_map(|seq| {
+                times
+                    .backend_time(seq)
+                    .map(|t| (t - times.tolerance(seq), t, seq))
+            })
             .max();
-        if let Some((t, seq)) = latest
-            && t > cosigned_ns + tolerance
+        if let Some((bound, t, seq)) = latest
+            && bound > cosigned_ns
         {
             f.add(
                 K::TimeAfterReceipt,
@@ -430,8 +510,44 @@ fn check_times(inp: &Inputs<'_>, f: &mut Findings) -> Option<WitnessLag> {
                 ),
             );
         }
-        if let Some(first) = backend_time(from) {
-            let wait = (cosigned_ns - first) as f64 / 1e9;
+        for seq in from..to.min(witnessed) {
+            let Some(t) = times.backend_time(seq) else {
+                continue;
+            };
+            let wait = cosigned_ns - t;
+            if wait <= inp.max_receipt_delay_ns {
+                continue;
+            }
+            match late.last_mut() {
+                Some(l) if l.records.to == seq => {
+                    l.records.to = seq + 1;
+                    l.seconds_ns = l.seconds_ns.max(wait);
+                }
+                _ => late.push(Late {
+                    records: SeqRange {
+                        from: seq,
+                        to: seq + 1,
+                    },
+                    seconds_ns: wait,
+                }),
+            }
+        }
+        from = to;
+    }
+    late
+}
+
+/// The longest wait between a record and the receipt that first covered it.
+fn longest_lag(inp: &Inputs<'_>, times: &Times<'_>) -> Option<WitnessLag> {
+    let mut lag: Option<WitnessLag> = None;
+    let mut from = 0u64;
+    for &(size, time) in inp.receipts {
+        let to = size.min(inp.log.records);
+        if to <= from {
+            continue;
+        }
+        if let Some(first) = times.backend_time(from) {
+            let wait = (i128::from(time) * 1_000_000_000 - first) as f64 / 1e9;
             if lag.as_ref().is_none_or(|l| wait > l.seconds) {
                 lag = Some(WitnessLag {
                     records: SeqRange { from, to },

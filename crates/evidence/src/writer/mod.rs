@@ -139,58 +139,38 @@ fn sync_dir(dir: &Path) -> Result<(), WriterError> {
 
 /// Session files are the candidate's personal data: owner-only from the start.
 fn private_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
+    crate::keys::private_options()
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), WriterError> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(io_err("cannot create the directory", dir))
+    crate::keys::create_private_dir(dir).map_err(io_err("cannot create the directory", dir))
 }
 
-/// Checks the backend's statement against the session it is to start, and
-/// returns the nonce record 0 names.
-fn statement_nonce(
-    params: &SessionParams,
-    device: &NoteSigner,
-) -> Result<Option<String>, WriterError> {
-    let Some(note) = &params.statement else {
-        return Ok(None);
-    };
-    let bad =
-        |why: String| WriterError::InvalidParam(format!("the backend's session statement {why}"));
-    let statement =
-        SessionStatement::parse(note.text()).map_err(|e| bad(format!("is not valid: {e}")))?;
-    if (
-        statement.tenant_id.as_str(),
-        statement.exam_id.as_str(),
-        statement.session_id.as_str(),
-    ) != (
-        params.tenant_id.as_str(),
-        params.exam_id.as_str(),
-        params.session_id.as_str(),
-    ) {
-        return Err(bad(format!(
-            "is for session {} of exam {} (tenant {}), not this one",
-            statement.session_id, statement.exam_id, statement.tenant_id
-        )));
+impl SessionParams {
+    /// Checks the backend's statement against the session it is to start
+    /// with `device`; returns the nonce record 0 names.
+    pub fn check_statement(&self, device: &NoteSigner) -> Result<Option<String>, WriterError> {
+        let Some(note) = &self.statement else {
+            return Ok(None);
+        };
+        let bad = |why: String| {
+            WriterError::InvalidParam(format!("the backend's session statement {why}"))
+        };
+        let statement =
+            SessionStatement::parse(note.text()).map_err(|e| bad(format!("is not valid: {e}")))?;
+        if let Some(why) = statement.mismatch(
+            &self.tenant_id,
+            &self.exam_id,
+            &self.session_id,
+            &device.public_key(),
+        ) {
+            return Err(bad(why));
+        }
+        if let Some(backend) = &self.backend_key {
+            SessionStatement::verify(note, backend).map_err(|e| bad(format!("is refused: {e}")))?;
+        }
+        Ok(Some(statement.nonce))
     }
-    if statement.device_key != device.public_key() {
-        return Err(bad(
-            "binds another device key: it was made for another computer".into(),
-        ));
-    }
-    if let Some(backend) = &params.backend_key {
-        SessionStatement::verify(note, backend).map_err(|e| bad(format!("is refused: {e}")))?;
-    }
-    Ok(Some(statement.nonce))
 }
 
 fn open_append(path: &Path) -> Result<File, WriterError> {
@@ -247,7 +227,7 @@ impl SessionWriter {
             }
         }
         check_text("the client version", &params.client.version, 64)?;
-        let server_nonce = statement_nonce(&params, device)?;
+        let server_nonce = params.check_statement(device)?;
         if let Some(backend) = &params.backend_key
             && backend.sig_type() != crate::keys::SIG_TYPE_COSIGNATURE_V1
         {
@@ -264,8 +244,9 @@ impl SessionWriter {
         let blobs = dir.join(layout::BLOBS);
         create_private_dir(&blobs)?;
         if let Some(note) = &params.statement {
+            // (Replaces a statement a create that failed before its log left.)
             let path = dir.join(layout::STATEMENT);
-            crate::keys::create_private(&path, note.encode().as_bytes())
+            crate::keys::write_private(&path, note.encode().as_bytes())
                 .map_err(io_err("cannot write the session statement", &path))?;
         }
         for kind in [FileKind::Log, FileKind::Checkpoints, FileKind::Receipts] {

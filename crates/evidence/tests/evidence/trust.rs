@@ -289,13 +289,25 @@ impl NowForTest for ManualClock {
     }
 }
 
-/// A session the backend bound and cosigned at `backend_secs`, recorded by
-/// a client whose clock reads `client_ns` at the statement and then runs on.
+/// A session the backend bound at `backend_secs` and cosigned 3 s later,
+/// recorded by a client whose clock reads `client_ns` at the statement and
+/// then runs on.
 fn timed_session(
     dir: &Path,
     backend_secs: u64,
     client_ns: i64,
     claims_client_time: bool,
+) -> (NoteSigner, Report) {
+    timed_session_cosigned_after(dir, backend_secs, client_ns, claims_client_time, 3)
+}
+
+/// The same, cosigned `cosigned_after` seconds after the statement.
+fn timed_session_cosigned_after(
+    dir: &Path,
+    backend_secs: u64,
+    client_ns: i64,
+    claims_client_time: bool,
+    cosigned_after: u64,
 ) -> (NoteSigner, Report) {
     let backend = NoteSigner::generate("ingest.example", SIG_TYPE_COSIGNATURE_V1).unwrap();
     let device = NoteSigner::generate("d", SIG_TYPE_ED25519).unwrap();
@@ -325,8 +337,9 @@ fn timed_session(
         event(&mut w, Severity::Info, i);
     }
     let mut last = w.finish("submitted").unwrap();
-    // The backend cosigns at the end of the (two-second) session.
-    last.cosign(&backend, backend_secs + 3).unwrap();
+    // The (two-second) session ends; the backend cosigns when it is sent.
+    last.cosign(&backend, backend_secs + cosigned_after)
+        .unwrap();
     paraakh_evidence::writer::store_receipt(dir, &last, &backend.verifier()).unwrap();
     let r = verify(
         dir,
@@ -376,10 +389,11 @@ fn record_times_are_held_against_the_backends() {
         kinds(&r)
     );
 
-    // The same with the client time in the statement: the offset itself is the finding.
+    // The same with the client time in the statement: nothing holds the
+    // times to the backend's any more, and the report says so.
     let (_, r) = timed_session(&tmp.path().join("d"), NOW_S, NOW_NS + three_years, true);
-    assert_eq!(r.status, Status::Invalid);
-    assert!(kinds(&r).contains(&FindingKind::BadTime), "{:?}", kinds(&r));
+    assert_eq!(r.status, Status::NotWitnessed);
+    assert_eq!(kinds(&r), [FindingKind::UnreliableClock]);
 
     // Dated an hour before the backend bound the session (client time given as now).
     let dir = tmp.path().join("e");
@@ -391,6 +405,90 @@ fn record_times_are_held_against_the_backends() {
         "{:?}",
         kinds(&r)
     );
+}
+
+#[test]
+fn evidence_the_backend_saw_only_an_hour_later_is_witnessed_late() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("late");
+    let (backend, r) = timed_session_cosigned_after(&dir, NOW_S, NOW_NS, true, 3600);
+    assert_eq!(r.status, Status::NotWitnessed, "{:#?}", r.findings);
+    assert_eq!(kinds(&r), [FindingKind::WitnessedLate]);
+    assert_eq!(parts(&r), [(0, r.records, VouchedBy::WitnessedLate)]);
+    // An auditor may allow a longer wait, or accept it as machine-attested.
+    for opts in [
+        VerifyOptions {
+            max_receipt_delay: Some(std::time::Duration::from_secs(7200)),
+            backend_key: Some(backend.verifier()),
+            ..VerifyOptions::default()
+        },
+        VerifyOptions {
+            accept_machine_attested: true,
+            backend_key: Some(backend.verifier()),
+            ..VerifyOptions::default()
+        },
+    ] {
+        let r = verify(&dir, &opts).unwrap();
+        assert_eq!(r.status, Status::Intact, "{:#?}", r.findings);
+    }
+}
+
+#[test]
+fn after_a_restart_a_clock_that_went_back_to_its_old_error_is_not_an_accusation() {
+    // The machine's clock is 30 minutes fast; the time service corrects it
+    // during the exam; the machine restarts and its clock is fast again.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let backend = NoteSigner::generate("ingest.example", SIG_TYPE_COSIGNATURE_V1).unwrap();
+    let device = NoteSigner::generate("d", SIG_TYPE_ED25519).unwrap();
+    let tenant = TenantSecretKey::generate("t").unwrap();
+    let fast = 1_800_000_000_000i64;
+    let statement = SessionStatement::new(
+        "tenant-1",
+        "exam-1",
+        "s-1",
+        device.public_key(),
+        StatementEvent::Start,
+        Some(NOW_NS + fast),
+    )
+    .unwrap()
+    .sign(&backend, NOW_S)
+    .unwrap();
+    let clock = Arc::new(ManualClock::new(
+        Timestamp {
+            utc_ns: NOW_NS + fast,
+            boot_ns: 5_000_000_000,
+        },
+        100_000_000,
+    ));
+    let mut params = writer_params(&tenant, Some(statement));
+    params.backend_key = Some(backend.verifier());
+    let mut w = SessionWriter::create(dir, params, &device, clock.clone()).unwrap();
+    event(&mut w, Severity::Info, 1);
+    clock.jump_wall(-fast);
+    event(&mut w, Severity::Info, 2);
+    let mut first = w.checkpoint().unwrap();
+    first.cosign(&backend, NOW_S + 60).unwrap();
+    w.add_receipt(&first, &backend.verifier()).unwrap();
+    drop(w); // power lost
+    clock.set(Timestamp {
+        utc_ns: NOW_NS + 120_000_000_000 + fast,
+        boot_ns: 20_000_000_000,
+    });
+    let (mut w, _) = SessionWriter::resume(dir, &device, clock.clone()).unwrap();
+    event(&mut w, Severity::Info, 3);
+    let mut last = w.finish("submitted").unwrap();
+    last.cosign(&backend, NOW_S + 180).unwrap();
+    paraakh_evidence::writer::store_receipt(dir, &last, &backend.verifier()).unwrap();
+    let r = verify(
+        dir,
+        &VerifyOptions {
+            backend_key: Some(backend.verifier()),
+            ..VerifyOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.status, Status::Intact, "{:#?}", r.findings);
 }
 
 #[test]
