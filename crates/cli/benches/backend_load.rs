@@ -340,7 +340,7 @@ fn main() {
     let growth_mb = rss_peak.saturating_sub(rss_before) as f64 / 1024.0;
     let p99 = percentile(&lat, 0.99);
     println!(
-        "backend under abuse ({} cores): {HALF_OPEN} half-open connections ({} closed by the backend and reopened), {BIG_BODIES} clients sending {BIG_BODY}-byte bodies without a token ({:.0} MB pushed, {} answered 401)",
+        "backend under abuse ({} cores): {HALF_OPEN} half-open connections ({} closed by the backend and reopened), {BIG_BODIES} clients sending {BIG_BODY}-byte bodies without a token ({:.0} MB written into their sockets, none of it read; {} answered 401)",
         std::thread::available_parallelism()
             .map(usize::from)
             .unwrap_or(1),
