@@ -219,12 +219,17 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             "backend_key": summary.backend_key,
             "seconds": secs,
         }))?;
-    } else if args.offline {
+    } else if opts.offline {
         crate::render::out(&format!(
-            "Recorded session {} offline in {}: {} records, {} blobs ({}), {} checkpoints, no receipts yet.\n\
+            "Recorded session {} offline in {}{}: {} records, {} blobs ({}), {} checkpoints, no receipts yet.\n\
              Upload it with: paraakh sync {} --server URL --tokens FILE\n",
             summary.session_id,
             args.out.display(),
+            if opts.statement.is_some() {
+                " (the backend bound it to this device key before it started)"
+            } else {
+                ""
+            },
             crate::render::thousands(summary.records),
             crate::render::thousands(summary.blobs),
             crate::render::bytes(summary.blob_bytes),
