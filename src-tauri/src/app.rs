@@ -703,8 +703,7 @@ impl App {
             online_origin: content
                 .online
                 .as_ref()
-                .and_then(|o| paraakh_policy::net::url_origin(&o.start_url))
-                .map(str::to_owned),
+                .and_then(|o| paraakh_policy::net::url_origin(&o.start_url)),
         };
         inner.online = content.online.clone().map(|exam| OnlineRun {
             exam,

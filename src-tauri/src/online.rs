@@ -40,7 +40,7 @@ impl OnlineRun {
         let text = url.as_str();
         if self.finished {
             Navigation::Block
-        } else if text.starts_with(&self.exam.finish_url) {
+        } else if paraakh_policy::net::url_is_at(text, &self.exam.finish_url) {
             Navigation::Finish
         } else if paraakh_policy::net::url_allowed(text, &self.allowed) {
             Navigation::Allow
@@ -135,6 +135,15 @@ mod tests {
             Navigation::Finish
         );
         assert_eq!(judge(&run, "https://www.google.com/"), Navigation::Block);
+        // Not a prefix: a look-alike host, or a longer last segment.
+        assert_eq!(
+            judge(&run, "https://quiz.acme.example.evil.com/e/1/done"),
+            Navigation::Block
+        );
+        assert_eq!(
+            judge(&run, "https://quiz.acme.example/e/1/done-later"),
+            Navigation::Allow
+        );
         assert_eq!(
             judge(&run, "http://quiz.acme.example/e/1"),
             Navigation::Block

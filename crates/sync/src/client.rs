@@ -112,11 +112,8 @@ impl Credentials {
             && let Ok(json) = serde_json::to_vec_pretty(&*tokens)
         {
             // Best effort: a token file that cannot be updated only costs a
-            // renewal next time.
-            let tmp = path.with_extension("tmp");
-            if std::fs::write(&tmp, json).is_ok() {
-                let _ = std::fs::rename(&tmp, path);
-            }
+            // renewal next time. It holds the refresh token: owner-only.
+            let _ = paraakh_evidence::keys::write_private(path, &json);
         }
     }
 }

@@ -634,6 +634,10 @@ fn an_expired_token_is_renewed_and_tokens_of_others_are_refused() {
         serde_json::from_slice(&std::fs::read(&tokens).unwrap()).unwrap();
     assert_ne!(renewed["access_token"], file["access_token"]);
     assert_eq!(renewed["refresh_token"], file["refresh_token"]);
+    // The renewed file still holds the refresh token: it stays owner-only.
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&tokens).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the renewed token file is readable by others");
 
     // Without a refresh token, a refused access token is a clear error.
     let mut bare = renewed.clone();
