@@ -1,15 +1,17 @@
-// Blocks the developer tools shortcuts and the context menu, and reports each
-// attempt to the engine (report_window_event { kind: "devtools_attempt" }).
+// Blocks the developer tools shortcuts and reports each attempt to the
+// engine (report_window_event { kind: "devtools_attempt" }). The context
+// menu is suppressed too, but a right-click is not an attempt at anything:
+// it is never reported (under a strict policy two reports submit the exam).
 
 export type Reporter = () => void;
 
-/** True for F12, Ctrl+Shift+I/J/C, Ctrl+U (and the Cmd+Opt variants). */
+/** True for F12, Ctrl+Shift+I/J/C/K, Ctrl+U (and the Cmd+Opt variants). */
 export function isDevtoolsKey(e: KeyboardEvent): boolean {
   if (e.key === "F12" || e.code === "F12") return true;
   const letter = (e.code && e.code.startsWith("Key") ? e.code.slice(3) : e.key).toUpperCase();
   const ctrl = e.ctrlKey || e.metaKey;
   if (!ctrl) return false;
-  if ((e.shiftKey || (e.metaKey && e.altKey)) && (letter === "I" || letter === "J" || letter === "C")) return true;
+  if ((e.shiftKey || (e.metaKey && e.altKey)) && ["I", "J", "C", "K"].includes(letter)) return true;
   if (letter === "U" && !e.shiftKey) return true;
   return false;
 }
@@ -24,7 +26,6 @@ export function installDevtoolsGuard(target: Window, report: Reporter): () => vo
   };
   const onMenu = (e: Event) => {
     e.preventDefault();
-    report();
   };
   target.addEventListener("keydown", onKey, true);
   target.addEventListener("contextmenu", onMenu, true);
