@@ -215,6 +215,23 @@ fn event(w: &mut SessionWriter, severity: Severity, n: u64) -> u64 {
     .unwrap()
 }
 
+/// A session recorded with no backend (a fresh device and tenant key) and
+/// the clock it is written with (10 ms a record).
+fn offline_writer(dir: &Path) -> (SessionWriter, Arc<ManualClock>) {
+    let device = NoteSigner::generate("d", SIG_TYPE_ED25519).unwrap();
+    let tenant = TenantSecretKey::generate("t").unwrap();
+    let clock = Arc::new(ManualClock::new(
+        Timestamp {
+            utc_ns: START_UTC_NS,
+            boot_ns: 5_000_000_000,
+        },
+        10_000_000,
+    ));
+    let w =
+        SessionWriter::create(dir, writer_params(&tenant, None), &device, clock.clone()).unwrap();
+    (w, clock)
+}
+
 /// Appends a well-framed record after everything signed, as anyone with
 /// the files could.
 fn append_record(dir: &Path, record: &Record) {
@@ -229,22 +246,7 @@ fn append_record(dir: &Path, record: &Record) {
 #[test]
 fn a_forged_tail_after_the_last_checkpoint_is_named_unsigned_and_never_counted() {
     let tmp = tempfile::tempdir().unwrap();
-    let device = NoteSigner::generate("d", SIG_TYPE_ED25519).unwrap();
-    let tenant = TenantSecretKey::generate("t").unwrap();
-    let clock = Arc::new(ManualClock::new(
-        Timestamp {
-            utc_ns: START_UTC_NS,
-            boot_ns: 5_000_000_000,
-        },
-        10_000_000,
-    ));
-    let mut w = SessionWriter::create(
-        tmp.path(),
-        writer_params(&tenant, None),
-        &device,
-        clock.clone(),
-    )
-    .unwrap();
+    let (mut w, clock) = offline_writer(tmp.path());
     for i in 0..5 {
         event(&mut w, Severity::Low, i);
     }
@@ -494,17 +496,7 @@ fn after_a_restart_a_clock_that_went_back_to_its_old_error_is_not_an_accusation(
 #[test]
 fn records_with_extreme_times_are_reported_never_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
-    let device = NoteSigner::generate("d", SIG_TYPE_ED25519).unwrap();
-    let tenant = TenantSecretKey::generate("t").unwrap();
-    let clock = Arc::new(ManualClock::new(
-        Timestamp {
-            utc_ns: START_UTC_NS,
-            boot_ns: 5_000_000_000,
-        },
-        10_000_000,
-    ));
-    let mut w =
-        SessionWriter::create(tmp.path(), writer_params(&tenant, None), &device, clock).unwrap();
+    let (mut w, _) = offline_writer(tmp.path());
     let last = event(&mut w, Severity::Info, 1);
     w.checkpoint().unwrap();
     let next = last + 2;
