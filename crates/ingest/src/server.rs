@@ -297,8 +297,9 @@ impl Backend {
         let store = self.session_store(scope);
         let slot = self.slot(scope);
         let mut guard = slot.lock().await;
-        // On any error below the state stays out of memory and is rebuilt
-        // from storage: memory never runs ahead of what was stored.
+        // Taken out of the slot: after a storage error or a refusal that
+        // touched it, the state is rebuilt from storage, so memory never runs
+        // ahead of what was stored.
         let log = match guard.take() {
             Some(log) => log,
             None => self.load(scope).await?,

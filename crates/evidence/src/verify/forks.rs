@@ -229,7 +229,12 @@ pub(crate) fn compare(
             continue;
         }
         match log.roots.get(&body.size) {
-            Some(root) if *root != body.root && diverges_at.is_none() && forked_notes == 0 => {
+            Some(root)
+                if *root != body.root
+                    && diverges_at.is_none()
+                    && forked_notes == 0
+                    && signed_by_session(note, body, log) =>
+            {
                 forked_notes += 1;
                 f.add(
                     K::Fork,
@@ -271,4 +276,15 @@ pub(crate) fn compare(
             0
         },
     }
+}
+
+/// Whether the segment key this log certified for `body`'s size signed the
+/// note: anyone can write a note with another root, only the machine that
+/// held the key can sign one.
+fn signed_by_session(note: &SignedNote, body: &CheckpointBody, log: &LogState) -> bool {
+    log.keys
+        .iter()
+        .rev()
+        .find(|k| k.first_seq < body.size)
+        .is_some_and(|k| note.verify(&k.verifier).is_ok())
 }

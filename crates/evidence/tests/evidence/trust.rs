@@ -680,6 +680,47 @@ fn a_copy_cut_short_is_a_removal_when_the_other_holds_a_receipt_beyond_it() {
 }
 
 #[test]
+fn a_checkpoint_in_the_other_copy_that_this_machine_never_signed_is_no_fork() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("full");
+    let (_, summary) = witnessed(&full, &device());
+    let other = tmp.path().join("other");
+    copy_dir(&full, &other);
+    // Whoever holds the other copy writes a checkpoint with another root
+    // at a size this log signed, under a key of their own.
+    let size = second_checkpoint(&full);
+    let origin = CheckpointBody::parse(
+        SignedNote::parse(&frames(&full.join("checkpoints"), FileKind::Checkpoints)[0].payload)
+            .unwrap()
+            .text(),
+    )
+    .unwrap()
+    .origin;
+    let stranger = NoteSigner::generate(&origin, SIG_TYPE_ED25519).unwrap();
+    let body = CheckpointBody {
+        origin,
+        size,
+        root: [7; 32],
+    };
+    let forged = SignedNote::sign(&body.to_text(), &[&stranger]).unwrap();
+    write_frames(
+        &other.join("checkpoints"),
+        FileKind::Checkpoints,
+        &[forged.encode().into_bytes()],
+    );
+    let r = verify(
+        &full,
+        &VerifyOptions {
+            against: Some(other),
+            ..pinned(&summary)
+        },
+    )
+    .unwrap();
+    assert_eq!(r.status, Status::Intact, "{:#?}", r.findings);
+    assert_eq!(r.against.as_ref().unwrap().diverges_at, None);
+}
+
+#[test]
 fn a_refused_history_in_conflicts_is_a_fork_only_when_this_device_signed_it() {
     let tmp = tempfile::tempdir().unwrap();
     let device = device();
