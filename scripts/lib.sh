@@ -73,12 +73,13 @@ ensure_app_test_tools() {
 # dummy driver (two monitors), a VNC X server (Xtigervnc), X clients that
 # draw, a PulseAudio server with a virtual sink; opus-tools checks audio
 # clips; xdotool and x11vnc are real programs from the process blocklist;
-# openbox is the window manager; PipeWire stands in for a desktop's graph.
+# openbox is the window manager; PipeWire stands in for a desktop's graph;
+# weston with Xwayland is a Wayland desktop.
 ensure_rig_packages() {
     ensure_debian_packages xvfb xserver-xorg-core xserver-xorg-video-dummy \
         x11-xserver-utils x11-apps tigervnc-standalone-server openbox pulseaudio \
         pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc pipewire \
-        pipewire-bin
+        pipewire-bin weston xwayland
 }
 
 # A real S3-compatible server for the backend's object-store tests: s3s-fs

@@ -13,7 +13,8 @@ use paraakh_engine::preflight::{self, PreflightOptions, PreflightReport};
 use paraakh_engine::preview::{CameraPreview, MeterLevel, MicrophoneMeter, PreviewFrame};
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
-    Command, EngineEvent, Session, SessionConfig, Sources, UploadConfig,
+    Command, Deviation, EngineEvent, Environment, LaunchSource, Session, SessionConfig, Sources,
+    UploadConfig,
 };
 use paraakh_evidence::SystemClock;
 use paraakh_evidence::record::{ClientInfo, HexHash};
@@ -119,6 +120,33 @@ struct Inner {
     online: Option<OnlineRun>,
     /// The receipt, once submitted (an online exam's page comes back to it).
     receipt: Option<(SubmitReceipt, bool)>,
+    /// The last system check the candidate ran (its items go into the evidence).
+    last_check: Option<PreflightReport>,
+    /// Lockdown guards that did not start before the exam did: (guard, why).
+    guards_unavailable: Vec<(String, String)>,
+}
+
+/// The start refused: the machine, checked again, has items that block it.
+#[derive(Debug)]
+pub(crate) struct StartRefused(pub(crate) Vec<paraakh_engine::preflight::CheckItem>);
+
+impl std::fmt::Display for StartRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "The exam cannot start: the computer was checked again and "
+        )?;
+        let items: Vec<String> = self
+            .0
+            .iter()
+            .map(|i| match &i.fix {
+                Some(fix) => format!("{}: {} ({fix})", i.title, i.detail),
+                None => format!("{}: {}", i.title, i.detail),
+            })
+            .collect();
+        write!(f, "{}", items.join("; "))?;
+        write!(f, ". Fix this, run the system check again and start again.")
+    }
 }
 
 /// The app.
@@ -193,6 +221,22 @@ fn resume_needs_code(
     proctor.resume_needs_code && gap_ms >= u64::from(proctor.resume_free_minutes) * 60_000
 }
 
+/// Sends what the backend lacks of every earlier session on this computer
+/// and deletes the copies the tenant's retention no longer keeps, as the
+/// consent screen promised, in the background (a session being written is
+/// left alone).
+fn send_finished_sessions(data_dir: PathBuf) {
+    let _ = std::thread::Builder::new()
+        .name("paraakh-sync-agent".into())
+        .spawn(move || {
+            let _ = paraakh_sync::agent::sync_all(
+                &data_dir,
+                &paraakh_sync::agent::AgentOptions::default(),
+                &mut |_| {},
+            );
+        });
+}
+
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -212,6 +256,9 @@ impl App {
             &data_home,
         )
         .map_err(|e| format!("this computer's exam configuration cannot be used: {e}"));
+        if let Ok(install) = &install {
+            send_finished_sessions(install.data_dir.clone());
+        }
         Self {
             launch,
             install,
@@ -488,7 +535,7 @@ impl App {
                 self.server(&inner),
             )
         };
-        Ok(preflight::run(&PreflightOptions {
+        let report = preflight::run(&PreflightOptions {
             policy,
             detection: self.detection(),
             server,
@@ -496,7 +543,96 @@ impl App {
             listen_seconds: 1.5,
             exam_minutes: minutes,
             sources: self.sources(),
-        }))
+        });
+        self.inner().last_check = Some(report.clone());
+        Ok(report)
+    }
+
+    /// The machine checked again at the start (the candidate may have
+    /// changed it since the check): refused when an item blocks. The
+    /// items that go into the evidence: this check's, and the devices from
+    /// the candidate's own check.
+    fn check_again(&self, inner: &Inner, offer: &ExamOffer) -> Result<PreflightReport, String> {
+        let mut report = preflight::run_machine(&PreflightOptions {
+            policy: offer.policy().clone(),
+            detection: self.detection(),
+            server: self.server(inner),
+            data_dir: self.install()?.data_dir.clone(),
+            listen_seconds: 0.0,
+            exam_minutes: offer.package.manifest.duration_minutes,
+            sources: self.sources(),
+        });
+        if report.blocks() {
+            return Err(StartRefused(report.blocking().cloned().collect()).to_string());
+        }
+        if let Some(earlier) = &inner.last_check {
+            let devices = earlier
+                .items
+                .iter()
+                .filter(|i| report.item(i.id).is_none())
+                .cloned()
+                .collect::<Vec<_>>();
+            report.items.extend(devices);
+        }
+        Ok(report)
+    }
+
+    /// How this machine is set up for the exam, for the evidence.
+    fn environment(&self, check: PreflightReport, guards: Vec<(String, String)>) -> Environment {
+        let launch = match &self.launch.path {
+            Some(path) => LaunchSource::LaunchFile {
+                path: path.display().to_string(),
+                signed_by: None,
+            },
+            None => LaunchSource::App,
+        };
+        let set_by = launch.describe();
+        let mut deviations = Vec::new();
+        let mut differs = |setting: &str, policy: &str, actual: &str| {
+            deviations.push(Deviation {
+                setting: setting.into(),
+                policy: policy.into(),
+                actual: actual.into(),
+                set_by: set_by.clone(),
+            });
+        };
+        if !self.launch.kiosk() {
+            differs(
+                "kiosk",
+                "fullscreen, on top, keyboard grabbed; leaving it recorded",
+                "an ordinary window: focus loss and leaving fullscreen are not recorded",
+            );
+        }
+        if self.launch.proctor_code_sha256.is_some() {
+            differs(
+                "proctor code",
+                "the tenant's code",
+                "a code set by the launch file",
+            );
+        }
+        Environment {
+            session: Some(check.session),
+            system_check: check.items,
+            launch: Some(launch),
+            managed: self.install().is_ok_and(|i| i.locked),
+            deviations,
+            guards_unavailable: guards,
+        }
+    }
+
+    /// A lockdown guard did not start or stopped: recorded in the running
+    /// exam, or at the start of the next.
+    pub(crate) fn guard_unavailable(&self, guard: &str, reason: String) {
+        let mut inner = self.inner();
+        match &inner.run {
+            Some(run) if run.submitted().is_none() => {
+                let _ = run.send(Command::GuardUnavailable {
+                    guard: guard.to_owned(),
+                    reason,
+                });
+            }
+            _ => inner.guards_unavailable.push((guard.to_owned(), reason)),
+        }
     }
 
     fn server(&self, inner: &Inner) -> Option<String> {
@@ -590,6 +726,7 @@ impl App {
         // The check's camera and microphone are released for the session.
         inner.preview = None;
         inner.meter = None;
+        let check = self.check_again(&inner, &offer)?;
         let install = self.install()?;
         let tenant_dir = DataRoot::new(&install.data_dir)
             .tenant(&offer.tenant.id)
@@ -616,6 +753,14 @@ impl App {
         };
         let online = upload.is_some();
         let policy = offer.policy().clone();
+        // What a later sync (this app's next start, or `paraakh sync --all`)
+        // needs to send this session and delete it when the policy says.
+        let upload_context = upload.as_ref().map(|u| paraakh_sync::agent::UploadContext {
+            server: u.server.clone(),
+            tokens: u.tokens.clone(),
+            backend_key: offer.tenant.backend_key.clone(),
+            retention: policy.retention.clone(),
+        });
         let consent = ConsentScope {
             camera: policy.face.enabled,
             microphone: policy.voice.enabled,
@@ -623,10 +768,16 @@ impl App {
         };
         let lockdown = self.launch.lockdown.unwrap_or(true);
         let keep_copies_in = lockdown && policy.keyboard.enabled && policy.keyboard.block_copy_out;
-        if lockdown && policy.keyboard.enabled && policy.keyboard.clear_clipboard {
+        let mut guards = std::mem::take(&mut inner.guards_unavailable);
+        if lockdown
+            && policy.keyboard.enabled
+            && policy.keyboard.clear_clipboard
+            && let Err(e) = paraakh_lockdown::clipboard::clear(None)
+        {
             // Nothing copied before the exam can be pasted into it.
-            let _ = paraakh_lockdown::clipboard::clear(None);
+            guards.push(("clipboard clearing".into(), e.to_string()));
         }
+        let environment = self.environment(check, guards);
         let config = SessionConfig {
             dir: dir.clone(),
             policy,
@@ -645,7 +796,7 @@ impl App {
             consent,
             detection: Some(self.detection()),
             watch_processes: lockdown,
-            watch_displays: lockdown && std::env::var_os("DISPLAY").is_some(),
+            watch_displays: lockdown,
             heartbeat: Duration::from_secs(60),
             checkpoint_every: Duration::from_secs_f64(
                 self.launch
@@ -656,12 +807,22 @@ impl App {
             duration: None,
             upload,
             clock: Arc::new(SystemClock),
+            environment,
         };
         let session = Session::start(config).map_err(|e| {
             format!(
                 "the exam could not start: {e}; nothing was lost, try again or ask your proctor"
             )
         })?;
+        if let Some(context) = &upload_context
+            && let Err(e) = paraakh_sync::agent::remember(&dir, context)
+        {
+            // The exam goes on; it is uploaded while online, and can be sent by hand.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("paraakh-app: the upload details for a later sync were not kept: {e}");
+            }
+        }
         let run = ExamRun::start(session, online, emit)
             .map_err(|e| format!("the exam could not start: {e}"))?;
         // A resumed exam keeps its clock: an interruption never adds time by

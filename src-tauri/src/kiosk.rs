@@ -197,17 +197,31 @@ mod linux {
 
     pub(super) fn keep_copies_in(run: Arc<crate::run::ExamRun>) {
         use paraakh_lockdown::clipboard::CopyOutGuard;
+        let unavailable = |reason: String| {
+            let _ = run.send(paraakh_engine::session::Command::GuardUnavailable {
+                guard: "copy-out guard".into(),
+                reason,
+            });
+        };
         let xid = EXAM_XID.load(Ordering::Relaxed);
         if xid == 0 {
             // Wayland: no X selections to watch; the exam screen's own
             // clipboard still keeps its copies off the desktop's.
+            unavailable(
+                "no X11 window (Wayland): only the exam page's own clipboard keeps copies in"
+                    .into(),
+            );
             return;
         }
         // PRIMARY stays with the page (WebKitGTK would drop the candidate's
         // text selection); it is cleared whenever the focus leaves the exam
         // and at the end.
-        let Ok(guard) = CopyOutGuard::start(None, xid, false, Arc::new(SystemClock)) else {
-            return;
+        let guard = match CopyOutGuard::start(None, xid, false, Arc::new(SystemClock)) {
+            Ok(g) => g,
+            Err(e) => {
+                unavailable(e.to_string());
+                return;
+            }
         };
         let _ = std::thread::Builder::new()
             .name("paraakh-app-copy".into())
@@ -226,10 +240,17 @@ mod linux {
     }
 
     pub(super) fn lock(handle: &AppHandle, window: &WebviewWindow) {
+        let app = handle.state::<App>();
         let Some(xid) = xid(window) else {
-            return; // Wayland: focus loss is still seen through the window's events.
+            // Wayland: focus loss is still seen through the window's events.
+            app.guard_unavailable(
+                "keyboard grab",
+                "no X11 window (Wayland): the desktop's shortcuts (Alt+Tab, Super) are not blocked"
+                    .into(),
+            );
+            return;
         };
-        grab_keyboard(window);
+        grab_keyboard(handle, window);
         watch_shortcuts(handle, window);
         match FocusGuard::start(None, xid, true, Arc::new(SystemClock)) {
             Ok(guard) => {
@@ -245,17 +266,26 @@ mod linux {
                             // The engine warns the candidate as the policy says.
                             let app = handle.state::<App>();
                             app.report(Observation::FocusLost);
-                            if app.copies_kept_in() {
+                            if app.copies_kept_in()
+                                && let Err(e) = paraakh_lockdown::clipboard::clear(None)
+                            {
                                 // Another window could paste what is selected in the exam.
-                                let _ = paraakh_lockdown::clipboard::clear(None);
+                                app.guard_unavailable("clipboard clearing", e.to_string());
                             }
                         }
                     });
-                if spawned.is_err() {
+                if let Err(e) = spawned {
                     NATIVE_FOCUS_GUARD.store(false, Ordering::Relaxed);
+                    app.guard_unavailable("focus guard", e.to_string());
                 }
             }
-            Err(_) => NATIVE_FOCUS_GUARD.store(false, Ordering::Relaxed),
+            Err(e) => {
+                NATIVE_FOCUS_GUARD.store(false, Ordering::Relaxed);
+                app.guard_unavailable(
+                    "focus guard",
+                    format!("{e}; focus loss is seen only through the window's own events"),
+                );
+            }
         }
     }
 
@@ -288,30 +318,46 @@ mod linux {
 
     /// Grabs the keyboard for the window once it is shown (GTK's seat grab:
     /// released by the X server if the app dies).
-    fn grab_keyboard(window: &WebviewWindow) {
+    fn grab_keyboard(handle: &AppHandle, window: &WebviewWindow) {
         let Ok(gtk_window) = window.gtk_window() else {
+            handle
+                .state::<App>()
+                .guard_unavailable("keyboard grab", "the exam window has no GTK window".into());
             return;
         };
-        let grab = |w: &gtk::ApplicationWindow| {
+        let handle = handle.clone();
+        // A refused grab is recorded once, not on every focus change.
+        let reported = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let grab = move |w: &gtk::ApplicationWindow| {
             let Some(gdk_window) = w.window() else {
                 return;
             };
-            if let Some(seat) = gdk_window.display().default_seat() {
-                let _ = seat.grab(
+            let status = match gdk_window.display().default_seat() {
+                Some(seat) => seat.grab(
                     &gdk_window,
                     gtk::gdk::SeatCapabilities::KEYBOARD,
                     false,
                     None,
                     None,
                     None,
+                ),
+                None => gtk::gdk::GrabStatus::Failed,
+            };
+            if status != gtk::gdk::GrabStatus::Success && !reported.swap(true, Ordering::Relaxed) {
+                handle.state::<App>().guard_unavailable(
+                    "keyboard grab",
+                    format!(
+                        "the display refused it ({status:?}): another program holds the keyboard, and the desktop's shortcuts may work"
+                    ),
                 );
             }
         };
         if gtk_window.is_visible() {
             grab(&gtk_window);
         }
+        let on_map = grab.clone();
         gtk_window.connect_map_event(move |w, _| {
-            grab(w);
+            on_map(w);
             gtk::glib::Propagation::Proceed
         });
         gtk_window.connect_focus_in_event(move |w, _| {

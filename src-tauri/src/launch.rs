@@ -60,6 +60,9 @@ pub(crate) struct Launch {
     /// A join link handed over at start.
     #[serde(skip)]
     pub(crate) join_link: Option<String>,
+    /// The launch file these settings came from.
+    #[serde(skip)]
+    pub(crate) path: Option<PathBuf>,
 }
 
 impl Launch {
@@ -73,6 +76,7 @@ impl Launch {
         })?;
         let mut launch: Launch = toml::from_str(&text)
             .map_err(|e| format!("the launch file {} is not valid: {e}", path.display()))?;
+        launch.path = Some(path.to_owned());
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [
             &mut launch.config,

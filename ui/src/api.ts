@@ -157,19 +157,230 @@ export interface SyncStatus {
 export type WindowEventKind = "devtools_attempt";
 
 // ---- events ---------------------------------------------------------------
+//
+// The `engine` event carries the engine's UI event stream as serialised by
+// `EngineEvent` in crates/engine/src/session/events.rs (serde tag "event",
+// snake_case; an `Option` field marked skip_serializing_if is left out when
+// empty, so it is optional here). ui/src/test/engine-events.json holds one
+// example of every form, written by that file's tests; src/events.test.ts
+// checks the types and ENGINE_EVENT_SCHEMA below against it.
+
+/** How serious an evidence record is (paraakh_evidence::Severity). */
+export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** The session runs. */
+export interface StartedEvent {
+  event: "started";
+  session_id: string;
+  /** It continues after a crash or reboot. */
+  resumed: boolean;
+  /** Seconds between the last record before the stop and the resume (resumes only). */
+  gap_seconds?: number;
+  /** Monitors running: "camera", "microphone", "screen", "processes", "displays". */
+  monitors: string[];
+}
+
+/** A record went into the evidence log. */
+export interface RecordedEvent {
+  event: "recorded";
+  seq: number;
+  kind: string;
+  severity: Severity;
+  /** For the reviewer, not for the candidate. */
+  message: string;
+}
+
+/** Something the candidate should see, in calm words. */
+export interface WarningEvent {
+  event: "warning";
+  kind: string;
+  /** What to show. */
+  text: string;
+  severity: Severity;
+}
+
+/** An answer was saved. */
+export interface AnswerSavedEvent {
+  event: "answer_saved";
+  question: string;
+  seq: number;
+}
+
+/** The exam was submitted. */
+export interface SubmittedEvent {
+  event: "submitted";
+  /** The submission record. */
+  seq: number;
+  /** Questions answered. */
+  answers: number;
+  /** By whom or what, in words. */
+  how: string;
+}
+
+/** The backend cosigned the log up to `cosigned_size` records. */
+export interface UploadedEvent {
+  event: "uploaded";
+  cosigned_size: number;
+}
+
+/**
+ * A device or detector problem. `monitor` names it ("camera", "microphone",
+ * "screen", "processes", "displays", "detection", "face detection",
+ * "voice detection"; "answers" when an answer was refused, which the app
+ * turns into the save_answer rejection). `message` is technical.
+ */
+export interface TroubleEvent {
+  event: "trouble";
+  monitor: string;
+  message: string;
+}
+
+/** The session ended and is sealed by a final checkpoint. */
+export interface EndedEvent {
+  event: "ended";
+  reason: string;
+  /** Records in the log. */
+  records: number;
+}
 
 export type EngineEvent =
-  | { event: "started" }
-  | { event: "recorded" }
-  | { event: "warning"; kind: string; text: string; severity?: string }
-  | { event: "answer_saved"; question?: string; seq?: number }
-  | { event: "submitted" }
-  | { event: "uploaded"; cosigned_size: number }
-  | { event: "trouble"; text?: string }
-  | { event: "ended"; reason: string; records: number };
+  | StartedEvent
+  | RecordedEvent
+  | WarningEvent
+  | AnswerSavedEvent
+  | SubmittedEvent
+  | UploadedEvent
+  | TroubleEvent
+  | EndedEvent;
 
+export type EngineEventName = EngineEvent["event"];
+
+/** How a field travels in JSON. */
+export type FieldType = "string" | "number" | "boolean" | "string[]" | "severity";
+
+type FieldTypeOf<V> = [V] extends [Severity]
+  ? "severity"
+  : [V] extends [string]
+    ? "string"
+    : [V] extends [number]
+      ? "number"
+      : [V] extends [boolean]
+        ? "boolean"
+        : [V] extends [string[]]
+          ? "string[]"
+          : never;
+
+// An optional field's spec says `optional: true`; a required field's does not.
+type FieldSpec<T, K extends keyof T> = {} extends Pick<T, K>
+  ? { readonly type: FieldTypeOf<Exclude<T[K], undefined>>; readonly optional: true }
+  : { readonly type: FieldTypeOf<T[K]>; readonly optional?: false };
+
+type VariantSchema<T> = { readonly [K in Exclude<keyof T, "event">]-?: FieldSpec<T, K> };
+
+/**
+ * The fields of every event, derived from the types above: the compiler
+ * insists on every variant and field with its JSON type and optionality, and
+ * nothing else. parseEngineEvent checks payloads against it at run time.
+ */
+export type EngineEventSchema = {
+  readonly [E in EngineEventName]: VariantSchema<Extract<EngineEvent, { event: E }>>;
+};
+
+export const ENGINE_EVENT_SCHEMA: EngineEventSchema = {
+  started: {
+    session_id: { type: "string" },
+    resumed: { type: "boolean" },
+    gap_seconds: { type: "number", optional: true },
+    monitors: { type: "string[]" },
+  },
+  recorded: {
+    seq: { type: "number" },
+    kind: { type: "string" },
+    severity: { type: "severity" },
+    message: { type: "string" },
+  },
+  warning: {
+    kind: { type: "string" },
+    text: { type: "string" },
+    severity: { type: "severity" },
+  },
+  answer_saved: {
+    question: { type: "string" },
+    seq: { type: "number" },
+  },
+  submitted: {
+    seq: { type: "number" },
+    answers: { type: "number" },
+    how: { type: "string" },
+  },
+  uploaded: {
+    cosigned_size: { type: "number" },
+  },
+  trouble: {
+    monitor: { type: "string" },
+    message: { type: "string" },
+  },
+  ended: {
+    reason: { type: "string" },
+    records: { type: "number" },
+  },
+};
+
+function fieldOk(type: FieldType, v: unknown): boolean {
+  switch (type) {
+    case "string":
+      return typeof v === "string";
+    case "number":
+      return typeof v === "number" && Number.isFinite(v);
+    case "boolean":
+      return typeof v === "boolean";
+    case "string[]":
+      return Array.isArray(v) && v.every((x) => typeof x === "string");
+    case "severity":
+      return (SEVERITIES as readonly unknown[]).includes(v);
+  }
+}
+
+/**
+ * Why a payload is not an EngineEvent, or null when it is. `strict` also
+ * refuses fields the types do not know (the tests use it; the app ignores
+ * extra fields so an engine a little newer still works).
+ */
+export function engineEventProblem(value: unknown, strict = false): string | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not an object";
+  const obj = value as Record<string, unknown>;
+  const name = obj.event;
+  if (typeof name !== "string" || !Object.prototype.hasOwnProperty.call(ENGINE_EVENT_SCHEMA, name)) {
+    return `unknown event ${JSON.stringify(name)}`;
+  }
+  const fields = ENGINE_EVENT_SCHEMA[name as EngineEventName] as Record<
+    string,
+    { readonly type: FieldType; readonly optional?: boolean }
+  >;
+  for (const [field, spec] of Object.entries(fields)) {
+    const v = obj[field];
+    if (v === undefined) {
+      if (!spec.optional) return `${name}: missing field ${field}`;
+    } else if (!fieldOk(spec.type, v)) {
+      return `${name}: field ${field} is not a ${spec.type}: ${JSON.stringify(v)}`;
+    }
+  }
+  if (strict) {
+    for (const field of Object.keys(obj)) {
+      if (field !== "event" && !(field in fields)) return `${name}: unknown field ${field}`;
+    }
+  }
+  return null;
+}
+
+export function isEngineEvent(value: unknown, strict = false): value is EngineEvent {
+  return engineEventProblem(value, strict) === null;
+}
+
+/** From the window (src-tauri/src/kiosk.rs `LockdownNotice`); `text` is for the candidate. */
 export interface LockdownEvent {
-  kind: "focus_lost" | "fullscreen_exit";
+  kind: "close_blocked" | "focus_lost" | "fullscreen_exit";
   text: string;
 }
 
@@ -296,7 +507,10 @@ export interface MockApi extends Api {
   /** The next call of this command rejects with the message. */
   failNext(command: string, message: string): void;
   fixBlocking(): void;
+  /** Delivers an event to the listeners; an `engine` payload must be an EngineEvent exactly. */
   emit<E extends keyof EventMap>(event: E, payload: EventMap[E]): void;
+  /** Delivers any payload, unchecked (for tests of malformed events). */
+  emitRaw(event: keyof EventMap, payload: unknown): void;
   callsOf(name: string): MockCall[];
 }
 
@@ -417,6 +631,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       blocking = false;
     },
     emit(event, payload) {
+      if (event === "engine") {
+        const problem = engineEventProblem(payload, true);
+        if (problem) throw new Error(`the mock emitted an engine event the engine never sends: ${problem}`);
+      }
+      api.emitRaw(event, payload);
+    },
+    emitRaw(event, payload) {
       for (const cb of listeners.get(event) ?? []) cb(payload);
     },
     callsOf(name) {
@@ -575,6 +796,13 @@ export function createMockApi(options: MockOptions = {}): MockApi {
           };
         }
         started = true;
+        api.emit("engine", {
+          event: "started",
+          session_id: paper.session_id,
+          resumed: paper.resumed,
+          ...(paper.resumed ? { gap_seconds: 240 } : {}),
+          monitors: ["camera", "microphone", "screen", "processes", "displays"],
+        });
         return { ...paper, answers: { ...saved } };
       }),
 
@@ -593,6 +821,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
         if (submitted) throw "The exam was already submitted.";
         saved[question] = Array.isArray(answer) ? [...answer] : answer;
         seq += 1;
+        api.emit("engine", { event: "answer_saved", question, seq });
         return { seq };
       }),
 
@@ -606,6 +835,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
           return a !== undefined && !(Array.isArray(a) && a.length === 0) && !(typeof a === "string" && a.trim() === "");
         }).length;
         seq += 1;
+        api.emit("engine", { event: "submitted", seq, answers: answered, how: "submitted by the candidate" });
         return {
           session_id: "demo-session-0001",
           submitted_at: new Date(now()).toISOString(),

@@ -2,7 +2,7 @@
 // banner, the high-contrast toggle, the proctor dialog (Ctrl+Alt+P), the
 // devtools guard and the event wiring.
 
-import { errorText, type Api, type EngineEvent, type Unlisten } from "./api";
+import { engineEventProblem, errorText, type Api, type EngineEvent, type Unlisten } from "./api";
 import { Banner } from "./banner";
 import { createContrastToggle } from "./contrast";
 import { APP_NAME, errorLine, screenRoot, showError, type AppState, type Ctx, type Route, type Screen } from "./context";
@@ -16,6 +16,7 @@ import { createJoinScreen } from "./screens/join";
 import { createOnlineScreen } from "./screens/online";
 import { createReceiptScreen } from "./screens/receipt";
 import { createResumeScreen } from "./screens/resume";
+import { TroubleNotices } from "./trouble";
 
 export interface AppOptions {
   exam?: ExamScreenOptions;
@@ -181,9 +182,20 @@ export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): A
     api.reportWindowEvent("devtools_attempt").catch(() => undefined);
   });
 
-  const onEngine = (e: EngineEvent) => {
-    if (e.event === "warning") banner.show(e.text, e.severity);
-    else if (e.event === "trouble" && typeof e.text === "string") banner.show(e.text, "trouble");
+  const troubles = new TroubleNotices(banner);
+
+  // Payloads come from the Rust side unchecked: one that is not an EngineEvent
+  // (an engine and UI out of step) is left aside quietly, never shown.
+  const onEngine = (payload: unknown) => {
+    const problem = engineEventProblem(payload);
+    if (problem !== null) {
+      console.warn(`ignored an engine event: ${problem}`);
+      return;
+    }
+    const e = payload as EngineEvent;
+    if (e.event === "started") troubles.reset();
+    else if (e.event === "warning") banner.show(e.text, e.severity);
+    else if (e.event === "trouble") troubles.trouble(e.monitor);
     current?.onEngine?.(e);
   };
 

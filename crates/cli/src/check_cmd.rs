@@ -75,6 +75,7 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             "ready": !report.blocks(),
             "policy": report.policy,
             "items": report.items,
+            "session": report.session,
         }))?;
     } else {
         let mut out = format!("System check under the policy \"{}\":\n\n", report.policy);

@@ -62,7 +62,7 @@ enum Command {
     /// The system check before an exam: devices, displays, virtual machine, remote access, programs to close (exit 0 ready, 1 something blocks the start).
     #[cfg(feature = "check")]
     Check(check_cmd::CheckArgs),
-    /// Upload session directories to the tenant's backend (exit 0 when all is acknowledged, 1 when not yet).
+    /// Upload session directories to the tenant's backend, or with --all every session in the data directory, then apply retention (exit 0 when all is acknowledged, 1 when something waits).
     #[cfg(feature = "sync")]
     Sync(sync_cmd::SyncArgs),
     /// The reference backend: serve the upload protocol, issue tokens, export sessions.

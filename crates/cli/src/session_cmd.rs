@@ -13,7 +13,7 @@ use clap::Args;
 use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
-    Command, EngineEvent, Session, SessionConfig, Sources, UploadConfig,
+    Command, EngineEvent, Environment, LaunchSource, Session, SessionConfig, Sources, UploadConfig,
 };
 use paraakh_evidence::keys::{NoteSigner, TenantPublicKey};
 use paraakh_evidence::record::ClientInfo;
@@ -253,6 +253,17 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if !layout::valid_id(&session_id) {
         bail!("{session_id:?} is not a session id (letters, digits, '.', '_', '-')");
     }
+    // What `paraakh sync --all` needs to finish the upload later.
+    #[cfg(feature = "sync")]
+    let upload_context = match (&args.server, &args.tokens) {
+        (Some(server), Some(tokens)) => Some(paraakh_sync::agent::UploadContext {
+            server: server.clone(),
+            tokens: tokens.clone(),
+            backend_key: backend_key.clone(),
+            retention: policy.retention.clone(),
+        }),
+        _ => None,
+    };
     let config = SessionConfig {
         dir: args.out.clone(),
         policy,
@@ -275,7 +286,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             models: args.models.clone(),
         }),
         watch_processes: !args.no_lockdown,
-        watch_displays: !args.no_lockdown && std::env::var_os("DISPLAY").is_some(),
+        // Without an X display the watch cannot start, and says why in the evidence.
+        watch_displays: !args.no_lockdown,
         heartbeat: Duration::from_secs_f64(args.heartbeat.clamp(1.0, 3600.0)),
         checkpoint_every: Duration::from_secs_f64(args.checkpoint_every.clamp(1.0, 3600.0)),
         duration: args.duration,
@@ -287,9 +299,18 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             _ => None,
         },
         clock: Arc::new(SystemClock),
+        environment: Environment::here(LaunchSource::CommandLine),
     };
     let session = Session::start(config)
         .with_context(|| format!("cannot start the session in {}", args.out.display()))?;
+    #[cfg(feature = "sync")]
+    if let Some(context) = &upload_context
+        && let Err(e) = paraakh_sync::agent::remember(&args.out, context)
+    {
+        crate::render::note(&format!(
+            "the upload details are not remembered for `paraakh sync --all`: {e}"
+        ));
+    }
     spawn_signal_handler(session.commander())?;
     if let Some(path) = &args.commands {
         spawn_command_reader(path.clone(), session.commander())?;

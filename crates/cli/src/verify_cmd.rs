@@ -362,6 +362,27 @@ fn human(r: &Report, decrypting: bool) -> String {
             by_severity(&r.unsigned_events)
         );
     }
+    for e in &r.environment.records {
+        let _ = writeln!(
+            s,
+            "  · environment  record {}: {}",
+            thousands(e.seq),
+            e.summary
+        );
+    }
+    if !r.environment.records.is_empty() || !r.environment.watched.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {} watching     {}",
+            // Not an integrity failure: a fact the reviewer weighs.
+            if r.environment.not_watched.is_empty() {
+                "·"
+            } else {
+                "!"
+            },
+            r.environment.line()
+        );
+    }
     if let Some(a) = &r.against {
         let _ = writeln!(
             s,

@@ -153,6 +153,31 @@ impl X11Displays {
         Ok((vendor, extensions))
     }
 
+    /// The window manager's name (EWMH `_NET_SUPPORTING_WM_CHECK`), if one
+    /// runs and says.
+    pub fn window_manager(&self) -> Option<String> {
+        use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _};
+        let check = crate::x11::atom(&self.conn, "_NET_SUPPORTING_WM_CHECK").ok()?;
+        let utf8 = crate::x11::atom(&self.conn, "UTF8_STRING").ok()?;
+        let name = crate::x11::atom(&self.conn, "_NET_WM_NAME").ok()?;
+        let window = self
+            .conn
+            .get_property(false, self.root, check, AtomEnum::WINDOW, 0, 1)
+            .ok()?
+            .reply()
+            .ok()?
+            .value32()?
+            .next()?;
+        let reply = self
+            .conn
+            .get_property(false, window, name, utf8, 0, 256)
+            .ok()?
+            .reply()
+            .ok()?;
+        let wm = String::from_utf8_lossy(&reply.value).trim().to_owned();
+        (!wm.is_empty()).then_some(wm)
+    }
+
     /// The displays now.
     pub fn read(&self) -> Result<DisplayReport, LockdownError> {
         let res = self

@@ -15,6 +15,8 @@
 //!   shortcuts from firing, and those shortcuts recognised (X11);
 //! - [`remote`]: remote sessions (SSH, X forwarding, VNC, RDP) and screen
 //!   sharing;
+//! - [`session_type`]: X11 or Wayland, from logind, the X server and the
+//!   compositor's socket, not from the environment alone;
 //! - [`vm`]: virtual machine and container detection from several signals,
 //!   with an explanation and a confidence;
 //!
@@ -37,6 +39,8 @@ pub mod keyboard;
 mod linux;
 pub mod process;
 pub mod remote;
+#[cfg(target_os = "linux")]
+pub mod session_type;
 pub mod vm;
 #[cfg(target_os = "linux")]
 mod x11;

@@ -29,6 +29,10 @@ pub enum Decision {
         reason: String,
         /// The session has waited for a sync longer than the policy allows.
         alert: bool,
+        /// When only the keep period holds it: from this time on (POSIX
+        /// seconds) it is deleted.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        delete_after: Option<u64>,
     },
 }
 
@@ -48,7 +52,11 @@ pub fn decide(
     let age_days = |since: u64| now.saturating_sub(since) / DAY_SECS;
     let recorded_at = outbox.last_record_secs();
     let alert = age_days(recorded_at) >= u64::from(retention.alert_unsynced_after_days);
-    let keep = |reason: String| Decision::Keep { reason, alert };
+    let keep = |reason: String| Decision::Keep {
+        reason,
+        alert,
+        delete_after: None,
+    };
     if !outbox.ended() {
         return Ok(keep("the session has not ended".into()));
     }
@@ -79,6 +87,7 @@ pub fn decide(
                 "kept {keep_days} days after the receipt by the tenant's policy ({held} passed)"
             ),
             alert: false,
+            delete_after: Some(cosigned_at.saturating_add(keep_days.saturating_mul(DAY_SECS))),
         });
     }
     Ok(Decision::Purge {
@@ -92,11 +101,25 @@ pub fn decide(
 /// Deletes the session directory, unless a process is writing it.
 pub fn purge(dir: &Path) -> Result<(), SyncError> {
     let lock_path = dir.join(paraakh_evidence::layout::LOCK);
-    let lock = std::fs::File::open(&lock_path).map_err(|error| SyncError::Io {
-        what: "cannot open",
-        path: lock_path.clone(),
-        error,
-    })?;
+    if !dir.join(paraakh_evidence::layout::LOG).is_file() {
+        return Err(SyncError::Session {
+            path: dir.to_owned(),
+            message: "not a session directory (it has no evidence log); it is not deleted".into(),
+        });
+    }
+    // A session copied without its (empty) lock file gets one: the lock is
+    // what keeps a writer that opens the session meanwhile out.
+    let lock = paraakh_evidence::keys::private_options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|error| SyncError::Io {
+            what: "cannot open",
+            path: lock_path.clone(),
+            error,
+        })?;
     rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
         |_| SyncError::Session {
             path: dir.to_owned(),
@@ -148,7 +171,8 @@ mod tests {
             soon,
             Decision::Keep {
                 reason: "no receipt from the backend yet".into(),
-                alert: false
+                alert: false,
+                delete_after: None,
             }
         );
         let late = decide(dir.path(), &retention(), &backend, true, START + 8 * 86_400).unwrap();

@@ -4,6 +4,7 @@
 //! - [`Display::xvfb`]: an Xvfb X server with one screen;
 //! - [`Display::two_monitors`]: Xorg with the dummy driver and two RandR
 //!   monitors side by side (Xvfb cannot have two);
+//! - [`Wayland::start`]: a headless weston with Xwayland;
 //! - [`Audio::start`]: a private PulseAudio server whose null sink's monitor
 //!   is the default input, so what a test plays (`paplay`) is what a
 //!   program recording the default microphone hears.
@@ -288,6 +289,82 @@ EndSection
 }
 
 impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A headless Wayland compositor (weston) with Xwayland: what a candidate
+/// on a Wayland desktop has, including the X display it offers.
+#[derive(Debug)]
+pub struct Wayland {
+    child: Child,
+    dir: tempfile::TempDir,
+    x_display: String,
+}
+
+impl Wayland {
+    /// Starts weston on the headless backend with its own runtime directory
+    /// and waits until its socket and its X display answer.
+    pub fn start() -> Result<Self, RigError> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| e.to_string())?;
+        }
+        let log = dir.path().join("weston.log");
+        let child = Command::new("weston")
+            .args([
+                "--backend=headless-backend.so",
+                "--socket=wayland-1",
+                "--idle-time=0",
+                "--xwayland",
+            ])
+            .arg(format!("--log={}", log.display()))
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start weston: {e}"))?;
+        let mut w = Self {
+            child,
+            dir,
+            x_display: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(rest) = text.split("xserver listening on display ").nth(1)
+                && w.dir.path().join("wayland-1").exists()
+            {
+                w.x_display = rest.split_whitespace().next().unwrap_or(":0").to_owned();
+                return Ok(w);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("weston did not start within 20 s: {text}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The runtime directory holding the compositor's socket.
+    pub fn runtime_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The Xwayland display (`:N`), started when a client first connects.
+    pub fn x_display(&self) -> &str {
+        &self.x_display
+    }
+}
+
+impl Drop for Wayland {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use paraakh_test_rig::{Audio, Display, require};
+use paraakh_test_rig::{Audio, Display, Wayland, require};
 
 use super::{BIN, json, p, stderr};
 
@@ -336,4 +336,87 @@ fn a_wayland_desktop_blocks_a_strict_exam_and_warns_a_standard_one() {
             "{session}"
         );
     }
+}
+
+/// A candidate on a Wayland desktop hides it: `WAYLAND_DISPLAY` and
+/// `XDG_SESSION_TYPE` removed, the app pointed at the Xwayland display.
+/// The compositor's socket (and, without the runtime directory, the X
+/// server itself) still says Wayland; the strict preset refuses, and the
+/// environment's contrary word is kept as a disagreement.
+#[test]
+fn a_wayland_desktop_with_its_environment_removed_is_still_seen() {
+    if !require("paraakh check on weston", &["weston", "Xwayland"]) {
+        return;
+    }
+    let _serial = serial();
+    let wayland = Wayland::start().unwrap();
+    for with_runtime_dir in [true, false] {
+        let mut cmd = Command::new(BIN);
+        cmd.env_remove("WAYLAND_DISPLAY")
+            .env_remove("XDG_SESSION_TYPE")
+            .env("DISPLAY", wayland.x_display());
+        if with_runtime_dir {
+            cmd.env("XDG_RUNTIME_DIR", wayland.runtime_dir());
+        } else {
+            cmd.env_remove("XDG_RUNTIME_DIR");
+        }
+        let out = cmd
+            .args(["check", "--json", "--listen", "0.5", "--preset", "strict"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let report = json(&out);
+        let what = if with_runtime_dir {
+            "with the runtime dir"
+        } else {
+            "without it"
+        };
+        assert_eq!(report["session"]["kind"], "wayland", "{what}: {report:#}");
+        let disagreement = report["session"]["disagreement"].as_str().unwrap();
+        assert!(
+            disagreement.contains("the environment says X11"),
+            "{what}: {disagreement}"
+        );
+        let session = item(&report, "session_type");
+        assert_eq!(session["status"], "blocking", "{what}: {session}");
+        assert!(
+            session["detail"].as_str().unwrap().starts_with("Wayland"),
+            "{session}"
+        );
+        let witness = report["session"]["decided_by"].as_str().unwrap();
+        if with_runtime_dir {
+            // The X server (Xwayland) is asked before the socket.
+            assert!(
+                ["x_server", "compositor_socket"].contains(&witness),
+                "{witness}"
+            );
+        } else {
+            assert_eq!(witness, "x_server");
+        }
+    }
+}
+
+/// The desktop a candidate is told to use (X11) passes with no disagreement.
+#[test]
+fn an_x11_desktop_is_x11_by_its_server_and_its_environment() {
+    if !require("paraakh check on Xvfb", &["Xvfb"]) {
+        return;
+    }
+    let _serial = serial();
+    let display = Display::xvfb(800, 600).unwrap();
+    let out = display
+        .command(BIN)
+        .env_remove("XDG_SESSION_TYPE")
+        .env_remove("XDG_RUNTIME_DIR")
+        .args(["check", "--json", "--listen", "0.5", "--preset", "strict"])
+        .output()
+        .unwrap();
+    let report = json(&out);
+    assert_eq!(report["session"]["kind"], "x11", "{report:#}");
+    assert_eq!(report["session"]["decided_by"], "x_server");
+    assert!(
+        report["session"].get("disagreement").is_none(),
+        "{report:#}"
+    );
+    assert_eq!(item(&report, "session_type")["status"], "ok");
 }

@@ -8,6 +8,8 @@
     clippy::print_stderr
 )]
 
+#[cfg(all(feature = "sync", feature = "ingest"))]
+mod agent;
 #[cfg(feature = "capture")]
 mod capture;
 #[cfg(feature = "check")]

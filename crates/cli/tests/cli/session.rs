@@ -395,3 +395,231 @@ fn capture_without_consent_is_refused_before_anything_is_recorded() {
     );
     assert!(!dir.exists());
 }
+
+/// A `session run` on replayed sources with lockdown switched off, `policy`
+/// (a TOML file) and the given extra arguments; returns the session dir.
+fn run_replayed(t: &Path, keys: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let dir = t.join(name);
+    let (public, device, models) = (
+        keys.join("encryption.pub"),
+        t.join("device.key"),
+        repo_file("models"),
+    );
+    let mut all = vec![
+        "session",
+        "run",
+        "--out",
+        p(&dir),
+        "--tenant-key",
+        p(&public),
+        "--tenant",
+        "acme",
+        "--exam",
+        "physics",
+        "--session-id",
+        name,
+        "--consent",
+        "--device-key",
+        p(&device),
+        "--models",
+        p(&models),
+        "--no-lockdown",
+        "--checkpoint-every",
+        "5",
+        "--json",
+    ];
+    all.extend_from_slice(args);
+    let out = paraakh(&all);
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir
+}
+
+/// Two people in front of the camera (a group photo replayed): one
+/// `multiple_faces` violation with the webcam picture that shows them; the
+/// environment record says the camera was replayed, set by the command line.
+#[test]
+fn a_group_photo_in_front_of_the_camera_is_multiple_faces_with_its_snapshot() {
+    let (Some(_), Some(data)) = (
+        std::env::var_os("PARAAKH_ONNXRUNTIME"),
+        std::env::var_os("PARAAKH_DETECT_DATA"),
+    ) else {
+        assert!(
+            !paraakh_test_rig::strict(),
+            "ONNX Runtime or test data missing"
+        );
+        eprintln!("skipped: PARAAKH_ONNXRUNTIME or PARAAKH_DETECT_DATA not set");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = keys(t);
+    // Two people side by side on a desk scene: the astronaut and the
+    // cameraman (faces of about 100 px, well inside the detector's range).
+    let data = Path::new(&data);
+    let astronaut = image::open(data.join("astronaut.png")).unwrap().to_rgb8();
+    let cameraman = image::open(data.join("camera.png")).unwrap().to_rgb8();
+    let coffee = image::open(data.join("coffee.png")).unwrap().to_rgb8();
+    let mut group =
+        image::imageops::resize(&coffee, 640, 480, image::imageops::FilterType::Triangle);
+    let left = image::imageops::crop_imm(&astronaut, 120, 20, 220, 240).to_image();
+    let right = image::imageops::crop_imm(&cameraman, 130, 50, 180, 200).to_image();
+    image::imageops::overlay(&mut group, &left, 60, 140);
+    image::imageops::overlay(&mut group, &right, 380, 160);
+    let cam = t.join("camera");
+    std::fs::create_dir(&cam).unwrap();
+    group.save(cam.join("1.png")).unwrap();
+    // A second, slightly different frame: the feed is not frozen.
+    let mut moved = group.clone();
+    image::imageops::overlay(&mut moved, &left, 64, 142);
+    moved.save(cam.join("2.png")).unwrap();
+    let policy = t.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "preset = \"standard\"\nname = \"Group photo\"\n[voice]\nenabled = false\n[screen]\nenabled = false\n",
+    )
+    .unwrap();
+    let dir = run_replayed(
+        t,
+        &keys,
+        "s-group",
+        &[
+            "--policy",
+            p(&policy),
+            "--camera",
+            p(&cam),
+            "--duration",
+            "14s",
+        ],
+    );
+    let recs = records(&dir);
+    let multiple = events(&recs, "multiple_faces");
+    assert_eq!(multiple.len(), 1, "{:#?}", events(&recs, "no_face"));
+    assert_eq!(events(&recs, "no_face").len(), 0);
+    let snaps = blobs_for(&recs, "webcam_snapshot");
+    assert!(
+        snaps
+            .iter()
+            .any(|s| s["body"]["event_seq"] == multiple[0]["seq"]),
+        "{snaps:?}"
+    );
+    // The environment record: replayed camera, set by the command line.
+    let env = events(&recs, "environment");
+    assert_eq!(env.len(), 1);
+    let deviations = env[0]["body"]["detail"]["deviations"].as_array().unwrap();
+    assert!(
+        deviations.iter().any(|d| d["setting"] == "camera source"
+            && d["actual"].as_str().unwrap().starts_with("replayed from")
+            && d["set_by"] == "the command line"),
+        "{deviations:?}"
+    );
+    let report = verify(&dir, &keys);
+    assert_eq!(report["environment"]["records"][0]["seq"], env[0]["seq"]);
+    assert!(
+        report["environment"]["watched"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("camera")),
+        "{report:#}"
+    );
+}
+
+/// The X server the screen is captured from dies mid-exam: the screen
+/// monitor gives up after three failed captures and says so with a
+/// `monitor_unavailable` record; `verify` lists it as not watched from there.
+#[test]
+fn a_monitor_killed_mid_session_is_recorded_as_unavailable() {
+    if !paraakh_test_rig::require("screen monitor killed", &["Xvfb"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = keys(t);
+    let display = paraakh_test_rig::Display::xvfb(800, 600).unwrap();
+    let policy = t.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "preset = \"standard\"\nname = \"Screen only\"\n[face]\nenabled = false\n[voice]\nenabled = false\n[screen]\ninterval_seconds = 5\n",
+    )
+    .unwrap();
+    let dir = t.join("s-killed");
+    let child = display
+        .command(BIN)
+        .args([
+            "session",
+            "run",
+            "--out",
+            p(&dir),
+            "--tenant-key",
+            p(&keys.join("encryption.pub")),
+            "--tenant",
+            "acme",
+            "--exam",
+            "physics",
+            "--session-id",
+            "s-killed",
+            "--consent",
+            "--device-key",
+            p(&t.join("device.key")),
+            "--no-detection",
+            "--no-lockdown",
+            "--policy",
+            p(&policy),
+            "--screen",
+            "desktop",
+            "--checkpoint-every",
+            "2",
+            "--duration",
+            "40s",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the screen has been watched for a moment, the X server goes away.
+    std::thread::sleep(Duration::from_secs(4));
+    drop(display);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let recs = records(&dir);
+    let unavailable = events(&recs, "monitor_unavailable");
+    let screen = unavailable
+        .iter()
+        .find(|r| r["body"]["detail"]["monitor"] == "screen")
+        .unwrap_or_else(|| panic!("{unavailable:#?}"));
+    assert_eq!(screen["body"]["detail"]["mid_exam"], true);
+    assert_eq!(screen["severity"], "high");
+    // Lockdown switched off on the command line: said, not silent.
+    assert!(
+        unavailable
+            .iter()
+            .any(|r| r["body"]["detail"]["monitor"] == "processes"
+                && r["body"]["detail"]["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("switched off by the command line")),
+        "{unavailable:#?}"
+    );
+    let report = verify(&dir, &keys);
+    let env = &report["environment"];
+    assert!(
+        !env["watched"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("screen")),
+        "{env:#}"
+    );
+    assert!(
+        env["not_watched"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["what"] == "screen" && n["seq"] == screen["seq"]),
+        "{env:#}"
+    );
+    // The reviewer's text says it too.
+    let text = paraakh(&["verify", p(&dir), "--accept-machine-attested"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("not watched: processes"), "{text}");
+    assert!(text.contains("· environment  record"), "{text}");
+}

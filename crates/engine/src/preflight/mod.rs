@@ -12,6 +12,7 @@ mod system;
 
 use std::path::PathBuf;
 
+use paraakh_lockdown::session_type::SessionType;
 use paraakh_policy::{Action, Policy, Rule};
 use serde::Serialize;
 
@@ -79,6 +80,8 @@ pub struct PreflightReport {
     pub policy: String,
     /// Every item, in the order a candidate reads them.
     pub items: Vec<CheckItem>,
+    /// The desktop session, with every witness's answer.
+    pub session: SessionType,
 }
 
 impl PreflightReport {
@@ -90,6 +93,11 @@ impl PreflightReport {
     /// The item with this id.
     pub fn item(&self, id: &str) -> Option<&CheckItem> {
         self.items.iter().find(|i| i.id == id)
+    }
+
+    /// The items that block the start.
+    pub fn blocking(&self) -> impl Iterator<Item = &CheckItem> {
+        self.items.iter().filter(|i| i.status == Status::Blocking)
     }
 }
 
@@ -126,16 +134,30 @@ fn by_rule(layer_enabled: bool, rule: &Rule) -> Status {
 /// Runs every check. Takes a few seconds: it opens the camera, listens to
 /// the microphone and looks at every process.
 pub fn run(options: &PreflightOptions) -> PreflightReport {
+    check(options, true)
+}
+
+/// Runs the checks of the machine, not of the capture devices (which the
+/// session itself records if they fail): what must be checked again at the
+/// start, when the candidate may have changed the machine since the check.
+pub fn run_machine(options: &PreflightOptions) -> PreflightReport {
+    check(options, false)
+}
+
+fn check(options: &PreflightOptions, with_devices: bool) -> PreflightReport {
     let p = &options.policy;
-    let mut items = vec![system::session_type(p)];
+    let session = paraakh_lockdown::session_type::detect();
+    let mut items = vec![system::session_type(p, &session)];
     let sources = &options.sources;
-    items.push(devices::camera(p, sources.camera.as_ref()));
-    items.push(devices::microphone(
-        p,
-        options.listen_seconds,
-        sources.microphone.as_ref(),
-    ));
-    items.push(devices::screen_capture(p, sources.screen.as_ref()));
+    if with_devices {
+        items.push(devices::camera(p, sources.camera.as_ref()));
+        items.push(devices::microphone(
+            p,
+            options.listen_seconds,
+            sources.microphone.as_ref(),
+        ));
+        items.push(devices::screen_capture(p, sources.screen.as_ref()));
+    }
     items.push(system::displays(p));
     items.push(system::virtual_machine(p));
     let (processes_item, processes) = system::processes(p);
@@ -148,6 +170,7 @@ pub fn run(options: &PreflightOptions) -> PreflightReport {
     PreflightReport {
         policy: p.name.clone(),
         items,
+        session,
     }
 }
 

@@ -7,46 +7,45 @@ use std::time::Duration;
 
 use paraakh_lockdown::displays::X11Displays;
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessInfo};
+use paraakh_lockdown::session_type::{SessionKind, SessionType};
 use paraakh_policy::{Policy, WaylandMode};
 
 use super::{CheckItem, Status, by_rule};
 
 const SESSION: &str = "Desktop session";
 
-pub(super) fn session_type(p: &Policy) -> CheckItem {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let wayland =
-        var("WAYLAND_DISPLAY").is_some() || var("XDG_SESSION_TYPE").as_deref() == Some("wayland");
-    if wayland {
-        let refuse = p.keyboard.enabled && p.keyboard.wayland == WaylandMode::Refuse;
-        let (status, detail) = if refuse {
-            (
-                Status::Blocking,
-                "Wayland: keyboard shortcuts (Alt+Tab, Super) cannot be blocked there, and this exam needs them blocked",
+pub(super) fn session_type(p: &Policy, session: &SessionType) -> CheckItem {
+    let seen = session.summary();
+    match session.kind {
+        SessionKind::Wayland => {
+            let refuse = p.keyboard.enabled && p.keyboard.wayland == WaylandMode::Refuse;
+            let (status, detail) = if refuse {
+                (
+                    Status::Blocking,
+                    "keyboard shortcuts (Alt+Tab, Super) cannot be blocked there, and this exam needs them blocked",
+                )
+            } else {
+                (
+                    Status::Warning,
+                    "keyboard shortcuts (Alt+Tab, Super) cannot be blocked, only leaving the exam window is recorded",
+                )
+            };
+            CheckItem::with(
+                "session_type",
+                SESSION,
+                status,
+                format!("{seen}: {detail}"),
+                "log out and choose an \"X11\" or \"Xorg\" session at the login screen (the gear or session menu), then log in again",
             )
-        } else {
-            (
-                Status::Warning,
-                "Wayland: keyboard shortcuts (Alt+Tab, Super) cannot be blocked, only leaving the exam window is recorded",
-            )
-        };
-        CheckItem::with(
-            "session_type",
-            SESSION,
-            status,
-            detail,
-            "log out and choose an \"X11\" or \"Xorg\" session at the login screen (the gear or session menu), then log in again",
-        )
-    } else if let Some(d) = var("DISPLAY") {
-        CheckItem::ok("session_type", SESSION, format!("X11 (display {d})"))
-    } else {
-        CheckItem::with(
+        }
+        SessionKind::X11 => CheckItem::ok("session_type", SESSION, seen),
+        SessionKind::Tty | SessionKind::Unknown => CheckItem::with(
             "session_type",
             SESSION,
             Status::Blocking,
-            "no graphical session (neither DISPLAY nor WAYLAND_DISPLAY is set)",
+            format!("no graphical session: {seen}"),
             "run the exam from the desktop, not from a text console or a remote shell",
-        )
+        ),
     }
 }
 

@@ -26,6 +26,14 @@ pub enum Command {
     },
     /// The break is over.
     Resume,
+    /// A lockdown guard of the app's (keyboard grab, focus guard, copy-out
+    /// guard, clipboard clearing) did not start or stopped.
+    GuardUnavailable {
+        /// Which guard.
+        guard: String,
+        /// Why.
+        reason: String,
+    },
     /// The candidate submits: the submission names the last autosave of each question.
     Submit,
     /// A proctor ends the lockdown early with the tenant's code (checked by the app).
@@ -161,4 +169,224 @@ pub struct SessionSummary {
     /// Why the last upload did not finish, if it did not (the session is synced later).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload_error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    //! The exam UI (TypeScript) keeps its own copy of the event shapes in
+    //! `ui/src/api.ts`. This test writes one example of every event form into
+    //! `ui/src/test/engine-events.json` and fails when that file differs from
+    //! what the engine serialises; the UI's tests check the same file against
+    //! its types and its validator. A change here shows up on both sides.
+
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use super::*;
+
+    /// The fixture the UI's tests read.
+    const FIXTURE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../ui/src/test/engine-events.json"
+    );
+
+    const HOW_TO_UPDATE: &str = "If the change is meant, regenerate the fixture with\n    \
+         PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-engine --lib session::events\n\
+         then make ui/src/api.ts (EngineEvent and ENGINE_EVENT_SCHEMA) match it: \
+         `cd ui && npx vitest run src/events.test.ts && npx tsc --noEmit` says where.";
+
+    /// The form an example shows: its variant and, where a field is optional,
+    /// whether it is there. The patterns name every field (no `..`), so a new
+    /// variant or field does not compile until it is placed here; give it a
+    /// form, list that in `FORMS` and add an example to `examples`.
+    fn form(e: &EngineEvent) -> &'static str {
+        match e {
+            EngineEvent::Started {
+                session_id: _,
+                resumed: _,
+                gap_seconds: None,
+                monitors: _,
+            } => "started",
+            EngineEvent::Started {
+                session_id: _,
+                resumed: _,
+                gap_seconds: Some(_),
+                monitors: _,
+            } => "started with gap_seconds",
+            EngineEvent::Recorded {
+                seq: _,
+                kind: _,
+                severity: _,
+                message: _,
+            } => "recorded",
+            EngineEvent::Warning {
+                kind: _,
+                text: _,
+                severity: _,
+            } => "warning",
+            EngineEvent::AnswerSaved {
+                question: _,
+                seq: _,
+            } => "answer_saved",
+            EngineEvent::Submitted {
+                seq: _,
+                answers: _,
+                how: _,
+            } => "submitted",
+            EngineEvent::Uploaded { cosigned_size: _ } => "uploaded",
+            EngineEvent::Trouble {
+                monitor: _,
+                message: _,
+            } => "trouble",
+            EngineEvent::Ended {
+                reason: _,
+                records: _,
+            } => "ended",
+        }
+    }
+
+    /// Every form `form` knows; each needs an example.
+    const FORMS: &[&str] = &[
+        "started",
+        "started with gap_seconds",
+        "recorded",
+        "warning",
+        "answer_saved",
+        "submitted",
+        "uploaded",
+        "trouble",
+        "ended",
+    ];
+
+    /// One example of every form, with values as a real session sends them.
+    fn examples() -> Vec<EngineEvent> {
+        vec![
+            EngineEvent::Started {
+                session_id: "01JZ6Q4M8P2V9R3T5W7X1Y0K4N".into(),
+                resumed: false,
+                gap_seconds: None,
+                monitors: vec![
+                    "camera".into(),
+                    "microphone".into(),
+                    "screen".into(),
+                    "processes".into(),
+                    "displays".into(),
+                ],
+            },
+            EngineEvent::Started {
+                session_id: "01JZ6Q4M8P2V9R3T5W7X1Y0K4N".into(),
+                resumed: true,
+                gap_seconds: Some(252.5),
+                monitors: vec!["camera".into(), "screen".into()],
+            },
+            EngineEvent::Recorded {
+                seq: 17,
+                kind: "face_missing".into(),
+                severity: Severity::Medium,
+                message: "no face in view for 12 s".into(),
+            },
+            EngineEvent::Warning {
+                kind: "face_missing".into(),
+                text: "We can't see your face right now.".into(),
+                severity: Severity::Low,
+            },
+            EngineEvent::AnswerSaved {
+                question: "q1".into(),
+                seq: 18,
+            },
+            EngineEvent::Submitted {
+                seq: 40,
+                answers: 4,
+                how: "submitted by the candidate".into(),
+            },
+            EngineEvent::Uploaded {
+                cosigned_size: 4096,
+            },
+            EngineEvent::Trouble {
+                monitor: "camera".into(),
+                message: "the camera stopped delivering frames".into(),
+            },
+            EngineEvent::Ended {
+                reason: "submitted".into(),
+                records: 43,
+            },
+        ]
+    }
+
+    /// What the fixture holds.
+    #[derive(Serialize)]
+    struct Fixture {
+        about: &'static str,
+        severities: [Severity; 5],
+        events: Vec<EngineEvent>,
+    }
+
+    fn fixture() -> Fixture {
+        Fixture {
+            about: "Written by crates/engine/src/session/events.rs (tests): every EngineEvent \
+                    form as the engine serialises it. Do not edit; regenerate with \
+                    PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-engine --lib session::events",
+            severities: Severity::ALL,
+            events: examples(),
+        }
+    }
+
+    #[test]
+    fn every_form_has_an_example() {
+        let shown: Vec<&str> = examples().iter().map(form).collect();
+        let unique: BTreeSet<&str> = shown.iter().copied().collect();
+        assert_eq!(unique.len(), shown.len(), "one example per form: {shown:?}");
+        let known: BTreeSet<&str> = FORMS.iter().copied().collect();
+        assert_eq!(unique, known, "FORMS and the examples differ");
+    }
+
+    #[test]
+    fn the_ui_fixture_is_what_the_engine_sends() {
+        let fixture = fixture();
+        let path = Path::new(FIXTURE);
+        if std::env::var_os("PARAAKH_UPDATE_FIXTURES").is_some_and(|v| v == "1") {
+            let mut text = serde_json::to_string_pretty(&fixture).unwrap();
+            text.push('\n');
+            std::fs::write(path, text).unwrap();
+            return;
+        }
+        let want = serde_json::to_value(&fixture).unwrap();
+        let text = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}\n{HOW_TO_UPDATE}", path.display()));
+        let have: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}\n{HOW_TO_UPDATE}", path.display()));
+        if have == want {
+            return;
+        }
+        let mut diff = Vec::new();
+        for key in ["about", "severities"] {
+            if have.get(key) != want.get(key) {
+                diff.push(format!(
+                    "  {key}:\n    fixture: {}\n    engine:  {}",
+                    have.get(key).unwrap_or(&Value::Null),
+                    want[key]
+                ));
+            }
+        }
+        let none = Vec::new();
+        let have_events = have["events"].as_array().unwrap_or(&none);
+        let want_events = want["events"].as_array().unwrap_or(&none);
+        for i in 0..have_events.len().max(want_events.len()) {
+            let (h, w) = (have_events.get(i), want_events.get(i));
+            if h != w {
+                diff.push(format!(
+                    "  events[{i}]:\n    fixture: {}\n    engine:  {}",
+                    h.unwrap_or(&Value::Null),
+                    w.unwrap_or(&Value::Null)
+                ));
+            }
+        }
+        panic!(
+            "{} differs from the events the engine sends to the UI:\n{}\n{HOW_TO_UPDATE}",
+            path.display(),
+            diff.join("\n")
+        );
+    }
 }

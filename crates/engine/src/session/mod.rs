@@ -10,6 +10,7 @@
 //! directory that already holds an unfinished session is resumed: a new
 //! segment with a new session key, and the gap recorded as an event.
 
+mod environment;
 mod events;
 pub mod monitors;
 mod open;
@@ -17,6 +18,7 @@ pub mod rules;
 mod upload;
 
 pub use crate::sources::{CameraSpec, MicrophoneSpec, ScreenSpec, Sources};
+pub use environment::{Deviation, Environment, LaunchSource};
 pub use events::{Command, EngineEvent, SessionSummary};
 pub use open::SessionConfig;
 pub use upload::UploadConfig;
@@ -353,17 +355,22 @@ impl Running {
                 message,
                 stopped,
             } => {
-                let (sev, kind) = if stopped {
-                    (Severity::High, "monitor_stopped")
+                if stopped {
+                    // From here on it does not watch: the reviewer's summary says so.
+                    self.event(
+                        Severity::High,
+                        paraakh_evidence::verify::environment::MONITOR_UNAVAILABLE,
+                        format!("{monitor} stopped during the exam and is not watched: {message}"),
+                        detail(json!({"monitor": monitor, "reason": message, "mid_exam": true})),
+                    )?;
                 } else {
-                    (Severity::Low, "monitor_trouble")
-                };
-                self.event(
-                    sev,
-                    kind,
-                    format!("{monitor}: {message}"),
-                    detail(json!({"monitor": monitor})),
-                )?;
+                    self.event(
+                        Severity::Low,
+                        "monitor_trouble",
+                        format!("{monitor}: {message}"),
+                        detail(json!({"monitor": monitor})),
+                    )?;
+                }
                 self.emit(EngineEvent::Trouble {
                     monitor: monitor.to_owned(),
                     message,
@@ -471,6 +478,14 @@ impl Running {
                     detail(json!({"by": by, "reason": reason})),
                 )?;
                 return Ok(Some("proctor_unlock".into()));
+            }
+            Command::GuardUnavailable { guard, reason } => {
+                self.event(
+                    Severity::Medium,
+                    paraakh_evidence::verify::environment::GUARD_UNAVAILABLE,
+                    format!("{guard} is not in force: {reason}"),
+                    detail(json!({"guard": guard, "reason": reason})),
+                )?;
             }
             Command::End { reason } => return Ok(Some(reason)),
             Command::Receipt { note, backend } => match self.writer()?.add_receipt(&note, &backend)

@@ -17,6 +17,7 @@ use paraakh_evidence::frame::{FileKind, FrameReader};
 use paraakh_evidence::keys::{NoteSigner, NoteVerifier, TenantPublicKey};
 use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::ClientInfo;
+use paraakh_evidence::verify::environment;
 use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
 use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
@@ -24,6 +25,7 @@ use paraakh_policy::Policy;
 use paraakh_signal::DropOldestQueue;
 use serde_json::json;
 
+use super::environment::Environment;
 use super::monitors::{self, Signals};
 use super::rules::Rules;
 use super::{EngineEvent, Opened, detail, new_last_frame};
@@ -75,6 +77,8 @@ pub struct SessionConfig {
     pub upload: Option<super::UploadConfig>,
     /// The clock for every record.
     pub clock: Arc<dyn Clock>,
+    /// How the machine was set up: recorded at the start of every segment.
+    pub environment: Environment,
 }
 
 /// The statement a new session starts with: the one given (from the join or
@@ -206,6 +210,53 @@ pub(crate) fn open(
     }
     let consent = Consent::given(scope, clock.now());
     let policy = config.policy.clone();
+    let deviations = config.environment.observed_deviations(
+        &policy,
+        &config.sources,
+        config.watch_processes,
+        config.watch_displays,
+    );
+    let loosened = !deviations.is_empty()
+        || config
+            .environment
+            .session
+            .as_ref()
+            .is_some_and(|s| s.disagreement.is_some());
+    record(
+        &mut writer,
+        if loosened {
+            Severity::Medium
+        } else {
+            Severity::Info
+        },
+        environment::ENVIRONMENT,
+        config
+            .environment
+            .summary(&config.client.version, &deviations),
+        json!({
+            "client": config.client.version,
+            "session": config.environment.session,
+            "system_check": config.environment.system_check,
+            "launch": config.environment.launch,
+            "managed": config.environment.managed,
+            "deviations": deviations,
+        }),
+    )?;
+    for (guard, why) in &config.environment.guards_unavailable {
+        record(
+            &mut writer,
+            Severity::Medium,
+            environment::GUARD_UNAVAILABLE,
+            format!("{guard} is not in force: {why}"),
+            json!({"guard": guard, "reason": why}),
+        )?;
+    }
+    let set_by = |what: &str| {
+        deviations
+            .iter()
+            .find(|d| d.setting == what)
+            .map(|d| format!("switched off by {}", d.set_by))
+    };
     let (signal_tx, signals) = Signals::channel(256);
     let last_frame = new_last_frame();
     let mut monitors = Vec::new();
@@ -316,6 +367,28 @@ pub(crate) fn open(
         }
     }
 
+    for (what, wanted, given) in [
+        (
+            "camera",
+            policy.face.enabled && scope.camera,
+            config.sources.camera.is_some(),
+        ),
+        (
+            "microphone",
+            policy.voice.enabled && scope.microphone,
+            config.sources.microphone.is_some(),
+        ),
+        (
+            "screen",
+            policy.screen.enabled && scope.screen,
+            config.sources.screen.is_some(),
+        ),
+    ] {
+        if wanted && !given {
+            not_running.push((what, "no source was given for it".to_owned()));
+        }
+    }
+
     let processes = if policy.processes.enabled && config.watch_processes {
         let started = ProcessGuard::new(Matcher::from_policy(&policy.processes)).and_then(|g| {
             ProcessWatch::start(
@@ -338,6 +411,9 @@ pub(crate) fn open(
             }
         }
     } else {
+        if let (true, Some(why)) = (policy.processes.enabled, set_by("processes")) {
+            not_running.push(("processes", why));
+        }
         None
     };
     if policy.remote_session.enabled && config.watch_processes {
@@ -347,6 +423,8 @@ pub(crate) fn open(
             signal_tx.clone(),
         )?);
         running.push("remote sessions".to_owned());
+    } else if let (true, Some(why)) = (policy.remote_session.enabled, set_by("processes")) {
+        not_running.push(("remote sessions", why));
     }
     let displays = if policy.displays.enabled && config.watch_displays {
         match X11Displays::connect(None).and_then(|d| DisplayWatch::start(d, Arc::clone(&clock))) {
@@ -360,13 +438,16 @@ pub(crate) fn open(
             }
         }
     } else {
+        if let (true, Some(why)) = (policy.displays.enabled, set_by("displays")) {
+            not_running.push(("displays", why));
+        }
         None
     };
 
     record(
         &mut writer,
         Severity::Info,
-        "monitoring_started",
+        environment::MONITORING_STARTED,
         format!(
             "Watching: {}",
             if running.is_empty() {
@@ -387,7 +468,7 @@ pub(crate) fn open(
         record(
             &mut writer,
             Severity::Medium,
-            "monitor_unavailable",
+            environment::MONITOR_UNAVAILABLE,
             format!("{what} is not watched: {why}"),
             json!({"monitor": what, "reason": why}),
         )?;

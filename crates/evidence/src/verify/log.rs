@@ -45,6 +45,8 @@ pub(crate) struct LogState {
     pub(crate) submission: Option<(u64, Submission)>,
     /// Event records: (seq, severity), in order.
     pub(crate) events: Vec<(u64, Severity)>,
+    /// The records that say how the machine was set up and watched (a bounded number).
+    pub(crate) setup: Vec<(u64, crate::record::Event)>,
     /// Each record's wall-clock time with the recorded clock jumps taken
     /// out (what the clock would have read had nobody moved it), Unix ns;
     /// `None` for a record that does not parse.
@@ -264,6 +266,11 @@ impl Pass<'_> {
                 }
                 self.event_seqs.insert(index);
                 self.st.events.push((index, record.severity));
+                if super::environment::is_setup(&e.kind)
+                    && self.st.setup.len() < super::environment::MAX_SETUP_EVENTS
+                {
+                    self.st.setup.push((index, e.clone()));
+                }
             }
             Body::Blob(b) => self.blob(index, b),
             Body::Answer(a) => {

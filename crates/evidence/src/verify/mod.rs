@@ -13,6 +13,7 @@
 //! verifier accepts machine-attested evidence.
 
 mod blobs;
+pub mod environment;
 mod forks;
 mod log;
 mod notes;
@@ -370,6 +371,8 @@ pub struct Report {
     pub answers: AnswerSummary,
     /// Event records by severity, of the signed records only.
     pub events: BTreeMap<Severity, u64>,
+    /// How the machine was set up and watched (signed records only).
+    pub environment: environment::EnvironmentSummary,
     /// Event records after the last checkpoint, by severity: unsigned, so
     /// anyone could have written them; never counted in `events`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -557,6 +560,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         blobs: blob_summary,
         answers,
         events,
+        environment: environment::summarise(&log.setup, signed),
         unsigned_events,
         clock: log.clock.clone(),
         ended: log.ended.clone(),
