@@ -18,7 +18,7 @@ use paraakh_engine::session::{
 };
 use paraakh_evidence::SystemClock;
 use paraakh_evidence::record::{ClientInfo, HexHash};
-use paraakh_policy::config::{InstallConfig, MANAGED_CONFIG};
+use paraakh_policy::config::InstallConfig;
 use paraakh_policy::exam::{ExamContent, Question};
 use paraakh_policy::tenants::DataRoot;
 use serde::Serialize;
@@ -251,7 +251,7 @@ impl App {
             .unwrap_or_else(|| PathBuf::from("/var/lib"))
             .join("paraakh");
         let install = InstallConfig::load(
-            std::path::Path::new(MANAGED_CONFIG),
+            &crate::launch::managed_config_path(),
             launch.config.as_deref(),
             &data_home,
         )
@@ -412,7 +412,12 @@ impl App {
     /// Checks a proctor's code: the tenant's (hashed in the exam's policy)
     /// or the proctoring centre's (in the launch file). Wrong codes are
     /// slowed down so they cannot be tried one after another.
-    fn check_proctor_code(&self, policy_code: Option<&str>, code: &str) -> Result<(), String> {
+    /// Checks a proctor code; says whose it is (never the code itself).
+    fn check_proctor_code(
+        &self,
+        policy_code: Option<&str>,
+        code: &str,
+    ) -> Result<&'static str, String> {
         let centre = self.launch.proctor_code_sha256.as_deref();
         if policy_code.is_none() && centre.is_none() {
             return Err("no proctor code is set for this exam or on this computer".into());
@@ -429,7 +434,11 @@ impl App {
         });
         if tenant_ok || centre_ok {
             self.proctor_tries.reset();
-            Ok(())
+            Ok(if tenant_ok {
+                "the tenant's proctor code"
+            } else {
+                "the centre's proctor code (launch file)"
+            })
         } else {
             self.proctor_tries.failed();
             Err("that proctor code is not right".into())
@@ -582,11 +591,15 @@ impl App {
         let launch = match &self.launch.path {
             Some(path) => LaunchSource::LaunchFile {
                 path: path.display().to_string(),
-                signed_by: None,
+                signed_by: self.launch.signed_by.clone(),
             },
             None => LaunchSource::App,
         };
-        let set_by = launch.describe();
+        let mut set_by = launch.describe();
+        if self.launch.signed_by.is_none() && cfg!(debug_assertions) {
+            // Only a development build accepts an unsigned file that loosens the policy.
+            set_by.push_str(", accepted by a development build");
+        }
         let mut deviations = Vec::new();
         let mut differs = |setting: &str, policy: &str, actual: &str| {
             deviations.push(Deviation {
@@ -1078,7 +1091,7 @@ impl App {
     /// The proctor's emergency unlock: recorded, then the session ends.
     pub(crate) fn proctor_unlock(&self, code: &str, reason: &str) -> Result<(), String> {
         let policy_code = Self::policy_code(&self.inner());
-        self.check_proctor_code(policy_code.as_deref(), code)?;
+        let authority = self.check_proctor_code(policy_code.as_deref(), code)?;
         let run = self.inner().run.clone();
         if let Some(run) = run {
             let reason = if reason.trim().is_empty() {
@@ -1087,7 +1100,7 @@ impl App {
                 reason.trim().to_owned()
             };
             run.send(Command::ProctorUnlock {
-                by: "proctor".into(),
+                by: format!("a proctor with {authority}"),
                 reason: reason.clone(),
             })?;
             run.send(Command::End {

@@ -95,6 +95,8 @@ enum SignCommand {
     Policy(policy_cmd::SignArgs),
     /// Package and sign an exam directory (exam.toml + signed policy), its questions encrypted until the start.
     Exam(exam_cmd::SignArgs),
+    /// Sign a proctoring centre's launch file with the centre's key (trusted through centre_keys in the managed configuration).
+    Launch(policy_cmd::SignArgs),
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +156,7 @@ fn main() -> ExitCode {
         Command::Policy(PolicyCommand::ProctorCode(args)) => policy_cmd::proctor_code(args),
         Command::Sign(SignCommand::Policy(args)) => policy_cmd::sign(args),
         Command::Sign(SignCommand::Exam(args)) => exam_cmd::sign(args),
+        Command::Sign(SignCommand::Launch(args)) => policy_cmd::sign_launch(args),
         Command::Exam(ExamCommand::Show(args)) => exam_cmd::show(args),
         #[cfg(feature = "capture")]
         Command::Capture(cmd) => capture_cmd::run(cmd),

@@ -8,7 +8,7 @@ use clap::Args;
 use paraakh_evidence::keys::{NoteSigner, NoteVerifier, SIG_TYPE_ED25519};
 use paraakh_evidence::merkle::sha256;
 use paraakh_evidence::record::to_hex;
-use paraakh_policy::envelope::{Envelope, POLICY_TYPE, keyid};
+use paraakh_policy::envelope::{Envelope, LAUNCH_TYPE, POLICY_TYPE, keyid};
 use paraakh_policy::{PolicyError, describe, load};
 
 #[derive(Debug, Args)]
@@ -25,9 +25,9 @@ pub(crate) struct ShowArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct SignArgs {
-    /// The policy file (TOML) to sign.
+    /// The file (TOML) to sign: a policy (`sign policy`) or a launch file (`sign launch`).
     file: PathBuf,
-    /// The tenant's signing key (signing.key from `paraakh keys generate`).
+    /// The signing key (the tenant's, or a centre's: signing.key from `paraakh keys generate`).
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
     /// Where to write the signed policy (default: FILE.signed).
@@ -225,30 +225,69 @@ pub(crate) fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
-    let key_text = String::from_utf8(read(&args.key, "signing key")?)
-        .context("the signing key is not text")?;
-    let key = NoteSigner::parse(key_text.trim()).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: {e} (pass the tenant's signing.key)",
-            args.key.display()
-        )
-    })?;
-    if key.sig_type() != SIG_TYPE_ED25519 {
-        bail!("{} is not a tenant signing key", args.key.display());
-    }
-    let envelope = Envelope::sign(POLICY_TYPE, bytes, &key);
-    let out = args.out.clone().unwrap_or_else(|| {
-        let mut name = args.file.clone().into_os_string();
-        name.push(".signed");
-        PathBuf::from(name)
-    });
-    crate::render::write_atomic(&out, envelope.to_json().as_bytes())?;
+    let key = signing_key(&args.key, "the tenant's signing.key")?;
+    let out = write_signed(&args, POLICY_TYPE, bytes, &key)?;
     crate::render::out(&format!(
         "Signed {:?} with {} into {}\nSHA-256 of the effective policy: {}\n",
         loaded.policy.name,
         keyid(&key.verifier()),
         out.display(),
         to_hex(&sha256(&loaded.policy.canonical_json()))
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn signing_key(path: &Path, what: &str) -> anyhow::Result<NoteSigner> {
+    let key_text =
+        String::from_utf8(read(path, "signing key")?).context("the signing key is not text")?;
+    let key = NoteSigner::parse(key_text.trim())
+        .map_err(|e| anyhow::anyhow!("{}: {e} (pass {what})", path.display()))?;
+    if key.sig_type() != SIG_TYPE_ED25519 {
+        bail!("{} is not a signing key (pass {what})", path.display());
+    }
+    Ok(key)
+}
+
+/// Writes `bytes` signed as `payload_type` to `--out` (default FILE.signed).
+fn write_signed(
+    args: &SignArgs,
+    payload_type: &str,
+    bytes: Vec<u8>,
+    key: &NoteSigner,
+) -> anyhow::Result<PathBuf> {
+    let envelope = Envelope::sign(payload_type, bytes, key);
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut name = args.file.clone().into_os_string();
+        name.push(".signed");
+        PathBuf::from(name)
+    });
+    crate::render::write_atomic(&out, envelope.to_json().as_bytes())?;
+    Ok(out)
+}
+
+/// `paraakh sign launch`: a proctoring centre signs a launch file with its
+/// key (one the machines' managed configuration lists in `centre_keys`), so
+/// the app accepts the settings in it that differ from the exam's policy.
+pub(crate) fn sign_launch(args: SignArgs) -> anyhow::Result<ExitCode> {
+    let bytes = read(&args.file, "launch file")?;
+    let text = std::str::from_utf8(&bytes)
+        .with_context(|| format!("{} is not UTF-8 text", args.file.display()))?;
+    if let Err(e) = toml::from_str::<toml::Table>(text) {
+        crate::render::out(&format!(
+            "not signed: {} is not a TOML launch file: {e}\n",
+            args.file.display()
+        ))?;
+        return Ok(ExitCode::from(1));
+    }
+    let key = signing_key(&args.key, "the centre's signing key")?;
+    let out = write_signed(&args, LAUNCH_TYPE, bytes, &key)?;
+    crate::render::out(&format!(
+        "Signed the launch file {} with {} ({}) into {}\nThe machines accept it when their managed configuration lists this key in centre_keys:\n  centre_keys = [\"{}\"]\n",
+        args.file.display(),
+        key.name(),
+        keyid(&key.verifier()),
+        out.display(),
+        key.verifier().encode()
     ))?;
     Ok(ExitCode::SUCCESS)
 }

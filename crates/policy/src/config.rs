@@ -6,6 +6,7 @@
 //! ```toml
 //! lock = true                         # managed file only: ignore the user's file entirely
 //! data_dir = "/var/lib/paraakh"
+//! centre_keys = ["centre.example+9c8d7e6f+Ab..."]     # managed file only: keys whose signed launch files may change settings
 //!
 //! [tenants.acme-university]
 //! name = "ACME University"
@@ -99,6 +100,10 @@ pub struct InstallConfig {
     pub tenants: BTreeMap<String, TenantTrust>,
     /// A managed file locks the configuration.
     pub locked: bool,
+    /// Keys of the proctoring centre (managed file only): a launch file
+    /// signed by one may set what the signed policy does not (replayed
+    /// sources, its own proctor code, no kiosk); unsigned ones may not.
+    pub centre_keys: Vec<NoteVerifier>,
     /// What was ignored from the user's file, and why.
     pub ignored: Vec<String>,
 }
@@ -109,6 +114,8 @@ struct FileConfig {
     #[serde(default)]
     lock: bool,
     data_dir: Option<PathBuf>,
+    #[serde(default)]
+    centre_keys: Vec<String>,
     #[serde(default)]
     tenants: BTreeMap<String, FileTenant>,
 }
@@ -160,6 +167,17 @@ fn read(path: &Path, source: Source) -> Result<Option<ReadFile>, ConfigError> {
         ]));
     }
     let mut problems = Vec::new();
+    if source == Source::User && !file.centre_keys.is_empty() {
+        problems.push(
+            "centre_keys: only the managed configuration (the administrator's) can trust a centre key"
+                .into(),
+        );
+    }
+    for (i, k) in file.centre_keys.iter().enumerate() {
+        if let Err(e) = NoteVerifier::parse(k).and_then(|v| v.require_type(SIG_TYPE_ED25519)) {
+            problems.push(format!("centre_keys[{i}]: {e}"));
+        }
+    }
     let mut tenants = BTreeMap::new();
     for (id, t) in std::mem::take(&mut file.tenants) {
         match tenant(&id, t, source) {
@@ -279,6 +297,7 @@ impl InstallConfig {
             data_dir: default_data_dir.to_owned(),
             tenants: BTreeMap::new(),
             locked: false,
+            centre_keys: Vec::new(),
             ignored: Vec::new(),
         };
         // With a managed file present the user never moves the data directory.
@@ -286,6 +305,12 @@ impl InstallConfig {
         if let Some((file, tenants)) = read(managed, Source::Managed)? {
             managed_present = true;
             config.locked = file.lock;
+            // Checked when read.
+            config.centre_keys = file
+                .centre_keys
+                .iter()
+                .filter_map(|k| NoteVerifier::parse(k).ok())
+                .collect();
             if let Some(dir) = file.data_dir {
                 config.data_dir = dir;
             }

@@ -21,6 +21,8 @@ use serde::{Deserialize, Serialize};
 pub const POLICY_TYPE: &str = "application/vnd.paraakh.policy+toml";
 /// Payload type of a signed exam package manifest (JSON).
 pub const EXAM_TYPE: &str = "application/vnd.paraakh.exam+json";
+/// The payload type of a proctoring centre's signed launch file (TOML).
+pub const LAUNCH_TYPE: &str = "application/vnd.paraakh.launch+toml";
 /// Largest envelope accepted.
 pub const MAX_ENVELOPE_BYTES: usize = 64 << 20;
 const MAX_SIGNATURES: usize = 16;

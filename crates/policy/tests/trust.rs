@@ -445,3 +445,29 @@ fn concurrent_uses_of_one_link_let_exactly_one_through() {
         ));
     }
 }
+
+/// A candidate's own configuration cannot make their own key a centre key
+/// (whose signed launch files may loosen the policy); the managed one can.
+#[test]
+fn only_the_managed_configuration_trusts_centre_keys() {
+    let s = setup();
+    let centre = NoteSigner::generate("centre.example", SIG_TYPE_ED25519).unwrap();
+    let line = format!("centre_keys = [\"{}\"]\n", centre.verifier().encode());
+    let user = s.tmp.path().join("user.toml");
+    write(&user, &line);
+    let err = InstallConfig::load(&s.tmp.path().join("none"), Some(&user), s.tmp.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("only the managed configuration"), "{err}");
+
+    let managed = s.tmp.path().join("managed.toml");
+    write(&managed, &line);
+    let c = InstallConfig::load(&managed, None, s.tmp.path()).unwrap();
+    assert_eq!(c.centre_keys, vec![centre.verifier()]);
+
+    write(&managed, "centre_keys = [\"not a key\"]\n");
+    let err = InstallConfig::load(&managed, None, s.tmp.path())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("centre_keys[0]"), "{err}");
+}

@@ -1516,3 +1516,85 @@ fn an_online_exams_bar_takes_the_proctors_code_and_a_wrong_one_changes_nothing()
     );
     drop(demo.backend);
 }
+
+/// A candidate on a managed computer (`lock = true`) starts the app with a
+/// launch file of their own that switches the kiosk off and replays a
+/// camera: refused before any window opens, with what to do. The centre's
+/// file, signed by the key the managed configuration trusts, is read.
+#[test]
+fn a_launch_file_on_a_locked_computer_must_be_signed_by_the_centre() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = t.join("centre");
+    let out = paraakh(&[
+        "keys",
+        "generate",
+        "--out",
+        p(&keys),
+        "--name",
+        "centre.example",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let launch = t.join("launch.toml");
+    std::fs::write(&launch, "kiosk = false\ncamera = \"faces\"\n").unwrap();
+    let out = paraakh(&[
+        "sign",
+        "launch",
+        p(&launch),
+        "--key",
+        p(&keys.join("signing.key")),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let centre_key = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("centre_keys = "))
+        .unwrap_or_else(|| panic!("{text}"));
+    let managed = t.join("config.toml");
+    std::fs::write(
+        &managed,
+        format!(
+            "lock = true\ndata_dir = \"{}\"\ncentre_keys = {centre_key}\n",
+            p(&t.join("data"))
+        ),
+    )
+    .unwrap();
+    let app = |file: &Path| {
+        std::process::Command::new(APP)
+            .args(["--launch", p(file), "--check-launch"])
+            .env("PARAAKH_MANAGED_CONFIG", &managed)
+            .env_remove("PARAAKH_APP_LAUNCH")
+            .env_remove("DISPLAY")
+            .output()
+            .unwrap()
+    };
+    // Unsigned: refused, with what to do.
+    let out = app(&launch);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("lock = true") && err.contains("not signed by a centre key"),
+        "{err}"
+    );
+    // Signed by the centre: accepted, and what it loosens is named.
+    let out = app(&t.join("launch.toml.signed"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("is accepted (signed by the centre key centre.example")
+            && said.contains("kiosk = false, a replayed camera"),
+        "{said}"
+    );
+}
