@@ -962,10 +962,7 @@ impl App {
         let inner = self.inner();
         self.forget(&inner)?;
         let paper = inner.paper.as_ref().ok_or("the exam has not started")?;
-        let tenant_name = inner
-            .offer
-            .as_ref()
-            .map_or_else(String::new, |o| o.tenant.name.clone());
+        let (tenant_name, keep_days) = Self::tenant_and_retention(&inner);
         let submitted_at = paraakh_evidence::clock::format_utc(now_ms() as i64 * 1_000_000);
         let receipt = SubmitReceipt {
             session_id: paper.session_id.clone(),
@@ -973,7 +970,7 @@ impl App {
             answered,
             total: paper.questions.len(),
             seq,
-            status: run.sync_status(&tenant_name),
+            status: run.sync_status(&tenant_name, keep_days),
         };
         let mut inner = inner;
         inner.receipt = Some((receipt.clone(), false));
@@ -1080,12 +1077,22 @@ impl App {
 
     pub(crate) fn sync_status(&self) -> Result<SyncStatus, String> {
         let run = self.run()?;
-        let name = self
-            .inner()
-            .offer
-            .as_ref()
-            .map_or_else(String::new, |o| o.tenant.name.clone());
-        Ok(run.sync_status(&name))
+        let (name, keep_days) = Self::tenant_and_retention(&self.inner());
+        Ok(run.sync_status(&name, keep_days))
+    }
+
+    /// The organiser's name and how many days its retention keeps a
+    /// confirmed session on this computer.
+    fn tenant_and_retention(inner: &Inner) -> (String, u32) {
+        inner.offer.as_ref().map_or_else(
+            || (String::new(), 0),
+            |o| {
+                (
+                    o.tenant.name.clone(),
+                    o.policy().retention.keep_after_receipt_days,
+                )
+            },
+        )
     }
 
     /// The proctor's emergency unlock: recorded, then the session ends.

@@ -118,8 +118,11 @@ pub(crate) fn on_window_event(window: &Window, event: &WindowEvent) {
             api.prevent_close();
             notice(handle, "close_blocked", CLOSE_TEXT);
         }
+        // Linux: the window's own state says when it leaves fullscreen, even
+        // when its size does not change (`linux::watch_fullscreen`).
         WindowEvent::Resized(_)
-            if app.exam_in_progress()
+            if cfg!(not(target_os = "linux"))
+                && app.exam_in_progress()
                 && kiosk_on(window)
                 && window.is_fullscreen().is_ok_and(|full| !full) =>
         {
@@ -241,6 +244,9 @@ mod linux {
 
     pub(super) fn lock(handle: &AppHandle, window: &WebviewWindow) {
         let app = handle.state::<App>();
+        // Keys reach the window before any page, on X11 and Wayland alike.
+        watch_keys(handle, window);
+        watch_fullscreen(handle, window);
         let Some(xid) = xid(window) else {
             // Wayland: focus loss is still seen through the window's events.
             app.guard_unavailable(
@@ -251,7 +257,6 @@ mod linux {
             return;
         };
         grab_keyboard(handle, window);
-        watch_shortcuts(handle, window);
         match FocusGuard::start(None, xid, true, Arc::new(SystemClock)) {
             Ok(guard) => {
                 NATIVE_FOCUS_GUARD.store(true, Ordering::Relaxed);
@@ -290,8 +295,10 @@ mod linux {
     }
 
     /// Records the shortcuts the grab keeps from the desktop (Alt+Tab, Super,
-    /// Print Screen, ...) as the policy's keyboard layer says.
-    fn watch_shortcuts(handle: &AppHandle, window: &WebviewWindow) {
+    /// Print Screen, ...) as the policy's keyboard layer says, and keeps the
+    /// developer tools' keys (F12, Ctrl+Shift+I/J/C/K, Ctrl+U) from every
+    /// page — the app's and an online exam's — reporting each as an attempt.
+    fn watch_keys(handle: &AppHandle, window: &WebviewWindow) {
         use gtk::glib::translate::IntoGlib as _;
         use paraakh_lockdown::keyboard::{Shortcut, classify};
         let Ok(gtk_window) = window.gtk_window() else {
@@ -305,12 +312,38 @@ mod linux {
             let observed = match classify(keysym, state) {
                 Some(Shortcut::PrintScreen(keys)) => Some((keys, true)),
                 Some(Shortcut::Blocked(keys)) => Some((keys, false)),
+                Some(Shortcut::Devtools(_)) => {
+                    // Before the page sees it: no page counts it again.
+                    handle.state::<App>().report(Observation::DevtoolsAttempt);
+                    return gtk::glib::Propagation::Stop;
+                }
                 _ => None,
             };
             if let Some((keys, print_screen)) = observed {
                 handle
                     .state::<App>()
                     .report(Observation::Shortcut { keys, print_screen });
+            }
+            gtk::glib::Propagation::Proceed
+        });
+    }
+
+    /// Leaving fullscreen (a key the window manager binds, a tool that asks
+    /// it) is reported and undone. GTK's window state says so whether or not
+    /// the window's size changes with it.
+    fn watch_fullscreen(handle: &AppHandle, window: &WebviewWindow) {
+        use gtk::gdk::WindowState;
+        let Ok(gtk_window) = window.gtk_window() else {
+            return;
+        };
+        let handle = handle.clone();
+        gtk_window.connect_window_state_event(move |w, event| {
+            let left = event.changed_mask().contains(WindowState::FULLSCREEN)
+                && !event.new_window_state().contains(WindowState::FULLSCREEN);
+            let app = handle.state::<App>();
+            if left && app.exam_in_progress() {
+                app.report(Observation::FullscreenExit);
+                w.fullscreen();
             }
             gtk::glib::Propagation::Proceed
         });

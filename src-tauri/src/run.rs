@@ -29,6 +29,10 @@ pub(crate) struct SyncStatus {
     pub(crate) cosigned_size: u64,
     pub(crate) records: u64,
     pub(crate) message: String,
+    /// When this computer deletes its copy (a UTC date), once the backend
+    /// has confirmed everything (the tenant's retention).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) delete_after: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +46,8 @@ struct Seen {
     records: u64,
     summary: Option<SessionSummary>,
     failed: Option<String>,
+    /// Why uploading stopped for now, as the session recorded it.
+    upload_interrupted: Option<String>,
 }
 
 /// The shared view of one running session.
@@ -52,6 +58,10 @@ pub(crate) struct ExamRun {
     changed: Condvar,
     online: bool,
 }
+
+/// What the candidate is told of a session not yet sent (the sync agent
+/// keeps this promise: `paraakh_sync::agent`).
+const SENT_LATER: &str = "It is sent by itself the next time this computer is online and Paraakh starts (or its sync service runs); nothing else is needed from you.";
 
 /// How long a command waits for the engine before saying so.
 const ENGINE_PATIENCE: Duration = Duration::from_secs(10);
@@ -120,6 +130,13 @@ impl ExamRun {
                 seen.troubles.push(message.clone());
             }
             EngineEvent::Ended { records, .. } => seen.records = *records,
+            EngineEvent::Recorded { kind, message, .. } if kind == "upload_interrupted" => {
+                seen.upload_interrupted = Some(
+                    message
+                        .split_once(": ")
+                        .map_or_else(|| message.clone(), |(_, why)| why.to_owned()),
+                );
+            }
             _ => {}
         }
         drop(seen);
@@ -205,30 +222,47 @@ impl ExamRun {
     }
 
     /// Where the evidence stands.
-    pub(crate) fn sync_status(&self, tenant_name: &str) -> SyncStatus {
+    /// Where sending stands, and when this computer deletes its copy
+    /// (`keep_days` after the confirmation, the tenant's retention).
+    pub(crate) fn sync_status(&self, tenant_name: &str, keep_days: u32) -> SyncStatus {
         let seen = self.lock();
         let records = seen.records;
         let cosigned = seen.cosigned_size;
+        let mut delete_after = None;
         let (synced, message) = if records > 0 && cosigned >= records {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let date = paraakh_sync::agent::utc_date(now + u64::from(keep_days) * 86_400);
+            let when = if keep_days == 0 {
+                "the next time Paraakh starts or syncs".to_owned()
+            } else {
+                format!("on {date} (UTC)")
+            };
+            delete_after = Some(date);
             (
                 SyncState::Synced,
-                format!("Everything reached {tenant_name} and was confirmed."),
+                format!(
+                    "Everything reached {tenant_name} and was confirmed. This computer deletes its copy {when}, as {tenant_name}'s rules say."
+                ),
             )
         } else if !self.online {
             (
                 SyncState::Offline,
-                "Saved safely on this computer; it will be sent when you are online.".to_owned(),
+                format!("Saved safely on this computer. {SENT_LATER}"),
             )
-        } else if let Some(summary) = &seen.summary {
-            match &summary.upload_error {
-                Some(e) => (
-                    SyncState::Offline,
-                    format!(
-                        "Saved safely on this computer; sending did not finish ({e}) and will be tried again."
-                    ),
+        } else if let Some(e) = seen
+            .summary
+            .as_ref()
+            .and_then(|s| s.upload_error.as_ref())
+            .or(seen.upload_interrupted.as_ref())
+        {
+            (
+                SyncState::Offline,
+                format!(
+                    "Saved safely on this computer; sending to {tenant_name} did not finish ({e}). {SENT_LATER}"
                 ),
-                None => (SyncState::Pending, format!("Sending to {tenant_name}…")),
-            }
+            )
         } else {
             (SyncState::Pending, format!("Sending to {tenant_name}…"))
         };
@@ -237,6 +271,7 @@ impl ExamRun {
             cosigned_size: cosigned,
             records,
             message,
+            delete_after,
         }
     }
 }

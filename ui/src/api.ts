@@ -152,6 +152,8 @@ export interface SyncStatus {
   cosigned_size: number;
   records: number;
   message: string;
+  /** When this computer deletes its copy (YYYY-MM-DD, UTC), once everything is confirmed. */
+  delete_after?: string;
 }
 
 export type WindowEventKind = "devtools_attempt";

@@ -99,6 +99,9 @@ pub enum Shortcut {
     PrintScreen(String),
     /// A window, workspace, terminal or session switch.
     Blocked(String),
+    /// A request for the browser's developer tools or page source (F12,
+    /// Ctrl+Shift+I/J/C/K, Ctrl+U): kept from the page, reported as an attempt.
+    Devtools(String),
 }
 
 // Keysyms (X11 keysymdef.h).
@@ -155,6 +158,27 @@ pub fn classify(keysym: Keysym, state: KeyButMask) -> Option<Shortcut> {
             Some(Shortcut::Blocked(with(key_name(keysym))))
         }
         _ if super_ => Some(Shortcut::Blocked(with(key_name(keysym)))),
+        XK_F12 if !alt => Some(Shortcut::Devtools(with("F12".into()))),
+        _ => devtools_letter(keysym, state).map(Shortcut::Devtools),
+    }
+}
+
+/// Ctrl+Shift+I/J/C/K (inspector, console, element picker, Firefox's
+/// console) and Ctrl+U (page source), whether the keysym came shifted
+/// (GTK's `I`) or not (the X keymap's `i`).
+fn devtools_letter(keysym: Keysym, state: KeyButMask) -> Option<String> {
+    let ctrl = state.contains(KeyButMask::CONTROL);
+    let shift = state.contains(KeyButMask::SHIFT);
+    if !ctrl || state.contains(KeyButMask::MOD1) {
+        return None;
+    }
+    let letter = u8::try_from(keysym).ok()?.to_ascii_lowercase();
+    match (letter, shift) {
+        (b'i' | b'j' | b'c' | b'k', true) => Some(format!(
+            "Ctrl+Shift+{}",
+            char::from(letter.to_ascii_uppercase())
+        )),
+        (b'u', false) => Some("Ctrl+U".into()),
         _ => None,
     }
 }
@@ -239,8 +263,38 @@ mod tests {
             (XK_TAB, KeyButMask::SHIFT),
             (u32::from(b'c'), KeyButMask::CONTROL),
             (XK_F1, KeyButMask::default()),
+            (u32::from(b'i'), KeyButMask::SHIFT),
+            (u32::from(b'U'), KeyButMask::SHIFT),
         ] {
             assert_eq!(classify(k, s), None, "{k:#x} {s:?}");
         }
+    }
+
+    #[test]
+    fn developer_tools_shortcuts_are_recognised_shifted_or_not() {
+        let ctrl_shift = KeyButMask::CONTROL | KeyButMask::SHIFT;
+        for (k, s, want) in [
+            (XK_F12, KeyButMask::default(), "F12"),
+            (XK_F12, KeyButMask::CONTROL, "Ctrl+F12"),
+            (u32::from(b'I'), ctrl_shift, "Ctrl+Shift+I"),
+            (u32::from(b'i'), ctrl_shift, "Ctrl+Shift+I"),
+            (u32::from(b'J'), ctrl_shift, "Ctrl+Shift+J"),
+            (u32::from(b'C'), ctrl_shift, "Ctrl+Shift+C"),
+            (u32::from(b'k'), ctrl_shift, "Ctrl+Shift+K"),
+            (u32::from(b'u'), KeyButMask::CONTROL, "Ctrl+U"),
+        ] {
+            assert_eq!(
+                classify(k, s),
+                Some(Shortcut::Devtools(want.into())),
+                "{k:#x} {s:?}"
+            );
+        }
+        // Copy, a virtual terminal switch and Ctrl+Shift+U (Unicode input) are not.
+        assert_eq!(classify(u32::from(b'c'), KeyButMask::CONTROL), None);
+        assert_eq!(
+            classify(XK_F12, KeyButMask::CONTROL | KeyButMask::MOD1),
+            Some(Shortcut::Blocked("Ctrl+Alt+F12".into()))
+        );
+        assert_eq!(classify(u32::from(b'U'), ctrl_shift), None);
     }
 }

@@ -145,14 +145,23 @@ struct Demo {
     keys: PathBuf,
     data_dir: PathBuf,
     backend_data: PathBuf,
-    backend: Killed,
+    backend: Option<Killed>,
+    /// The backend's URL.
+    url: String,
     /// The tenant's proctor code (its hash in the demo exam's policy).
     proctor_code: String,
     /// The proctoring centre's own code (its SHA-256 in the launch files).
     centre_code: String,
+    /// A managed configuration of the test's own (`PARAAKH_MANAGED_CONFIG`).
+    managed: Option<PathBuf>,
 }
 
 fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
+    prepare_with(tmp, detect_data, "standard", "")
+}
+
+/// `prepare` with the exam's policy on `preset`, `extra` TOML appended.
+fn prepare_with(tmp: &Path, detect_data: &Path, preset: &str, extra: &str) -> Demo {
     let keys = tmp.join("keys");
     paraakh(&[
         "keys",
@@ -179,7 +188,7 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
     std::fs::write(
         exam_dir.join("policy.toml"),
         format!(
-            "preset = \"standard\"\nname = \"Physics 101 demo (end-to-end test)\"\n\n[processes]\nallow = [\"xdotool\"]\n\n[proctor]\nunlock_code = {:?}\nresume_needs_code = true\n",
+            "preset = {preset:?}\nname = \"Physics 101 demo (end-to-end test)\"\n\n[processes]\nallow = [\"xdotool\", \"wmctrl\"]\n\n[proctor]\nunlock_code = {:?}\nresume_needs_code = true\n{extra}",
             made["unlock_code"].as_str().unwrap()
         ),
     )
@@ -205,24 +214,7 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
         "--encryption-key",
         p(&keys.join("encryption.pub")),
     ]);
-    let mut child = Command::new(paraakh_bin())
-        .args(["ingest", "serve", "--data", p(&backend_data)])
-        .args(["--listen", "127.0.0.1:0", "--tenant", TENANT])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .rsplit("listening on ")
-        .next()
-        .unwrap()
-        .to_owned();
-    let backend = Killed(child);
+    let (backend, url) = serve_backend(&backend_data, "127.0.0.1:0");
     let tokens = tmp.join("tokens.json");
     paraakh(&[
         "ingest",
@@ -296,10 +288,34 @@ fn prepare(tmp: &Path, detect_data: &Path) -> Demo {
         keys,
         data_dir,
         backend_data,
-        backend,
+        backend: Some(backend),
+        url,
         proctor_code,
         centre_code,
+        managed: None,
     }
+}
+
+/// The reference backend on `listen`; returns it and its URL.
+fn serve_backend(backend_data: &Path, listen: &str) -> (Killed, String) {
+    let mut child = Command::new(paraakh_bin())
+        .args(["ingest", "serve", "--data", p(backend_data)])
+        .args(["--listen", listen, "--tenant", TENANT])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .rsplit("listening on ")
+        .next()
+        .unwrap()
+        .to_owned();
+    (Killed(child), url)
 }
 
 /// Packages the exam in `dir` (its policy signed) with a generated start
@@ -410,6 +426,12 @@ impl Rig {
             .args(["--native-port", &native_port.to_string()])
             .env("PARAAKH_APP_LAUNCH", &demo.launch)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            .env(
+                "PARAAKH_MANAGED_CONFIG",
+                demo.managed
+                    .clone()
+                    .unwrap_or_else(|| tmp_none().join("no-managed-config.toml")),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         let tauri_driver = Group::spawn(&mut driver_cmd);
@@ -1597,4 +1619,277 @@ fn a_launch_file_on_a_locked_computer_must_be_signed_by_the_centre() {
             && said.contains("kiosk = false, a replayed camera"),
         "{said}"
     );
+}
+
+/// A path where nothing is (no managed configuration for the test).
+fn tmp_none() -> PathBuf {
+    std::env::temp_dir().join("paraakh-e2e-nothing-here")
+}
+
+/// The proctoring centre signs the demo's launch file with a key of its
+/// own, and a managed configuration (not locked) trusts that key.
+fn sign_launch_as_centre(tmp: &Path, demo: &mut Demo) {
+    let keys = tmp.join("centre");
+    paraakh(&[
+        "keys",
+        "generate",
+        "--out",
+        p(&keys),
+        "--name",
+        "centre.example",
+    ]);
+    let out = paraakh(&[
+        "sign",
+        "launch",
+        p(&demo.launch),
+        "--key",
+        p(&keys.join("signing.key")),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let centre_keys = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("centre_keys = "))
+        .unwrap_or_else(|| panic!("{text}"))
+        .to_owned();
+    let managed = tmp.join("managed.toml");
+    std::fs::write(
+        &managed,
+        format!(
+            "data_dir = {:?}\ncentre_keys = {centre_keys}\n",
+            p(&demo.data_dir)
+        ),
+    )
+    .unwrap();
+    demo.managed = Some(managed);
+    let mut signed = demo.launch.clone().into_os_string();
+    signed.push(".signed");
+    demo.launch = PathBuf::from(signed);
+}
+
+/// Whether the window manager shows `window` fullscreen.
+fn is_fullscreen(rig: &Rig, window: &str) -> bool {
+    rig.display
+        .command("xprop")
+        .args(["-id", window, "_NET_WM_STATE"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("_NET_WM_STATE_FULLSCREEN"))
+}
+
+/// A `strict` exam (the test machine is a virtual machine, so only that
+/// rule is relaxed). The window manager takes the window out of fullscreen
+/// (as a key it binds would): one `fullscreen_exit`, and the window is
+/// fullscreen again. Two right-clicks count for nothing. F12 and then
+/// Ctrl+Shift+I, real keys caught before the page sees them, are the two
+/// developer-tools attempts at which `strict` submits the exam.
+#[test]
+fn a_strict_exam_sees_fullscreen_left_and_submits_at_the_second_devtools_attempt() {
+    let Some(detect_data) = prerequisites("strict exam end-to-end") else {
+        return;
+    };
+    if !paraakh_test_rig::require("strict exam end-to-end", &["wmctrl"]) {
+        return;
+    }
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut demo = prepare_with(
+        tmp.path(),
+        &detect_data,
+        "strict",
+        "\n[virtual_machine]\ndetected = { severity = \"high\", action = \"log\" }\n",
+    );
+    // The centre's launch file (replayed camera and microphone, its own
+    // proctor code) is signed by the centre's key.
+    sign_launch_as_centre(tmp.path(), &mut demo);
+    let rig = Rig::start(&demo);
+    let d = Driver::start(rig.port, Path::new(APP));
+    let long = Duration::from_secs(60);
+    join_check_consent(&d, &demo.start_code);
+    d.wait_for("#timer", long);
+    let window = String::from_utf8_lossy(
+        &rig.display
+            .command("xdotool")
+            .arg("getactivewindow")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .trim()
+    .to_owned();
+    assert!(
+        is_fullscreen(&rig, &window),
+        "the exam window is not fullscreen"
+    );
+
+    // Right-clicks: the context menu is kept away, nothing is counted.
+    rig.xdotool(&["mousemove", "640", "400", "click", "3"]);
+    rig.xdotool(&["click", "3"]);
+
+    // The window manager takes the window out of fullscreen.
+    let out = rig
+        .display
+        .command("wmctrl")
+        .args(["-i", "-r", &window, "-b", "remove,fullscreen"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    d.wait_until("the window is fullscreen again", long, |_| {
+        is_fullscreen(&rig, &window)
+    });
+    // Still running: neither the right-clicks nor the fullscreen exit submit.
+    assert!(d.find("#screen-exam").is_some());
+
+    // Two developer-tools attempts: the second submits.
+    rig.xdotool(&["key", "F12"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        d.find("#screen-exam").is_some(),
+        "submitted at the first attempt"
+    );
+    rig.xdotool(&["key", "ctrl+shift+i"]);
+    d.wait_for("#screen-receipt", long);
+    d.click_to_close("#quit");
+    app_gone();
+    d.quit();
+
+    let dir = session_dir(&demo, SESSION);
+    let recs = records(&dir);
+    let kinds = |kind: &str| -> Vec<&serde_json::Value> {
+        recs.iter()
+            .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == kind)
+            .collect()
+    };
+    let devtools = kinds("devtools_attempt");
+    assert_eq!(devtools.len(), 2, "{devtools:#?}");
+    assert_eq!(devtools[0]["severity"], "critical");
+    let exits = kinds("fullscreen_exit");
+    assert_eq!(exits.len(), 1, "{exits:#?}");
+    assert!(
+        recs.iter().any(|r| r["body"]["type"] == "submission"),
+        "auto-submitted"
+    );
+    let ended = kinds("session_ended");
+    assert_eq!(
+        ended[0]["body"]["detail"]["reason"], "auto_submitted",
+        "{ended:#?}"
+    );
+    assert_eq!(kinds("auto_submitted").len(), 1);
+    // The environment record: X11 on Xvfb, from the centre's signed launch
+    // file, whose differences from the policy are listed with who set them.
+    let env = kinds("environment");
+    assert_eq!(env.len(), 1);
+    let detail = &env[0]["body"]["detail"];
+    assert_eq!(detail["session"]["kind"], "x11", "{detail:#}");
+    assert_eq!(detail["launch"]["kind"], "launch_file");
+    assert!(
+        detail["launch"]["signed_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("centre.example"),
+        "{detail:#}"
+    );
+    let deviations = detail["deviations"].as_array().unwrap();
+    for setting in ["camera source", "microphone source", "proctor code"] {
+        let d = deviations
+            .iter()
+            .find(|d| d["setting"] == setting)
+            .unwrap_or_else(|| panic!("{setting} missing: {deviations:#?}"));
+        assert!(
+            d["set_by"]
+                .as_str()
+                .unwrap()
+                .contains("signed by centre.example"),
+            "{d}"
+        );
+    }
+    assert!(
+        detail["system_check"].as_array().unwrap().len() >= 10,
+        "{detail:#}"
+    );
+    let report = verify(&demo, &dir);
+    assert_eq!(report["environment"]["records"][0]["seq"], env[0]["seq"]);
+    drop(demo.backend);
+}
+
+/// The backend is down during the exam: the candidate submits offline and
+/// the receipt says the session is sent by itself later. At the app's next
+/// start, with the backend back, the app sends it without being asked;
+/// once the backend's receipt covers it, the tenant's 0-day retention
+/// deletes this computer's copy, as the consent screen said.
+#[test]
+fn a_session_finished_offline_is_sent_at_the_next_start_and_then_deleted() {
+    let Some(detect_data) = prerequisites("offline exam sent later") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut demo = prepare_with(
+        tmp.path(),
+        &detect_data,
+        "standard",
+        "\n[retention]\nkeep_after_receipt_days = 0\n",
+    );
+    let listen = demo.url.trim_start_matches("http://").to_owned();
+    drop(demo.backend.take());
+    let long = Duration::from_secs(60);
+    let rig = Rig::start(&demo);
+    let d = Driver::start(rig.port, Path::new(APP));
+    join_check_consent(&d, &demo.start_code);
+    d.click_on("#question [data-choice='1']");
+    saved(&d);
+    d.click_on("#submit-open");
+    d.wait_for("#submit-dialog", long);
+    d.click_on("#submit-confirm");
+    d.wait_for("#screen-receipt", long);
+    d.wait_until("the receipt says it is sent later", long, |d| {
+        d.page_text().contains("sent by itself")
+    });
+    d.click_to_close("#quit");
+    app_gone();
+    d.quit();
+    let dir = session_dir(&demo, SESSION);
+    let offline = verify(&demo, &dir);
+    assert_eq!(offline["receipts"]["cosigned_size"], 0, "{offline:#}");
+    assert!(offline["ended"].is_object(), "{offline:#}");
+
+    // The backend is back (same address); the candidate opens the app again.
+    let (backend, _) = serve_backend(&demo.backend_data, &listen);
+    demo.backend = Some(backend);
+    let d = Driver::start(rig.port, Path::new(APP));
+    d.wait_until(
+        "the app sent the session and deleted its copy",
+        long,
+        |_| !dir.exists(),
+    );
+    d.quit();
+    // The backend holds it all, witnessed.
+    let copy = tmp.path().join("backend-copy");
+    paraakh(&[
+        "ingest",
+        "export",
+        "--data",
+        p(&demo.backend_data),
+        "--tenant",
+        TENANT,
+        "--session",
+        SESSION,
+        "--out",
+        p(&copy),
+    ]);
+    let report = verify(&demo, &copy);
+    assert_eq!(report["records"], offline["records"], "{report:#}");
+    assert_eq!(report["receipts"]["cosigned_size"], report["records"]);
+    assert!(
+        ["intact", "not_witnessed"].contains(&report["status"].as_str().unwrap()),
+        "{report:#}"
+    );
+    assert_eq!(report["answers"]["submitted"], 1);
 }

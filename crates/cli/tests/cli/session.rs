@@ -472,10 +472,14 @@ fn a_group_photo_in_front_of_the_camera_is_multiple_faces_with_its_snapshot() {
     let mut moved = group.clone();
     image::imageops::overlay(&mut moved, &left, 64, 142);
     moved.save(cam.join("2.png")).unwrap();
+    // The screen: the desk scene, replayed (the policy's snapshots need it).
+    let screens = t.join("screens");
+    std::fs::create_dir(&screens).unwrap();
+    coffee.save(screens.join("1.png")).unwrap();
     let policy = t.join("policy.toml");
     std::fs::write(
         &policy,
-        "preset = \"standard\"\nname = \"Group photo\"\n[voice]\nenabled = false\n[screen]\nenabled = false\n",
+        "preset = \"standard\"\nname = \"Group photo\"\n[voice]\nenabled = false\n",
     )
     .unwrap();
     let dir = run_replayed(
@@ -487,6 +491,8 @@ fn a_group_photo_in_front_of_the_camera_is_multiple_faces_with_its_snapshot() {
             p(&policy),
             "--camera",
             p(&cam),
+            "--screen",
+            p(&screens),
             "--duration",
             "14s",
         ],

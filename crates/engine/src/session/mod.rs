@@ -138,7 +138,14 @@ struct Running {
     paused_at: Option<Instant>,
     /// The last upload attempt failed (recorded once per outage).
     offline: bool,
+    /// Passing trouble per monitor: when it was last recorded, and how
+    /// often it came since (a detector failing on every frame is one
+    /// record a minute, not thirty).
+    troubles: std::collections::HashMap<&'static str, (Option<Instant>, u64)>,
 }
+
+/// At most one `monitor_trouble` record per monitor in this long.
+const TROUBLE_EVERY: Duration = Duration::from_secs(60);
 
 fn severity(s: paraakh_policy::model::Severity) -> Severity {
     use paraakh_policy::model::Severity as P;
@@ -175,6 +182,7 @@ impl Running {
             summary,
             paused_at: None,
             offline: false,
+            troubles: std::collections::HashMap::new(),
         }
     }
 
@@ -364,11 +372,19 @@ impl Running {
                         detail(json!({"monitor": monitor, "reason": message, "mid_exam": true})),
                     )?;
                 } else {
+                    let now = Instant::now();
+                    let (last, since) = self.troubles.entry(monitor).or_insert((None, 0));
+                    *since += 1;
+                    if last.is_some_and(|l| now.duration_since(l) < TROUBLE_EVERY) {
+                        return Ok(false);
+                    }
+                    let times = std::mem::take(since);
+                    *last = Some(now);
                     self.event(
                         Severity::Low,
                         "monitor_trouble",
                         format!("{monitor}: {message}"),
-                        detail(json!({"monitor": monitor})),
+                        detail(json!({"monitor": monitor, "times": times})),
                     )?;
                 }
                 self.emit(EngineEvent::Trouble {
