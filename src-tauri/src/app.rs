@@ -587,13 +587,24 @@ impl App {
     }
 
     /// How this machine is set up for the exam, for the evidence.
-    fn environment(&self, check: PreflightReport, guards: Vec<(String, String)>) -> Environment {
+    fn environment(
+        &self,
+        inner: &Inner,
+        check: PreflightReport,
+        guards: Vec<(String, String)>,
+    ) -> Environment {
         let launch = match &self.launch.path {
             Some(path) => LaunchSource::LaunchFile {
                 path: path.display().to_string(),
                 signed_by: self.launch.signed_by.clone(),
             },
-            None => LaunchSource::App,
+            None => LaunchSource::App {
+                exam_from: match (&inner.joined, &self.launch.package) {
+                    (Some(_), _) => "a join link".to_owned(),
+                    (None, Some(p)) => format!("the exam package {}", p.display()),
+                    (None, None) => "the exam package opened".to_owned(),
+                },
+            },
         };
         let mut set_by = launch.describe();
         if self.launch.signed_by.is_none() && cfg!(debug_assertions) {
@@ -790,7 +801,7 @@ impl App {
             // Nothing copied before the exam can be pasted into it.
             guards.push(("clipboard clearing".into(), e.to_string()));
         }
-        let environment = self.environment(check, guards);
+        let environment = self.environment(&inner, check, guards);
         let config = SessionConfig {
             dir: dir.clone(),
             policy,

@@ -71,6 +71,10 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
             .devtools(cfg!(feature = "devtools"))
             .on_navigation(move |url| {
                 let app = nav.state::<App>();
+                if crate::online::asks_for_source(url) {
+                    app.report(Observation::DevtoolsAttempt);
+                    return false;
+                }
                 match app.navigation(url, allowed_page(url)) {
                     Navigation::Allow => true,
                     Navigation::Block => false,
@@ -84,7 +88,9 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
                 // A page's new window (target=_blank, window.open) opens in
                 // the exam window itself, where the same rules apply.
                 let app = popup.state::<App>();
-                if app.navigation(&url, allowed_page(&url)) != Navigation::Block
+                if crate::online::asks_for_source(&url) {
+                    app.report(Observation::DevtoolsAttempt);
+                } else if app.navigation(&url, allowed_page(&url)) != Navigation::Block
                     && let Some(window) = popup.get_webview_window(EXAM_WINDOW)
                 {
                     let _ = window.navigate(url);

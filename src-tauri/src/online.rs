@@ -24,6 +24,12 @@ pub(crate) enum Navigation {
     Finish,
 }
 
+/// A page's source or the inspector asked for by address (`view-source:`,
+/// `inspector:`): a developer-tools attempt, never shown.
+pub(crate) fn asks_for_source(url: &Url) -> bool {
+    matches!(url.scheme(), "view-source" | "inspector" | "devtools")
+}
+
 /// An online exam while it runs.
 #[derive(Debug, Clone)]
 pub(crate) struct OnlineRun {
@@ -109,6 +115,21 @@ pub(crate) fn finish(handle: &AppHandle, time_up: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_and_inspector_addresses_are_devtools_attempts() {
+        for text in [
+            "view-source:https://quiz.example/exam",
+            "VIEW-SOURCE:tauri://localhost/index.html",
+            "inspector://x",
+            "devtools://devtools/bundled/inspector.html",
+        ] {
+            assert!(asks_for_source(&Url::parse(text).unwrap()), "{text}");
+        }
+        for text in ["https://quiz.example/view-source", "tauri://localhost/"] {
+            assert!(!asks_for_source(&Url::parse(text).unwrap()), "{text}");
+        }
+    }
 
     #[test]
     fn pages_are_judged_by_origin_and_the_finish_url_ends_the_exam() {

@@ -1893,3 +1893,80 @@ fn a_session_finished_offline_is_sent_at_the_next_start_and_then_deleted() {
     );
     assert_eq!(report["answers"]["submitted"], 1);
 }
+
+/// The candidate passes the system check, then starts a prohibited program
+/// (a VNC server sharing the screen) before agreeing: the app checks the
+/// machine again at the start and refuses it, saying what and how to fix
+/// it; once it is closed the exam starts, and the evidence holds the check
+/// it passed.
+#[test]
+fn a_program_started_after_the_system_check_still_blocks_the_start() {
+    let Some(detect_data) = prerequisites("start checked again") else {
+        return;
+    };
+    if !paraakh_test_rig::require("start checked again", &["x11vnc"]) {
+        return;
+    }
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = prepare(tmp.path(), &detect_data);
+    let rig = Rig::start(&demo);
+    let d = Driver::start(rig.port, Path::new(APP));
+    let long = Duration::from_secs(60);
+    let input = d.wait_for("#start-code", long);
+    d.type_into(&input, &demo.start_code);
+    d.click_on("#join-button");
+    pass_check(&d);
+    d.wait_for("#screen-consent", long);
+
+    let vnc = Killed(
+        rig.display
+            .command("x11vnc")
+            .args(["-localhost", "-nopw", "-forever", "-quiet", "-rfbport", "0"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    d.click_on("#consent-checkbox");
+    d.click_on("#consent-accept");
+    let error = d.wait_for("#consent-error", long);
+    d.wait_until("the start is refused with the reason", long, |d| {
+        let text = d.text(&error);
+        text.contains("cannot start") && text.contains("x11vnc")
+    });
+    assert!(d.find("#screen-exam").is_none());
+    let dir = session_dir(&demo, SESSION);
+    assert!(
+        !dir.join("log").exists(),
+        "a refused start recorded nothing"
+    );
+
+    drop(vnc);
+    std::thread::sleep(Duration::from_millis(500));
+    d.click_on("#consent-accept");
+    d.wait_for("#screen-exam", long);
+    d.click_on("#submit-open");
+    d.wait_for("#submit-dialog", long);
+    d.click_on("#submit-confirm");
+    d.wait_for("#screen-receipt", long);
+    d.click_to_close("#quit");
+    app_gone();
+    d.quit();
+    let recs = records(&dir);
+    let env: Vec<_> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "environment")
+        .collect();
+    let items = env[0]["body"]["detail"]["system_check"].as_array().unwrap();
+    let processes = items.iter().find(|i| i["id"] == "processes").unwrap();
+    assert_eq!(processes["status"], "ok", "{items:#?}");
+    assert!(
+        items.iter().any(|i| i["id"] == "camera"),
+        "the devices from the candidate's check"
+    );
+    drop(demo.backend);
+}

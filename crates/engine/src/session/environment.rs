@@ -22,7 +22,10 @@ pub enum LaunchSource {
     CommandLine,
     /// The app with no launch file: a join link or an exam package the
     /// candidate opened.
-    App,
+    App {
+        /// Where the exam came from ("a join link", "the exam package FILE").
+        exam_from: String,
+    },
     /// The app with a launch file.
     LaunchFile {
         /// Its path.
@@ -38,7 +41,9 @@ impl LaunchSource {
     pub fn describe(&self) -> String {
         match self {
             Self::CommandLine => "the command line".into(),
-            Self::App => "the app (no launch file)".into(),
+            Self::App { exam_from } => {
+                format!("the app (no launch file; the exam from {exam_from})")
+            }
             Self::LaunchFile {
                 path,
                 signed_by: Some(key),
