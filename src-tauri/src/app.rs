@@ -1117,13 +1117,8 @@ impl App {
             } else {
                 reason.trim().to_owned()
             };
-            run.send(Command::ProctorUnlock {
-                by: format!("a proctor with {authority}"),
-                reason: reason.clone(),
-            })?;
-            run.send(Command::End {
-                reason: format!("proctor unlock: {reason}"),
-            })?;
+            // Recorded before this returns; the session then ends by itself.
+            run.proctor_unlock(&format!("a proctor with {authority}"), &reason)?;
         }
         let mut inner = self.inner();
         inner.unlocked_by_proctor = true;

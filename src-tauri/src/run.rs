@@ -2,10 +2,9 @@
 //! events to the window, and what the commands wait for (an answer made
 //! durable, the submission, the last upload).
 
-use std::collections::BTreeMap;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use paraakh_engine::session::{Command, EngineEvent, Session, SessionSummary};
 use serde::Serialize;
@@ -37,10 +36,6 @@ pub(crate) struct SyncStatus {
 
 #[derive(Debug, Default)]
 struct Seen {
-    /// Last saved record per question.
-    saved: BTreeMap<String, u64>,
-    /// A refused command's message, by the order it came in.
-    troubles: Vec<String>,
     submitted: Option<(u64, usize)>,
     cosigned_size: u64,
     records: u64,
@@ -55,16 +50,12 @@ struct Seen {
 pub(crate) struct ExamRun {
     commands: Mutex<Sender<Command>>,
     seen: Mutex<Seen>,
-    changed: Condvar,
     online: bool,
 }
 
 /// What the candidate is told of a session not yet sent (the sync agent
 /// keeps this promise: `paraakh_sync::agent`).
 const SENT_LATER: &str = "It is sent by itself the next time this computer is online and Paraakh starts (or its sync service runs); nothing else is needed from you.";
-
-/// How long a command waits for the engine before saying so.
-const ENGINE_PATIENCE: Duration = Duration::from_secs(10);
 
 impl ExamRun {
     /// Starts forwarding `session`'s events to `emit` on a thread of its own.
@@ -76,7 +67,6 @@ impl ExamRun {
         let run = Arc::new(Self {
             commands: Mutex::new(session.commander()),
             seen: Mutex::new(Seen::default()),
-            changed: Condvar::new(),
             online,
         });
         let pump = Arc::clone(&run);
@@ -104,8 +94,6 @@ impl ExamRun {
                     }
                     Err(e) => seen.failed = Some(e.to_string()),
                 }
-                drop(seen);
-                pump.changed.notify_all();
             })?;
         Ok(run)
     }
@@ -119,15 +107,9 @@ impl ExamRun {
     fn note(&self, e: &EngineEvent) {
         let mut seen = self.lock();
         match e {
-            EngineEvent::AnswerSaved { question, seq } => {
-                seen.saved.insert(question.clone(), *seq);
-            }
             EngineEvent::Submitted { seq, answers, .. } => seen.submitted = Some((*seq, *answers)),
             EngineEvent::Uploaded { cosigned_size } => {
                 seen.cosigned_size = seen.cosigned_size.max(*cosigned_size);
-            }
-            EngineEvent::Trouble { monitor, message } if monitor == "answers" => {
-                seen.troubles.push(message.clone());
             }
             EngineEvent::Ended { records, .. } => seen.records = *records,
             EngineEvent::Recorded { kind, message, .. } if kind == "upload_interrupted" => {
@@ -139,8 +121,6 @@ impl ExamRun {
             }
             _ => {}
         }
-        drop(seen);
-        self.changed.notify_all();
     }
 
     /// Sends a command to the session.
@@ -152,48 +132,18 @@ impl ExamRun {
             .map_err(|_| "the exam session has ended".to_owned())
     }
 
-    /// Waits until `done` holds, or says why not.
-    fn wait_for<T>(&self, mut done: impl FnMut(&Seen) -> Option<T>) -> Result<T, String> {
-        let deadline = Instant::now() + ENGINE_PATIENCE;
-        let mut seen = self.lock();
-        loop {
-            if let Some(v) = done(&seen) {
-                return Ok(v);
-            }
-            if let Some(e) = &seen.failed {
-                return Err(format!("the exam session stopped: {e}"));
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err("the exam session did not answer in time; your answer is still on screen, try again".into());
-            }
-            seen = self
-                .changed
-                .wait_timeout(seen, left)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
+    fn commands(&self) -> Sender<Command> {
+        self.commands
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
-    /// Saves an answer and returns once it is durable in the evidence log.
+    /// Saves an answer and returns once it is durable in the evidence log
+    /// (the session's own reply: never confused with another save).
     pub(crate) fn save_answer(&self, question: &str, answer: Vec<u8>) -> Result<u64, String> {
-        let (before, troubles) = {
-            let seen = self.lock();
-            (seen.saved.get(question).copied(), seen.troubles.len())
-        };
-        self.send(Command::SaveAnswer {
-            question: question.to_owned(),
-            answer,
-        })?;
-        self.wait_for(|seen| {
-            if let Some(t) = seen.troubles.get(troubles) {
-                return Some(Err(t.clone()));
-            }
-            match seen.saved.get(question) {
-                Some(&seq) if Some(seq) != before => Some(Ok(seq)),
-                _ => None,
-            }
-        })?
+        paraakh_engine::session::save_answer(&self.commands(), question, answer)
+            .map_err(|e| self.stopped_or(e))
     }
 
     /// Submits, then ends the session (sealed by its final checkpoint).
@@ -202,12 +152,31 @@ impl ExamRun {
         if let Some(done) = self.lock().submitted {
             return Ok(done);
         }
-        self.send(Command::Submit)?;
-        let done = self.wait_for(|seen| seen.submitted)?;
-        self.send(Command::End {
+        let done = match paraakh_engine::session::submit(&self.commands()) {
+            Ok(s) => (s.seq, s.answers),
+            // Submitted by the policy meanwhile: that submission stands.
+            Err(e) => self.lock().submitted.ok_or_else(|| self.stopped_or(e))?,
+        };
+        self.lock().submitted = Some(done);
+        // The session ends after a submission by itself; this only hurries it.
+        let _ = self.send(Command::End {
             reason: "submitted".into(),
-        })?;
+        });
         Ok(done)
+    }
+
+    /// Records a proctor's unlock; the session ends after it.
+    pub(crate) fn proctor_unlock(&self, by: &str, reason: &str) -> Result<(), String> {
+        paraakh_engine::session::proctor_unlock(&self.commands(), by, reason)
+            .map_err(|e| self.stopped_or(e))
+    }
+
+    /// Why a command failed, in words: the session's own error if it stopped.
+    fn stopped_or(&self, e: paraakh_engine::session::CommandError) -> String {
+        match &self.lock().failed {
+            Some(failed) => format!("the exam session stopped: {failed}"),
+            None => e.to_string(),
+        }
     }
 
     /// The submission, if there was one (by the candidate or by the policy).

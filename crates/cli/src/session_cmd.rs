@@ -141,6 +141,7 @@ fn parse_command(line: &str) -> anyhow::Result<Command> {
             (Some(question), Some(answer)) if !question.is_empty() => Command::SaveAnswer {
                 question: question.to_owned(),
                 answer: answer.as_bytes().to_vec(),
+                reply: None,
             },
             _ => bail!(
                 "save_answer takes {{\"question\": ID, \"answer\": TEXT}} (both strings): {line}"
@@ -154,7 +155,7 @@ fn parse_command(line: &str) -> anyhow::Result<Command> {
         }),
         "pause" => Command::Pause { reason: text(arg) },
         "resume" => Command::Resume,
-        "submit" => Command::Submit,
+        "submit" => Command::Submit { reply: None },
         "end" => Command::End { reason: text(arg) },
         other => bail!("unknown command {other:?}: {line}"),
     })

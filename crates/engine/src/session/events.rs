@@ -1,11 +1,94 @@
-//! What goes into a session (commands) and what comes out (events for the UI).
+//! What goes into a session (commands, the ones a caller waits on with a
+//! reply of their own) and what comes out (events for the candidate's
+//! screen: a drop-oldest stream, never how a caller learns its result).
 
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
+use std::time::Duration;
 
 use paraakh_evidence::Severity;
 use serde::Serialize;
 
 use super::rules::Observation;
+
+/// Where a command's outcome goes.
+pub type Reply<T> = SyncSender<Result<T, CommandError>>;
+
+/// Why a command was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(tag = "code", content = "message", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The request itself is wrong (an answer too large, a question id
+    /// that is not one): refused, and the exam goes on.
+    #[error("{0}")]
+    Refused(String),
+    /// The session has ended (submitted, unlocked, closed, or stopped by an error).
+    #[error("the exam session has ended")]
+    Ended,
+    /// The session did not answer within its patience (a disk that hangs).
+    #[error("the exam session did not answer in time; try again")]
+    Timeout,
+}
+
+/// What a submission made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Submitted {
+    /// The submission record.
+    pub seq: u64,
+    /// The answers it names.
+    pub answers: usize,
+}
+
+/// How long a caller waits for a command's answer.
+pub const COMMAND_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Sends a command made with its reply channel and waits for the answer.
+fn ask<T>(
+    commands: &Sender<Command>,
+    make: impl FnOnce(Reply<T>) -> Command,
+) -> Result<T, CommandError> {
+    let (tx, rx): (Reply<T>, Receiver<_>) = std::sync::mpsc::sync_channel(1);
+    commands.send(make(tx)).map_err(|_| CommandError::Ended)?;
+    match rx.recv_timeout(COMMAND_PATIENCE) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(CommandError::Timeout),
+        // The session ended with the command still queued.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(CommandError::Ended),
+    }
+}
+
+/// Saves an answer; returns its record once it is durable in the log.
+pub fn save_answer(
+    commands: &Sender<Command>,
+    question: &str,
+    answer: Vec<u8>,
+) -> Result<u64, CommandError> {
+    ask(commands, |reply| Command::SaveAnswer {
+        question: question.to_owned(),
+        answer,
+        reply: Some(reply),
+    })
+}
+
+/// Submits; returns the submission record and how many answers it names.
+pub fn submit(commands: &Sender<Command>) -> Result<Submitted, CommandError> {
+    ask(commands, |reply| Command::Submit { reply: Some(reply) })
+}
+
+/// Records a proctor's unlock (the caller checked the code); the session
+/// ends after it.
+pub fn proctor_unlock(
+    commands: &Sender<Command>,
+    by: &str,
+    reason: &str,
+) -> Result<(), CommandError> {
+    ask(commands, |reply| Command::ProctorUnlock {
+        by: by.to_owned(),
+        reason: reason.to_owned(),
+        reply: Some(reply),
+    })
+}
 
 /// Something the app or a script asks of the session.
 #[derive(Debug, Clone)]
@@ -16,6 +99,8 @@ pub enum Command {
         question: String,
         /// The answer as the exam UI encodes it.
         answer: Vec<u8>,
+        /// Its record, or why it was refused.
+        reply: Option<Reply<u64>>,
     },
     /// Something the exam window saw (focus lost, fullscreen left, devtools asked for).
     Report(Observation),
@@ -35,13 +120,19 @@ pub enum Command {
         reason: String,
     },
     /// The candidate submits: the submission names the last autosave of each question.
-    Submit,
-    /// A proctor ends the lockdown early with the tenant's code (checked by the app).
+    Submit {
+        /// The submission.
+        reply: Option<Reply<Submitted>>,
+    },
+    /// A proctor ends the lockdown early with a code the app checked; the
+    /// session ends after it.
     ProctorUnlock {
-        /// Who.
+        /// Whose authority (the tenant's code, the centre's), never the code.
         by: String,
         /// Why.
         reason: String,
+        /// Once recorded.
+        reply: Option<Reply<()>>,
     },
     /// End the session without a submission (time up in the app, closing).
     End {

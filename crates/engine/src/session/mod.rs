@@ -19,7 +19,10 @@ mod upload;
 
 pub use crate::sources::{CameraSpec, MicrophoneSpec, ScreenSpec, Sources};
 pub use environment::{Deviation, Environment, LaunchSource};
-pub use events::{Command, EngineEvent, SessionSummary};
+pub use events::{
+    COMMAND_PATIENCE, Command, CommandError, EngineEvent, Reply, SessionSummary, Submitted,
+    proctor_unlock, save_answer, submit,
+};
 pub use open::SessionConfig;
 pub use upload::UploadConfig;
 
@@ -435,19 +438,29 @@ impl Running {
     /// Handles one command; returns the end reason when the session must end.
     fn command(&mut self, c: Command) -> Result<Option<String>, EngineError> {
         match c {
-            Command::SaveAnswer { question, answer } => {
+            Command::SaveAnswer {
+                question,
+                answer,
+                reply,
+            } => {
+                let answered = |r: Result<u64, CommandError>| {
+                    if let Some(reply) = &reply {
+                        // The caller may have given up waiting; the save stands.
+                        let _ = reply.try_send(r);
+                    }
+                };
                 match self.writer()?.save_answer(&question, &answer) {
                     Ok(seq) => {
                         self.o.answers.insert(question.clone(), seq);
                         self.summary.answers += 1;
+                        answered(Ok(seq));
                         self.emit(EngineEvent::AnswerSaved { question, seq });
                     }
                     // A malformed request is refused; the exam goes on.
                     Err(paraakh_evidence::WriterError::InvalidParam(why)) => {
-                        self.emit(EngineEvent::Trouble {
-                            monitor: "answers".into(),
-                            message: format!("the answer was not saved: {why}"),
-                        });
+                        answered(Err(CommandError::Refused(format!(
+                            "the answer was not saved: {why}"
+                        ))));
                     }
                     Err(e) => return Err(e.into()),
                 }
@@ -482,17 +495,23 @@ impl Running {
                     )?;
                 }
             }
-            Command::Submit => {
-                self.submit("submitted by the candidate")?;
+            Command::Submit { reply } => {
+                let submitted = self.submit("submitted by the candidate")?;
+                if let Some(reply) = reply {
+                    let _ = reply.try_send(Ok(submitted));
+                }
                 return Ok(Some("submitted".into()));
             }
-            Command::ProctorUnlock { by, reason } => {
+            Command::ProctorUnlock { by, reason, reply } => {
                 self.event(
                     Severity::High,
                     "proctor_unlock",
                     format!("A proctor unlocked the exam: {reason}"),
                     detail(json!({"by": by, "reason": reason})),
                 )?;
+                if let Some(reply) = reply {
+                    let _ = reply.try_send(Ok(()));
+                }
                 return Ok(Some("proctor_unlock".into()));
             }
             Command::GuardUnavailable { guard, reason } => {
@@ -555,7 +574,7 @@ impl Running {
         Ok(None)
     }
 
-    fn submit(&mut self, how: &str) -> Result<(), EngineError> {
+    fn submit(&mut self, how: &str) -> Result<Submitted, EngineError> {
         let answers: Vec<SubmittedAnswer> = self
             .o
             .answers
@@ -573,7 +592,10 @@ impl Running {
             answers: count,
             how: how.to_owned(),
         });
-        Ok(())
+        Ok(Submitted {
+            seq,
+            answers: count,
+        })
     }
 
     fn auto_submit(&mut self) -> Result<String, EngineError> {
