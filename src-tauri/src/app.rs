@@ -221,22 +221,6 @@ fn resume_needs_code(
     proctor.resume_needs_code && gap_ms >= u64::from(proctor.resume_free_minutes) * 60_000
 }
 
-/// Sends what the backend lacks of every earlier session on this computer
-/// and deletes the copies the tenant's retention no longer keeps, as the
-/// consent screen promised, in the background (a session being written is
-/// left alone).
-fn send_finished_sessions(data_dir: PathBuf) {
-    let _ = std::thread::Builder::new()
-        .name("paraakh-sync-agent".into())
-        .spawn(move || {
-            let _ = paraakh_sync::agent::sync_all(
-                &data_dir,
-                &paraakh_sync::agent::AgentOptions::default(),
-                &mut |_| {},
-            );
-        });
-}
-
 pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -256,9 +240,6 @@ impl App {
             &data_home,
         )
         .map_err(|e| format!("this computer's exam configuration cannot be used: {e}"));
-        if let Ok(install) = &install {
-            send_finished_sessions(install.data_dir.clone());
-        }
         Self {
             launch,
             install,
@@ -561,27 +542,39 @@ impl App {
     /// changed it since the check): refused when an item blocks. The
     /// items that go into the evidence: this check's, and the devices from
     /// the candidate's own check.
-    fn check_again(&self, inner: &Inner, offer: &ExamOffer) -> Result<PreflightReport, String> {
-        let mut report = preflight::run_machine(&PreflightOptions {
+    fn check_again(
+        &self,
+        offer: &ExamOffer,
+        server: Option<String>,
+        earlier: Option<PreflightReport>,
+    ) -> Result<PreflightReport, String> {
+        let options = PreflightOptions {
             policy: offer.policy().clone(),
             detection: self.detection(),
-            server: self.server(inner),
+            server,
             data_dir: self.install()?.data_dir.clone(),
-            listen_seconds: 0.0,
+            listen_seconds: 1.5,
             exam_minutes: offer.package.manifest.duration_minutes,
             sources: self.sources(),
-        });
+        };
+        let report = match earlier {
+            // The devices as the candidate's own check found them (a
+            // device that did not work then blocks now as well).
+            Some(earlier) => {
+                let mut report = preflight::run_machine(&options);
+                let devices: Vec<_> = earlier
+                    .items
+                    .into_iter()
+                    .filter(|i| report.item(i.id).is_none())
+                    .collect();
+                report.items.extend(devices);
+                report
+            }
+            // Started without the check: the whole check, devices too.
+            None => preflight::run(&options),
+        };
         if report.blocks() {
             return Err(StartRefused(report.blocking().cloned().collect()).to_string());
-        }
-        if let Some(earlier) = &inner.last_check {
-            let devices = earlier
-                .items
-                .iter()
-                .filter(|i| report.item(i.id).is_none())
-                .cloned()
-                .collect::<Vec<_>>();
-            report.items.extend(devices);
         }
         Ok(report)
     }
@@ -590,8 +583,9 @@ impl App {
     fn environment(
         &self,
         inner: &Inner,
+        policy: &paraakh_policy::Policy,
         check: PreflightReport,
-        guards: Vec<(String, String)>,
+        mut guards: Vec<(String, String)>,
     ) -> Environment {
         let launch = match &self.launch.path {
             Some(path) => LaunchSource::LaunchFile {
@@ -606,42 +600,72 @@ impl App {
                 },
             },
         };
-        let mut set_by = launch.describe();
-        if self.launch.signed_by.is_none() && cfg!(debug_assertions) {
-            // Only a development build accepts an unsigned file that loosens the policy.
-            set_by.push_str(", accepted by a development build");
-        }
-        let mut deviations = Vec::new();
-        let mut differs = |setting: &str, policy: &str, actual: &str| {
-            deviations.push(Deviation {
-                setting: setting.into(),
-                policy: policy.into(),
-                actual: actual.into(),
-                set_by: set_by.clone(),
-            });
-        };
-        if !self.launch.kiosk() {
-            differs(
-                "kiosk",
-                "fullscreen, on top, keyboard grabbed; leaving it recorded",
-                "an ordinary window: focus loss and leaving fullscreen are not recorded",
-            );
-        }
-        if self.launch.proctor_code_sha256.is_some() {
-            differs(
-                "proctor code",
-                "the tenant's code",
-                "a code set by the launch file",
-            );
-        }
-        Environment {
+        let mut env = Environment {
             session: Some(check.session),
             system_check: check.items,
             launch: Some(launch),
             managed: self.install().is_ok_and(|i| i.locked),
-            deviations,
-            guards_unavailable: guards,
+            development_build: cfg!(debug_assertions),
+            ..Environment::default()
+        };
+        let set_by = env.set_by();
+        let mut differs = |setting: &str, policy: &str, actual: String| {
+            env.deviations.push(Deviation {
+                setting: setting.into(),
+                policy: policy.into(),
+                actual,
+                set_by: set_by.clone(),
+            });
+        };
+        let l = &self.launch;
+        if !l.kiosk() {
+            differs(
+                "kiosk",
+                "fullscreen, on top, keyboard grabbed; leaving it recorded",
+                "an ordinary window: focus loss and leaving fullscreen are not recorded".into(),
+            );
         }
+        if l.proctor_code_sha256.is_some() {
+            differs(
+                "proctor code",
+                "the tenant's code",
+                "a code set by the launch file".into(),
+            );
+        }
+        if let Some(candidate) = &l.candidate {
+            differs(
+                "candidate",
+                "the candidate the join link names",
+                format!("{candidate} (whose extra time applies)"),
+            );
+        }
+        if let Some(server) = &l.server {
+            differs(
+                "server",
+                "the tenant's backend",
+                format!("uploads to {server}"),
+            );
+        }
+        if let Some(secs) = l.checkpoint_seconds {
+            differs("checkpoints", "every 30 s", format!("every {secs} s"));
+        }
+        // The app's own guards that a setting keeps from starting.
+        let off = format!("switched off by {set_by}");
+        if !l.kiosk() {
+            for guard in ["keyboard grab", "focus guard", "fullscreen watch"] {
+                guards.push((guard.into(), off.clone()));
+            }
+        }
+        if !l.lockdown.unwrap_or(true) && policy.keyboard.enabled {
+            if policy.keyboard.block_copy_out {
+                guards.push(("copy-out guard".into(), off.clone()));
+            }
+            if policy.keyboard.clear_clipboard {
+                guards.push(("clipboard clearing".into(), off.clone()));
+            }
+        }
+        env.guards_unavailable = guards;
+        env
     }
 
     /// A lockdown guard did not start or stopped: recorded in the running
@@ -655,8 +679,39 @@ impl App {
                     reason,
                 });
             }
-            _ => inner.guards_unavailable.push((guard.to_owned(), reason)),
+            // After the exam there is nothing left to guard.
+            Some(_) => {}
+            None => {
+                // The latest word on each guard goes into the next exam's evidence.
+                inner.guards_unavailable.retain(|(g, _)| g != guard);
+                inner.guards_unavailable.push((guard.to_owned(), reason));
+            }
         }
+    }
+
+    /// Sends what the backend lacks of every earlier, finished session on
+    /// this computer and deletes the copies the tenant's retention no longer
+    /// keeps, as the consent screen promised, in the background. Sessions
+    /// that have not ended are the app's to resume and send.
+    pub(crate) fn send_finished_sessions(&self) {
+        let Ok(install) = self.install() else {
+            return;
+        };
+        let data_dir = install.data_dir.clone();
+        let _ = std::thread::Builder::new()
+            .name("paraakh-sync-agent".into())
+            .spawn(move || {
+                let options = paraakh_sync::agent::AgentOptions {
+                    leave_unended: true,
+                    ..paraakh_sync::agent::AgentOptions::default()
+                };
+                let _ = paraakh_sync::agent::sync_all(&data_dir, &options, &mut |_| {});
+            });
+    }
+
+    /// A guard that failed before the exam works after all: nothing to record.
+    pub(crate) fn guard_restored(&self, guard: &str) {
+        self.inner().guards_unavailable.retain(|(g, _)| g != guard);
     }
 
     fn server(&self, inner: &Inner) -> Option<String> {
@@ -750,7 +805,14 @@ impl App {
         // The check's camera and microphone are released for the session.
         inner.preview = None;
         inner.meter = None;
-        let check = self.check_again(&inner, &offer)?;
+        let (server, earlier) = (self.server(&inner), inner.last_check.clone());
+        // Checking takes seconds: window events do not wait on the app's state.
+        drop(inner);
+        let check = self.check_again(&offer, server, earlier)?;
+        inner = self.inner();
+        if let Some(paper) = &inner.paper {
+            return Ok(paper.clone());
+        }
         let install = self.install()?;
         let tenant_dir = DataRoot::new(&install.data_dir)
             .tenant(&offer.tenant.id)
@@ -801,7 +863,7 @@ impl App {
             // Nothing copied before the exam can be pasted into it.
             guards.push(("clipboard clearing".into(), e.to_string()));
         }
-        let environment = self.environment(&inner, check, guards);
+        let environment = self.environment(&inner, &policy, check, guards);
         let config = SessionConfig {
             dir: dir.clone(),
             policy,
@@ -825,7 +887,7 @@ impl App {
             checkpoint_every: Duration::from_secs_f64(
                 self.launch
                     .checkpoint_seconds
-                    .unwrap_or(30.0)
+                    .unwrap_or(crate::launch::DEFAULT_CHECKPOINT_SECONDS)
                     .clamp(1.0, 3600.0),
             ),
             duration: None,
@@ -959,6 +1021,11 @@ impl App {
                 .paper
                 .as_ref()
                 .is_some_and(|p| p.private_clipboard)
+    }
+
+    /// The organiser's own page (an online exam) is shown, not the app's.
+    pub(crate) fn on_organisers_page(&self) -> bool {
+        self.inner().online.as_ref().is_some_and(|o| !o.finished)
     }
 
     /// The exam is running and not yet submitted.

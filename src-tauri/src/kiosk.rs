@@ -102,6 +102,7 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
     {
         crate::online_bar::install(handle, &window);
         linux::remember_window(&window);
+        linux::no_page_fullscreen(&window);
     }
     if kiosk {
         #[cfg(target_os = "linux")]
@@ -151,6 +152,19 @@ pub(crate) fn on_window_event(window: &Window, event: &WindowEvent) {
     }
 }
 
+/// Whether a developer-tools key counts as an attempt. F12 and
+/// Ctrl+Shift+I open developer tools in every browser; Ctrl+Shift+J/C/K do
+/// too, but an organiser's editor may use them (delete a line, join lines),
+/// so they count on the app's own pages only; Ctrl+U (page source in a
+/// browser, underline in an editor) never counts.
+fn devtools_counts(keys: &str, organisers_page: bool) -> bool {
+    match keys {
+        "F12" | "Ctrl+Shift+I" => true,
+        "Ctrl+Shift+J" | "Ctrl+Shift+C" | "Ctrl+Shift+K" => !organisers_page,
+        _ => false,
+    }
+}
+
 fn kiosk_on(window: &Window) -> bool {
     window.is_always_on_top().unwrap_or(false)
 }
@@ -196,6 +210,19 @@ mod linux {
             Ok(RawWindowHandle::Xcb(h)) => Some(h.window.get()),
             _ => None,
         }
+    }
+
+    /// A page cannot enter or leave fullscreen itself (a video, the
+    /// organiser's `document.exitFullscreen()`): WebKit would take the
+    /// window out of fullscreen, and that would be recorded against the
+    /// candidate. The window stays fullscreen by the app's word only.
+    pub(super) fn no_page_fullscreen(window: &WebviewWindow) {
+        use webkit2gtk::SettingsExt as _;
+        let _ = window.with_webview(|webview| {
+            if let Some(settings) = webkit2gtk::WebViewExt::settings(&webview.inner()) {
+                settings.set_enable_fullscreen(false);
+            }
+        });
     }
 
     pub(super) fn remember_window(window: &WebviewWindow) {
@@ -311,6 +338,16 @@ mod linux {
             return;
         };
         let handle = handle.clone();
+        // The developer-tools key held down now: a held key repeats, and one
+        // press is one attempt.
+        let held = std::rc::Rc::new(std::cell::Cell::new(None::<u32>));
+        let released = std::rc::Rc::clone(&held);
+        gtk_window.connect_key_release_event(move |_, event| {
+            if released.get() == Some(event.keyval().into_glib()) {
+                released.set(None);
+            }
+            gtk::glib::Propagation::Proceed
+        });
         gtk_window.connect_key_press_event(move |_, event| {
             let keysym: u32 = event.keyval().into_glib();
             // GDK's modifier bits are X11's.
@@ -318,10 +355,20 @@ mod linux {
             let observed = match classify(keysym, state) {
                 Some(Shortcut::PrintScreen(keys)) => Some((keys, true)),
                 Some(Shortcut::Blocked(keys)) => Some((keys, false)),
-                Some(Shortcut::Devtools(_)) => {
-                    // Before the page sees it: no page counts it again.
-                    handle.state::<App>().report(Observation::DevtoolsAttempt);
-                    return gtk::glib::Propagation::Stop;
+                Some(Shortcut::Devtools(keys)) => {
+                    let app = handle.state::<App>();
+                    let organisers = app.on_organisers_page();
+                    let repeat = held.replace(Some(keysym)) == Some(keysym);
+                    if !repeat && super::devtools_counts(&keys, organisers) {
+                        app.report(Observation::DevtoolsAttempt);
+                    }
+                    // Before the page sees it, so no page counts it again;
+                    // the organiser's page keeps the keys its editor may use.
+                    return if organisers && !super::devtools_counts(&keys, true) {
+                        gtk::glib::Propagation::Proceed
+                    } else {
+                        gtk::glib::Propagation::Stop
+                    };
                 }
                 _ => None,
             };
@@ -382,7 +429,13 @@ mod linux {
                 ),
                 None => gtk::gdk::GrabStatus::Failed,
             };
-            if status != gtk::gdk::GrabStatus::Success && !reported.swap(true, Ordering::Relaxed) {
+            if status == gtk::gdk::GrabStatus::Success {
+                // A refusal at the window's first showing that a later grab
+                // overcame is no failure of the exam's lockdown.
+                if reported.swap(false, Ordering::Relaxed) {
+                    handle.state::<App>().guard_restored("keyboard grab");
+                }
+            } else if !reported.swap(true, Ordering::Relaxed) {
                 handle.state::<App>().guard_unavailable(
                     "keyboard grab",
                     format!(
@@ -403,5 +456,23 @@ mod linux {
             grab(w);
             gtk::glib::Propagation::Proceed
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::devtools_counts;
+
+    #[test]
+    fn only_unmistakable_devtools_keys_count_on_the_organisers_page() {
+        for keys in ["F12", "Ctrl+Shift+I"] {
+            assert!(devtools_counts(keys, true) && devtools_counts(keys, false));
+        }
+        for keys in ["Ctrl+Shift+J", "Ctrl+Shift+C", "Ctrl+Shift+K"] {
+            assert!(devtools_counts(keys, false) && !devtools_counts(keys, true));
+        }
+        for keys in ["Ctrl+U", "Ctrl+F12"] {
+            assert!(!devtools_counts(keys, false) && !devtools_counts(keys, true));
+        }
     }
 }

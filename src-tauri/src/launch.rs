@@ -32,6 +32,9 @@ use paraakh_policy::config::{InstallConfig, MANAGED_CONFIG};
 use paraakh_policy::envelope::{Envelope, LAUNCH_TYPE, keyid};
 use serde::Deserialize;
 
+/// Seconds between checkpoints unless a launch file says otherwise.
+pub(crate) const DEFAULT_CHECKPOINT_SECONDS: f64 = 30.0;
+
 /// The environment variable naming the launch file (tauri-driver passes environment, not arguments).
 pub(crate) const LAUNCH_ENV: &str = "PARAAKH_APP_LAUNCH";
 
@@ -152,17 +155,18 @@ impl Launch {
                 *p = base.join(&*p);
             }
         }
-        for source in [
-            &mut launch.camera,
-            &mut launch.microphone,
-            &mut launch.screen,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let is_path =
-                source.contains('/') || source.ends_with(".wav") || source.ends_with(".y4m");
-            if is_path && Path::new(source.as_str()).is_relative() {
+        // A replayed source is a path, relative to the launch file (what is
+        // a replay is the engine's `Sources::parse` word, not guessed here).
+        let replays = launch.replays();
+        for (source, replay) in [
+            (&mut launch.camera, replays[0]),
+            (&mut launch.microphone, replays[1]),
+            (&mut launch.screen, replays[2]),
+        ] {
+            if let Some(source) = source
+                .as_mut()
+                .filter(|s| replay && Path::new(s.as_str()).is_relative())
+            {
                 *source = base.join(source.as_str()).to_string_lossy().into_owned();
             }
         }
@@ -263,27 +267,48 @@ impl Launch {
         if self.lockdown == Some(false) {
             out.push("lockdown = false");
         }
-        if self
-            .camera
-            .as_deref()
-            .is_some_and(|c| c.parse::<u32>().is_err())
-        {
-            out.push("a replayed camera");
-        }
-        if self
-            .microphone
-            .as_deref()
-            .is_some_and(|m| m != "default" && !m.starts_with("device:"))
-        {
-            out.push("a replayed microphone");
-        }
-        if self.screen.as_deref().is_some_and(|s| s != "desktop") {
-            out.push("a replayed screen");
+        for (replay, what) in self.replays().into_iter().zip([
+            "a replayed camera",
+            "a replayed microphone",
+            "a replayed screen",
+        ]) {
+            if replay {
+                out.push(what);
+            }
         }
         if self.proctor_code_sha256.is_some() {
             out.push("its own proctor code");
         }
+        if self.candidate.is_some() {
+            // Whose extra time applies.
+            out.push("the candidate");
+        }
+        if self.server.is_some() {
+            // Where the evidence goes while online.
+            out.push("its own server");
+        }
+        if self
+            .checkpoint_seconds
+            .is_some_and(|s| s > DEFAULT_CHECKPOINT_SECONDS)
+        {
+            out.push("checkpoints further apart");
+        }
         out
+    }
+
+    /// Which of camera, microphone and screen are replayed from files.
+    fn replays(&self) -> [bool; 3] {
+        use paraakh_engine::session::{CameraSpec, MicrophoneSpec, ScreenSpec};
+        let s = paraakh_engine::session::Sources::parse(
+            self.camera.as_deref(),
+            self.microphone.as_deref(),
+            self.screen.as_deref(),
+        );
+        [
+            matches!(s.camera, Some(CameraSpec::Replay(_))),
+            matches!(s.microphone, Some(MicrophoneSpec::Replay(_))),
+            matches!(s.screen, Some(ScreenSpec::Replay(_))),
+        ]
     }
 
     /// What `--check-launch` says of an accepted launch file.
@@ -342,10 +367,17 @@ fn open_signed(
             ))
         })?
         .to_vec();
+    // The key whose signature verified (not merely one that is named).
+    let message = paraakh_policy::envelope::pae(&envelope.payload_type, &envelope.payload);
     let signer = authority
         .centre_keys
         .iter()
-        .find(|k| envelope.signatures.iter().any(|s| s.keyid == keyid(k)))
+        .find(|k| {
+            envelope
+                .signatures
+                .iter()
+                .any(|s| s.keyid == keyid(k) && k.verify(&message, &s.sig))
+        })
         .map(|k| format!("{} ({})", k.name(), keyid(k)));
     Ok((payload, signer))
 }

@@ -20,6 +20,8 @@ mod run;
 
 use std::process::ExitCode;
 
+use tauri::Manager as _;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let launch = match launch::Launch::from_args(&args) {
@@ -69,6 +71,9 @@ fn main() -> ExitCode {
             commands::quit_app,
         ])
         .setup(move |app| {
+            // Only the one instance that runs (a second launch has handed
+            // its link over and exited by now) sends earlier sessions.
+            app.state::<app::App>().send_finished_sessions();
             kiosk::open(app.handle(), kiosk)?;
             links::watch_links(app.handle());
             Ok(())

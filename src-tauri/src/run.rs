@@ -195,52 +195,138 @@ impl ExamRun {
     /// (`keep_days` after the confirmation, the tenant's retention).
     pub(crate) fn sync_status(&self, tenant_name: &str, keep_days: u32) -> SyncStatus {
         let seen = self.lock();
-        let records = seen.records;
-        let cosigned = seen.cosigned_size;
-        let mut delete_after = None;
-        let (synced, message) = if records > 0 && cosigned >= records {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let date = paraakh_sync::agent::utc_date(now + u64::from(keep_days) * 86_400);
-            let when = if keep_days == 0 {
-                "the next time Paraakh starts or syncs".to_owned()
-            } else {
-                format!("on {date} (UTC)")
-            };
-            delete_after = Some(date);
-            (
-                SyncState::Synced,
-                format!(
-                    "Everything reached {tenant_name} and was confirmed. This computer deletes its copy {when}, as {tenant_name}'s rules say."
-                ),
-            )
-        } else if !self.online {
-            (
-                SyncState::Offline,
-                format!("Saved safely on this computer. {SENT_LATER}"),
-            )
-        } else if let Some(e) = seen
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let error = seen
             .summary
             .as_ref()
-            .and_then(|s| s.upload_error.as_ref())
-            .or(seen.upload_interrupted.as_ref())
-        {
-            (
-                SyncState::Offline,
-                format!(
-                    "Saved safely on this computer; sending to {tenant_name} did not finish ({e}). {SENT_LATER}"
-                ),
-            )
+            .and_then(|s| s.upload_error.as_deref())
+            .or(seen.upload_interrupted.as_deref());
+        sync_status(&Sending {
+            records: seen.records,
+            cosigned: seen.cosigned_size,
+            online: self.online,
+            error,
+            tenant: tenant_name,
+            keep_days,
+            now,
+        })
+    }
+}
+
+/// What the receipt is told about sending.
+struct Sending<'a> {
+    records: u64,
+    cosigned: u64,
+    /// The session has somewhere to send itself (a server and tokens).
+    online: bool,
+    /// Why sending stopped for now.
+    error: Option<&'a str>,
+    tenant: &'a str,
+    keep_days: u32,
+    /// Unix seconds.
+    now: u64,
+}
+
+/// The real state, as the candidate reads it: confirmed (and when this
+/// computer's copy goes), sent by itself later, or kept here because the
+/// exam has nowhere to send it.
+fn sync_status(s: &Sending<'_>) -> SyncStatus {
+    let tenant = s.tenant;
+    let mut delete_after = None;
+    let (synced, message) = if s.records > 0 && s.cosigned >= s.records {
+        let date = paraakh_sync::agent::utc_date(s.now + u64::from(s.keep_days) * 86_400);
+        let when = if s.keep_days == 0 {
+            "the next time Paraakh starts or syncs".to_owned()
         } else {
-            (SyncState::Pending, format!("Sending to {tenant_name}…"))
+            format!("on {date} (UTC)")
         };
-        SyncStatus {
-            synced,
-            cosigned_size: cosigned,
-            records,
-            message,
-            delete_after,
-        }
+        delete_after = Some(date);
+        (
+            SyncState::Synced,
+            format!(
+                "Everything reached {tenant} and was confirmed. This computer deletes its copy {when}, as {tenant}'s rules say."
+            ),
+        )
+    } else if !s.online {
+        // No server or upload tokens were given with this exam: nothing
+        // can send it by itself, and the candidate is not told it will.
+        (
+            SyncState::Offline,
+            "Saved safely on this computer only: this exam came without a server to send it to. Tell your proctor, who collects it from this computer.".to_owned(),
+        )
+    } else if let Some(e) = s.error {
+        (
+            SyncState::Offline,
+            format!(
+                "Saved safely on this computer; sending to {tenant} did not finish ({e}). {SENT_LATER}"
+            ),
+        )
+    } else {
+        (SyncState::Pending, format!("Sending to {tenant}…"))
+    };
+    SyncStatus {
+        synced,
+        cosigned_size: s.cosigned,
+        records: s.records,
+        message,
+        delete_after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sending(online: bool, error: Option<&str>, cosigned: u64, keep_days: u32) -> SyncStatus {
+        sync_status(&Sending {
+            records: 40,
+            cosigned,
+            online,
+            error,
+            tenant: "Demo University",
+            keep_days,
+            // 2026-12-07 00:00 UTC.
+            now: 1_796_601_600,
+        })
+    }
+
+    #[test]
+    fn the_receipt_promises_only_what_will_happen() {
+        let done = sending(true, None, 40, 30);
+        assert_eq!(done.synced, SyncState::Synced);
+        assert_eq!(done.delete_after.as_deref(), Some("2027-01-06"));
+        assert!(
+            done.message
+                .contains("deletes its copy on 2027-01-06 (UTC)"),
+            "{}",
+            done.message
+        );
+        assert!(
+            sending(true, None, 40, 0)
+                .message
+                .contains("the next time Paraakh starts")
+        );
+
+        let later = sending(true, Some("connection refused"), 12, 30);
+        assert_eq!(later.synced, SyncState::Offline);
+        assert!(
+            later.message.contains("sent by itself"),
+            "{}",
+            later.message
+        );
+        assert_eq!(later.delete_after, None);
+
+        // Nowhere to send it: no promise of sending.
+        let kept = sending(false, None, 0, 30);
+        assert!(!kept.message.contains("sent by itself"), "{}", kept.message);
+        assert!(
+            kept.message.contains("Tell your proctor"),
+            "{}",
+            kept.message
+        );
+
+        assert_eq!(sending(true, None, 10, 30).synced, SyncState::Pending);
     }
 }

@@ -367,6 +367,11 @@ impl DisplayWatch {
     pub fn next_event(&self, timeout: Duration) -> Option<DisplayEvent> {
         self.thread.next(timeout)
     }
+
+    /// Whether the watching has ended by itself (the X server went away).
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
 }
 
 #[cfg(test)]

@@ -90,6 +90,14 @@ pub struct SessionType {
     /// The X display the app would use.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub x_display: Option<String>,
+    /// The process serving that display (`Xorg`, `Xwayland`, `Xvfb`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_server: Option<String>,
+    /// The display is nested in another desktop or virtual (Xephyr, Xnest,
+    /// Xvfb, a VNC server): what the exam watches there may not be what the
+    /// candidate sees. In words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nested: Option<String>,
     /// The window manager (X11) or compositor (Wayland), when it says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_manager: Option<String>,
@@ -112,6 +120,9 @@ impl SessionType {
         if !about.is_empty() {
             s.push_str(&format!(" ({})", about.join(", ")));
         }
+        if let Some(n) = &self.nested {
+            s.push_str(&format!("; {n}"));
+        }
         if let Some(d) = &self.disagreement {
             s.push_str(&format!("; {d}"));
         }
@@ -128,12 +139,28 @@ fn witness_name(w: Witness) -> &'static str {
     }
 }
 
-/// Decides from the answers, most trusted first (the order of [`Witness`]).
+/// Decides from the answers. A Wayland compositor seen by any witness
+/// decides (the most restrictive answer: a keyboard grab cannot hold
+/// there, whatever else answers too); otherwise the most trusted witness
+/// that answers, where logind's `tty` (a desktop started from a console
+/// with `startx`) gives way to a display that answers.
 pub fn decide(mut observations: Vec<Observation>) -> SessionType {
     observations.sort_by_key(|o| o.witness as u8);
+    let graphical = |k: SessionKind| matches!(k, SessionKind::X11 | SessionKind::Wayland);
+    let display_answers = observations
+        .iter()
+        .any(|o| o.witness != Witness::Logind && graphical(o.says));
     let chosen = observations
         .iter()
-        .find(|o| o.says != SessionKind::Unknown)
+        .find(|o| o.says == SessionKind::Wayland)
+        .or_else(|| {
+            observations.iter().find(|o| {
+                o.says != SessionKind::Unknown
+                    && !(o.witness == Witness::Logind
+                        && o.says == SessionKind::Tty
+                        && display_answers)
+            })
+        })
         .map(|o| (o.says, o.witness));
     let (kind, decided_by) = match chosen {
         Some((k, w)) => (k, Some(w)),
@@ -157,6 +184,8 @@ pub fn decide(mut observations: Vec<Observation>) -> SessionType {
         disagreement: (!against.is_empty()).then(|| against.join("; ")),
         observations,
         x_display: None,
+        x_server: None,
+        nested: None,
         window_manager: None,
     }
 }
@@ -223,10 +252,12 @@ pub fn detect_with(probe: &Probe) -> SessionType {
     }
     let x_display = probe.env("DISPLAY").map(str::to_owned);
     let mut window_manager = None;
+    let mut x_server_name = None;
     if let Some(display) = &x_display {
-        let (o, wm) = x_server(display);
-        observations.push(o);
-        window_manager = wm;
+        let seen = x_server(display);
+        observations.push(seen.observation);
+        window_manager = seen.window_manager;
+        x_server_name = seen.owner;
     }
     let sockets = compositor_sockets(&probe.runtime_dirs);
     if let Some((socket, compositor)) = sockets.first() {
@@ -246,6 +277,13 @@ pub fn detect_with(probe: &Probe) -> SessionType {
     let mut decided = decide(observations);
     decided.x_display = x_display;
     decided.window_manager = window_manager;
+    decided.nested = x_server_name
+        .as_deref()
+        .filter(|name| NESTED_X_SERVERS.contains(name))
+        .map(|name| {
+            format!("the display is served by {name}, a nested or virtual X server: what the exam watches there may not be what the candidate sees")
+        });
+    decided.x_server = x_server_name;
     decided
 }
 
@@ -325,7 +363,9 @@ fn key_value(text: &str, key: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Names of processes that serve an X display on behalf of a Wayland compositor.
+/// Beginnings of the names of processes that serve an X display on behalf
+/// of a Wayland compositor (`/proc/PID/comm` is cut at 15 bytes:
+/// `kwin_wayland_wr` is KDE's wrapper).
 const WAYLAND_X_SERVERS: &[&str] = &[
     "Xwayland",
     "weston",
@@ -340,26 +380,42 @@ const WAYLAND_X_SERVERS: &[&str] = &[
     "river",
 ];
 
-fn x_server(display: &str) -> (Observation, Option<String>) {
+/// X servers that run inside another desktop or without a screen.
+const NESTED_X_SERVERS: &[&str] = &["Xephyr", "Xnest", "Xvfb", "Xvnc", "Xtigervnc", "Xdummy"];
+
+/// What the X server behind a display says.
+struct XServerSeen {
+    observation: Observation,
+    window_manager: Option<String>,
+    owner: Option<String>,
+}
+
+fn x_server(display: &str) -> XServerSeen {
     let owner = x_socket_owner(display);
     let conn = crate::displays::X11Displays::connect(Some(display));
-    let (outputs, wm) = match &conn {
+    let (outputs, extensions, wm) = match &conn {
         Ok(d) => (
             d.read()
                 .map(|r| r.displays.into_iter().map(|d| d.output).collect::<Vec<_>>())
                 .unwrap_or_default(),
+            d.server().map(|(_, ext)| ext).unwrap_or_default(),
             d.window_manager(),
         ),
-        Err(_) => (Vec::new(), None),
+        Err(_) => (Vec::new(), Vec::new(), None),
     };
     let xwayland_outputs = outputs.iter().any(|o| o.starts_with("XWAYLAND"));
+    // Newer Xwayland says so itself; 22.1 (Debian 12) does not yet.
+    let xwayland_extension = extensions.iter().any(|e| e == "XWAYLAND");
     let wayland_owner = owner
         .as_deref()
-        .is_some_and(|o| WAYLAND_X_SERVERS.contains(&o));
-    let (says, detail) = if xwayland_outputs || wayland_owner {
+        .is_some_and(|o| WAYLAND_X_SERVERS.iter().any(|w| o.starts_with(w)));
+    let (says, detail) = if xwayland_outputs || xwayland_extension || wayland_owner {
         let mut why = Vec::new();
         if let Some(o) = &owner {
             why.push(format!("served by {o}"));
+        }
+        if xwayland_extension {
+            why.push("the XWAYLAND extension".into());
         }
         if xwayland_outputs {
             why.push(format!("outputs {}", outputs.join(", ")));
@@ -379,14 +435,15 @@ fn x_server(display: &str) -> (Observation, Option<String>) {
     } else {
         (SessionKind::Unknown, format!("{display} does not answer"))
     };
-    (
-        Observation {
+    XServerSeen {
+        observation: Observation {
             witness: Witness::XServer,
             says,
             detail,
         },
-        wm,
-    )
+        window_manager: wm,
+        owner,
+    }
 }
 
 /// The name of the process that owns a local X display's socket.
@@ -465,6 +522,36 @@ mod tests {
         assert_eq!(t.decided_by, Some(Witness::Logind));
         let d = t.disagreement.unwrap();
         assert!(d.contains("the environment says X11"), "{d}");
+    }
+
+    /// `startx` from a console: logind says tty, the display answers.
+    #[test]
+    fn a_desktop_started_from_a_console_is_graphical() {
+        let t = decide(vec![
+            obs(Witness::Logind, SessionKind::Tty),
+            obs(Witness::XServer, SessionKind::X11),
+        ]);
+        assert_eq!(t.kind, SessionKind::X11);
+        assert_eq!(t.decided_by, Some(Witness::XServer));
+        // Nothing graphical answers: a console it is.
+        let t = decide(vec![
+            obs(Witness::Logind, SessionKind::Tty),
+            obs(Witness::Environment, SessionKind::Unknown),
+        ]);
+        assert_eq!(t.kind, SessionKind::Tty);
+    }
+
+    /// A Wayland compositor nested in an X11 desktop (or the reverse) is
+    /// judged as Wayland: the most restrictive answer.
+    #[test]
+    fn any_witness_of_a_wayland_compositor_decides() {
+        let t = decide(vec![
+            obs(Witness::Logind, SessionKind::X11),
+            obs(Witness::XServer, SessionKind::Wayland),
+        ]);
+        assert_eq!(t.kind, SessionKind::Wayland);
+        assert_eq!(t.decided_by, Some(Witness::XServer));
+        assert!(t.disagreement.unwrap().contains("logind says X11"));
     }
 
     #[test]

@@ -236,6 +236,10 @@ pub struct AgentOptions {
     pub retry: RetryPolicy,
     /// The time retention is decided at, POSIX seconds; `None`: now.
     pub now: Option<u64>,
+    /// Leave sessions that have not ended alone: the app, which may resume
+    /// them, uploads them itself (and two uploaders would race for one
+    /// token's renewal).
+    pub leave_unended: bool,
 }
 
 impl Default for AgentOptions {
@@ -247,6 +251,7 @@ impl Default for AgentOptions {
                 ..RetryPolicy::default()
             },
             now: None,
+            leave_unended: false,
         }
     }
 }
@@ -516,6 +521,12 @@ impl Agent<'_> {
             Ok(b) => b,
             Err(e) => return o.waiting(Wait::Unreadable, e.to_string()),
         };
+        if self.options.leave_unended && !outbox.ended() {
+            return o.waiting(
+                Wait::BeingRecorded,
+                "it has not ended: the app resumes it and sends it itself",
+            );
+        }
         let header = outbox.header();
         if header.tenant_id != tenant.tenant() || header.session_id != id {
             return o.waiting(

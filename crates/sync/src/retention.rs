@@ -98,6 +98,23 @@ pub fn decide(
     })
 }
 
+/// What a session directory being deleted is renamed to end with.
+const DELETING: &str = "#deleting";
+
+/// Finishes deletions a crash or power cut interrupted in `sessions`.
+fn remove_interrupted(sessions: &Path) {
+    let Ok(entries) = std::fs::read_dir(sessions) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().ends_with(DELETING)
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Deletes the session directory, unless a process is writing it.
 pub fn purge(dir: &Path) -> Result<(), SyncError> {
     let lock_path = dir.join(paraakh_evidence::layout::LOCK);
@@ -126,11 +143,26 @@ pub fn purge(dir: &Path) -> Result<(), SyncError> {
             message: "a process is writing this session; it is not deleted".into(),
         },
     )?;
-    std::fs::remove_dir_all(dir).map_err(|error| SyncError::Io {
+    // Renamed first (at once, atomically) to a name no listing takes for a
+    // session: a power cut during the deletion leaves no half session.
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let doomed = dir.with_file_name(format!("{name}{DELETING}"));
+    std::fs::rename(dir, &doomed).map_err(|error| SyncError::Io {
         what: "cannot delete",
         path: dir.to_owned(),
         error,
-    })
+    })?;
+    drop(lock);
+    std::fs::remove_dir_all(&doomed).map_err(|error| SyncError::Io {
+        what: "cannot delete",
+        path: doomed.clone(),
+        error,
+    })?;
+    remove_interrupted(dir.parent().unwrap_or(Path::new(".")));
+    Ok(())
 }
 
 #[cfg(test)]
@@ -141,6 +173,22 @@ mod tests {
     use paraakh_evidence::TenantSecretKey;
     use paraakh_evidence::keys::{NoteSigner, SIG_TYPE_COSIGNATURE_V1};
     use paraakh_evidence::simulate::{SimulateOptions, simulate};
+
+    /// A deletion a power cut interrupted leaves no session behind, and the
+    /// next deletion finishes it.
+    #[test]
+    fn an_interrupted_deletion_is_finished_by_the_next() {
+        let root = tempfile::tempdir().unwrap();
+        let half = root.path().join(format!("s-old{DELETING}"));
+        std::fs::create_dir_all(half.join("blobs")).unwrap();
+        std::fs::write(half.join("log"), b"").unwrap();
+        let dir = root.path().join("s-new");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("log"), b"").unwrap();
+        purge(&dir).unwrap();
+        assert!(!dir.exists() && !half.exists());
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
 
     const START_NS: i64 = 1_790_000_000_000_000_000;
     const START: u64 = 1_790_000_000;

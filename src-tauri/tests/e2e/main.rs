@@ -1391,6 +1391,31 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         x11rb::NONE,
         "the copy left the exam"
     );
+    // Developer tools on the organiser's page, caught before the page:
+    // F12 held down is one attempt (a held key repeats); Ctrl+Shift+K (an
+    // editor's "delete line") reaches the page and counts for nothing.
+    d.execute(
+        "window.keysSeen = []; document.addEventListener('keydown', e => window.keysSeen.push(e.key + (e.shiftKey ? '+shift' : ''))); return 1",
+    );
+    rig.xdotool(&["keydown", "F12"]);
+    std::thread::sleep(Duration::from_millis(900));
+    rig.xdotool(&["keyup", "F12"]);
+    rig.xdotool(&["key", "ctrl+shift+k"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let keys = d.execute("return window.keysSeen");
+    assert!(
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k.as_str() != Some("F12")),
+        "F12 reached the page: {keys}"
+    );
+    assert!(
+        keys.as_array().unwrap().iter().any(|k| k
+            .as_str()
+            .is_some_and(|k| k.eq_ignore_ascii_case("k+shift"))),
+        "Ctrl+Shift+K did not reach the organiser's page: {keys}"
+    );
     // A page that opens a window on another site opens nothing.
     d.execute(&format!(
         "window.open('http://localhost:{}/popup'); return 1",
@@ -1446,6 +1471,15 @@ fn an_online_exam_stays_on_its_site_and_ends_when_the_site_says_submitted() {
         "the copy taken off the clipboard is recorded"
     );
     assert_eq!(refused[0]["severity"], "info", "{refused:#?}");
+    let devtools: Vec<&serde_json::Value> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "devtools_attempt")
+        .collect();
+    assert_eq!(
+        devtools.len(),
+        1,
+        "one held F12, no Ctrl+Shift+K: {devtools:#?}"
+    );
     assert!(
         refused[0]["body"]["message"]
             .as_str()

@@ -38,6 +38,13 @@ pub(super) fn session_type(p: &Policy, session: &SessionType) -> CheckItem {
                 "log out and choose an \"X11\" or \"Xorg\" session at the login screen (the gear or session menu), then log in again",
             )
         }
+        SessionKind::X11 if session.nested.is_some() => CheckItem::with(
+            "session_type",
+            SESSION,
+            Status::Warning,
+            seen,
+            "take the exam on the computer's own desktop, not in a nested or virtual display",
+        ),
         SessionKind::X11 => CheckItem::ok("session_type", SESSION, seen),
         SessionKind::Tty | SessionKind::Unknown => CheckItem::with(
             "session_type",

@@ -83,6 +83,9 @@ pub struct Environment {
     pub launch: Option<LaunchSource>,
     /// A managed configuration (`lock = true`) governs this installation.
     pub managed: bool,
+    /// A development build (it accepts unsigned launch files that loosen
+    /// the policy; a release build refuses them).
+    pub development_build: bool,
     /// Settings the caller changed from the policy (the engine adds the
     /// capture sources and the watches it sees itself).
     pub deviations: Vec<Deviation>,
@@ -111,10 +114,7 @@ impl Environment {
         watch_processes: bool,
         watch_displays: bool,
     ) -> Vec<Deviation> {
-        let set_by = self
-            .launch
-            .as_ref()
-            .map_or_else(|| "the caller".to_owned(), LaunchSource::describe);
+        let set_by = self.set_by();
         let mut out = self.deviations.clone();
         let mut add = |setting: &str, policy: &str, actual: String| {
             out.push(Deviation {
@@ -168,6 +168,27 @@ impl Environment {
             add("displays", "watched", "not watched".into());
         }
         out
+    }
+
+    /// Who set what differs from the policy, in words: the launch source,
+    /// and that a development build accepted it unsigned.
+    pub fn set_by(&self) -> String {
+        let mut s = self
+            .launch
+            .as_ref()
+            .map_or_else(|| "the caller".to_owned(), LaunchSource::describe);
+        if self.development_build
+            && matches!(
+                self.launch,
+                Some(LaunchSource::LaunchFile {
+                    signed_by: None,
+                    ..
+                })
+            )
+        {
+            s.push_str(", accepted by a development build");
+        }
+        s
     }
 
     /// One line for the record's message.

@@ -145,6 +145,8 @@ struct Running {
     /// often it came since (a detector failing on every frame is one
     /// record a minute, not thirty).
     troubles: std::collections::HashMap<&'static str, (Option<Instant>, u64)>,
+    /// When each guard's trouble was last recorded.
+    guards_said: std::collections::HashMap<String, Instant>,
 }
 
 /// At most one `monitor_trouble` record per monitor in this long.
@@ -186,6 +188,7 @@ impl Running {
             paused_at: None,
             offline: false,
             troubles: std::collections::HashMap::new(),
+            guards_said: std::collections::HashMap::new(),
         }
     }
 
@@ -432,7 +435,24 @@ impl Running {
             let extra = detail(json!({"change": e.change}));
             submit |= self.observe(&obs, e.at.boot_ns, extra, None)?;
         }
+        // A watch whose source went away watches nothing from here on.
+        if self.o.processes.as_ref().is_some_and(|w| w.is_finished()) {
+            self.o.processes = None;
+            self.watch_stopped("processes", "the process watch ended")?;
+        }
+        if self.o.displays.as_ref().is_some_and(|w| w.is_finished()) {
+            self.o.displays = None;
+            self.watch_stopped("displays", "the connection to the X server was lost")?;
+        }
         Ok(submit)
+    }
+
+    fn watch_stopped(&mut self, monitor: &'static str, why: &str) -> Result<bool, EngineError> {
+        self.signal(Signal::Trouble {
+            monitor,
+            message: why.to_owned(),
+            stopped: true,
+        })
     }
 
     /// Handles one command; returns the end reason when the session must end.
@@ -515,6 +535,17 @@ impl Running {
                 return Ok(Some("proctor_unlock".into()));
             }
             Command::GuardUnavailable { guard, reason } => {
+                // One record a minute per guard: a failure on every focus
+                // loss is one fact, not a flood.
+                let now = Instant::now();
+                if self
+                    .guards_said
+                    .get(&guard)
+                    .is_some_and(|t| now.duration_since(*t) < TROUBLE_EVERY)
+                {
+                    return Ok(None);
+                }
+                self.guards_said.insert(guard.clone(), now);
                 self.event(
                     Severity::Medium,
                     paraakh_evidence::verify::environment::GUARD_UNAVAILABLE,

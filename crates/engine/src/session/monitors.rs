@@ -296,6 +296,14 @@ pub fn microphone(
                 }),
             }
         }
+        if !stop.load(Ordering::Relaxed) && audio.is_closed() {
+            signals.send(Signal::Trouble {
+                monitor: "microphone",
+                message: "the sound stopped coming (the device or the audio server went away)"
+                    .into(),
+                stopped: true,
+            });
+        }
         if let (Some(seg), Some(b)) = (segmenter.finish(), base) {
             emit(seg, b);
         }

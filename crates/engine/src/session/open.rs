@@ -239,6 +239,7 @@ pub(crate) fn open(
             "system_check": config.environment.system_check,
             "launch": config.environment.launch,
             "managed": config.environment.managed,
+            "development_build": config.environment.development_build,
             "deviations": deviations,
         }),
     )?;

@@ -52,6 +52,9 @@ pub struct NotWatched {
     pub kind: &'static str,
     /// Why.
     pub reason: String,
+    /// The record from which it was watched again (a later segment started it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watched_again_from: Option<u64>,
 }
 
 /// The summary of the setup records.
@@ -63,6 +66,9 @@ pub struct EnvironmentSummary {
     pub watched: Vec<String>,
     /// Every monitor or guard that did not start or stopped.
     pub not_watched: Vec<NotWatched>,
+    /// More setup records than are kept: the summary is not complete.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 impl EnvironmentSummary {
@@ -79,9 +85,23 @@ impl EnvironmentSummary {
         let not: Vec<String> = self
             .not_watched
             .iter()
-            .map(|n| format!("{} ({}; record {})", n.what, n.reason, n.seq))
+            .map(|n| match n.watched_again_from {
+                Some(again) => format!(
+                    "{} ({}; records {}–{})",
+                    n.what,
+                    n.reason,
+                    n.seq,
+                    again.saturating_sub(1)
+                ),
+                None => format!("{} ({}; record {})", n.what, n.reason, n.seq),
+            })
             .collect();
-        format!("Watched: {watched}; not watched: {}", not.join(", "))
+        let more = if self.truncated {
+            "; more setup records than are listed"
+        } else {
+            ""
+        };
+        format!("Watched: {watched}; not watched: {}{more}", not.join(", "))
     }
 }
 
@@ -93,9 +113,17 @@ fn text(e: &Event, key: &str) -> String {
         .to_owned()
 }
 
-/// Sums up the setup events among the first `signed` records.
-pub(crate) fn summarise(events: &[(u64, Event)], signed: u64) -> EnvironmentSummary {
-    let mut s = EnvironmentSummary::default();
+/// Sums up the setup events among the first `signed` records (`truncated`:
+/// more were found than kept).
+pub(crate) fn summarise(
+    events: &[(u64, Event)],
+    signed: u64,
+    truncated: bool,
+) -> EnvironmentSummary {
+    let mut s = EnvironmentSummary {
+        truncated,
+        ..EnvironmentSummary::default()
+    };
     for (seq, e) in events.iter().filter(|(seq, _)| *seq < signed) {
         match e.kind.as_str() {
             ENVIRONMENT => s.records.push(EnvironmentEntry {
@@ -114,6 +142,11 @@ pub(crate) fn summarise(events: &[(u64, Event)], signed: u64) -> EnvironmentSumm
                             .collect()
                     })
                     .unwrap_or_default();
+                for n in &mut s.not_watched {
+                    if n.watched_again_from.is_none() && s.watched.contains(&n.what) {
+                        n.watched_again_from = Some(*seq);
+                    }
+                }
             }
             MONITOR_UNAVAILABLE | GUARD_UNAVAILABLE => {
                 let (kind, key) = if e.kind == MONITOR_UNAVAILABLE {
@@ -128,6 +161,7 @@ pub(crate) fn summarise(events: &[(u64, Event)], signed: u64) -> EnvironmentSumm
                     what,
                     kind,
                     reason: text(e, "reason"),
+                    watched_again_from: None,
                 });
             }
             _ => {}
@@ -186,13 +220,42 @@ mod tests {
                 ),
             ),
         ];
-        let s = summarise(&events, 10);
+        let s = summarise(&events, 10, false);
         assert_eq!(s.records.len(), 1);
         assert_eq!(s.watched, vec!["camera".to_owned()]);
         assert_eq!(s.not_watched.len(), 2, "{s:?}");
         let line = s.line();
         assert!(line.starts_with("Watched: camera; not watched: processes (switched off by the launch file; record 3), microphone (the audio server went away; record 9)"), "{line}");
         assert!(!line.contains("focus"));
-        assert_eq!(summarise(&[], 10).line(), "Watched: nothing");
+        assert_eq!(summarise(&[], 10, false).line(), "Watched: nothing");
+    }
+
+    #[test]
+    fn a_monitor_watched_again_in_a_later_segment_is_not_listed_as_missing_now() {
+        let events = vec![
+            (
+                3,
+                event(
+                    MONITOR_UNAVAILABLE,
+                    serde_json::json!({"monitor": "camera", "reason": "unplugged", "mid_exam": true}),
+                ),
+            ),
+            (
+                8,
+                event(
+                    MONITORING_STARTED,
+                    serde_json::json!({"monitors": ["camera"]}),
+                ),
+            ),
+        ];
+        let s = summarise(&events, 10, true);
+        assert_eq!(s.watched, vec!["camera".to_owned()]);
+        assert_eq!(s.not_watched[0].watched_again_from, Some(8));
+        let line = s.line();
+        assert!(line.contains("camera (unplugged; records 3–7)"), "{line}");
+        assert!(
+            line.ends_with("more setup records than are listed"),
+            "{line}"
+        );
     }
 }

@@ -47,6 +47,8 @@ pub(crate) struct LogState {
     pub(crate) events: Vec<(u64, Severity)>,
     /// The records that say how the machine was set up and watched (a bounded number).
     pub(crate) setup: Vec<(u64, crate::record::Event)>,
+    /// More setup records than `setup` keeps.
+    pub(crate) setup_truncated: bool,
     /// Each record's wall-clock time with the recorded clock jumps taken
     /// out (what the clock would have read had nobody moved it), Unix ns;
     /// `None` for a record that does not parse.
@@ -266,10 +268,12 @@ impl Pass<'_> {
                 }
                 self.event_seqs.insert(index);
                 self.st.events.push((index, record.severity));
-                if super::environment::is_setup(&e.kind)
-                    && self.st.setup.len() < super::environment::MAX_SETUP_EVENTS
-                {
-                    self.st.setup.push((index, e.clone()));
+                if super::environment::is_setup(&e.kind) {
+                    if self.st.setup.len() < super::environment::MAX_SETUP_EVENTS {
+                        self.st.setup.push((index, e.clone()));
+                    } else {
+                        self.st.setup_truncated = true;
+                    }
                 }
             }
             Body::Blob(b) => self.blob(index, b),

@@ -560,7 +560,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         blobs: blob_summary,
         answers,
         events,
-        environment: environment::summarise(&log.setup, signed),
+        environment: environment::summarise(&log.setup, signed, log.setup_truncated),
         unsigned_events,
         clock: log.clock.clone(),
         ended: log.ended.clone(),

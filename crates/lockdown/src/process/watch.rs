@@ -277,4 +277,9 @@ impl ProcessWatch {
     pub fn dropped_events(&self) -> u64 {
         self.thread.dropped()
     }
+
+    /// Whether the watching has ended by itself (its thread is gone).
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
 }
