@@ -126,29 +126,6 @@ struct Inner {
     guards_unavailable: Vec<(String, String)>,
 }
 
-/// The start refused: the machine, checked again, has items that block it.
-#[derive(Debug)]
-pub(crate) struct StartRefused(pub(crate) Vec<paraakh_engine::preflight::CheckItem>);
-
-impl std::fmt::Display for StartRefused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "The exam cannot start: the computer was checked again and "
-        )?;
-        let items: Vec<String> = self
-            .0
-            .iter()
-            .map(|i| match &i.fix {
-                Some(fix) => format!("{}: {} ({fix})", i.title, i.detail),
-                None => format!("{}: {}", i.title, i.detail),
-            })
-            .collect();
-        write!(f, "{}", items.join("; "))?;
-        write!(f, ". Fix this, run the system check again and start again.")
-    }
-}
-
 /// The app.
 pub(crate) struct App {
     launch: Launch,
@@ -573,9 +550,7 @@ impl App {
             // Started without the check: the whole check, devices too.
             None => preflight::run(&options),
         };
-        if report.blocks() {
-            return Err(StartRefused(report.blocking().cloned().collect()).to_string());
-        }
+        report.ready().map_err(|refused| refused.to_string())?;
         Ok(report)
     }
 

@@ -99,7 +99,46 @@ impl PreflightReport {
     pub fn blocking(&self) -> impl Iterator<Item = &CheckItem> {
         self.items.iter().filter(|i| i.status == Status::Blocking)
     }
+
+    /// `Ok` when nothing blocks the start; else the start refused, with
+    /// every blocking item.
+    pub fn ready(&self) -> Result<(), StartRefused> {
+        let items: Vec<CheckItem> = self.blocking().cloned().collect();
+        if items.is_empty() {
+            Ok(())
+        } else {
+            Err(StartRefused { items })
+        }
+    }
 }
+
+/// The start refused: the machine, checked (again) at the start, has items
+/// that block it. Says each item, what was found and the fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StartRefused {
+    /// The blocking items.
+    pub items: Vec<CheckItem>,
+}
+
+impl std::fmt::Display for StartRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let items: Vec<String> = self
+            .items
+            .iter()
+            .map(|i| match &i.fix {
+                Some(fix) => format!("{}: {} ({fix})", i.title, i.detail),
+                None => format!("{}: {}", i.title, i.detail),
+            })
+            .collect();
+        write!(
+            f,
+            "The exam cannot start: the computer was checked again and {}. Fix this, run the system check again and start again.",
+            items.join("; ")
+        )
+    }
+}
+
+impl std::error::Error for StartRefused {}
 
 /// What the check needs.
 #[derive(Debug, Clone)]
@@ -190,5 +229,35 @@ mod tests {
         assert_eq!(by_rule(false, &p.remote_session.detected), Status::Ok);
         let item = CheckItem::with("x", "X", Status::Ok, "fine", "do this");
         assert_eq!(item.fix, None, "an ok item needs no fix");
+    }
+
+    #[test]
+    fn a_blocking_item_refuses_the_start_with_what_to_do() {
+        let mut report = PreflightReport {
+            policy: "standard".into(),
+            items: vec![CheckItem::with(
+                "disk_space",
+                "Free disk space",
+                Status::Warning,
+                "low",
+                "free some",
+            )],
+            session: paraakh_lockdown::session_type::decide(Vec::new()),
+        };
+        assert_eq!(report.ready(), Ok(()));
+        report.items.push(CheckItem::with(
+            "processes",
+            "Programs",
+            Status::Blocking,
+            "x11vnc (remote access) is running",
+            "close x11vnc",
+        ));
+        let refused = report.ready().unwrap_err();
+        assert_eq!(refused.items.len(), 1);
+        let text = refused.to_string();
+        assert!(
+            text.contains("Programs: x11vnc (remote access) is running (close x11vnc)"),
+            "{text}"
+        );
     }
 }
