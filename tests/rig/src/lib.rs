@@ -43,6 +43,17 @@ pub fn have(program: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
+/// Skips a test whose prerequisite `why` is missing (a message on stderr),
+/// or fails it under `PARAAKH_TEST_STRICT=1`. The one strict-skip switch
+/// every test crate uses.
+pub fn skip(why: &str) {
+    assert!(
+        !strict(),
+        "{why} (PARAAKH_TEST_STRICT=1 makes this a failure; ./scripts/test installs what is missing)"
+    );
+    eprintln!("skipped: {why}");
+}
+
 /// True when every program is there. Otherwise says which are missing and
 /// returns false (skip), or panics under `PARAAKH_TEST_STRICT=1`.
 pub fn require(test: &str, programs: &[&str]) -> bool {

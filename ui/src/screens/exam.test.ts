@@ -235,11 +235,19 @@ describe("exam screen: submit", () => {
     const flagged = Array.from(document.querySelectorAll("#submit-flagged button")).map((b) => b.textContent);
     expect(flagged).toEqual(["Question 3"]);
     expect(document.activeElement).toBe($("#submit-cancel"));
-    expect(document.getElementById("app") ?? $("#screen-exam").parentElement).toBeTruthy();
+    // The exam behind the dialog is inert (no click or key reaches it) and
+    // hidden from assistive technology; the dialog itself is not.
+    for (const behind of ["#question-heading", "#submit-open", "#timer"]) {
+      const inert = $(behind).closest("[inert]");
+      expect(inert, behind).not.toBeNull();
+      expect(inert?.getAttribute("aria-hidden"), behind).toBe("true");
+    }
+    expect(dialog.closest("[inert]")).toBeNull();
 
-    // Going to a listed question closes the dialog.
+    // Going to a listed question closes the dialog, and the exam is live again.
     ($("#submit-unanswered button") as HTMLButtonElement).click();
     expect(dialog.closest(".dialog-overlay")?.hasAttribute("hidden")).toBe(true);
+    expect($("#submit-open").closest("[inert]")).toBeNull();
     expect($("#question-heading").textContent).toBe("Question 2 of 4");
   });
 

@@ -6,16 +6,8 @@ use std::path::PathBuf;
 
 use paraakh_detect::{Runtime, RuntimeConfig};
 
-pub(crate) fn strict() -> bool {
-    std::env::var("PARAAKH_TEST_STRICT").is_ok_and(|v| v == "1")
-}
-
 pub(crate) fn skip(why: &str) {
-    assert!(
-        !strict(),
-        "{why} (PARAAKH_TEST_STRICT=1 makes this a failure; run scripts/test)"
-    );
-    eprintln!("skipped: {why}");
+    paraakh_test_rig::skip(why);
 }
 
 pub(crate) fn models_dir() -> PathBuf {
