@@ -65,7 +65,7 @@ ensure_ui() {
 # What driving the app end to end needs: WebKitWebDriver (Debian), tauri-driver
 # (crates.io), a window manager and X tools for the headless display.
 ensure_app_test_tools() {
-    ensure_debian_packages webkit2gtk-driver xvfb openbox xdotool x11-apps x11-utils
+    ensure_debian_packages webkit2gtk-driver xvfb openbox xdotool x11-apps x11-utils wmctrl x11vnc
     ensure_cargo_tool tauri-driver@2.1.0 tauri-driver
 }
 
