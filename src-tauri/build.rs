@@ -1,5 +1,8 @@
-//! The app's own commands are listed here so Tauri generates a permission
-//! for each; `capabilities/` grants the exam page exactly these.
+//! The app's own commands, listed once. From this list Tauri generates a
+//! permission for each, and this script writes the handler list `main.rs`
+//! includes and the list `commands.rs` checks `capabilities/exam.json` and
+//! the UI's `ui/src/commands.gen.ts` against: a command added here and
+//! nowhere else fails the build or a test.
 
 const COMMANDS: &[&str] = &[
     "launch_state",
@@ -21,6 +24,31 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let handlers = COMMANDS
+        .iter()
+        .map(|c| format!("commands::{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let write = |name: &str, text: String| {
+        std::fs::write(out.join(name), text)
+            .unwrap_or_else(|e| panic!("cannot write {name} in OUT_DIR: {e}"));
+    };
+    write(
+        "handlers.rs",
+        format!("tauri::generate_handler![{handlers}]\n"),
+    );
+    write(
+        "command_names.rs",
+        format!(
+            "&[{}]\n",
+            COMMANDS
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),

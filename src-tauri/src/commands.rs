@@ -1,6 +1,7 @@
-//! The commands the exam page may call (each also listed in `build.rs` and
-//! granted in `capabilities/`). They run off the main thread: a system
-//! check or an autosave waiting for the disk never freezes the window.
+//! The commands the exam page may call (listed once, in `build.rs`; the
+//! handler list, the capability and the UI's names are checked against that
+//! list). They run off the main thread: a system check or an autosave
+//! waiting for the disk never freezes the window.
 
 use paraakh_engine::session::rules::Observation;
 use serde::Serialize;
@@ -162,4 +163,70 @@ pub(crate) async fn quit_app(handle: AppHandle) -> Result<(), String> {
         Ok(())
     })
     .await
+}
+
+/// The app's commands, as `build.rs` lists them.
+#[cfg(test)]
+const NAMES: &[&str] = include!(concat!(env!("OUT_DIR"), "/command_names.rs"));
+
+/// The UI's list of command names, generated from [`NAMES`].
+#[cfg(test)]
+fn ui_commands_module() -> String {
+    let mut s = String::from(
+        "// Generated from src-tauri/build.rs's COMMANDS: do not edit. Regenerate with\n// PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-app --bin paraakh-app commands\n\nexport const COMMANDS = [\n",
+    );
+    for name in NAMES {
+        s.push_str(&format!("  \"{name}\",\n"));
+    }
+    s.push_str("] as const;\n\nexport type CommandName = (typeof COMMANDS)[number];\n");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn repo(rel: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+    }
+
+    /// The exam page is granted exactly the app's commands (and listening
+    /// to events): none missing, none extra.
+    #[test]
+    fn the_capability_grants_exactly_the_commands() {
+        let text = std::fs::read_to_string(repo("capabilities/exam.json")).unwrap();
+        let capability: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut granted: Vec<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("core:"))
+            .map(str::to_owned)
+            .collect();
+        granted.sort();
+        let mut wanted: Vec<String> = NAMES
+            .iter()
+            .map(|n| format!("allow-{}", n.replace('_', "-")))
+            .collect();
+        wanted.sort();
+        assert_eq!(granted, wanted, "capabilities/exam.json and build.rs's COMMANDS disagree");
+    }
+
+    /// The UI calls commands by the names in `ui/src/commands.gen.ts`.
+    #[test]
+    fn the_ui_knows_the_commands_by_their_names() {
+        let path = repo("../ui/src/commands.gen.ts");
+        let want = ui_commands_module();
+        if std::env::var_os("PARAAKH_UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            have, want,
+            "ui/src/commands.gen.ts is not build.rs's list: regenerate it with PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-app --bin paraakh-app commands"
+        );
+    }
 }

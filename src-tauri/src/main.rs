@@ -52,24 +52,8 @@ fn main() -> ExitCode {
     let result = builder
         .plugin(tauri_plugin_deep_link::init())
         .manage(app::App::new(launch))
-        .invoke_handler(tauri::generate_handler![
-            commands::launch_state,
-            commands::join_with_link,
-            commands::open_joined_exam,
-            commands::unlock_exam,
-            commands::run_system_check,
-            commands::camera_preview,
-            commands::microphone_level,
-            commands::consent_terms,
-            commands::start_exam,
-            commands::open_online_exam,
-            commands::save_answer,
-            commands::report_window_event,
-            commands::submit_exam,
-            commands::sync_status,
-            commands::proctor_unlock,
-            commands::quit_app,
-        ])
+        // The list is build.rs's `COMMANDS`, the one list of the app's commands.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handlers.rs")))
         .setup(move |app| {
             // Only the one instance that runs (a second launch has handed
             // its link over and exited by now) sends earlier sessions.

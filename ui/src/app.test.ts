@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMockApi, type MockOptions } from "./api";
+import { createMockApi, type MockOptions } from "./mock";
 import { startApp, type App } from "./app";
 import { $, $input, flush, key, last } from "./test/helpers";
 

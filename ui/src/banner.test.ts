@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { createMockApi } from "./api";
+import { createMockApi } from "./mock";
 import { startApp } from "./app";
 import { Banner } from "./banner";
 import { $, flush } from "./test/helpers";

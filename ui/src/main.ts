@@ -1,12 +1,20 @@
-// Entry point. Picks the real Tauri API inside the app, the in-memory demo
-// when opened in a plain browser (npm run dev).
+// Entry point. The real Tauri API inside the app; in a development build
+// opened in a plain browser (npm run dev), the in-memory demo, which a
+// production build does not contain.
 
 import "./style.css";
-import { createMockApi, isTauri, tauriApi } from "./api";
+import { isTauri, tauriApi } from "./api";
 import { startApp } from "./app";
 
 const mount = document.getElementById("app");
 if (mount) {
-  const api = isTauri() ? tauriApi : createMockApi({ checkDelayMs: 2000, extraTimePercent: 25 });
-  startApp(mount, api);
+  if (isTauri()) {
+    startApp(mount, tauriApi);
+  } else if (import.meta.env.DEV) {
+    void import("./mock").then(({ createMockApi }) =>
+      startApp(mount, createMockApi({ checkDelayMs: 2000, extraTimePercent: 25 })),
+    );
+  } else {
+    mount.textContent = "Paraakh Secure Exam runs inside its app: open the app to take your exam.";
+  }
 }

@@ -34,3 +34,15 @@ describe("CSP and XSS rules", () => {
     expect(indexHtml).not.toMatch(/\son[a-z]+=/i);
   });
 });
+
+describe("the mock stays out of the app", () => {
+  it("is loaded only by a development build, never imported by the app's modules", () => {
+    for (const [name, source] of Object.entries(sources)) {
+      if (name === "./mock.ts") continue;
+      // A static import would put the fake into the production bundle.
+      expect(source, name).not.toMatch(/^import[^;]*from\s+["']\.\.?\/mock["']/m);
+    }
+    const main = sources["./main.ts"];
+    expect(main).toMatch(/import\.meta\.env\.DEV\)\s*\{\s*void import\("\.\/mock"\)/);
+  });
+});

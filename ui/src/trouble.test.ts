@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMockApi, type MockApi } from "./api";
+import { createMockApi, type MockApi } from "./mock";
 import { startApp, type App } from "./app";
 import { Banner } from "./banner";
 import { $, flush } from "./test/helpers";

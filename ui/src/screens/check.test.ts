@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createMockApi } from "../api";
+import { createMockApi } from "../mock";
 import type { Screen } from "../context";
 import { $, flush, makeCtx, mount, last } from "../test/helpers";
 import { createCheckScreen, meterValue } from "./check";

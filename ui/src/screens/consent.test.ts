@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createMockApi } from "../api";
+import { createMockApi } from "../mock";
 import { $, $input, flush, makeCtx, mount, last } from "../test/helpers";
 import { createConsentScreen, createDeclinedScreen } from "./consent";
 

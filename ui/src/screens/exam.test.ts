@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createMockApi, type Answer, type ExamPaper, type MockApi } from "../api";
+import type { Answer, ExamPaper } from "../api";
+import { createMockApi, type MockApi } from "../mock";
 import { flagsKey } from "../examState";
 import { $, $input, flush, makeCtx, mount, type TestCtx, last } from "../test/helpers";
 import { createExamScreen } from "./exam";
