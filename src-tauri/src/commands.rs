@@ -212,7 +212,10 @@ mod tests {
             .map(|n| format!("allow-{}", n.replace('_', "-")))
             .collect();
         wanted.sort();
-        assert_eq!(granted, wanted, "capabilities/exam.json and build.rs's COMMANDS disagree");
+        assert_eq!(
+            granted, wanted,
+            "capabilities/exam.json and build.rs's COMMANDS disagree"
+        );
     }
 
     /// The UI calls commands by the names in `ui/src/commands.gen.ts`.
