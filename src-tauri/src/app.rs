@@ -25,6 +25,7 @@ use serde::Serialize;
 
 use crate::answers;
 use crate::draft::{Draft, DraftStore};
+use crate::error::AppError;
 use crate::join::{self, Joined, JoinedStore};
 use crate::launch::Launch;
 use crate::online::{Navigation, OnlineRun};
@@ -157,15 +158,16 @@ impl Tries {
         self.failed.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn wait_turn(&self) -> Result<(), String> {
+    fn wait_turn(&self) -> Result<(), AppError> {
         let (failed, last) = *self.lock();
         let ready = last + Self::wait_ms(failed);
         let now = now_ms();
         if now < ready {
-            return Err(format!(
-                "too many wrong proctor codes: try again in {} seconds",
-                (ready - now).div_ceil(1000)
-            ));
+            let secs = (ready - now).div_ceil(1000);
+            return Err(AppError::Wait {
+                message: format!("too many wrong proctor codes: try again in {secs} seconds"),
+                retry_after_s: secs,
+            });
         }
         Ok(())
     }
@@ -368,17 +370,19 @@ impl App {
     }
 
     /// Checks a proctor's code: the tenant's (hashed in the exam's policy)
-    /// or the proctoring centre's (in the launch file). Wrong codes are
-    /// slowed down so they cannot be tried one after another.
-    /// Checks a proctor code; says whose it is (never the code itself).
+    /// or the proctoring centre's (in the launch file); says whose it is
+    /// (never the code itself). Wrong codes are slowed down so they cannot
+    /// be tried one after another.
     fn check_proctor_code(
         &self,
         policy_code: Option<&str>,
         code: &str,
-    ) -> Result<&'static str, String> {
+    ) -> Result<&'static str, AppError> {
         let centre = self.launch.proctor_code_sha256.as_deref();
         if policy_code.is_none() && centre.is_none() {
-            return Err("no proctor code is set for this exam or on this computer".into());
+            return Err(AppError::from(
+                "no proctor code is set for this exam or on this computer",
+            ));
         }
         self.proctor_tries.wait_turn()?;
         let tenant_ok = policy_code
@@ -399,7 +403,9 @@ impl App {
             })
         } else {
             self.proctor_tries.failed();
-            Err("that proctor code is not right".into())
+            Err(AppError::WrongCode {
+                message: "that proctor code is not right".into(),
+            })
         }
     }
 
@@ -524,7 +530,7 @@ impl App {
         offer: &ExamOffer,
         server: Option<String>,
         earlier: Option<PreflightReport>,
-    ) -> Result<PreflightReport, String> {
+    ) -> Result<PreflightReport, AppError> {
         let options = PreflightOptions {
             policy: offer.policy().clone(),
             detection: self.detection(),
@@ -550,7 +556,7 @@ impl App {
             // Started without the check: the whole check, devices too.
             None => preflight::run(&options),
         };
-        report.ready().map_err(|refused| refused.to_string())?;
+        report.ready()?;
         Ok(report)
     }
 
@@ -753,9 +759,11 @@ impl App {
         agree: bool,
         proctor_code: Option<&str>,
         emit: impl Fn(&EngineEvent) + Send + 'static,
-    ) -> Result<ExamPaper, String> {
+    ) -> Result<ExamPaper, AppError> {
         if !agree {
-            return Err("Nothing is recorded without your agreement. If you do not agree, contact the exam organiser.".into());
+            return Err(AppError::from(
+                "Nothing is recorded without your agreement. If you do not agree, contact the exam organiser.",
+            ));
         }
         let mut inner = self.inner();
         if let Some(paper) = &inner.paper {
@@ -1149,7 +1157,7 @@ impl App {
     }
 
     /// The proctor's emergency unlock: recorded, then the session ends.
-    pub(crate) fn proctor_unlock(&self, code: &str, reason: &str) -> Result<(), String> {
+    pub(crate) fn proctor_unlock(&self, code: &str, reason: &str) -> Result<(), AppError> {
         let policy_code = Self::policy_code(&self.inner());
         let authority = self.check_proctor_code(policy_code.as_deref(), code)?;
         let run = self.inner().run.clone();
@@ -1164,7 +1172,7 @@ impl App {
         }
         let mut inner = self.inner();
         inner.unlocked_by_proctor = true;
-        self.forget(&inner)
+        Ok(self.forget(&inner)?)
     }
 
     /// The exam is over: nothing is left to resume or to rejoin, and
@@ -1216,6 +1224,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::{App, Tries};
+    use crate::error::AppError;
     use crate::launch::Launch;
 
     #[test]
@@ -1234,12 +1243,17 @@ mod tests {
         let wrong = app
             .check_proctor_code(Some(tenant), "password2")
             .unwrap_err();
-        assert_eq!(wrong, "that proctor code is not right");
+        assert_eq!(
+            wrong,
+            AppError::WrongCode {
+                message: "that proctor code is not right".into()
+            }
+        );
 
         let bare = App::new(Launch::default());
         assert!(bare.check_proctor_code(Some(tenant), "password1").is_ok());
         let none = bare.check_proctor_code(None, "password1").unwrap_err();
-        assert!(none.contains("no proctor code is set"), "{none}");
+        assert!(none.message().contains("no proctor code is set"), "{none}");
     }
 
     #[test]
@@ -1288,7 +1302,10 @@ mod tests {
         // The third wrong code in a row: the next try waits.
         tries.failed();
         let err = tries.wait_turn().unwrap_err();
-        assert!(err.contains("try again in 5 seconds"), "{err}");
+        assert!(
+            matches!(&err, AppError::Wait { retry_after_s: 5, message } if message.contains("try again in 5 seconds")),
+            "{err:?}"
+        );
         tries.reset();
         assert!(tries.wait_turn().is_ok());
     }

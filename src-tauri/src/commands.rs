@@ -9,19 +9,20 @@ use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::app::App;
+use crate::error::AppError;
 
 /// Runs `f` on a blocking thread with the app's state.
-async fn blocking<T: Send + 'static>(
+async fn blocking<T: Send + 'static, E: Into<AppError>>(
     handle: AppHandle,
-    f: impl FnOnce(&App) -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
-    tauri::async_runtime::spawn_blocking(move || f(&handle.state::<App>()))
+    f: impl FnOnce(&App) -> Result<T, E> + Send + 'static,
+) -> Result<T, AppError> {
+    tauri::async_runtime::spawn_blocking(move || f(&handle.state::<App>()).map_err(Into::into))
         .await
-        .map_err(|e| format!("internal error: {e}"))?
+        .map_err(|e| AppError::from(format!("internal error: {e}")))?
 }
 
 #[tauri::command]
-pub(crate) async fn launch_state(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn launch_state(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, App::launch_state).await
 }
 
@@ -29,29 +30,33 @@ pub(crate) async fn launch_state(handle: AppHandle) -> Result<impl Serialize, St
 pub(crate) async fn join_with_link(
     handle: AppHandle,
     link: String,
-) -> Result<impl Serialize, String> {
+) -> Result<impl Serialize, AppError> {
     blocking(handle, move |app| app.join_with_link(&link)).await
 }
 
 #[tauri::command]
-pub(crate) async fn open_joined_exam(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn open_joined_exam(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, App::open_joined_exam).await
 }
 
 #[tauri::command]
-pub(crate) async fn open_online_exam(handle: AppHandle) -> Result<(), String> {
+pub(crate) async fn open_online_exam(handle: AppHandle) -> Result<(), AppError> {
     tauri::async_runtime::spawn_blocking(move || crate::online::open(&handle))
         .await
-        .map_err(|e| format!("internal error: {e}"))?
+        .map_err(|e| AppError::from(format!("internal error: {e}")))??;
+    Ok(())
 }
 
 #[tauri::command]
-pub(crate) async fn unlock_exam(handle: AppHandle, code: String) -> Result<impl Serialize, String> {
+pub(crate) async fn unlock_exam(
+    handle: AppHandle,
+    code: String,
+) -> Result<impl Serialize, AppError> {
     blocking(handle, move |app| app.unlock_exam(&code)).await
 }
 
 #[tauri::command]
-pub(crate) async fn run_system_check(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn run_system_check(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, App::run_system_check).await
 }
 
@@ -63,21 +68,21 @@ struct Preview {
 }
 
 #[tauri::command]
-pub(crate) async fn camera_preview(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn camera_preview(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, |app| {
         let (frame, image) = app.camera_preview()?;
-        Ok(Preview { image, frame })
+        Ok::<_, AppError>(Preview { image, frame })
     })
     .await
 }
 
 #[tauri::command]
-pub(crate) async fn microphone_level(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn microphone_level(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, App::microphone_level).await
 }
 
 #[tauri::command]
-pub(crate) async fn consent_terms(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn consent_terms(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, App::consent_terms).await
 }
 
@@ -86,7 +91,7 @@ pub(crate) async fn start_exam(
     handle: AppHandle,
     agree: bool,
     proctor_code: Option<String>,
-) -> Result<impl Serialize, String> {
+) -> Result<impl Serialize, AppError> {
     let emitter = handle.clone();
     blocking(handle, move |app| {
         app.start_exam(agree, proctor_code.as_deref(), move |event| {
@@ -106,7 +111,7 @@ pub(crate) async fn save_answer(
     handle: AppHandle,
     question: String,
     answer: Value,
-) -> Result<impl Serialize, String> {
+) -> Result<impl Serialize, AppError> {
     blocking(handle, move |app| {
         app.save_answer(&question, &answer).map(|seq| Saved { seq })
     })
@@ -115,7 +120,7 @@ pub(crate) async fn save_answer(
 
 /// What the page itself saw; focus and fullscreen come from the window, natively.
 #[tauri::command]
-pub(crate) async fn report_window_event(handle: AppHandle, kind: String) -> Result<(), String> {
+pub(crate) async fn report_window_event(handle: AppHandle, kind: String) -> Result<(), AppError> {
     blocking(handle, move |app| match kind.as_str() {
         "devtools_attempt" => {
             app.report(Observation::DevtoolsAttempt);
@@ -127,12 +132,12 @@ pub(crate) async fn report_window_event(handle: AppHandle, kind: String) -> Resu
 }
 
 #[tauri::command]
-pub(crate) async fn submit_exam(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn submit_exam(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, App::submit_exam).await
 }
 
 #[tauri::command]
-pub(crate) async fn sync_status(handle: AppHandle) -> Result<impl Serialize, String> {
+pub(crate) async fn sync_status(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, App::sync_status).await
 }
 
@@ -141,26 +146,26 @@ pub(crate) async fn proctor_unlock(
     handle: AppHandle,
     code: String,
     reason: String,
-) -> Result<(), String> {
+) -> Result<(), AppError> {
     let exit = handle.clone();
     blocking(handle, move |app| {
         app.proctor_unlock(&code, &reason)?;
         app.finish(std::time::Duration::from_secs(15));
         exit.exit(0);
-        Ok(())
+        Ok::<_, AppError>(())
     })
     .await
 }
 
 #[tauri::command]
-pub(crate) async fn quit_app(handle: AppHandle) -> Result<(), String> {
+pub(crate) async fn quit_app(handle: AppHandle) -> Result<(), AppError> {
     let exit = handle.clone();
     blocking(handle, move |app| {
         app.may_quit()?;
         // The last upload gets a moment; whatever is left is kept for `paraakh sync`.
         app.finish(std::time::Duration::from_secs(15));
         exit.exit(0);
-        Ok(())
+        Ok::<_, AppError>(())
     })
     .await
 }

@@ -9,6 +9,7 @@ mod answers;
 mod app;
 mod commands;
 mod draft;
+mod error;
 mod join;
 mod kiosk;
 mod launch;

@@ -107,7 +107,8 @@ pub(crate) fn install(handle: &AppHandle, window: &WebviewWindow) {
                 .spawn(move || {
                     let result = handle
                         .state::<App>()
-                        .proctor_unlock(&code, "emergency unlock during the online exam");
+                        .proctor_unlock(&code, "emergency unlock during the online exam")
+                        .map_err(|e| e.to_string());
                     *done.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
                 });
             if let Err(e) = spawned {

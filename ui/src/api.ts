@@ -428,6 +428,27 @@ export interface Api {
 }
 
 /** Turns a rejection into words a candidate can read. */
+/** Why a command refused, as the app answers: a code to switch on, and words. */
+export type AppErrorCode = "wrong_code" | "wait" | "start_refused" | "failed";
+
+export interface AppError {
+  code: AppErrorCode;
+  message: string;
+  /** `wait`: seconds until the next try is taken. */
+  retry_after_s?: number;
+  /** `start_refused`: each blocking item with what was found and the fix. */
+  items?: CheckItem[];
+}
+
+/** The code of a command's refusal (`null` for anything else: a plain string, a crash). */
+export function errorCode(err: unknown): AppErrorCode | null {
+  if (err && typeof err === "object" && "code" in err) {
+    const c = (err as { code: unknown }).code;
+    if (c === "wrong_code" || c === "wait" || c === "start_refused" || c === "failed") return c;
+  }
+  return null;
+}
+
 export function errorText(err: unknown): string {
   if (typeof err === "string" && err.trim() !== "") return err;
   if (err instanceof Error && err.message) return err.message;

@@ -98,6 +98,22 @@ describe("app flow", () => {
     expect($input('[data-choice="1"]').checked).toBe(true);
   });
 
+  it("resume: a machine that blocks the start is said on the check, not blamed on the proctor's code", async () => {
+    await start({
+      phase: "resume",
+      needsProctorCode: true,
+      proctorCode: "PROC-1234",
+      startRefused: "x11vnc (remote access) is running",
+    });
+    $input("#resume-proctor-code").value = "PROC-1234";
+    $("#resume-button").click();
+    await flush();
+    $("#check-continue").click();
+    await flush();
+    expect(app?.route).toEqual({ name: "check", mode: "resume" });
+    expect($("#check-error").textContent).toMatch(/x11vnc \(remote access\) is running/);
+  });
+
   it("uses a join link handed over at launch, and one from a second launch", async () => {
     const api = await start({ joinLink: "paraakh://join/demo?t=1" });
     expect(api.callsOf("join_with_link").map((c) => c.args)).toEqual([{ link: "paraakh://join/demo?t=1" }]);

@@ -19,6 +19,8 @@ export interface MockOptions {
   /** "resume" makes launch_state report an interrupted session. */
   phase?: "join" | "resume";
   needsProctorCode?: boolean;
+  /** start_exam refuses: the machine, checked again, blocks (this item's detail). */
+  startRefused?: string;
   /** A join link handed over at launch. */
   joinLink?: string | null;
   /**
@@ -330,7 +332,14 @@ export function createMockApi(options: MockOptions = {}): MockApi {
       record("start_exam", code ? { agree, proctorCode: code } : { agree }, () => {
         if (!agree) throw "The exam can only start after you agree to the terms.";
         if (options.phase === "resume" && options.needsProctorCode && normCode(code ?? "") !== normCode(proctorCode)) {
-          throw "That proctor code did not match. Please ask your proctor again.";
+          throw { code: "wrong_code", message: "That proctor code did not match. Please ask your proctor again." };
+        }
+        if (options.startRefused) {
+          throw {
+            code: "start_refused",
+            message: `The exam cannot start: the computer was checked again and Programs: ${options.startRefused}.`,
+            items: [],
+          };
         }
         if (!paper) {
           const start = now();
@@ -419,7 +428,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
 
     proctorUnlock: (code, reason) =>
       record("proctor_unlock", { code, reason }, () => {
-        if (normCode(code) !== normCode(proctorCode)) throw "That proctor code did not match.";
+        if (normCode(code) !== normCode(proctorCode)) throw { code: "wrong_code", message: "That proctor code did not match." };
       }),
 
     quitApp: () => record("quit_app", {}, () => undefined),

@@ -207,7 +207,7 @@ fn prepare_with(tmp: &Path, detect_data: &Path, preset: &str, extra: &str) -> De
     paraakh(&[
         "ingest",
         "init",
-        "--data",
+        "--data-dir",
         p(&backend_data),
         "--tenant",
         TENANT,
@@ -219,11 +219,11 @@ fn prepare_with(tmp: &Path, detect_data: &Path, preset: &str, extra: &str) -> De
     paraakh(&[
         "ingest",
         "token",
-        "--data",
+        "--data-dir",
         p(&backend_data),
         "--tenant",
         TENANT,
-        "--session",
+        "--session-id",
         SESSION,
         "--exam",
         EXAM,
@@ -237,13 +237,13 @@ fn prepare_with(tmp: &Path, detect_data: &Path, preset: &str, extra: &str) -> De
     let trust = paraakh(&[
         "ingest",
         "trust",
-        "--data",
+        "--data-dir",
         p(&backend_data),
         "--tenant",
         TENANT,
-        "--name",
+        "--tenant-name",
         "Demo University",
-        "--url",
+        "--server",
         &url,
         "--signing-key",
         p(&keys.join("signing.pub")),
@@ -299,7 +299,7 @@ fn prepare_with(tmp: &Path, detect_data: &Path, preset: &str, extra: &str) -> De
 /// The reference backend on `listen`; returns it and its URL.
 fn serve_backend(backend_data: &Path, listen: &str) -> (Killed, String) {
     let mut child = Command::new(paraakh_bin())
-        .args(["ingest", "serve", "--data", p(backend_data)])
+        .args(["ingest", "serve", "--data-dir", p(backend_data)])
         .args(["--listen", listen, "--tenant", TENANT])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -954,11 +954,11 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     paraakh(&[
         "ingest",
         "export",
-        "--data",
+        "--data-dir",
         p(&demo.backend_data),
         "--tenant",
         TENANT,
-        "--session",
+        "--session-id",
         SESSION,
         "--out",
         p(&copy),
@@ -1086,7 +1086,7 @@ fn a_join_link_clicked_while_the_app_runs_is_handed_over_and_the_exam_is_taken()
     paraakh(&[
         "ingest",
         "exam",
-        "--data",
+        "--data-dir",
         p(&demo.backend_data),
         "--tenant",
         TENANT,
@@ -1098,7 +1098,7 @@ fn a_join_link_clicked_while_the_app_runs_is_handed_over_and_the_exam_is_taken()
     let out = paraakh(&[
         "ingest",
         "link",
-        "--data",
+        "--data-dir",
         p(&demo.backend_data),
         "--tenant",
         TENANT,
@@ -1282,11 +1282,11 @@ fn prepare_online(tmp: &Path, demo: &mut Demo, origin: &str) -> String {
     paraakh(&[
         "ingest",
         "token",
-        "--data",
+        "--data-dir",
         p(&demo.backend_data),
         "--tenant",
         TENANT,
-        "--session",
+        "--session-id",
         session,
         "--exam",
         "online-quiz",
@@ -1909,11 +1909,11 @@ fn a_session_finished_offline_is_sent_at_the_next_start_and_then_deleted() {
     paraakh(&[
         "ingest",
         "export",
-        "--data",
+        "--data-dir",
         p(&demo.backend_data),
         "--tenant",
         TENANT,
-        "--session",
+        "--session-id",
         SESSION,
         "--out",
         p(&copy),

@@ -1,7 +1,7 @@
 // 3. System check: the report from run_system_check, a live camera preview and
 // a microphone meter. Continue is disabled while any item is blocking.
 
-import { errorText, type CameraPreview, type CheckItem, type CheckReport, type Status } from "../api";
+import { errorCode, errorText, type CameraPreview, type CheckItem, type CheckReport, type Status } from "../api";
 import { APP_NAME, errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
 import { h, replace, setBusy } from "../dom";
 
@@ -278,7 +278,8 @@ export function createCheckScreen(ctx: Ctx, route: Extract<Route, { name: "check
     } catch (err) {
       if (destroyed) return;
       setBusy(cont, false);
-      if (ctx.state.launch?.resume?.needs_proctor_code) {
+      const codeRefused = errorCode(err) === "wrong_code" || errorCode(err) === "wait";
+      if (ctx.state.launch?.resume?.needs_proctor_code && codeRefused) {
         // The code is typed on the resume screen: go back there, keep it.
         ctx.go({ name: "resume", error: errorText(err), code: code ?? "" });
       } else {
