@@ -27,16 +27,30 @@ pub enum EngineError {
     /// A lockdown watch failed.
     #[error(transparent)]
     Lockdown(#[from] paraakh_lockdown::LockdownError),
-    /// A thread could not be started.
-    #[error("{0}")]
-    Start(String),
+    /// A thread the session needs could not be started (the system is out
+    /// of threads or memory).
+    #[error("cannot start {what}: {source}")]
+    Start {
+        /// What could not start (`the session thread`, `the uploader`).
+        what: &'static str,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The session's own thread panicked (a bug): it stopped without its
+    /// end record, and the evidence written so far is kept.
+    #[error(
+        "the session thread panicked; the evidence recorded so far is kept, and starting the session again with the same directory resumes it"
+    )]
+    Panicked,
     /// The session has ended; no more commands are taken.
     #[error("the session has ended")]
     Ended,
 }
 
-impl From<std::io::Error> for EngineError {
-    fn from(e: std::io::Error) -> Self {
-        Self::Start(e.to_string())
+impl EngineError {
+    /// A thread (`what`) could not be spawned.
+    pub(crate) fn start(what: &'static str) -> impl FnOnce(std::io::Error) -> Self {
+        move |source| Self::Start { what, source }
     }
 }

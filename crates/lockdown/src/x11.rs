@@ -4,13 +4,8 @@ use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{ConnectionExt as _, Window};
 
 /// The atom called `name`.
-pub(crate) fn atom(conn: &impl Connection, name: &str) -> Result<u32, String> {
-    Ok(conn
-        .intern_atom(false, name.as_bytes())
-        .map_err(|e| e.to_string())?
-        .reply()
-        .map_err(|e| e.to_string())?
-        .atom)
+pub(crate) fn atom(conn: &impl Connection, name: &str) -> Result<u32, x11rb::errors::ReplyError> {
+    Ok(conn.intern_atom(false, name.as_bytes())?.reply()?.atom)
 }
 
 /// Whether `w` is `ancestor` or a window inside it.

@@ -342,7 +342,7 @@ fn stretch(
         parallelism,
         out.as_mut(),
     )
-    .map_err(ExamError::Crypto)?;
+    .map_err(|e| ExamError::Crypto(e.to_string()))?;
     Ok(out)
 }
 
@@ -354,13 +354,10 @@ pub(crate) fn stretch_into(
     iterations: u32,
     parallelism: u32,
     out: &mut [u8],
-) -> Result<(), String> {
-    let params = argon2::Params::new(memory_kib, iterations, parallelism, Some(out.len()))
-        .map_err(|e| e.to_string())?;
+) -> Result<(), argon2::Error> {
+    let params = argon2::Params::new(memory_kib, iterations, parallelism, Some(out.len()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    argon
-        .hash_password_into(normalize_code(code).as_bytes(), salt, out)
-        .map_err(|e| e.to_string())
+    argon.hash_password_into(normalize_code(code).as_bytes(), salt, out)
 }
 
 fn parse_time(what: &str, s: &str, problems: &mut Vec<String>) -> i64 {

@@ -574,7 +574,7 @@ fn read_proctor(ctx: &mut Ctx, t: &Table) -> ProctorSettings {
     let unlock_code = s.contains_key("unlock_code").then(|| {
         let text = ctx.text(s, p, "unlock_code", 200);
         if let Err(why) = crate::proctor::ProctorCodeHash::parse(&text) {
-            ctx.problem("proctor.unlock_code", why);
+            ctx.problem("proctor.unlock_code", why.to_string());
         }
         text
     });

@@ -20,6 +20,58 @@ const MEMORY_KIB: std::ops::RangeInclusive<u32> = 19 * 1024..=256 * 1024;
 const PASSES: std::ops::RangeInclusive<u32> = 2..=10;
 const LANES: std::ops::RangeInclusive<u32> = 1..=4;
 
+/// Why a proctor code could not be hashed, or a hash could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProctorCodeError {
+    /// The code to hash is too short.
+    #[error(
+        "a proctor code needs at least {MIN_CODE_CHARS} letters or digits (spaces and dashes do not count)"
+    )]
+    TooShort,
+    /// The text is not an Argon2id PHC string at all.
+    #[error(
+        "must be an Argon2id hash like $argon2id$v=19$m=65536,t=3,p=1$SALT$HASH (make one with `paraakh policy proctor-code`)"
+    )]
+    NotArgon2id,
+    /// The parameters are not `m=…,t=…,p=…` in canonical form.
+    #[error("the parameters must be m=…,t=…,p=… in that order (whole numbers)")]
+    Parameters,
+    /// A parameter is outside what a candidate's computer accepts.
+    #[error("{name} is {value}; it must be from {min} to {max}")]
+    OutOfRange {
+        /// The parameter, as people read it (`m (memory in KiB)`).
+        name: &'static str,
+        /// Its value in the hash.
+        value: u32,
+        /// Smallest accepted.
+        min: u32,
+        /// Largest accepted.
+        max: u32,
+    },
+    /// The salt is not base64 without padding.
+    #[error("the salt is not base64 (without padding)")]
+    SaltNotBase64,
+    /// The hash is not base64 without padding.
+    #[error("the hash is not base64 (without padding)")]
+    HashNotBase64,
+    /// The salt is too short or too long.
+    #[error("the salt must be 8 to 64 bytes")]
+    SaltLength,
+    /// The hash is too short or too long.
+    #[error("the hash must be 16 to 64 bytes")]
+    HashLength,
+    /// No randomness for the salt.
+    #[error("cannot make a salt for the proctor code: {0}")]
+    Random(#[from] paraakh_keys::KeyError),
+    /// Argon2id refused to hash (what it said).
+    #[error("cannot hash the proctor code: {reason}")]
+    Hash {
+        /// What Argon2 said.
+        reason: String,
+    },
+}
+
 /// A proctor code's hash, as read from a policy.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProctorCodeHash {
@@ -41,15 +93,17 @@ impl std::fmt::Debug for ProctorCodeHash {
 
 impl ProctorCodeHash {
     /// Hashes a new code with a random salt (64 MiB, 3 passes, one lane).
-    pub fn new(code: &str) -> Result<Self, String> {
+    pub fn new(code: &str) -> Result<Self, ProctorCodeError> {
         if normalize_code(code).chars().count() < MIN_CODE_CHARS {
-            return Err(format!(
-                "a proctor code needs at least {MIN_CODE_CHARS} letters or digits (spaces and dashes do not count)"
-            ));
+            return Err(ProctorCodeError::TooShort);
         }
         let mut salt = vec![0u8; 16];
-        random_bytes(&mut salt).map_err(|e| e.to_string())?;
-        let hash = stretch(code, &salt, CODE_MEMORY_KIB, CODE_ITERATIONS, 1, 32)?;
+        random_bytes(&mut salt)?;
+        let hash = stretch(code, &salt, CODE_MEMORY_KIB, CODE_ITERATIONS, 1, 32).map_err(|e| {
+            ProctorCodeError::Hash {
+                reason: e.to_string(),
+            }
+        })?;
         Ok(Self {
             memory_kib: CODE_MEMORY_KIB,
             passes: CODE_ITERATIONS,
@@ -60,27 +114,26 @@ impl ProctorCodeHash {
     }
 
     /// Reads a PHC string; says what is wrong with it otherwise.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, ProctorCodeError> {
         let parts: Vec<&str> = text.split('$').collect();
         let ["", "argon2id", "v=19", params, salt, hash] = parts.as_slice() else {
-            return Err(
-                "must be an Argon2id hash like $argon2id$v=19$m=65536,t=3,p=1$SALT$HASH (make one with `paraakh policy proctor-code`)".into(),
-            );
+            return Err(ProctorCodeError::NotArgon2id);
         };
         // PHC strings are canonical: these three, in this order, in decimal
         // without leading zeros.
-        let order = "the parameters must be m=…,t=…,p=… in that order (whole numbers)";
         let items: Vec<&str> = params.split(',').collect();
         let mut values = [0u32; 3];
         if items.len() != values.len() {
-            return Err(order.into());
+            return Err(ProctorCodeError::Parameters);
         }
         for ((item, name), slot) in items.iter().zip(["m=", "t=", "p="]).zip(&mut values) {
-            let digits = item.strip_prefix(name).ok_or(order)?;
+            let digits = item
+                .strip_prefix(name)
+                .ok_or(ProctorCodeError::Parameters)?;
             if digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(order.into());
+                return Err(ProctorCodeError::Parameters);
             }
-            *slot = digits.parse().map_err(|_| order.to_owned())?;
+            *slot = digits.parse().map_err(|_| ProctorCodeError::Parameters)?;
         }
         let [memory_kib, passes, lanes] = values;
         for (name, value, range) in [
@@ -89,24 +142,25 @@ impl ProctorCodeHash {
             ("p (lanes)", lanes, &LANES),
         ] {
             if !range.contains(&value) {
-                return Err(format!(
-                    "{name} is {value}; it must be from {} to {}",
-                    range.start(),
-                    range.end()
-                ));
+                return Err(ProctorCodeError::OutOfRange {
+                    name,
+                    value,
+                    min: *range.start(),
+                    max: *range.end(),
+                });
             }
         }
         let salt = B64
             .decode(salt)
-            .map_err(|_| "the salt is not base64 (without padding)".to_owned())?;
+            .map_err(|_| ProctorCodeError::SaltNotBase64)?;
         let hash = B64
             .decode(hash)
-            .map_err(|_| "the hash is not base64 (without padding)".to_owned())?;
+            .map_err(|_| ProctorCodeError::HashNotBase64)?;
         if !(8..=64).contains(&salt.len()) {
-            return Err("the salt must be 8 to 64 bytes".into());
+            return Err(ProctorCodeError::SaltLength);
         }
         if !(16..=64).contains(&hash.len()) {
-            return Err("the hash must be 16 to 64 bytes".into());
+            return Err(ProctorCodeError::HashLength);
         }
         Ok(Self {
             memory_kib,
@@ -160,7 +214,7 @@ fn stretch(
     passes: u32,
     lanes: u32,
     len: usize,
-) -> Result<Zeroizing<Vec<u8>>, String> {
+) -> Result<Zeroizing<Vec<u8>>, argon2::Error> {
     let mut out = Zeroizing::new(vec![0u8; len]);
     stretch_into(code, salt, memory_kib, passes, lanes, &mut out)?;
     Ok(out)
@@ -205,9 +259,14 @@ mod tests {
 
     #[test]
     fn short_codes_and_malformed_or_weak_hashes_are_refused_with_the_reason() {
+        assert!(matches!(
+            ProctorCodeHash::new("12-34"),
+            Err(ProctorCodeError::TooShort)
+        ));
         assert!(
             ProctorCodeHash::new("12-34")
                 .unwrap_err()
+                .to_string()
                 .contains("at least 8")
         );
         let cases = [
@@ -254,7 +313,7 @@ mod tests {
             ),
         ];
         for (text, why) in cases {
-            let err = ProctorCodeHash::parse(text).unwrap_err();
+            let err = ProctorCodeHash::parse(text).unwrap_err().to_string();
             assert!(err.contains(why), "{text}: {err}");
         }
     }

@@ -7,6 +7,54 @@
 /// Sample rates accepted: telephone audio up to studio rates.
 pub const SAMPLE_RATES: std::ops::RangeInclusive<u32> = 4_000..=768_000;
 
+/// Why WAV data was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WavError {
+    /// The data could not be read (a read error, or it ends early).
+    #[error("{0}")]
+    Io(#[source] std::io::Error),
+    /// Not WAV data, or a damaged or unsupported one: what the decoder said.
+    #[error("{reason}")]
+    Malformed {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The header declares no channels.
+    #[error("it declares no channels")]
+    NoChannels,
+    /// The sample rate is outside [`SAMPLE_RATES`].
+    #[error(
+        "its sample rate of {rate} Hz is outside {}–{} Hz",
+        SAMPLE_RATES.start(),
+        SAMPLE_RATES.end()
+    )]
+    SampleRate {
+        /// The declared rate, Hz.
+        rate: u32,
+    },
+    /// Integer samples wider than 32 bits (or of no bits).
+    #[error("{bits}-bit samples are not supported")]
+    SampleBits {
+        /// The declared bits per sample.
+        bits: u16,
+    },
+    /// A float sample is NaN or infinite.
+    #[error("a sample is not a finite number")]
+    NotFinite,
+}
+
+impl From<hound::Error> for WavError {
+    fn from(e: hound::Error) -> Self {
+        match e {
+            hound::Error::IoError(e) => Self::Io(e),
+            other => Self::Malformed {
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Decoded audio.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Wav {
@@ -28,7 +76,7 @@ impl Wav {
 }
 
 /// Decodes WAV data; the error says what is wrong with it.
-pub fn decode(input: impl std::io::Read) -> Result<Wav, String> {
+pub fn decode(input: impl std::io::Read) -> Result<Wav, WavError> {
     let mut stream = WavStream::open(input)?;
     let mut samples = Vec::new();
     while stream.read_block(&mut samples, 1 << 16)? > 0 {}
@@ -57,26 +105,23 @@ impl<R: std::io::Read> std::fmt::Debug for WavStream<R> {
 
 impl<R: std::io::Read> WavStream<R> {
     /// Reads the header; refuses what [`decode`] refuses.
-    pub fn open(input: R) -> Result<Self, String> {
-        let reader = hound::WavReader::new(input).map_err(|e| e.to_string())?;
+    pub fn open(input: R) -> Result<Self, WavError> {
+        let reader = hound::WavReader::new(input)?;
         let spec = reader.spec();
         if spec.channels == 0 {
-            return Err("it declares no channels".into());
+            return Err(WavError::NoChannels);
         }
         if !SAMPLE_RATES.contains(&spec.sample_rate) {
-            return Err(format!(
-                "its sample rate of {} Hz is outside {}–{} Hz",
-                spec.sample_rate,
-                SAMPLE_RATES.start(),
-                SAMPLE_RATES.end()
-            ));
+            return Err(WavError::SampleRate {
+                rate: spec.sample_rate,
+            });
         }
         let int_scale = match spec.sample_format {
             hound::SampleFormat::Float => None,
             hound::SampleFormat::Int => {
                 let bits = spec.bits_per_sample;
                 if !(1..=32).contains(&bits) {
-                    return Err(format!("{bits}-bit samples are not supported"));
+                    return Err(WavError::SampleBits { bits });
                 }
                 Some(1.0 / (1u64 << (bits - 1)) as f32)
             }
@@ -96,21 +141,21 @@ impl<R: std::io::Read> WavStream<R> {
 
     /// Appends up to `max` interleaved samples in [-1, 1] to `out`; returns
     /// how many (0 at the end).
-    pub fn read_block(&mut self, out: &mut Vec<f32>, max: usize) -> Result<usize, String> {
+    pub fn read_block(&mut self, out: &mut Vec<f32>, max: usize) -> Result<usize, WavError> {
         let before = out.len();
         match self.int_scale {
             None => {
                 for s in self.reader.samples::<f32>().take(max) {
                     match s {
                         Ok(v) if v.is_finite() => out.push(v.clamp(-1.0, 1.0)),
-                        Ok(_) => return Err("a sample is not a finite number".into()),
-                        Err(e) => return Err(e.to_string()),
+                        Ok(_) => return Err(WavError::NotFinite),
+                        Err(e) => return Err(e.into()),
                     }
                 }
             }
             Some(scale) => {
                 for s in self.reader.samples::<i32>().take(max) {
-                    out.push(s.map_err(|e| e.to_string())? as f32 * scale);
+                    out.push(s? as f32 * scale);
                 }
             }
         }
@@ -164,7 +209,11 @@ mod tests {
         for rate in [1, 3_999, 768_001, 2_000_000_000] {
             let bytes = wav(spec(1, rate, 16, false), &[0i16; 8]);
             let err = decode(&bytes[..]).unwrap_err();
-            assert!(err.contains("sample rate"), "{rate}: {err}");
+            assert!(
+                matches!(err, WavError::SampleRate { rate: r } if r == rate),
+                "{rate}: {err}"
+            );
+            assert!(err.to_string().contains("sample rate"), "{rate}: {err}");
         }
     }
 
@@ -172,7 +221,8 @@ mod tests {
     fn non_finite_float_samples_are_refused_and_loud_ones_clamped() {
         let bytes = wav(spec(1, 16_000, 32, true), &[0.5f32, f32::NAN]);
         let err = decode(&bytes[..]).unwrap_err();
-        assert!(err.contains("not a finite number"), "{err}");
+        assert!(matches!(err, WavError::NotFinite), "{err}");
+        assert!(err.to_string().contains("not a finite number"), "{err}");
         let bytes = wav(spec(1, 16_000, 32, true), &[4.0f32, -4.0]);
         assert_eq!(decode(&bytes[..]).unwrap().samples, vec![1.0, -1.0]);
     }
@@ -180,5 +230,20 @@ mod tests {
     #[test]
     fn garbage_is_an_error() {
         assert!(decode(&b"not a wav"[..]).is_err());
+    }
+
+    #[test]
+    fn a_cut_file_is_a_read_error_with_its_source() {
+        let bytes = wav(spec(1, 16_000, 16, false), &[1i16; 64]);
+        let err = decode(&bytes[..bytes.len() - 1]).unwrap_err();
+        let WavError::Io(io) = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            err.to_string(),
+            io.to_string(),
+            "the decoder's words, unchanged"
+        );
+        assert!(std::error::Error::source(&err).is_some());
     }
 }

@@ -101,7 +101,7 @@ impl CameraSource for Y4mCamera {
     }
 
     fn grab(&mut self) -> Result<(u32, u32, Vec<u8>), CaptureError> {
-        let bad = |e: String| CaptureError::replay(&self.path, e);
+        let bad = |e: y4m::Y4mError| CaptureError::replay(&self.path, e);
         let mut got =
             y4m::read_frame(&mut self.reader, &self.header, &mut self.planes).map_err(bad)?;
         if !got {

@@ -7,9 +7,61 @@ use std::io::{BufRead, Read};
 
 /// Largest accepted frame side.
 pub const MAX_SIDE: u32 = 4096;
-const NOT_Y4M: &str = "not a YUV4MPEG2 (.y4m) video: it does not start with \"YUV4MPEG2 \"";
 /// Longest header line accepted.
-const MAX_LINE: usize = 1024;
+pub const MAX_LINE: usize = 1024;
+
+/// Why a Y4M stream was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Y4mError {
+    /// Reading failed.
+    #[error("cannot read: {0}")]
+    Io(#[source] std::io::Error),
+    /// Nothing to read.
+    #[error("the file is empty")]
+    Empty,
+    /// Some other kind of file.
+    #[error("not a YUV4MPEG2 (.y4m) video: it does not start with \"YUV4MPEG2 \"")]
+    NotY4m,
+    /// A header line longer than [`MAX_LINE`].
+    #[error("a header line is longer than {MAX_LINE} bytes")]
+    LineTooLong,
+    /// The input ends before a header line's newline.
+    #[error("the file ends inside a header line")]
+    EndsInHeader,
+    /// The stream header is not UTF-8.
+    #[error("the header is not text")]
+    NotText,
+    /// `F` is not two positive whole numbers `N:D`.
+    #[error("a bad frame rate (F)")]
+    FrameRate,
+    /// A colour space other than 8-bit 4:2:0, 4:2:2, 4:4:4 or mono.
+    #[error(
+        "colour space C{name} is not supported (use 8-bit 420, 422, 444 or mono: ffmpeg -pix_fmt yuv420p)"
+    )]
+    Chroma {
+        /// The `C` field's value.
+        name: String,
+    },
+    /// Interlaced (`It`, `Ib`, `Im`).
+    #[error("interlaced video is not supported (deinterlace it first)")]
+    Interlaced,
+    /// A header field this reader does not know.
+    #[error("unknown header field \"{field}\"")]
+    UnknownField {
+        /// The whole field, tag and value.
+        field: String,
+    },
+    /// Width or height missing, zero or above [`MAX_SIDE`].
+    #[error("the width (W) and height (H) must be 1 to {MAX_SIDE}")]
+    Size,
+    /// A frame header line that is not `FRAME`.
+    #[error("a frame does not start with \"FRAME\"")]
+    NotAFrame,
+    /// The input ends inside a frame's planes.
+    #[error("the file ends inside a frame (it was cut short)")]
+    CutShort,
+}
 
 /// Chroma layouts we read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,20 +105,20 @@ impl Header {
 
 /// Reads one line ending in `\n` (without it), at most `MAX_LINE` bytes.
 /// `Ok(None)` at a clean end of input.
-fn read_line(r: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
+fn read_line(r: &mut impl BufRead) -> Result<Option<Vec<u8>>, Y4mError> {
     let mut line = Vec::new();
     let n = r
         .take(MAX_LINE as u64 + 1)
         .read_until(b'\n', &mut line)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(Y4mError::Io)?;
     if n == 0 {
         return Ok(None);
     }
     if line.last() != Some(&b'\n') {
         return Err(if line.len() > MAX_LINE {
-            format!("a header line is longer than {MAX_LINE} bytes")
+            Y4mError::LineTooLong
         } else {
-            "the file ends inside a header line".into()
+            Y4mError::EndsInHeader
         });
     }
     line.pop();
@@ -74,21 +126,21 @@ fn read_line(r: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
 }
 
 /// Parses the stream header line (`YUV4MPEG2 W640 H480 F30:1 C420jpeg ...`).
-pub fn read_header(r: &mut impl BufRead) -> Result<Header, String> {
+pub fn read_header(r: &mut impl BufRead) -> Result<Header, Y4mError> {
     const MAGIC: &[u8] = b"YUV4MPEG2";
-    let start = r.fill_buf().map_err(|e| format!("cannot read: {e}"))?;
+    let start = r.fill_buf().map_err(Y4mError::Io)?;
     if start.is_empty() {
-        return Err("the file is empty".into());
+        return Err(Y4mError::Empty);
     }
     // A short first read may hold only part of the magic.
     if !(start.starts_with(MAGIC) || MAGIC.starts_with(start)) {
-        return Err(NOT_Y4M.into());
+        return Err(Y4mError::NotY4m);
     }
-    let line = read_line(r)?.ok_or("the file is empty")?;
-    let text = std::str::from_utf8(&line).map_err(|_| "the header is not text")?;
+    let line = read_line(r)?.ok_or(Y4mError::Empty)?;
+    let text = std::str::from_utf8(&line).map_err(|_| Y4mError::NotText)?;
     let mut words = text.split(' ');
     if words.next() != Some("YUV4MPEG2") {
-        return Err(NOT_Y4M.into());
+        return Err(Y4mError::NotY4m);
     }
     let (mut width, mut height, mut fps, mut chroma) = (None, None, None, Chroma::C420);
     for word in words.filter(|w| !w.is_empty()) {
@@ -99,11 +151,11 @@ pub fn read_header(r: &mut impl BufRead) -> Result<Header, String> {
             'W' => width = value.parse::<u32>().ok(),
             'H' => height = value.parse::<u32>().ok(),
             'F' => {
-                let (n, d) = value.split_once(':').ok_or("a bad frame rate (F)")?;
+                let (n, d) = value.split_once(':').ok_or(Y4mError::FrameRate)?;
                 let (n, d) = (n.parse::<u32>(), d.parse::<u32>());
                 fps = match (n, d) {
                     (Ok(n), Ok(d)) if n > 0 && d > 0 => Some((n, d)),
-                    _ => return Err("a bad frame rate (F)".into()),
+                    _ => return Err(Y4mError::FrameRate),
                 };
             }
             'C' => {
@@ -113,29 +165,29 @@ pub fn read_header(r: &mut impl BufRead) -> Result<Header, String> {
                     "444" => Chroma::C444,
                     "mono" => Chroma::Mono,
                     other => {
-                        return Err(format!(
-                            "colour space C{other} is not supported (use 8-bit 420, 422, 444 or mono: ffmpeg -pix_fmt yuv420p)"
-                        ));
+                        return Err(Y4mError::Chroma {
+                            name: other.to_owned(),
+                        });
                     }
                 }
             }
             'I' => {
                 if value != "p" && value != "?" {
-                    return Err("interlaced video is not supported (deinterlace it first)".into());
+                    return Err(Y4mError::Interlaced);
                 }
             }
             // Aspect ratio, extensions: not needed.
             'A' | 'X' => {}
-            _ => return Err(format!("unknown header field \"{word}\"")),
+            _ => {
+                return Err(Y4mError::UnknownField {
+                    field: word.to_owned(),
+                });
+            }
         }
     }
     let (width, height) = match (width, height) {
         (Some(w), Some(h)) if (1..=MAX_SIDE).contains(&w) && (1..=MAX_SIDE).contains(&h) => (w, h),
-        _ => {
-            return Err(format!(
-                "the width (W) and height (H) must be 1 to {MAX_SIDE}"
-            ));
-        }
+        _ => return Err(Y4mError::Size),
     };
     Ok(Header {
         width,
@@ -151,16 +203,18 @@ pub fn read_frame(
     r: &mut impl BufRead,
     header: &Header,
     planes: &mut Vec<u8>,
-) -> Result<bool, String> {
+) -> Result<bool, Y4mError> {
     let Some(line) = read_line(r)? else {
         return Ok(false);
     };
     if !line.starts_with(b"FRAME") || line.get(5).is_some_and(|c| *c != b' ') {
-        return Err("a frame does not start with \"FRAME\"".into());
+        return Err(Y4mError::NotAFrame);
     }
     planes.resize(header.frame_len(), 0);
-    r.read_exact(planes)
-        .map_err(|_| "the file ends inside a frame (it was cut short)".to_string())?;
+    r.read_exact(planes).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => Y4mError::CutShort,
+        _ => Y4mError::Io(e),
+    })?;
     Ok(true)
 }
 
@@ -270,7 +324,7 @@ mod tests {
             (b"YUV4MPEG2 W4 H2", "ends inside a header"),
         ];
         for (data, want) in cases {
-            let err = read_header(&mut &data[..]).unwrap_err();
+            let err = read_header(&mut &data[..]).unwrap_err().to_string();
             assert!(
                 err.contains(want),
                 "{:?}: {err}",
@@ -285,8 +339,10 @@ mod tests {
         };
         let mut planes = Vec::new();
         let err = read_frame(&mut &b"FRAME\n\x10\x10"[..], &h, &mut planes).unwrap_err();
-        assert!(err.contains("cut short"), "{err}");
+        assert!(matches!(err, Y4mError::CutShort), "{err}");
+        assert!(err.to_string().contains("cut short"), "{err}");
         let err = read_frame(&mut &b"FRAMEX\n"[..], &h, &mut planes).unwrap_err();
-        assert!(err.contains("FRAME"), "{err}");
+        assert!(matches!(err, Y4mError::NotAFrame), "{err}");
+        assert!(err.to_string().contains("FRAME"), "{err}");
     }
 }

@@ -12,6 +12,7 @@
 
 mod environment;
 mod events;
+mod kind;
 pub mod monitors;
 mod open;
 pub mod rules;
@@ -23,6 +24,7 @@ pub use events::{
     COMMAND_PATIENCE, Command, CommandError, EngineEvent, Reply, SessionSummary, Submitted,
     proctor_unlock, save_answer, submit,
 };
+pub use kind::EventKind;
 pub use open::SessionConfig;
 pub use upload::UploadConfig;
 
@@ -68,7 +70,7 @@ impl Session {
                 run.events.close();
                 result
             })
-            .map_err(|e| EngineError::Start(format!("cannot start the session thread: {e}")))?;
+            .map_err(EngineError::start("the session thread"))?;
         Ok(Self {
             commands,
             events,
@@ -100,7 +102,7 @@ impl Session {
     pub fn wait(mut self) -> Result<SessionSummary, EngineError> {
         match self.handle.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(EngineError::Start("the session thread panicked".into())),
+            Some(Err(_)) => Err(EngineError::Panicked),
             None => Err(EngineError::Ended),
         }
     }
@@ -208,14 +210,14 @@ impl Running {
     fn event(
         &mut self,
         sev: Severity,
-        kind: &str,
+        kind: EventKind,
         message: String,
         detail: Map<String, Value>,
     ) -> Result<u64, EngineError> {
         let seq = self.writer()?.append(
             sev,
             Body::Event(Event {
-                kind: kind.to_owned(),
+                kind: kind.as_str().to_owned(),
                 message: Some(message.clone()),
                 detail,
             }),
@@ -223,7 +225,7 @@ impl Running {
         self.summary.events += 1;
         self.emit(EngineEvent::Recorded {
             seq,
-            kind: kind.to_owned(),
+            kind: kind.as_str().to_owned(),
             severity: sev,
             message,
         });
@@ -267,7 +269,7 @@ impl Running {
         let seq = self.event(sev, v.kind, v.message.clone(), extra)?;
         if let Some(text) = v.warning {
             self.emit(EngineEvent::Warning {
-                kind: v.kind.to_owned(),
+                kind: v.kind.as_str().to_owned(),
                 text: text.to_owned(),
                 severity: sev,
             });
@@ -373,7 +375,7 @@ impl Running {
                     // From here on it does not watch: the reviewer's summary says so.
                     self.event(
                         Severity::High,
-                        paraakh_evidence::verify::environment::MONITOR_UNAVAILABLE,
+                        EventKind::MonitorUnavailable,
                         format!("{monitor} stopped during the exam and is not watched: {message}"),
                         detail(json!({"monitor": monitor, "reason": message, "mid_exam": true})),
                     )?;
@@ -388,7 +390,7 @@ impl Running {
                     *last = Some(now);
                     self.event(
                         Severity::Low,
-                        "monitor_trouble",
+                        EventKind::MonitorTrouble,
                         format!("{monitor}: {message}"),
                         detail(json!({"monitor": monitor, "times": times})),
                     )?;
@@ -497,7 +499,7 @@ impl Running {
                     self.o.rules.set_paused(true);
                     self.event(
                         Severity::Info,
-                        "break_started",
+                        EventKind::BreakStarted,
                         format!("An allowed break started: {reason}"),
                         detail(json!({"reason": reason})),
                     )?;
@@ -509,7 +511,7 @@ impl Running {
                     let secs = t.elapsed().as_secs_f64();
                     self.event(
                         Severity::Info,
-                        "break_ended",
+                        EventKind::BreakEnded,
                         format!("The break ended after {secs:.0} s"),
                         detail(json!({"seconds": secs})),
                     )?;
@@ -525,7 +527,7 @@ impl Running {
             Command::ProctorUnlock { by, reason, reply } => {
                 self.event(
                     Severity::High,
-                    "proctor_unlock",
+                    EventKind::ProctorUnlock,
                     format!("A proctor unlocked the exam: {reason}"),
                     detail(json!({"by": by, "reason": reason})),
                 )?;
@@ -548,7 +550,7 @@ impl Running {
                 self.guards_said.insert(guard.clone(), now);
                 self.event(
                     Severity::Medium,
-                    paraakh_evidence::verify::environment::GUARD_UNAVAILABLE,
+                    EventKind::GuardUnavailable,
                     format!("{guard} is not in force: {reason}"),
                     detail(json!({"guard": guard, "reason": reason})),
                 )?;
@@ -568,7 +570,7 @@ impl Running {
                 Err(e) => {
                     self.event(
                         Severity::Medium,
-                        "receipt_refused",
+                        EventKind::ReceiptRefused,
                         format!("A receipt from the backend was not accepted: {e}"),
                         Map::new(),
                     )?;
@@ -581,7 +583,7 @@ impl Running {
                         self.summary.upload_error = Some(e.clone());
                         self.event(
                         Severity::Info,
-                        "upload_interrupted",
+                        EventKind::UploadInterrupted,
                         format!("Evidence could not be uploaded for now; it is kept and sent later: {e}"),
                         Map::new(),
                     )?;
@@ -591,7 +593,7 @@ impl Running {
                         if self.offline {
                             self.event(
                                 Severity::Info,
-                                "upload_resumed",
+                                EventKind::UploadResumed,
                                 "Evidence is being uploaded again".into(),
                                 Map::new(),
                             )?;
@@ -632,7 +634,7 @@ impl Running {
     fn auto_submit(&mut self) -> Result<String, EngineError> {
         self.event(
             Severity::Critical,
-            "auto_submitted",
+            EventKind::AutoSubmitted,
             "The exam was submitted automatically, as the policy says".into(),
             Map::new(),
         )?;
@@ -700,7 +702,7 @@ impl Running {
         let dropped = self.o.signal_tx.dropped();
         self.event(
             Severity::Info,
-            "session_ended",
+            EventKind::SessionEnded,
             format!("The session ended: {reason}"),
             detail(json!({"reason": reason, "signals_dropped": dropped})),
         )?;
@@ -718,7 +720,7 @@ impl Running {
                         cosigned_size: report.cosigned_size,
                     });
                 }
-                Err(e) => self.summary.upload_error = Some(e),
+                Err(e) => self.summary.upload_error = Some(e.to_string()),
             }
         }
         self.emit(EngineEvent::Ended {

@@ -18,6 +18,8 @@ use paraakh_detect::{
 };
 use paraakh_evidence::{Clock, Timestamp};
 
+use crate::EngineError;
+
 /// What the monitors report.
 #[derive(Debug)]
 pub enum Signal {
@@ -166,7 +168,7 @@ pub fn camera(
     mut faces: Option<FaceDetector>,
     last: LastFrame,
     signals: Signals,
-) -> std::io::Result<Monitor> {
+) -> Result<Monitor, EngineError> {
     Monitor::spawn("paraakh-camera-monitor", move |stop| {
         let mut quality = QualityTracker::new();
         let mut last_full = None::<Instant>;
@@ -234,6 +236,7 @@ pub fn camera(
             });
         }
     })
+    .map_err(EngineError::start("the camera monitor"))
 }
 
 /// Microphone → voice detector → speech segments with their clips.
@@ -245,7 +248,7 @@ pub fn microphone(
     clip_s: f64,
     clock: Arc<dyn Clock>,
     signals: Signals,
-) -> std::io::Result<Monitor> {
+) -> Result<Monitor, EngineError> {
     Monitor::spawn("paraakh-voice-monitor", move |stop| {
         let _device = keep_alive;
         let mut segmenter = Segmenter::new(VadConfig::default());
@@ -308,6 +311,7 @@ pub fn microphone(
             emit(seg, b);
         }
     })
+    .map_err(EngineError::start("the voice monitor"))
 }
 
 /// Screens: periodic captures, and captures asked for by events.
@@ -315,7 +319,7 @@ pub fn screen(
     mut recorder: ScreenRecorder,
     requests: Receiver<u64>,
     signals: Signals,
-) -> std::io::Result<Monitor> {
+) -> Result<Monitor, EngineError> {
     Monitor::spawn("paraakh-screen-monitor", move |stop| {
         let mut failures = 0u32;
         while !stop.load(Ordering::Relaxed) {
@@ -348,6 +352,7 @@ pub fn screen(
             }
         }
     })
+    .map_err(EngineError::start("the screen monitor"))
 }
 
 /// How often remote sessions and screen shares are looked for.
@@ -359,7 +364,7 @@ pub fn remote(
     matcher: paraakh_lockdown::process::Matcher,
     clock: Arc<dyn Clock>,
     signals: Signals,
-) -> std::io::Result<Monitor> {
+) -> Result<Monitor, EngineError> {
     Monitor::spawn("paraakh-remote-monitor", move |stop| {
         let Ok(mut guard) = paraakh_lockdown::process::ProcessGuard::new(matcher.clone()) else {
             return;
@@ -394,6 +399,7 @@ pub fn remote(
             }
         }
     })
+    .map_err(EngineError::start("the remote-session monitor"))
 }
 
 #[cfg(test)]

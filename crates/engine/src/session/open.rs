@@ -17,7 +17,6 @@ use paraakh_evidence::frame::{FileKind, FrameReader};
 use paraakh_evidence::keys::{NoteSigner, NoteVerifier, TenantPublicKey};
 use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::ClientInfo;
-use paraakh_evidence::verify::environment;
 use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
 use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
@@ -28,7 +27,7 @@ use serde_json::json;
 use super::environment::Environment;
 use super::monitors::{self, Signals};
 use super::rules::Rules;
-use super::{EngineEvent, Opened, detail, new_last_frame};
+use super::{EngineEvent, EventKind, Opened, detail, new_last_frame};
 use crate::EngineError;
 use crate::sources::Sources;
 
@@ -97,7 +96,7 @@ fn statement_for(config: &SessionConfig) -> (Option<SignedNote>, Option<String>)
         &config.device.verifier().encode(),
     ) {
         Ok(statement) => (Some(statement), None),
-        Err(e) => (None, Some(e)),
+        Err(e) => (None, Some(e.to_string())),
     }
 }
 
@@ -157,14 +156,14 @@ pub(crate) fn open(
     };
     let record = |w: &mut SessionWriter,
                   sev: Severity,
-                  kind: &str,
+                  kind: EventKind,
                   message: String,
                   d: serde_json::Value|
      -> Result<(), EngineError> {
         w.append(
             sev,
             Body::Event(paraakh_evidence::record::Event {
-                kind: kind.into(),
+                kind: kind.as_str().to_owned(),
                 message: Some(message),
                 detail: detail(d),
             }),
@@ -175,7 +174,7 @@ pub(crate) fn open(
         record(
             &mut writer,
             Severity::Low,
-            "statement_unavailable",
+            EventKind::StatementUnavailable,
             format!(
                 "The exam server could not confirm this computer at the start ({why}); this session's evidence is vouched for by this computer only"
             ),
@@ -188,7 +187,7 @@ pub(crate) fn open(
         Some(r) => record(
             &mut writer,
             Severity::Medium,
-            "session_resumed",
+            EventKind::SessionResumed,
             format!(
                 "The session continued after the client stopped unexpectedly; nothing was recorded for {:.0} s",
                 r.gap_ns as f64 / 1e9
@@ -203,7 +202,7 @@ pub(crate) fn open(
         None => record(
             &mut writer,
             Severity::Info,
-            "consent_given",
+            EventKind::ConsentGiven,
             "The candidate agreed to what is captured".into(),
             json!({"camera": scope.camera, "microphone": scope.microphone, "screen": scope.screen}),
         )?,
@@ -229,7 +228,7 @@ pub(crate) fn open(
         } else {
             Severity::Info
         },
-        environment::ENVIRONMENT,
+        EventKind::Environment,
         config
             .environment
             .summary(&config.client.version, &deviations),
@@ -247,7 +246,7 @@ pub(crate) fn open(
         record(
             &mut writer,
             Severity::Medium,
-            environment::GUARD_UNAVAILABLE,
+            EventKind::GuardUnavailable,
             format!("{guard} is not in force: {why}"),
             json!({"guard": guard, "reason": why}),
         )?;
@@ -448,7 +447,7 @@ pub(crate) fn open(
     record(
         &mut writer,
         Severity::Info,
-        environment::MONITORING_STARTED,
+        EventKind::MonitoringStarted,
         format!(
             "Watching: {}",
             if running.is_empty() {
@@ -469,7 +468,7 @@ pub(crate) fn open(
         record(
             &mut writer,
             Severity::Medium,
-            environment::MONITOR_UNAVAILABLE,
+            EventKind::MonitorUnavailable,
             format!("{what} is not watched: {why}"),
             json!({"monitor": what, "reason": why}),
         )?;

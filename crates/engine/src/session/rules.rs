@@ -6,6 +6,8 @@
 
 use paraakh_policy::model::{Action, Policy, Rule, Severity};
 
+use super::kind::EventKind;
+
 /// What a monitor saw.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observation {
@@ -87,7 +89,7 @@ pub enum Evidence {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Violation {
     /// Event kind (`no_face`, `speech`, ...).
-    pub kind: &'static str,
+    pub kind: EventKind,
     /// Severity.
     pub severity: Severity,
     /// Action.
@@ -104,6 +106,37 @@ pub struct Violation {
     pub lasted_seconds: Option<f64>,
 }
 
+/// The conditions that must last before they count; each has the kind of
+/// its violation and of its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Lasting {
+    CameraBlocked,
+    NoFace,
+    MultipleFaces,
+    LookingAway,
+}
+
+impl Lasting {
+    fn kind(self) -> EventKind {
+        match self {
+            Self::CameraBlocked => EventKind::CameraBlocked,
+            Self::NoFace => EventKind::NoFace,
+            Self::MultipleFaces => EventKind::MultipleFaces,
+            Self::LookingAway => EventKind::LookingAway,
+        }
+    }
+
+    /// The record of a reported condition's end.
+    fn ended(self) -> EventKind {
+        match self {
+            Self::CameraBlocked => EventKind::CameraBlockedEnded,
+            Self::NoFace => EventKind::NoFaceEnded,
+            Self::MultipleFaces => EventKind::MultipleFacesEnded,
+            Self::LookingAway => EventKind::LookingAwayEnded,
+        }
+    }
+}
+
 /// A lasting condition (no face, ...) and whether it was reported.
 #[derive(Debug, Clone, Copy, Default)]
 struct Condition {
@@ -111,40 +144,67 @@ struct Condition {
     reported: bool,
 }
 
-/// Calm words for the candidate: what we notice and what to do, never an accusation.
-fn warning_for(kind: &str) -> &'static str {
-    match kind {
-        "no_face" => "We can't see your face — please stay in front of the camera.",
-        "multiple_faces" => "We can see more than one person — please make sure you are alone.",
-        "camera_blocked" => {
+/// Calm words for the candidate: what we notice and what to do, never an
+/// accusation. `None` for kinds that are never a violation (records for
+/// the reviewer, never warned).
+fn warning_for(kind: EventKind) -> Option<&'static str> {
+    Some(match kind {
+        EventKind::NoFace => "We can't see your face — please stay in front of the camera.",
+        EventKind::MultipleFaces => {
+            "We can see more than one person — please make sure you are alone."
+        }
+        EventKind::CameraBlocked => {
             "Your camera seems covered or too dark — please uncover it or add some light."
         }
-        "looking_away" => "Please keep your attention on the exam.",
-        "speech" => "We can hear talking — please keep the room quiet during the exam.",
-        "prohibited_program" => {
+        EventKind::LookingAway => "Please keep your attention on the exam.",
+        EventKind::Speech => "We can hear talking — please keep the room quiet during the exam.",
+        EventKind::ProhibitedProgram => {
             "A program that is not allowed during this exam was found — please close it."
         }
-        "displays_changed" => "Your displays changed — please use one screen during the exam.",
-        "focus_lost" => {
+        EventKind::DisplaysChanged => {
+            "Your displays changed — please use one screen during the exam."
+        }
+        EventKind::FocusLost => {
             "The exam window lost focus for a moment and is back now — please stay in the exam until you submit."
         }
-        "fullscreen_exit" => {
+        EventKind::FullscreenExit => {
             "The exam is back in full screen — please keep it that way until you submit."
         }
-        "devtools_attempt" => "That tool is not available during the exam.",
-        "print_screen" => "Screenshots are not available during the exam.",
-        "blocked_shortcut" => "That shortcut is not available during the exam.",
-        "screen_sharing" => "Your screen is being shared — please stop sharing it.",
-        "remote_session" => {
+        EventKind::DevtoolsAttempt => "That tool is not available during the exam.",
+        EventKind::PrintScreen => "Screenshots are not available during the exam.",
+        EventKind::BlockedShortcut => "That shortcut is not available during the exam.",
+        EventKind::ScreenSharing => "Your screen is being shared — please stop sharing it.",
+        EventKind::RemoteSession => {
             "This computer seems to be used from another one — please end that connection."
         }
-        _ => "Please stay with the exam.",
-    }
+        EventKind::NoFaceEnded
+        | EventKind::MultipleFacesEnded
+        | EventKind::CameraBlockedEnded
+        | EventKind::LookingAwayEnded
+        | EventKind::PageBlocked
+        | EventKind::CopyBlocked
+        | EventKind::StatementUnavailable
+        | EventKind::SessionResumed
+        | EventKind::ConsentGiven
+        | EventKind::Environment
+        | EventKind::MonitoringStarted
+        | EventKind::MonitorUnavailable
+        | EventKind::GuardUnavailable
+        | EventKind::MonitorTrouble
+        | EventKind::BreakStarted
+        | EventKind::BreakEnded
+        | EventKind::ProctorUnlock
+        | EventKind::ReceiptRefused
+        | EventKind::UploadInterrupted
+        | EventKind::UploadResumed
+        | EventKind::AutoSubmitted
+        | EventKind::SessionEnded => return None,
+    })
 }
 
 impl Violation {
     /// A record for the reviewer's context: logged, never a warning.
-    fn context(kind: &'static str, message: String) -> Self {
+    fn context(kind: EventKind, message: String) -> Self {
         Self {
             kind,
             severity: Severity::Info,
@@ -162,9 +222,10 @@ impl Violation {
 #[derive(Debug)]
 pub struct Rules {
     policy: Policy,
-    /// Lasting conditions by event kind.
-    conditions: std::collections::HashMap<&'static str, Condition>,
-    counts: std::collections::HashMap<&'static str, u32>,
+    /// Lasting conditions.
+    conditions: std::collections::HashMap<Lasting, Condition>,
+    /// Violations so far, by kind (for `auto_submit` at a count).
+    counts: std::collections::HashMap<EventKind, u32>,
     /// Origins already recorded as refused.
     blocked_origins: std::collections::BTreeSet<String>,
     /// Selections already recorded as taken away.
@@ -202,7 +263,7 @@ impl Rules {
 
     fn violation(
         &mut self,
-        kind: &'static str,
+        kind: EventKind,
         rule: &Rule,
         message: String,
         evidence: Evidence,
@@ -217,7 +278,7 @@ impl Rules {
             severity: rule.severity,
             action: rule.action,
             message,
-            warning: warns.then(|| warning_for(kind)),
+            warning: if warns { warning_for(kind) } else { None },
             evidence: if rule.action == Action::Snapshot {
                 evidence
             } else {
@@ -232,14 +293,14 @@ impl Rules {
     /// enough, an `<kind>_ended` record (info) when a reported one ends.
     fn lasting(
         &mut self,
-        kind: &'static str,
+        condition: Lasting,
         rule: &Rule,
         active: bool,
         now_ns: u64,
         message: &str,
         out: &mut Vec<Violation>,
     ) {
-        let c = self.conditions.entry(kind).or_default();
+        let c = self.conditions.entry(condition).or_default();
         if !active {
             if c.reported
                 && let Some(since) = c.since_ns
@@ -248,7 +309,7 @@ impl Rules {
                 out.push(Violation {
                     lasted_seconds: Some(lasted),
                     ..Violation::context(
-                        ended_kind(kind),
+                        condition.ended(),
                         format!("{message}: over after {lasted:.1} s"),
                     )
                 });
@@ -263,7 +324,7 @@ impl Rules {
         c.reported = true;
         let lasted = now_ns.saturating_sub(since) as f64 / 1e9;
         let v = self.violation(
-            kind,
+            condition.kind(),
             rule,
             format!("{message} for {lasted:.1} s"),
             Evidence::Webcam,
@@ -289,34 +350,34 @@ impl Rules {
                 }
                 let judge = !blocked && faces.is_some();
                 let faces = faces.unwrap_or(0);
-                for (kind, rule, active, message) in [
+                for (condition, rule, active, message) in [
                     (
-                        "camera_blocked",
+                        Lasting::CameraBlocked,
                         &p.face.camera_blocked,
                         blocked,
                         "The camera picture was covered, dark or frozen",
                     ),
                     (
-                        "no_face",
+                        Lasting::NoFace,
                         &p.face.no_face,
                         judge && faces == 0,
                         "No face was in the camera picture",
                     ),
                     (
-                        "multiple_faces",
+                        Lasting::MultipleFaces,
                         &p.face.multiple_faces,
                         judge && faces > 1,
                         "More than one face was in the camera picture",
                     ),
                     (
-                        "looking_away",
+                        Lasting::LookingAway,
                         &p.face.looking_away,
                         judge && faces == 1 && looking_away,
                         "The candidate's head was turned away",
                     ),
                 ] {
                     if rule.enabled {
-                        self.lasting(kind, rule, active, now_ns, message, &mut out);
+                        self.lasting(condition, rule, active, now_ns, message, &mut out);
                     }
                 }
             }
@@ -324,7 +385,7 @@ impl Rules {
                 let rule = &p.voice.speech;
                 if p.voice.enabled && rule.enabled && s >= rule.after_seconds.unwrap_or(0.0) {
                     out.push(self.violation(
-                        "speech",
+                        EventKind::Speech,
                         rule,
                         format!("Speech for {s:.1} s"),
                         Evidence::AudioClip,
@@ -344,7 +405,7 @@ impl Rules {
                         "was started during the exam"
                     };
                     out.push(self.violation(
-                        "prohibited_program",
+                        EventKind::ProhibitedProgram,
                         rule,
                         format!("A prohibited program {when}"),
                         Evidence::Screen,
@@ -360,7 +421,7 @@ impl Rules {
                     };
                     if rule.enabled {
                         out.push(self.violation(
-                            "displays_changed",
+                            EventKind::DisplaysChanged,
                             rule,
                             format!("The displays changed ({count} now)"),
                             Evidence::Screen,
@@ -371,7 +432,7 @@ impl Rules {
             Observation::FocusLost => {
                 if p.focus.enabled && p.focus.lost.enabled {
                     out.push(self.violation(
-                        "focus_lost",
+                        EventKind::FocusLost,
                         &p.focus.lost,
                         "The exam window lost the focus".into(),
                         Evidence::Screen,
@@ -381,7 +442,7 @@ impl Rules {
             Observation::FullscreenExit => {
                 if p.fullscreen.enabled && p.fullscreen.exit.enabled {
                     out.push(self.violation(
-                        "fullscreen_exit",
+                        EventKind::FullscreenExit,
                         &p.fullscreen.exit,
                         "The exam window left full screen".into(),
                         Evidence::Screen,
@@ -391,7 +452,7 @@ impl Rules {
             Observation::DevtoolsAttempt => {
                 if p.devtools.enabled && p.devtools.attempt.enabled {
                     out.push(self.violation(
-                        "devtools_attempt",
+                        EventKind::DevtoolsAttempt,
                         &p.devtools.attempt,
                         "Developer tools were asked for".into(),
                         Evidence::Screen,
@@ -403,9 +464,9 @@ impl Rules {
                 print_screen,
             } => {
                 let (kind, rule) = if print_screen {
-                    ("print_screen", &p.keyboard.print_screen)
+                    (EventKind::PrintScreen, &p.keyboard.print_screen)
                 } else {
-                    ("blocked_shortcut", &p.keyboard.blocked_shortcut)
+                    (EventKind::BlockedShortcut, &p.keyboard.blocked_shortcut)
                 };
                 if p.keyboard.enabled && rule.enabled {
                     out.push(self.violation(
@@ -420,7 +481,7 @@ impl Rules {
                 let rule = &p.remote_session.detected;
                 if p.remote_session.enabled && rule.enabled {
                     out.push(self.violation(
-                        "remote_session",
+                        EventKind::RemoteSession,
                         rule,
                         "A remote session was found".into(),
                         Evidence::Screen,
@@ -434,7 +495,7 @@ impl Rules {
                     && self.blocked_origins.len() < MAX_BLOCKED_ORIGINS
                     && self.blocked_origins.insert(origin.clone())
                 {
-                    out.push(Violation::context("page_blocked", format!(
+                    out.push(Violation::context(EventKind::PageBlocked, format!(
                             "The exam page tried to open {origin}, which is not one of the exam's allowed sites; it was not opened"
                         )));
                 }
@@ -446,7 +507,7 @@ impl Rules {
                     && p.keyboard.block_copy_out
                     && self.blocked_selections.insert(selection)
                 {
-                    out.push(Violation::context("copy_blocked", format!(
+                    out.push(Violation::context(EventKind::CopyBlocked, format!(
                             "Text copied or selected in the exam was kept off the desktop's {selection} selection (and any later {selection} copy in this session)"
                         )));
                 }
@@ -455,7 +516,7 @@ impl Rules {
                 let rule = &p.remote_session.screen_sharing;
                 if p.remote_session.enabled && rule.enabled {
                     out.push(self.violation(
-                        "screen_sharing",
+                        EventKind::ScreenSharing,
                         rule,
                         "The screen was being shared".into(),
                         Evidence::Screen,
@@ -464,16 +525,6 @@ impl Rules {
             }
         }
         out
-    }
-}
-
-fn ended_kind(kind: &'static str) -> &'static str {
-    match kind {
-        "no_face" => "no_face_ended",
-        "multiple_faces" => "multiple_faces_ended",
-        "camera_blocked" => "camera_blocked_ended",
-        "looking_away" => "looking_away_ended",
-        _ => "condition_ended",
     }
 }
 
@@ -527,6 +578,20 @@ mod tests {
         assert_eq!(end[0].kind, "no_face_ended");
         assert_eq!(end[0].lasted_seconds, Some(25.0));
         assert_eq!(end[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn every_lasting_condition_warns_and_its_end_is_a_quiet_record() {
+        for c in [
+            Lasting::CameraBlocked,
+            Lasting::NoFace,
+            Lasting::MultipleFaces,
+            Lasting::LookingAway,
+        ] {
+            assert!(warning_for(c.kind()).is_some(), "{}", c.kind());
+            assert!(warning_for(c.ended()).is_none(), "{}", c.ended());
+            assert_eq!(c.ended().as_str(), format!("{}_ended", c.kind()));
+        }
     }
 
     #[test]
@@ -683,7 +748,10 @@ mod tests {
         let copied = |selection| Observation::CopyBlocked { selection };
         let v = r.observe(&copied("CLIPBOARD"), 0);
         assert_eq!(v.len(), 1);
-        assert_eq!((v[0].kind, v[0].severity), ("copy_blocked", Severity::Info));
+        assert_eq!(
+            (v[0].kind, v[0].severity),
+            (EventKind::CopyBlocked, Severity::Info)
+        );
         assert!(v[0].warning.is_none());
         assert!(r.observe(&copied("CLIPBOARD"), S).is_empty());
         assert_eq!(r.observe(&copied("PRIMARY"), S).len(), 1);

@@ -76,7 +76,8 @@ impl Uploader {
                         error: result.err().map(|e| e.to_string()),
                     });
                 }
-            })?;
+            })
+            .map_err(EngineError::start("the uploader"))?;
         Ok(Self {
             trigger,
             stop,
@@ -111,9 +112,9 @@ pub(crate) fn fetch_statement(
     config: &UploadConfig,
     session: &str,
     device: &str,
-) -> Result<paraakh_evidence::note::SignedNote, String> {
-    let api = api(config, STATEMENT_PATIENCE).map_err(|e| e.to_string())?;
-    paraakh_sync::join::statement(&api, session, device).map_err(|e| e.to_string())
+) -> Result<paraakh_evidence::note::SignedNote, paraakh_sync::SyncError> {
+    let api = api(config, STATEMENT_PATIENCE)?;
+    paraakh_sync::join::statement(&api, session, device)
 }
 
 /// After the end: one last upload so the final checkpoint is cosigned too
@@ -123,7 +124,7 @@ pub(crate) fn final_upload(
     dir: &std::path::Path,
     config: &UploadConfig,
     opts: &SyncOptions,
-) -> Result<paraakh_sync::SyncReport, String> {
-    let api = api(config, ATTEMPT).map_err(|e| e.to_string())?;
-    sync_session(&api, dir, opts, &mut |_| {}).map_err(|e| e.to_string())
+) -> Result<paraakh_sync::SyncReport, paraakh_sync::SyncError> {
+    let api = api(config, ATTEMPT)?;
+    sync_session(&api, dir, opts, &mut |_| {})
 }
