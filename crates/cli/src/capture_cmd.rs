@@ -48,19 +48,19 @@ pub(crate) struct ScreenArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Rounds of capture (every monitor each round).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1)]
     frames: u32,
-    /// Seconds between rounds.
-    #[arg(long, default_value_t = 1.0)]
-    interval: f64,
+    /// Time between rounds.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::grammar::duration)]
+    interval: Duration,
     /// Downscale captures to this width (0: keep the monitor's size).
-    #[arg(long, default_value_t = 1280)]
+    #[arg(long, value_name = "PIXELS", default_value_t = 1280)]
     max_width: u32,
     /// Fraction of the screen that must change for a new capture to be stored.
-    #[arg(long, default_value_t = 0.02)]
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.02)]
     threshold: f64,
     /// JPEG quality (1–100).
-    #[arg(long, default_value_t = 70, value_parser = clap::value_parser!(u8).range(1..=100))]
+    #[arg(long, value_name = "N", default_value_t = 70, value_parser = clap::value_parser!(u8).range(1..=100))]
     quality: u8,
     /// Print one JSON document.
     #[arg(long)]
@@ -72,11 +72,11 @@ pub(crate) struct MicrophoneArgs {
     /// Where to write the recording: .wav (16 kHz mono) or .ogg/.opus (Ogg Opus).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Seconds to record.
-    #[arg(long, default_value_t = 5.0)]
-    seconds: f64,
-    /// A microphone whose name contains this (default: the system's default input).
-    #[arg(long)]
+    /// How long to record (more than 0, at most 1h).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::grammar::duration, alias = "seconds")]
+    duration: Duration,
+    /// The microphone whose name contains this (default: the system's default input).
+    #[arg(long, value_name = "DEVICE")]
     device: Option<String>,
     /// Print one JSON document.
     #[arg(long)]
@@ -88,9 +88,9 @@ pub(crate) struct CameraArgs {
     /// Where to write the picture (JPEG).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Camera index (see `paraakh capture devices`).
-    #[arg(long, default_value_t = 0)]
-    device: u32,
+    /// The camera: its index (see `paraakh capture devices`).
+    #[arg(long, value_name = "DEVICE", default_value = "0")]
+    device: String,
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
@@ -184,13 +184,10 @@ fn screen(args: ScreenArgs) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.threshold) {
         bail!("--threshold must be between 0 and 1 (a fraction of the screen)");
     }
-    if !(args.interval.is_finite() && args.interval >= 0.0) {
-        bail!("--interval must be a number of seconds, 0 or more");
-    }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let settings = ScreenSettings {
-        interval_seconds: args.interval,
+        interval_seconds: args.interval.as_secs_f64(),
         keyframe_seconds: f64::INFINITY,
         change_threshold: args.threshold as f32,
         max_width: args.max_width,
@@ -206,7 +203,7 @@ fn screen(args: ScreenArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     for round in 0..args.frames {
         if round > 0 {
-            std::thread::sleep(Duration::from_secs_f64(args.interval));
+            std::thread::sleep(args.interval);
         }
         let t = Instant::now();
         let stored = rec.tick()?;
@@ -314,9 +311,13 @@ fn dbfs(x: f32) -> f32 {
 }
 
 fn microphone(args: MicrophoneArgs) -> anyhow::Result<ExitCode> {
-    if !(args.seconds.is_finite() && args.seconds > 0.0 && args.seconds <= 3600.0) {
-        bail!("--seconds must be more than 0 and at most 3600");
+    if !(args.duration > Duration::ZERO && args.duration <= Duration::from_secs(3600)) {
+        bail!(
+            "--duration must be more than 0 and at most 1h, not {}",
+            crate::grammar::seconds(args.duration)
+        );
     }
+    let seconds = args.duration.as_secs_f64();
     // Checked before recording, so a bad name costs nothing.
     let format = audio_format(&args.out)?;
     let consent = consent(ConsentScope {
@@ -331,10 +332,10 @@ fn microphone(args: MicrophoneArgs) -> anyhow::Result<ExitCode> {
         Arc::new(SystemClock),
     )?;
     let audio = Arc::clone(mic.audio());
-    let wanted = (args.seconds * f64::from(RATE)) as usize;
+    let wanted = (seconds * f64::from(RATE)) as usize;
     let mut samples: Vec<f32> = Vec::with_capacity(wanted + CHUNK);
     // Devices may take a moment (up to ~2 s) to deliver the first samples.
-    let deadline = Instant::now() + Duration::from_secs_f64(args.seconds + 10.0);
+    let deadline = Instant::now() + args.duration + Duration::from_secs(10);
     let mut announced = false;
     while samples.len() < wanted {
         if let Some(chunk) = audio.next_chunk(Duration::from_millis(200)) {
@@ -356,7 +357,7 @@ fn microphone(args: MicrophoneArgs) -> anyhow::Result<ExitCode> {
             bail!(
                 "the microphone delivered {:.1} s of audio in {:.0} s: check that it is connected and not used by another program",
                 samples.len() as f64 / f64::from(RATE),
-                args.seconds + 10.0
+                seconds + 10.0
             );
         }
     }
@@ -406,7 +407,13 @@ fn camera(args: CameraArgs) -> anyhow::Result<ExitCode> {
         ..ConsentScope::default()
     });
     consent.require(paraakh_capture::Device::Camera)?;
-    let mut cam = NativeCamera::open(args.device, Default::default())?;
+    let index: u32 = args.device.trim().parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--device {:?}: a camera is chosen by its index (see `paraakh capture devices`)",
+            args.device
+        )
+    })?;
+    let mut cam = NativeCamera::open(index, Default::default())?;
     let (w, h, rgb) = cam.grab()?;
     let bytes = jpeg::encode_rgb(&rgb, w, h, 85)?;
     render::write_atomic(&args.out, &bytes)?;

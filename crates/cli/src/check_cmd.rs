@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::bail;
 use clap::Args;
@@ -19,12 +20,15 @@ pub(crate) struct CheckArgs {
     /// Where evidence will be kept (default: the installation's data directory).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Expected exam length in minutes (for the free space needed).
-    #[arg(long, default_value_t = 180)]
-    minutes: u32,
-    /// Seconds to listen to the microphone.
-    #[arg(long, default_value_t = 2.0)]
-    listen: f64,
+    /// Expected exam length, for the free space needed (default 3h).
+    #[arg(long, value_name = "DURATION", value_parser = crate::grammar::duration, conflicts_with = "minutes")]
+    exam_length: Option<Duration>,
+    /// Deprecated: use --exam-length (this one counts minutes).
+    #[arg(long, value_name = "N", hide = true)]
+    minutes: Option<u32>,
+    /// How long to listen to the microphone (more than 0, at most 30s).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = crate::grammar::duration, alias = "listen")]
+    listen_for: Duration,
     /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh).
     #[arg(long, value_name = "FILE")]
     onnxruntime: Option<PathBuf>,
@@ -45,10 +49,25 @@ pub(crate) struct CheckArgs {
     json: bool,
 }
 
-pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    if !(args.listen.is_finite() && args.listen > 0.0 && args.listen <= 30.0) {
-        bail!("--listen must be more than 0 and at most 30 seconds");
+impl CheckArgs {
+    /// `--minutes N` is `--exam-length` in minutes.
+    pub(crate) fn resolve(&mut self) {
+        if let Some(minutes) = self.minutes.take() {
+            self.exam_length = Some(Duration::from_secs(u64::from(minutes) * 60));
+        }
     }
+}
+
+pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if !(args.listen_for > Duration::ZERO && args.listen_for <= Duration::from_secs(30)) {
+        bail!(
+            "--listen-for must be more than 0 and at most 30s, not {}",
+            crate::grammar::seconds(args.listen_for)
+        );
+    }
+    let exam_length = args.exam_length.unwrap_or(Duration::from_secs(3 * 3600));
+    // Whole minutes, rounded up: the free space needed grows with them.
+    let exam_minutes = u32::try_from(exam_length.as_secs().div_ceil(60)).unwrap_or(u32::MAX);
     let policy = args.policy.load()?;
     let options = PreflightOptions {
         policy,
@@ -61,8 +80,8 @@ pub(crate) fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             .data_dir
             .clone()
             .unwrap_or_else(crate::keys_cmd::default_data_dir),
-        listen_seconds: args.listen,
-        exam_minutes: args.minutes,
+        listen_seconds: args.listen_for.as_secs_f64(),
+        exam_minutes,
         sources: paraakh_engine::sources::Sources::parse(
             Some(args.camera.as_deref().unwrap_or("0")),
             Some(args.microphone.as_deref().unwrap_or("default")),

@@ -26,6 +26,9 @@ pub(crate) struct SignArgs {
     /// Where to write the package (default: DIR/<exam id>.paraakh-exam).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print one JSON document (package, content_key_file, start_code, ...; problems when refused).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -36,7 +39,7 @@ pub(crate) struct ShowArgs {
     #[arg(long, value_name = "FILE", required = true)]
     trust: Vec<PathBuf>,
     /// The tenant this installation serves the exam for.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     tenant: String,
     /// Unlock with this start code and show the questions (checks the exam's time window).
     #[arg(long, value_name = "CODE")]
@@ -44,7 +47,7 @@ pub(crate) struct ShowArgs {
     /// Check the window against this POSIX time instead of now.
     #[arg(long, hide = true)]
     now: Option<i64>,
-    /// Print one JSON document.
+    /// Print one JSON document (valid, exam_id, ..., content; error when refused).
     #[arg(long)]
     json: bool,
 }
@@ -89,7 +92,14 @@ pub(crate) fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
     let packaged = match sign_exam(&source, &policy, &evidence, &key, code) {
         Ok(p) => p,
         Err(e) => {
-            crate::render::out(&format!("not packaged: {e}\n"))?;
+            crate::render::refusal(&format!("not packaged: {e}"));
+            if args.json {
+                crate::render::print_json(&serde_json::json!({
+                    "valid": false,
+                    "dir": args.dir,
+                    "problems": [{"path": "", "message": e.to_string()}],
+                }))?;
+            }
             return Ok(ExitCode::from(1));
         }
     };
@@ -104,6 +114,18 @@ pub(crate) fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
         &key_file,
         &format!("{}\n", hex(packaged.content_key.as_ref())),
     )?;
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "valid": true,
+            "package": out,
+            "content_key_file": key_file,
+            "exam_id": source.id,
+            "title": source.title,
+            "questions": source.questions.len(),
+            "start_code": packaged.start_code,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut text = format!(
         "Packaged {:?} ({} questions) into {}\n\
          The content key for your backend is in {} (keep it secret; it unlocks the exam).\n",
@@ -147,10 +169,7 @@ pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let trusted = read_trusted(&args.trust)?;
     let pkg = match ExamPackage::verify(&bytes, &trusted, &args.tenant) {
         Ok(p) => p,
-        Err(e) => {
-            crate::render::out(&format!("{}: {e}\n", args.package.display()))?;
-            return Ok(ExitCode::from(1));
-        }
+        Err(e) => return refused(&args, &e.to_string()),
     };
     let now = args
         .now
@@ -159,15 +178,13 @@ pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         None => None,
         Some(code) => match pkg.unlock_with_code(code, now) {
             Ok(c) => Some(c),
-            Err(e) => {
-                crate::render::out(&format!("{}: {e}\n", args.package.display()))?;
-                return Ok(ExitCode::from(1));
-            }
+            Err(e) => return refused(&args, &e.to_string()),
         },
     };
     let m = &pkg.manifest;
     if args.json {
         crate::render::print_json(&serde_json::json!({
+            "valid": true,
             "exam_id": m.exam_id, "tenant": m.tenant, "title": m.title,
             "opens_at": m.opens_at, "closes_at": m.closes_at, "duration_minutes": m.duration_minutes,
             "policy": pkg.policy.name, "policy_sha256": m.policy_sha256,
@@ -200,4 +217,20 @@ pub(crate) fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         crate::render::out(&text)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The verdict on a package that is not trusted, altered, not for this
+/// tenant, or does not open with the code: the result of the check, on
+/// stdout; exit 1.
+fn refused(args: &ShowArgs, error: &str) -> anyhow::Result<ExitCode> {
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "valid": false,
+            "package": args.package,
+            "error": error,
+        }))?;
+    } else {
+        crate::render::out(&format!("{}: {error}\n", args.package.display()))?;
+    }
+    Ok(ExitCode::from(1))
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -34,11 +35,42 @@ pub(crate) enum IngestCommand {
 #[derive(Debug, Args)]
 pub(crate) struct StoreArgs {
     /// The backend's data directory (keys; the object store too, unless --store is given).
-    #[arg(long, value_name = "DIR")]
-    data: PathBuf,
-    /// Object store: file:///PATH or s3://BUCKET[/PREFIX] (with the AWS_* variables); default: the one last given for DATA, else DATA/store.
+    #[arg(long, value_name = "DIR", alias = "data")]
+    data_dir: PathBuf,
+    /// Object store: file:///PATH or s3://BUCKET[/PREFIX] (with the AWS_* variables); default: the one last given for the data directory, else DIR/store.
     #[arg(long, value_name = "URL")]
     store: Option<String>,
+}
+
+/// How long the refresh tokens issued live: `--refresh-ttl`, or the old
+/// `--refresh-days`.
+#[derive(Debug, Args)]
+pub(crate) struct RefreshArgs {
+    /// Lifetime of refresh tokens (1d to 365d; default 30d).
+    #[arg(long, value_name = "DURATION", value_parser = crate::grammar::duration, conflicts_with = "refresh_days")]
+    refresh_ttl: Option<Duration>,
+    /// Deprecated: use --refresh-ttl (this one counts days).
+    #[arg(long, value_name = "N", hide = true)]
+    refresh_days: Option<u32>,
+}
+
+impl RefreshArgs {
+    fn resolve(&mut self) {
+        if let Some(days) = self.refresh_days.take() {
+            self.refresh_ttl = Some(Duration::from_secs(u64::from(days) * 86_400));
+        }
+    }
+
+    /// Seconds, at least a day and at most a year.
+    fn secs(&self) -> i64 {
+        secs(self.refresh_ttl.unwrap_or(Duration::from_secs(30 * 86_400)))
+            .clamp(86_400, 365 * 86_400)
+    }
+}
+
+/// Whole seconds of a duration, as the token code counts them.
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
 #[derive(Debug, Args)]
@@ -54,57 +86,59 @@ pub(crate) struct ServeArgs {
     /// The tenants' evidence key (encryption.pub) for the tenants given: sessions encrypted to any other key are refused.
     #[arg(long, value_name = "FILE")]
     encryption_key: Option<PathBuf>,
-    /// Lifetime of access tokens issued on refresh, in seconds.
-    #[arg(long, default_value_t = 900)]
-    access_ttl: i64,
+    /// Lifetime of access tokens issued on refresh.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = crate::grammar::duration)]
+    access_ttl: Duration,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Print one JSON document on one line as soon as it listens ({"url", "listen"}).
+    #[arg(long)]
+    json: bool,
 }
 
 /// What one client may cost the backend.
 #[derive(Debug, Args)]
 pub(crate) struct LimitArgs {
     /// Connections served at once (more wait in the kernel's queue).
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, value_name = "N", default_value_t = 1024)]
     max_connections: usize,
-    /// Seconds a client has to send a request's headers (also between requests).
-    #[arg(long, default_value_t = 10)]
-    header_timeout: u64,
-    /// Seconds a client has to send a request's body.
-    #[arg(long, default_value_t = 60)]
-    body_timeout: u64,
+    /// Time a client has to send a request's headers (also between requests).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::grammar::duration)]
+    header_timeout: Duration,
+    /// Time a client has to send a request's body.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::grammar::duration)]
+    body_timeout: Duration,
     /// Largest blob a session may upload, in bytes.
-    #[arg(long, default_value_t = 64 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
     max_blob_bytes: u64,
     /// Most evidence one session may hold, in bytes.
-    #[arg(long, default_value_t = 2 << 30)]
+    #[arg(long, value_name = "BYTES", default_value_t = 2 << 30)]
     session_quota: u64,
     /// Most evidence one tenant may hold, in bytes (default: no limit).
-    #[arg(long)]
+    #[arg(long, value_name = "BYTES")]
     tenant_quota: Option<u64>,
-    /// Seconds after which an idle session's state leaves memory.
-    #[arg(long, default_value_t = 300)]
-    idle_session: u64,
-    /// Lifetime of refresh tokens issued at join, in days.
-    #[arg(long, default_value_t = 30)]
-    refresh_days: i64,
+    /// Time after which an idle session's state leaves memory.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::grammar::duration)]
+    idle_session: Duration,
+    #[command(flatten)]
+    refresh: RefreshArgs,
     /// Memory all request bodies may take together, MiB (more wait, then get 503).
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, value_name = "MIB", default_value_t = 512)]
     body_memory_mib: u32,
 }
 
 impl LimitArgs {
     fn limits(&self) -> paraakh_ingest::Limits {
-        use std::time::Duration;
+        let second = Duration::from_secs(1);
         paraakh_ingest::Limits {
             max_connections: self.max_connections.max(1),
-            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
-            body_timeout: Duration::from_secs(self.body_timeout.max(1)),
+            header_timeout: self.header_timeout.max(second),
+            body_timeout: self.body_timeout.max(second),
             max_blob_bytes: self.max_blob_bytes,
             session_quota_bytes: self.session_quota,
             tenant_quota_bytes: self.tenant_quota.unwrap_or(u64::MAX),
-            idle_session: Duration::from_secs(self.idle_session.max(1)),
-            refresh_ttl_secs: self.refresh_days.clamp(1, 365) * 86_400,
+            idle_session: self.idle_session.max(second),
+            refresh_ttl_secs: self.refresh.secs(),
             body_memory_mib: self.body_memory_mib.max(1),
             ..paraakh_ingest::Limits::default()
         }
@@ -122,8 +156,11 @@ pub(crate) struct InitArgs {
     #[arg(long, value_name = "FILE")]
     encryption_key: Option<PathBuf>,
     /// Name of the cosigning key (appears in receipts).
-    #[arg(long, default_value = "ingest.paraakh.example")]
+    #[arg(long, value_name = "NAME", default_value = "ingest.paraakh.example")]
     name: String,
+    /// Print one JSON document (data_dir, backend_key, backend_key_file, tenants).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,26 +168,28 @@ pub(crate) struct TokenArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// Tenant.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     tenant: String,
     /// Session the token uploads.
-    #[arg(long)]
-    session: String,
+    #[arg(long, value_name = "ID", alias = "session")]
+    session_id: String,
     /// Exam of the session.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     exam: String,
-    /// Lifetime of the access token in seconds (at most 3600).
-    #[arg(long, default_value_t = 900)]
-    ttl: i64,
-    /// Lifetime of the refresh token, in days.
-    #[arg(long, default_value_t = 30)]
-    refresh_days: i64,
+    /// Lifetime of the access token (at most 1h).
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = crate::grammar::duration, alias = "ttl")]
+    access_ttl: Duration,
+    #[command(flatten)]
+    refresh: RefreshArgs,
     /// The computer's device key (its device.pub, a note verifier key): the session is bound to it now. Without it, the first statement or upload binds one.
-    #[arg(long, value_name = "FILE")]
-    device_key: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", alias = "device-key")]
+    device_public_key: Option<PathBuf>,
     /// Write the tokens to this file (owner-only) instead of stdout.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print one JSON document: the tokens, or with --out where they are (no secrets).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -158,14 +197,17 @@ pub(crate) struct ExportArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// Tenant.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     tenant: String,
     /// Session.
-    #[arg(long)]
-    session: String,
+    #[arg(long, value_name = "ID", alias = "session")]
+    session_id: String,
     /// New directory to write the session into.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Print one JSON document (out, records, checkpoints, receipts, blobs, statement, conflicts).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -173,9 +215,9 @@ pub(crate) struct ExamArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// Tenant.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     tenant: String,
-    /// The signed exam package (`paraakh exam sign`).
+    /// The signed exam package (`paraakh sign exam`).
     #[arg(long, value_name = "FILE")]
     package: PathBuf,
     /// Its content key file (default: PACKAGE.content-key).
@@ -184,6 +226,9 @@ pub(crate) struct ExamArgs {
     /// The tenant's signing key(s) the package must verify against (signing.pub).
     #[arg(long = "signing-key", value_name = "FILE", required = true)]
     signing_keys: Vec<PathBuf>,
+    /// Print one JSON document (exam_id, title, opens_at, closes_at, questions_from).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -191,17 +236,17 @@ pub(crate) struct LinkArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// Tenant.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     tenant: String,
     /// The exam the link starts (added with `paraakh ingest exam`).
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     exam: String,
     /// Who the link is for (kept with the session; shown to no one else).
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     candidate: Option<String>,
-    /// How long the link can be used: 90m, 12h, 14d (at most 365d).
-    #[arg(long, default_value = "14d", value_parser = parse_validity)]
-    valid: i64,
+    /// How long the link can be used (at most 365d).
+    #[arg(long, value_name = "DURATION", default_value = "14d", value_parser = crate::grammar::duration)]
+    valid: Duration,
     /// Print one JSON document (link, token_id, expires_at).
     #[arg(long)]
     json: bool,
@@ -212,44 +257,47 @@ pub(crate) struct RevokeArgs {
     #[command(flatten)]
     store: StoreArgs,
     /// Tenant.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     tenant: String,
     /// The link's token id, as `paraakh ingest link` printed it.
     #[arg(long = "token-id", value_name = "ID")]
     token_id: String,
+    /// Print one JSON document (token_id, revoked, session_id).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct TrustArgs {
     /// The backend's data directory.
-    #[arg(long, value_name = "DIR")]
-    data: PathBuf,
+    #[arg(long, value_name = "DIR", alias = "data")]
+    data_dir: PathBuf,
     /// Tenant.
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     tenant: String,
     /// The tenant's name as candidates see it.
-    #[arg(long)]
-    name: Option<String>,
-    /// The address installations reach this backend at.
-    #[arg(long, value_name = "URL")]
-    url: Option<String>,
+    #[arg(long, value_name = "NAME", alias = "name")]
+    tenant_name: Option<String>,
+    /// The backend's address as installations reach it.
+    #[arg(long, value_name = "URL", alias = "url")]
+    server: Option<String>,
     /// The tenant's signing key(s) (signing.pub), to write a complete block.
     #[arg(long = "signing-key", value_name = "FILE")]
     signing_keys: Vec<PathBuf>,
+    /// Print one JSON document (tenant, config: the TOML block).
+    #[arg(long)]
+    json: bool,
 }
 
-fn parse_validity(s: &str) -> Result<i64, String> {
-    let bad = || format!("{s:?} is not a validity (like 90m, 12h, 14d)");
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-    let n: i64 = s[..split].parse().map_err(|_| bad())?;
-    let unit = match &s[split..] {
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(bad()),
-    };
-    Ok(n.saturating_mul(unit))
+impl IngestCommand {
+    /// Old spellings that are flags of their own, folded into the new ones.
+    pub(crate) fn resolve(&mut self) {
+        match self {
+            IngestCommand::Serve(args) => args.limits.refresh.resolve(),
+            IngestCommand::Token(args) => args.refresh.resolve(),
+            _ => {}
+        }
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -277,137 +325,190 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
     // is for its operator's eyes only.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     match cmd {
-        IngestCommand::Init(args) => {
-            let encryption = read_encryption_key(args.encryption_key.as_deref())?;
-            let vkey = BackendKeys::init(
-                &args.store.data,
-                &args.name,
-                &args.tenants,
-                encryption.as_ref(),
-            )?;
-            crate::render::out(&format!(
-                "Backend keys are in {}.\nReceipts are cosigned by {vkey}\n(pin it with `paraakh verify --backend-key {}`)\n",
-                args.store.data.display(),
-                args.store.data.join("backend.pub").display()
-            ))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        IngestCommand::Init(args) => init(args),
         IngestCommand::Serve(args) => serve(args),
-        IngestCommand::Token(args) => {
-            let keys = BackendKeys::load(&args.store.data)?;
-            let store = open_store(&args.store.data, args.store.store.as_deref())?;
-            let device = args
-                .device_key
-                .as_deref()
-                .map(|p| {
-                    crate::verify_cmd::read_key(p, "device key (device.pub)", |t| {
-                        paraakh_evidence::NoteVerifier::parse(t)
-                    })
-                })
-                .transpose()?;
-            let runtime = runtime()?;
-            if let Some(device) = &device {
-                runtime.block_on(paraakh_ingest::binding::bind(
-                    &store,
-                    &args.tenant,
-                    &args.session,
-                    device.public_key(),
-                    paraakh_ingest::binding::BoundBy::Token,
-                ))?;
-            }
-            let tokens = runtime.block_on(tokens::issue(
-                &keys,
-                &store,
-                &args.tenant,
-                &args.session,
-                &args.exam,
-                args.ttl,
-                args.refresh_days.clamp(1, 365) * 86_400,
-            ))?;
-            let json = serde_json::to_string_pretty(&tokens)?;
-            match &args.out {
-                Some(path) => crate::render::write_secret(path, &json)?,
-                None => crate::render::out(&format!("{json}\n"))?,
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        IngestCommand::Token(args) => token(args),
         IngestCommand::Exam(args) => add_exam(args),
-        IngestCommand::Link(args) => {
-            let keys = BackendKeys::load(&args.store.data)?;
-            let (link, token_id) = join::issue_link(
-                &keys,
-                &args.tenant,
-                &args.exam,
-                args.candidate.as_deref(),
-                args.valid,
-            )?;
-            let expires_at = tokens::now_secs() + args.valid;
+        IngestCommand::Link(args) => link(args),
+        IngestCommand::Revoke(args) => revoke(args),
+        IngestCommand::Trust(args) => trust(args),
+        IngestCommand::Export(args) => export_session(args),
+    }
+}
+
+fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let data = &args.store.data_dir;
+    let encryption = read_encryption_key(args.encryption_key.as_deref())?;
+    let vkey = BackendKeys::init(data, &args.name, &args.tenants, encryption.as_ref())?;
+    let vkey_file = data.join("backend.pub");
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "data_dir": data,
+            "backend_key": vkey,
+            "backend_key_file": vkey_file,
+            "tenants": args.tenants,
+        }))?;
+    } else {
+        crate::render::out(&format!(
+            "Backend keys are in {}.\nReceipts are cosigned by {vkey}\n(pin it with `paraakh verify --backend-key {}`)\n",
+            data.display(),
+            vkey_file.display()
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
+    let data = &args.store.data_dir;
+    let keys = BackendKeys::load(data)?;
+    let store = open_store(data, args.store.store.as_deref())?;
+    let device = args
+        .device_public_key
+        .as_deref()
+        .map(|p| {
+            crate::verify_cmd::read_key(p, "device key (device.pub)", |t| {
+                paraakh_evidence::NoteVerifier::parse(t)
+            })
+        })
+        .transpose()?;
+    let runtime = runtime()?;
+    if let Some(device) = &device {
+        runtime.block_on(paraakh_ingest::binding::bind(
+            &store,
+            &args.tenant,
+            &args.session_id,
+            device.public_key(),
+            paraakh_ingest::binding::BoundBy::Token,
+        ))?;
+    }
+    let tokens = runtime.block_on(tokens::issue(
+        &keys,
+        &store,
+        &args.tenant,
+        &args.session_id,
+        &args.exam,
+        secs(args.access_ttl),
+        args.refresh.secs(),
+    ))?;
+    let json = serde_json::to_string_pretty(&tokens)?;
+    match &args.out {
+        Some(path) => {
+            crate::render::write_secret(path, &json)?;
             if args.json {
                 crate::render::print_json(&serde_json::json!({
-                    "link": link,
-                    "token_id": token_id,
-                    "expires_at": expires_at,
+                    "out": path,
+                    "tenant": args.tenant,
+                    "session_id": args.session_id,
+                    "exam": args.exam,
+                    "expires_in": tokens.expires_in,
+                    "device_bound": device.is_some(),
                 }))?;
-            } else {
-                crate::render::out(&format!(
-                    "{link}\nToken id {token_id} (revoke with `paraakh ingest revoke --tenant {} --token-id {token_id}`); valid until {}.\n",
-                    args.tenant,
-                    paraakh_evidence::clock::format_utc(expires_at.saturating_mul(1_000_000_000))
-                ))?;
             }
-            Ok(ExitCode::SUCCESS)
         }
-        IngestCommand::Revoke(args) => {
-            let store = open_store(&args.store.data, args.store.store.as_deref())?;
-            let session =
-                runtime()?.block_on(join::revoke(&store, &args.tenant, &args.token_id))?;
-            let ended = match session {
-                Some(s) => format!(
-                    " Session {s}, which it started, can no longer upload, renew its token or receive the questions (recorded with the session)."
-                ),
-                None => " It had not joined yet.".to_owned(),
-            };
-            crate::render::out(&format!(
-                "Revoked: the link with token id {} joins nothing any more.{ended}\n",
-                args.token_id
-            ))?;
-            Ok(ExitCode::SUCCESS)
-        }
-        IngestCommand::Trust(args) => trust(args),
-        IngestCommand::Export(args) => {
-            let store = open_store(&args.store.data, args.store.store.as_deref())?;
-            let session = SessionStore::new(store, &args.tenant, &args.session);
-            let done = runtime()?.block_on(export::export(&session, &args.out))?;
-            if done.records == 0 {
-                anyhow::bail!(
-                    "the backend holds no records of session {:?} of tenant {:?}",
-                    args.session,
-                    args.tenant
-                );
-            }
-            crate::render::out(&format!(
-                "Exported {} records, {} checkpoints, {} receipts, {} blobs{}{} into {}.\nCheck it with: paraakh verify {} --backend-key {}\n",
-                done.records,
-                done.checkpoints,
-                done.receipts,
-                done.blobs,
-                if done.statement {
-                    ", the session statement"
-                } else {
-                    ""
-                },
-                if done.conflicts > 0 {
-                    format!(" and {} refused histories (conflicts)", done.conflicts)
-                } else {
-                    String::new()
-                },
-                args.out.display(),
-                args.out.display(),
-                args.store.data.join("backend.pub").display()
-            ))?;
-            Ok(ExitCode::SUCCESS)
-        }
+        // The tokens are the result, the same document with or without --json.
+        None => crate::render::out(&format!("{json}\n"))?,
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn link(args: LinkArgs) -> anyhow::Result<ExitCode> {
+    let keys = BackendKeys::load(&args.store.data_dir)?;
+    let valid = secs(args.valid);
+    let (link, token_id) = join::issue_link(
+        &keys,
+        &args.tenant,
+        &args.exam,
+        args.candidate.as_deref(),
+        valid,
+    )?;
+    let expires_at = tokens::now_secs() + valid;
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "link": link,
+            "token_id": token_id,
+            "expires_at": expires_at,
+        }))?;
+    } else {
+        crate::render::out(&format!(
+            "{link}\nToken id {token_id} (revoke with `paraakh ingest revoke --tenant {} --token-id {token_id}`); valid until {}.\n",
+            args.tenant,
+            paraakh_evidence::clock::format_utc(expires_at.saturating_mul(1_000_000_000))
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&args.store.data_dir, args.store.store.as_deref())?;
+    let session = runtime()?.block_on(join::revoke(&store, &args.tenant, &args.token_id))?;
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "token_id": args.token_id,
+            "revoked": true,
+            "session_id": session,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ended = match session {
+        Some(s) => format!(
+            " Session {s}, which it started, can no longer upload, renew its token or receive the questions (recorded with the session)."
+        ),
+        None => " It had not joined yet.".to_owned(),
+    };
+    crate::render::out(&format!(
+        "Revoked: the link with token id {} joins nothing any more.{ended}\n",
+        args.token_id
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export_session(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let data = &args.store.data_dir;
+    let store = open_store(data, args.store.store.as_deref())?;
+    let session = SessionStore::new(store, &args.tenant, &args.session_id);
+    let done = runtime()?.block_on(export::export(&session, &args.out))?;
+    if done.records == 0 {
+        anyhow::bail!(
+            "the backend holds no records of session {:?} of tenant {:?}",
+            args.session_id,
+            args.tenant
+        );
+    }
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "out": args.out,
+            "tenant": args.tenant,
+            "session_id": args.session_id,
+            "records": done.records,
+            "checkpoints": done.checkpoints,
+            "receipts": done.receipts,
+            "blobs": done.blobs,
+            "statement": done.statement,
+            "conflicts": done.conflicts,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::render::out(&format!(
+        "Exported {} records, {} checkpoints, {} receipts, {} blobs{}{} into {}.\nCheck it with: paraakh verify {} --backend-key {}\n",
+        done.records,
+        done.checkpoints,
+        done.receipts,
+        done.blobs,
+        if done.statement {
+            ", the session statement"
+        } else {
+            ""
+        },
+        if done.conflicts > 0 {
+            format!(" and {} refused histories (conflicts)", done.conflicts)
+        } else {
+            String::new()
+        },
+        args.out.display(),
+        args.out.display(),
+        data.join("backend.pub").display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn add_exam(args: ExamArgs) -> anyhow::Result<ExitCode> {
@@ -424,12 +525,13 @@ fn add_exam(args: ExamArgs) -> anyhow::Result<ExitCode> {
     );
     let key = parse_key(key_text.trim()).with_context(|| {
         format!(
-            "{} is not a content key (64 hex digits, as `paraakh exam sign` writes)",
+            "{} is not a content key (64 hex digits, as `paraakh sign exam` writes)",
             key_path.display()
         )
     })?;
     let signing = crate::exam_cmd::read_trusted(&args.signing_keys)?;
-    let store = open_store(&args.store.data, args.store.store.as_deref())?;
+    let data = &args.store.data_dir;
+    let store = open_store(data, args.store.store.as_deref())?;
     let entry = runtime()?.block_on(join::add_exam(
         &store,
         &args.tenant,
@@ -437,15 +539,26 @@ fn add_exam(args: ExamArgs) -> anyhow::Result<ExitCode> {
         &key,
         &signing,
     ))?;
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "tenant": args.tenant,
+            "exam_id": entry.exam_id,
+            "title": entry.title,
+            "opens_at": entry.opens_at,
+            "closes_at": entry.closes_at,
+            "questions_from": entry.key_from(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let utc = |t: i64| paraakh_evidence::clock::format_utc(t.saturating_mul(1_000_000_000));
     crate::render::out(&format!(
-        "Added exam {:?} ({}): open {} to {}; its questions are released from {}.\nIssue links with: paraakh ingest link --data {} --tenant {} --exam {}\n",
+        "Added exam {:?} ({}): open {} to {}; its questions are released from {}.\nIssue links with: paraakh ingest link --data-dir {} --tenant {} --exam {}\n",
         entry.title,
         entry.exam_id,
         utc(entry.opens_at),
         utc(entry.closes_at),
         utc(entry.key_from()),
-        args.store.data.display(),
+        data.display(),
         args.tenant,
         entry.exam_id
     ))?;
@@ -458,13 +571,14 @@ fn parse_key(hex: &str) -> Option<zeroize::Zeroizing<[u8; 32]>> {
 }
 
 fn trust(args: TrustArgs) -> anyhow::Result<ExitCode> {
-    let keys = BackendKeys::load(&args.data)?;
+    let keys = BackendKeys::load(&args.data_dir)?;
     let auth = keys.tenant(&args.tenant).with_context(|| {
         format!(
-            "no token key for tenant {:?} in {}: run `paraakh ingest init --tenant {}`",
+            "no token key for tenant {:?} in {}: run `paraakh ingest init --tenant {} --data-dir {}`",
             args.tenant,
-            args.data.display(),
-            args.tenant
+            args.data_dir.display(),
+            args.tenant,
+            args.data_dir.display()
         )
     })?;
     let paraakh_policy::jwt::PublicKey::Ed25519(x) = &auth.key.key else {
@@ -476,11 +590,11 @@ fn trust(args: TrustArgs) -> anyhow::Result<ExitCode> {
     let mut text = format!("[tenants.{}]\n", args.tenant);
     text.push_str(&format!(
         "name = {}\n",
-        quote(args.name.as_deref().unwrap_or(&args.tenant))
+        quote(args.tenant_name.as_deref().unwrap_or(&args.tenant))
     ));
     let list: Vec<String> = signing.iter().map(|k| quote(&k.encode())).collect();
     text.push_str(&format!("signing_keys = [{}]\n", list.join(", ")));
-    if let Some(url) = &args.url {
+    if let Some(url) = &args.server {
         text.push_str(&format!("backend_url = {}\n", quote(url)));
     }
     text.push_str(&format!(
@@ -497,12 +611,20 @@ fn trust(args: TrustArgs) -> anyhow::Result<ExitCode> {
             "signing_keys is empty: add the tenant's signing.pub (--signing-key) before installing this block",
         );
     }
-    crate::render::out(&text)?;
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "tenant": args.tenant,
+            "signing_keys": signing.len(),
+            "config": text,
+        }))?;
+    } else {
+        crate::render::out(&text)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let data = &args.store.data;
+    let data = &args.store.data_dir;
     let encryption = read_encryption_key(args.encryption_key.as_deref())?;
     if !data.join("backend.key").exists() || !args.tenants.is_empty() {
         BackendKeys::init(
@@ -525,7 +647,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     for tenant in &keys.tenants {
         if tenant.encryption_key.is_none() {
             crate::render::note(&format!(
-                "tenant {} has no evidence key: its uploads are refused until you run `paraakh ingest init --data {} --tenant {} --encryption-key encryption.pub`",
+                "tenant {} has no evidence key: its uploads are refused until you run `paraakh ingest init --data-dir {} --tenant {} --encryption-key encryption.pub`",
                 tenant.tenant,
                 data.display(),
                 tenant.tenant
@@ -535,7 +657,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let backend = Arc::new(Backend::new(
         keys,
         store,
-        args.access_ttl,
+        secs(args.access_ttl),
         args.limits.limits(),
     ));
     runtime()?.block_on(async move {
@@ -543,7 +665,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
-        crate::render::out(&format!("paraakh ingest: listening on http://{addr}\n"))?;
+        if args.json {
+            // One line, at once: a script reads it and goes on while the server runs.
+            let doc = serde_json::json!({"url": format!("http://{addr}"), "listen": addr});
+            crate::render::out(&format!("{doc}\n"))?;
+        } else {
+            crate::render::out(&format!("paraakh ingest: listening on http://{addr}\n"))?;
+        }
         paraakh_ingest::serve(backend, listener, shutdown_signal())
             .await
             .context("the server stopped")

@@ -18,6 +18,9 @@ pub(crate) struct DeviceArgs {
     /// The device key file (made there if missing; default: this installation's, in its data directory).
     #[arg(long, value_name = "FILE")]
     device_key: Option<PathBuf>,
+    /// Print one JSON document (device_key, public_key, created).
+    #[arg(long)]
+    json: bool,
 }
 
 /// The installation's data directory: the managed configuration's, else
@@ -40,7 +43,7 @@ pub(crate) fn default_data_dir() -> PathBuf {
 }
 
 /// Prints the verifier key of a device key: what a join sends, and what an
-/// exam centre registers with `paraakh ingest token --device-key` for a
+/// exam centre registers with `paraakh ingest token --device-public-key` for a
 /// computer it manages.
 pub(crate) fn device(args: DeviceArgs) -> anyhow::Result<ExitCode> {
     let path = args
@@ -51,7 +54,16 @@ pub(crate) fn device(args: DeviceArgs) -> anyhow::Result<ExitCode> {
     if made {
         crate::render::note(&format!("made the device key {}", path.display()));
     }
-    crate::render::out(&format!("{}\n", key.verifier().encode()))?;
+    let public = key.verifier().encode();
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "device_key": path,
+            "public_key": public,
+            "created": made,
+        }))?;
+    } else {
+        crate::render::out(&format!("{public}\n"))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -61,7 +73,7 @@ pub(crate) struct GenerateArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Key name, usually the tenant's domain and purpose (no spaces or '+').
-    #[arg(long, default_value = "tenant.paraakh.example")]
+    #[arg(long, value_name = "NAME", default_value = "tenant.paraakh.example")]
     name: String,
     /// Print the written paths and public keys as JSON.
     #[arg(long)]

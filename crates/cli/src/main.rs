@@ -1,8 +1,10 @@
 //! `paraakh`: the command-line face of Paraakh Secure Exam.
 //!
 //! Exit codes (a public contract): 0 ok, 1 the thing checked is bad
-//! (tampered, violation found), 2 usage or I/O error. `--json` prints one
-//! JSON document on stdout; messages go to stderr.
+//! (tampered, violation found) or a refusal about the input, 2 usage or I/O
+//! error. `--json` prints one JSON document on stdout; messages go to
+//! stderr. The grammar (one meaning per flag, one duration syntax, old
+//! spellings kept as hidden aliases) is written down in docs/cli.md.
 
 #[cfg(feature = "capture")]
 mod capture_cmd;
@@ -11,6 +13,7 @@ mod check_cmd;
 #[cfg(feature = "detect")]
 mod detect_cmd;
 mod exam_cmd;
+mod grammar;
 #[cfg(feature = "ingest")]
 mod ingest_cmd;
 mod keys_cmd;
@@ -23,10 +26,12 @@ mod simulate_cmd;
 mod sync_cmd;
 mod verify_cmd;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 /// Paraakh Secure Exam: verify evidence, simulate sessions, manage tenant keys.
 #[derive(Debug, Parser)]
@@ -73,6 +78,23 @@ enum Command {
     #[cfg(feature = "detect")]
     #[command(subcommand)]
     Detect(detect_cmd::DetectCommand),
+    /// The command line's own grammar: the command tree, and how a command line parses.
+    #[command(subcommand, hide = true)]
+    Grammar(grammar::GrammarCommand),
+}
+
+impl Command {
+    /// Old spellings that are flags of their own (not aliases) folded into
+    /// the new ones, so both mean the same from here on.
+    fn resolve(&mut self) {
+        match self {
+            #[cfg(feature = "check")]
+            Command::Check(args) => args.resolve(),
+            #[cfg(feature = "ingest")]
+            Command::Ingest(cmd) => cmd.resolve(),
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,11 +113,11 @@ enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 enum SignCommand {
-    /// Validate a policy file and sign it (a DSSE envelope) with signing.key.
+    /// Validate a policy file and sign it (a DSSE envelope) with signing.key (exit 1 if it is invalid: nothing is signed).
     Policy(policy_cmd::SignArgs),
-    /// Package and sign an exam directory (exam.toml + signed policy), its questions encrypted until the start.
+    /// Package and sign an exam directory (exam.toml + signed policy), its questions encrypted until the start (exit 1 if the exam is refused: nothing is packaged).
     Exam(exam_cmd::SignArgs),
-    /// Sign a proctoring centre's launch file with the centre's key (trusted through centre_keys in the managed configuration).
+    /// Sign a proctoring centre's launch file with the centre's key, trusted through centre_keys in the managed configuration (exit 1 if it is not TOML).
     Launch(policy_cmd::SignArgs),
 }
 
@@ -115,14 +137,14 @@ struct VerifyArgs {
     /// Another copy of the same session (the backend's export, or the candidate's copy): a different history is reported as a fork.
     #[arg(long, value_name = "DIR")]
     against: Option<PathBuf>,
-    /// Seconds a record may wait for the backend's receipt and still count as witnessed (longer: witnessed late, the machine was offline).
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
-    max_receipt_delay: u64,
+    /// How long a record may wait for the backend's receipt and still count as witnessed (longer: witnessed late, the machine was offline).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = grammar::duration)]
+    max_receipt_delay: Duration,
     /// Print one JSON document instead of the report.
     #[arg(long)]
     json: bool,
     /// Threads for blob checks (default: one per core).
-    #[arg(long, default_value_t = 0, hide = true)]
+    #[arg(long, value_name = "N", default_value_t = 0, hide = true)]
     threads: usize,
 }
 
@@ -139,12 +161,33 @@ enum SessionCommand {
 enum KeysCommand {
     /// Make a tenant key set: signing.key/.pub (policies, exam packages) and encryption.key/.pub (evidence).
     Generate(keys_cmd::GenerateArgs),
-    /// Print this installation's device key as a backend binds it (for `paraakh ingest token --device-key`).
+    /// Print this installation's device key as a backend binds it (for `paraakh ingest token --device-public-key`).
     Device(keys_cmd::DeviceArgs),
 }
 
+/// Parses a command line (the program's name first): the command, and a
+/// note for each old spelling it used.
+fn parse(raw: &[OsString]) -> Result<(Cli, Vec<String>), clap::Error> {
+    let mut cmd = Cli::command();
+    let matches = cmd.try_get_matches_from_mut(raw)?;
+    let notes = grammar::deprecations(&cmd, &matches, raw);
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+    cli.command.resolve();
+    Ok((cli, notes))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let raw: Vec<OsString> = std::env::args_os().collect();
+    let cli = match parse(&raw) {
+        Ok((cli, notes)) => {
+            for note in notes {
+                render::note(&note);
+            }
+            cli
+        }
+        // Help and version on stdout with 0; usage errors on stderr with 2.
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Verify(args) => verify_cmd::run(args),
         Command::Session(SessionCommand::Simulate(args)) => simulate_cmd::run(*args),
@@ -168,6 +211,7 @@ fn main() -> ExitCode {
         Command::Sync(args) => sync_cmd::run(args),
         #[cfg(feature = "ingest")]
         Command::Ingest(cmd) => ingest_cmd::run(cmd),
+        Command::Grammar(cmd) => grammar::run(cmd),
     };
     match result {
         Ok(code) => code,

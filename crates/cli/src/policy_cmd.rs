@@ -30,9 +30,12 @@ pub(crate) struct SignArgs {
     /// The signing key (the tenant's, or a centre's: signing.key from `paraakh keys generate`).
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
-    /// Where to write the signed policy (default: FILE.signed).
+    /// Where to write the signed file (default: FILE.signed).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print one JSON document (valid, out, signed_by, ...; problems when refused).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -89,7 +92,7 @@ pub(crate) struct PolicyArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) trust: Vec<PathBuf>,
     /// Use a preset instead: strict, standard, lenient or practice.
-    #[arg(long, default_value = "standard")]
+    #[arg(long, value_name = "NAME", default_value = "standard")]
     pub(crate) preset: String,
 }
 
@@ -221,20 +224,50 @@ pub(crate) fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
     let loaded = match load(&text) {
         Ok(l) => l,
         Err(e) => {
-            crate::render::out(&format!("not signed: {}: {e}\n", args.file.display()))?;
-            return Ok(ExitCode::from(1));
+            return not_signed(
+                &args,
+                &format!("{}: {e}", args.file.display()),
+                problems_json(&e),
+            );
         }
     };
     let key = signing_key(&args.key, "the tenant's signing.key")?;
     let out = write_signed(&args, POLICY_TYPE, bytes, &key)?;
-    crate::render::out(&format!(
-        "Signed {:?} with {} into {}\nSHA-256 of the effective policy: {}\n",
-        loaded.policy.name,
-        keyid(&key.verifier()),
-        out.display(),
-        to_hex(&sha256(&loaded.policy.canonical_json()))
-    ))?;
+    let hash = to_hex(&sha256(&loaded.policy.canonical_json()));
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "valid": true,
+            "file": args.file,
+            "out": out,
+            "name": loaded.policy.name,
+            "signed_by": keyid(&key.verifier()),
+            "sha256": hash,
+        }))?;
+    } else {
+        crate::render::out(&format!(
+            "Signed {:?} with {} into {}\nSHA-256 of the effective policy: {hash}\n",
+            loaded.policy.name,
+            keyid(&key.verifier()),
+            out.display(),
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A file `sign policy` or `sign launch` refuses: why on stderr (and as
+/// JSON on stdout with `--json`), exit 1.
+fn not_signed(
+    args: &SignArgs,
+    message: &str,
+    problems: serde_json::Value,
+) -> anyhow::Result<ExitCode> {
+    crate::render::refusal(&format!("not signed: {message}"));
+    if args.json {
+        crate::render::print_json(
+            &serde_json::json!({"valid": false, "file": args.file, "problems": problems}),
+        )?;
+    }
+    Ok(ExitCode::from(1))
 }
 
 fn signing_key(path: &Path, what: &str) -> anyhow::Result<NoteSigner> {
@@ -273,14 +306,23 @@ pub(crate) fn sign_launch(args: SignArgs) -> anyhow::Result<ExitCode> {
     let text = std::str::from_utf8(&bytes)
         .with_context(|| format!("{} is not UTF-8 text", args.file.display()))?;
     if let Err(e) = toml::from_str::<toml::Table>(text) {
-        crate::render::out(&format!(
-            "not signed: {} is not a TOML launch file: {e}\n",
-            args.file.display()
-        ))?;
-        return Ok(ExitCode::from(1));
+        let message = format!("{} is not a TOML launch file: {e}", args.file.display());
+        let problems = serde_json::json!([{"path": "", "message": e.to_string()}]);
+        return not_signed(&args, &message, problems);
     }
     let key = signing_key(&args.key, "the centre's signing key")?;
     let out = write_signed(&args, LAUNCH_TYPE, bytes, &key)?;
+    if args.json {
+        crate::render::print_json(&serde_json::json!({
+            "valid": true,
+            "file": args.file,
+            "out": out,
+            "signed_by": keyid(&key.verifier()),
+            "key_name": key.name(),
+            "centre_key": key.verifier().encode(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     crate::render::out(&format!(
         "Signed the launch file {} with {} ({}) into {}\nThe machines accept it when their managed configuration lists this key in centre_keys:\n  centre_keys = [\"{}\"]\n",
         args.file.display(),

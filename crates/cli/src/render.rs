@@ -34,6 +34,12 @@ pub(crate) fn note(text: &str) {
     eprintln!("paraakh: note: {text}");
 }
 
+/// Says on stderr why a command made nothing ("not signed: ..."); the
+/// command then exits 1, and with `--json` says it on stdout as well.
+pub(crate) fn refusal(text: &str) {
+    eprintln!("paraakh: {text}");
+}
+
 /// Writes a file atomically: a temporary file beside it, synced, then renamed.
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;

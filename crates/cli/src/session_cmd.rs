@@ -13,7 +13,8 @@ use clap::Args;
 use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
-    Command, EngineEvent, Environment, LaunchSource, Session, SessionConfig, Sources, UploadConfig,
+    Command, CommandError, EngineEvent, Environment, LaunchSource, Session, SessionConfig, Sources,
+    UploadConfig, save_answer,
 };
 use paraakh_evidence::keys::{NoteSigner, TenantPublicKey};
 use paraakh_evidence::record::ClientInfo;
@@ -28,17 +29,17 @@ pub(crate) struct RunArgs {
     /// The session directory (an unfinished session there is resumed in a new segment).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// The tenant's evidence encryption key (encryption.pub).
-    #[arg(long, value_name = "FILE")]
-    tenant_key: PathBuf,
+    /// The tenant's evidence encryption key to encrypt to (encryption.pub).
+    #[arg(long, value_name = "FILE", alias = "tenant-key")]
+    encryption_key: PathBuf,
     /// Tenant id.
-    #[arg(long, default_value = "demo-tenant")]
+    #[arg(long, value_name = "ID", default_value = "demo-tenant")]
     tenant: String,
     /// Exam id.
-    #[arg(long, default_value = "demo-exam")]
+    #[arg(long, value_name = "ID", default_value = "demo-exam")]
     exam: String,
     /// Session id (default: a new random one).
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     session_id: Option<String>,
     /// Webcam: a camera index, or a directory of images or a .y4m video to replay.
     #[arg(long, value_name = "SRC")]
@@ -52,8 +53,8 @@ pub(crate) struct RunArgs {
     /// The candidate agreed to the capture the policy describes (required for any source).
     #[arg(long)]
     consent: bool,
-    /// End after this long (90s, 10m, 2h); default: when the commands say so, or Ctrl-C.
-    #[arg(long, value_parser = parse_duration)]
+    /// End after this long (more than 0, less than 7d); default: when the commands say so, or Ctrl-C.
+    #[arg(long, value_name = "DURATION", value_parser = crate::grammar::duration)]
     duration: Option<Duration>,
     /// Commands as JSON lines (`-` for stdin): {"save_answer":{"question":..,"answer":..}},
     /// {"report":"focus_lost"|"fullscreen_exit"|"devtools_attempt"}, {"pause":"why"},
@@ -78,12 +79,12 @@ pub(crate) struct RunArgs {
     /// Do not watch processes and displays.
     #[arg(long)]
     no_lockdown: bool,
-    /// Seconds between heartbeats.
-    #[arg(long, default_value_t = 60.0)]
-    heartbeat: f64,
-    /// Seconds between checkpoints.
-    #[arg(long, default_value_t = 30.0)]
-    checkpoint_every: f64,
+    /// Time between heartbeats (1s to 1h).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = crate::grammar::duration)]
+    heartbeat: Duration,
+    /// Time between checkpoints (1s to 1h).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::grammar::duration, alias = "checkpoint-every")]
+    checkpoint_interval: Duration,
     /// Upload to the tenant's backend while the exam runs (else: offline, `paraakh sync` later).
     #[arg(long, value_name = "URL", requires = "tokens")]
     server: Option<String>,
@@ -95,25 +96,9 @@ pub(crate) struct RunArgs {
     json: bool,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s
-        .find(|c: char| c.is_ascii_alphabetic())
-        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
-    let n: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?} is not a duration (like 90s, 10m, 2h)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" | "min" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{s:?}: the unit must be s, m or h")),
-    };
-    if !(secs > 0.0 && secs < 86_400.0 * 7.0) {
-        return Err(format!("{s:?} must be more than 0 and less than a week"));
-    }
-    Ok(Duration::from_secs_f64(secs))
+/// Heartbeat and checkpoint intervals: at least a second, at most an hour.
+fn clamp_interval(d: Duration) -> Duration {
+    d.clamp(Duration::from_secs(1), Duration::from_secs(3600))
 }
 
 fn device_key(path: &Path) -> anyhow::Result<NoteSigner> {
@@ -204,6 +189,14 @@ fn render(e: &EngineEvent) -> String {
 }
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    if let Some(d) = args.duration
+        && !(d > Duration::ZERO && d < Duration::from_secs(7 * 86_400))
+    {
+        bail!(
+            "--duration must be more than 0 and less than 7d, not {}",
+            crate::grammar::seconds(d)
+        );
+    }
     let (policy_text, origin) = args.policy.text()?;
     let policy = paraakh_policy::parse(&policy_text)
         .with_context(|| format!("{origin} is not a valid policy"))?;
@@ -233,7 +226,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let tenant_key = crate::verify_cmd::read_key(
-        &args.tenant_key,
+        &args.encryption_key,
         "tenant encryption public key",
         TenantPublicKey::parse,
     )?;
@@ -289,8 +282,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         watch_processes: !args.no_lockdown,
         // Without an X display the watch cannot start, and says why in the evidence.
         watch_displays: !args.no_lockdown,
-        heartbeat: Duration::from_secs_f64(args.heartbeat.clamp(1.0, 3600.0)),
-        checkpoint_every: Duration::from_secs_f64(args.checkpoint_every.clamp(1.0, 3600.0)),
+        heartbeat: clamp_interval(args.heartbeat),
+        checkpoint_every: clamp_interval(args.checkpoint_interval),
         duration: args.duration,
         upload: match (&args.server, &args.tokens) {
             (Some(server), Some(tokens)) => Some(UploadConfig {
@@ -314,15 +307,11 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     spawn_signal_handler(session.commander())?;
     if let Some(path) = &args.commands {
-        spawn_command_reader(path.clone(), session.commander())?;
+        spawn_command_reader(path.clone(), session.commander(), args.json)?;
     }
     while !session.is_over() {
         if let Some(e) = session.next_event(Duration::from_millis(200)) {
-            if args.json {
-                crate::render::out(&format!("{}\n", serde_json::to_string(&e)?))?;
-            } else {
-                crate::render::out(&format!("{}\n", render(&e)))?;
-            }
+            print_event(&e, args.json)?;
         }
     }
     let summary = session.wait()?;
@@ -346,7 +335,16 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn spawn_command_reader(path: PathBuf, session: Sender<Command>) -> anyhow::Result<()> {
+/// One event on stdout: a JSON line with `--json`, else a line for a person.
+fn print_event(e: &EngineEvent, json: bool) -> anyhow::Result<()> {
+    if json {
+        crate::render::out(&format!("{}\n", serde_json::to_string(e)?))
+    } else {
+        crate::render::out(&format!("{}\n", render(e)))
+    }
+}
+
+fn spawn_command_reader(path: PathBuf, session: Sender<Command>, json: bool) -> anyhow::Result<()> {
     let reader: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
         Box::new(std::io::BufReader::new(std::io::stdin()))
     } else {
@@ -371,6 +369,24 @@ fn spawn_command_reader(path: PathBuf, session: Sender<Command>) -> anyhow::Resu
                     continue;
                 }
                 match parse_command(&line) {
+                    // A save waits for its answer: one the session refuses
+                    // is reported among the events, and the exam goes on.
+                    Ok(Command::SaveAnswer {
+                        question, answer, ..
+                    }) => match save_answer(&session, &question, answer) {
+                        Ok(_) => {}
+                        Err(CommandError::Refused(message)) => {
+                            let refused = EngineEvent::Trouble {
+                                monitor: "answers".into(),
+                                message,
+                            };
+                            if print_event(&refused, json).is_err() {
+                                break;
+                            }
+                        }
+                        Err(CommandError::Ended) => break,
+                        Err(e) => crate::render::note(&format!("answer to {question}: {e}")),
+                    },
                     Ok(cmd) => {
                         if session.send(cmd).is_err() {
                             break;

@@ -15,29 +15,34 @@ pub(crate) struct SimulateArgs {
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Event records (a 3-hour exam is about 50,000 records).
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, value_name = "N", default_value_t = 200)]
     events: u64,
     /// Encrypted media blobs (webcam snapshots, screen captures, voice clips).
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, value_name = "N", default_value_t = 10)]
     blobs: u64,
     /// Blob plaintext size in bytes, or a range MIN-MAX.
-    #[arg(long, default_value = "20000-120000", value_parser = parse_range)]
+    #[arg(long, value_name = "BYTES", default_value = "20000-120000", value_parser = parse_range)]
     blob_size: (u64, u64),
     /// Questions answered and submitted.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5)]
     questions: u64,
     /// Seed for what is recorded (keys are always fresh).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, value_name = "N", default_value_t = 1)]
     seed: u64,
-    /// Tenant encryption key to encrypt to (encryption.pub, or encryption.key).
+    /// The tenant's evidence encryption key to encrypt to (encryption.pub; encryption.key works too).
     /// Without it a throwaway key is used and nobody can decrypt the blobs.
-    #[arg(long, value_name = "FILE")]
-    tenant_key: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", alias = "tenant-key")]
+    encryption_key: Option<PathBuf>,
     /// Records between checkpoints (64 records are about 13 s of a simulated exam).
-    #[arg(long, default_value_t = 64)]
-    checkpoint_every: u64,
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 64,
+        alias = "checkpoint-every"
+    )]
+    checkpoint_records: u64,
     /// Receipts arrive this many checkpoints late (the last ones stay machine-attested); with 0 every record is witnessed, the final checkpoint too.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0)]
     receipt_lag: u64,
     /// Do not move the wall clock during the session.
     #[arg(long)]
@@ -52,13 +57,13 @@ pub(crate) struct SimulateArgs {
     #[arg(long)]
     offline: bool,
     /// Tenant id recorded in the header.
-    #[arg(long, default_value = "demo-tenant")]
+    #[arg(long, value_name = "ID", default_value = "demo-tenant")]
     tenant: String,
     /// Exam id recorded in the header.
-    #[arg(long, default_value = "demo-exam")]
+    #[arg(long, value_name = "ID", default_value = "demo-exam")]
     exam: String,
     /// Session id (default: sim-<seed>).
-    #[arg(long)]
+    #[arg(long, value_name = "ID")]
     session_id: Option<String>,
     /// Record with this device key (a file, made there the first time) instead of a fresh one.
     #[arg(long, value_name = "FILE")]
@@ -146,10 +151,10 @@ pub(crate) fn own_build_hash() -> anyhow::Result<HexHash> {
 }
 
 pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
-    if args.checkpoint_every == 0 {
-        bail!("--checkpoint-every must be at least 1");
+    if args.checkpoint_records == 0 {
+        bail!("--checkpoint-records must be at least 1");
     }
-    let tenant = match &args.tenant_key {
+    let tenant = match &args.encryption_key {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
@@ -158,7 +163,7 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             crate::render::note(
-                "no --tenant-key: blobs and answers are encrypted to a throwaway key, so verify can check \
+                "no --encryption-key: blobs and answers are encrypted to a throwaway key, so verify can check \
                  their hashes but nobody can decrypt them (make a key set with `paraakh keys generate`)",
             );
             TenantSecretKey::generate("throwaway.paraakh.example")?.public()
@@ -185,7 +190,7 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     opts.blob_size = args.blob_size;
     opts.questions = args.questions;
     opts.seed = args.seed;
-    opts.checkpoint_every = args.checkpoint_every;
+    opts.checkpoint_every = args.checkpoint_records;
     opts.receipt_lag = args.receipt_lag;
     opts.clock_jump = !args.no_clock_jump;
     opts.offline = args.offline;

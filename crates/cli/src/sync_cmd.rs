@@ -35,11 +35,11 @@ pub(crate) struct SyncArgs {
     #[arg(long, value_name = "FILE")]
     backend_key: Option<PathBuf>,
     /// Bytes of a blob per request (at most this much is sent again after an interruption).
-    #[arg(long, default_value_t = 1 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
     chunk_size: usize,
-    /// Stop retrying after this many seconds without an answer (default 600; 60 with --all, per backend).
-    #[arg(long, value_name = "SECONDS")]
-    give_up_after: Option<u64>,
+    /// Stop retrying after this long without an answer (default 10m; 60s with --all, per backend).
+    #[arg(long, value_name = "DURATION", value_parser = crate::grammar::duration)]
+    give_up_after: Option<Duration>,
     /// Afterwards, delete sessions the backend holds completely once the policy's keep period is over.
     #[arg(long)]
     purge: bool,
@@ -106,7 +106,7 @@ pub(crate) fn run(args: SyncArgs) -> anyhow::Result<ExitCode> {
         ..SyncOptions::default()
     };
     let retry = RetryPolicy {
-        give_up_after: Duration::from_secs(args.give_up_after.unwrap_or(600)),
+        give_up_after: args.give_up_after.unwrap_or(Duration::from_secs(600)),
         ..RetryPolicy::default()
     };
     let retention = if args.purge {
@@ -268,10 +268,12 @@ fn run_all(args: &SyncArgs) -> anyhow::Result<ExitCode> {
             ..SyncOptions::default()
         },
         retry: RetryPolicy {
-            give_up_after: Duration::from_secs(args.give_up_after.unwrap_or(60)),
+            give_up_after: args.give_up_after.unwrap_or(Duration::from_secs(60)),
             ..RetryPolicy::default()
         },
         now: None,
+        // Everything else as the agent's defaults have it.
+        ..agent::AgentOptions::default()
     };
     let json = args.json;
     let mut print = |o: &agent::SessionOutcome| {

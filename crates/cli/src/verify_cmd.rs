@@ -56,7 +56,7 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         backend_key,
         accept_machine_attested: args.accept_machine_attested,
         against: args.against.clone(),
-        max_receipt_delay: Some(std::time::Duration::from_secs(args.max_receipt_delay)),
+        max_receipt_delay: Some(args.max_receipt_delay),
         threads: args.threads,
     };
     let report = verify(&args.dir, &opts)?;

@@ -62,7 +62,7 @@ fn read_signer(path: &Path, sig_type: u8) -> Result<NoteSigner, IngestError> {
         config_err(
             "cannot read",
             path,
-            format!("{e}; run `paraakh ingest init --data DIR` first"),
+            format!("{e}; run `paraakh ingest init --data-dir DIR` first"),
         )
     })?;
     let signer = NoteSigner::parse(text.trim()).map_err(|e| config_err("bad key in", path, e))?;

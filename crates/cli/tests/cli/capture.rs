@@ -225,7 +225,7 @@ fn the_microphone_records_speech_played_into_the_rig() {
             "microphone",
             "--out",
             p(&recording),
-            "--seconds",
+            "--duration",
             "8",
             "--json",
         ],

@@ -14,8 +14,10 @@ mod agent;
 mod capture;
 #[cfg(feature = "check")]
 mod check;
+mod grammar;
 #[cfg(all(feature = "sync", feature = "ingest"))]
 mod join;
+mod results;
 #[cfg(feature = "check")]
 mod session;
 #[cfg(all(feature = "sync", feature = "ingest"))]
