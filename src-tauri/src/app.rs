@@ -6,17 +6,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use paraakh_capture::ConsentScope;
 use paraakh_detect::{FaceConfig, FaceDetector, Runtime, RuntimeConfig};
 use paraakh_engine::exam::{self, ConsentTerms, ExamOffer, ExamSummary};
 use paraakh_engine::preflight::{self, PreflightOptions, PreflightReport};
 use paraakh_engine::preview::{CameraPreview, MeterLevel, MicrophoneMeter, PreviewFrame};
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
-    Command, Deviation, EngineEvent, Environment, LaunchSource, Session, SessionConfig, Sources,
-    UploadConfig,
+    Command, Deviation, EngineEvent, Environment, LaunchSource, Session, SessionConfig,
+    SessionIdentity, Sources, UploadConfig,
 };
-use paraakh_evidence::SystemClock;
 use paraakh_evidence::record::{ClientInfo, HexHash};
 use paraakh_policy::config::InstallConfig;
 use paraakh_policy::exam::{ExamContent, Question};
@@ -830,11 +828,6 @@ impl App {
             backend_key: offer.tenant.backend_key.clone(),
             retention: policy.retention.clone(),
         });
-        let consent = ConsentScope {
-            camera: policy.face.enabled,
-            microphone: policy.voice.enabled,
-            screen: policy.screen.enabled,
-        };
         let lockdown = self.launch.lockdown.unwrap_or(true);
         let keep_copies_in = lockdown && policy.keyboard.enabled && policy.keyboard.block_copy_out;
         let mut guards = std::mem::take(&mut inner.guards_unavailable);
@@ -847,36 +840,31 @@ impl App {
             guards.push(("clipboard clearing".into(), e.to_string()));
         }
         let environment = self.environment(&inner, &policy, check, guards);
-        let config = SessionConfig {
-            dir: dir.clone(),
-            policy,
+        let who = SessionIdentity {
             tenant_id: offer.tenant.id.clone(),
             exam_id: offer.package.manifest.exam_id.clone(),
             session_id: session_id.clone(),
             tenant_key,
             device: Arc::new(device),
-            backend_key: offer.tenant.backend_key.clone(),
-            statement: inner.joined.as_ref().and_then(Joined::statement),
             client: ClientInfo {
                 version: concat!("paraakh-app ", env!("CARGO_PKG_VERSION")).to_owned(),
                 build_sha256: HexHash(exam::own_build_hash().map_err(|e| e.to_string())?),
             },
-            sources: self.sources(),
-            consent,
+        };
+        let config = SessionConfig {
+            statement: inner.joined.as_ref().and_then(Joined::statement),
             detection: Some(self.detection()),
-            watch_processes: lockdown,
-            watch_displays: lockdown,
-            heartbeat: Duration::from_secs(60),
             checkpoint_every: Duration::from_secs_f64(
                 self.launch
                     .checkpoint_seconds
                     .unwrap_or(crate::launch::DEFAULT_CHECKPOINT_SECONDS)
                     .clamp(1.0, 3600.0),
             ),
-            duration: None,
-            upload,
-            clock: Arc::new(SystemClock),
             environment,
+            ..SessionConfig::new(dir.clone(), policy, who)
+                .capturing(self.sources())
+                .lockdown(lockdown)
+                .uploading(upload, offer.tenant.backend_key.clone())
         };
         let session = Session::start(config).map_err(|e| {
             format!(

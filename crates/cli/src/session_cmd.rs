@@ -13,12 +13,12 @@ use clap::Args;
 use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
-    Command, CommandError, EngineEvent, Environment, LaunchSource, Session, SessionConfig, Sources,
-    UploadConfig, save_answer,
+    Command, CommandError, EngineEvent, Environment, LaunchSource, Session, SessionConfig,
+    SessionIdentity, Sources, UploadConfig, save_answer,
 };
 use paraakh_evidence::keys::{NoteSigner, TenantPublicKey};
+use paraakh_evidence::layout;
 use paraakh_evidence::record::ClientInfo;
-use paraakh_evidence::{SystemClock, layout};
 
 use crate::policy_cmd::PolicyArgs;
 
@@ -258,42 +258,39 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         }),
         _ => None,
     };
-    let config = SessionConfig {
-        dir: args.out.clone(),
-        policy,
+    let upload = match (&args.server, &args.tokens) {
+        (Some(server), Some(tokens)) => Some(UploadConfig {
+            server: server.clone(),
+            tokens: tokens.clone(),
+        }),
+        _ => None,
+    };
+    let who = SessionIdentity {
         tenant_id: args.tenant.clone(),
         exam_id: args.exam.clone(),
         session_id,
         tenant_key,
         device,
-        backend_key,
-        // With --server, the backend is asked for a fresh statement at the start.
-        statement: None,
         client: ClientInfo {
             version: concat!("paraakh ", env!("CARGO_PKG_VERSION")).to_owned(),
             build_sha256: crate::simulate_cmd::own_build_hash()?,
         },
-        sources,
-        consent,
+    };
+    // With --server, the backend is asked for a fresh statement at the start.
+    let config = SessionConfig {
         detection: (!args.no_detection).then(|| paraakh_detect::RuntimeConfig {
             library: args.onnxruntime.clone(),
             models: args.models.clone(),
         }),
-        watch_processes: !args.no_lockdown,
-        // Without an X display the watch cannot start, and says why in the evidence.
-        watch_displays: !args.no_lockdown,
         heartbeat: clamp_interval(args.heartbeat),
         checkpoint_every: clamp_interval(args.checkpoint_interval),
         duration: args.duration,
-        upload: match (&args.server, &args.tokens) {
-            (Some(server), Some(tokens)) => Some(UploadConfig {
-                server: server.clone(),
-                tokens: tokens.clone(),
-            }),
-            _ => None,
-        },
-        clock: Arc::new(SystemClock),
         environment: Environment::here(LaunchSource::CommandLine),
+        ..SessionConfig::new(args.out.clone(), policy, who)
+            .capturing(sources)
+            // Without an X display the display watch cannot start, and says why in the evidence.
+            .lockdown(!args.no_lockdown)
+            .uploading(upload, backend_key)
     };
     let session = Session::start(config)
         .with_context(|| format!("cannot start the session in {}", args.out.display()))?;

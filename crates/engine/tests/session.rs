@@ -10,17 +10,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
-    Command, CommandError, Environment, LaunchSource, Session, SessionConfig, Sources,
-    UploadConfig, save_answer, submit,
+    Command, CommandError, Environment, LaunchSource, Session, SessionConfig, SessionIdentity,
+    Sources, UploadConfig, save_answer, submit,
 };
 use paraakh_evidence::frame::{FileKind, parse_all};
 use paraakh_evidence::keys::{SIG_TYPE_ED25519, TenantSecretKey, load_or_create_signer};
 use paraakh_evidence::merkle::sha256;
 use paraakh_evidence::record::{ClientInfo, HexHash};
-use paraakh_evidence::{Body, Record, SystemClock};
+use paraakh_evidence::{Body, Record};
 
 fn policy(preset: &str) -> paraakh_policy::Policy {
     paraakh_policy::parse(paraakh_policy::presets::text(preset).unwrap()).unwrap()
@@ -29,14 +28,7 @@ fn policy(preset: &str) -> paraakh_policy::Policy {
 /// A session in `dir` on `preset`, with the given sources, nothing else
 /// watched, no detection, offline.
 fn config(dir: &Path, preset: &str, sources: Sources) -> SessionConfig {
-    let consent = ConsentScope {
-        camera: sources.camera.is_some(),
-        microphone: sources.microphone.is_some(),
-        screen: sources.screen.is_some(),
-    };
-    SessionConfig {
-        dir: dir.to_owned(),
-        policy: policy(preset),
+    let who = SessionIdentity {
         tenant_id: "acme".into(),
         exam_id: "physics".into(),
         session_id: "s-engine".into(),
@@ -51,26 +43,20 @@ fn config(dir: &Path, preset: &str, sources: Sources) -> SessionConfig {
             .unwrap()
             .0,
         ),
-        backend_key: None,
-        statement: None,
         client: ClientInfo {
             version: "paraakh-engine tests".into(),
             build_sha256: HexHash([7; 32]),
         },
-        sources,
-        consent,
-        detection: None,
-        watch_processes: false,
-        watch_displays: false,
-        heartbeat: Duration::from_secs(60),
+    };
+    SessionConfig {
         checkpoint_every: Duration::from_secs(1),
-        duration: None,
-        upload: None,
-        clock: Arc::new(SystemClock),
         environment: Environment {
             launch: Some(LaunchSource::CommandLine),
             ..Environment::default()
         },
+        ..SessionConfig::new(dir.to_owned(), policy(preset), who)
+            .capturing(sources)
+            .lockdown(false)
     }
 }
 

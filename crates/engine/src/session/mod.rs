@@ -25,7 +25,7 @@ pub use events::{
     proctor_unlock, save_answer, submit,
 };
 pub use kind::EventKind;
-pub use open::SessionConfig;
+pub use open::{SessionConfig, SessionIdentity};
 pub use upload::UploadConfig;
 
 use std::collections::BTreeMap;

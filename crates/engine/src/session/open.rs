@@ -80,6 +80,87 @@ pub struct SessionConfig {
     pub environment: Environment,
 }
 
+/// Who a session is and the keys it is recorded under.
+#[derive(Debug, Clone)]
+pub struct SessionIdentity {
+    /// Tenant id.
+    pub tenant_id: String,
+    /// Exam id.
+    pub exam_id: String,
+    /// Session id.
+    pub session_id: String,
+    /// The tenant's evidence encryption key.
+    pub tenant_key: TenantPublicKey,
+    /// This installation's device key.
+    pub device: Arc<NoteSigner>,
+    /// This client build.
+    pub client: ClientInfo,
+}
+
+impl SessionConfig {
+    /// A session in `dir` under `policy`, as this machine runs one unless
+    /// told otherwise: nothing captured (see [`capturing`](Self::capturing)),
+    /// no detection, every lockdown watch on, a heartbeat a minute, a
+    /// checkpoint every 30 s, offline, the system clock, ended when told.
+    /// The one way the app and `paraakh session run` make a session.
+    pub fn new(dir: PathBuf, policy: Policy, who: SessionIdentity) -> Self {
+        Self {
+            dir,
+            policy,
+            tenant_id: who.tenant_id,
+            exam_id: who.exam_id,
+            session_id: who.session_id,
+            tenant_key: who.tenant_key,
+            device: who.device,
+            backend_key: None,
+            statement: None,
+            client: who.client,
+            sources: Sources::default(),
+            consent: ConsentScope::default(),
+            detection: None,
+            watch_processes: true,
+            watch_displays: true,
+            heartbeat: Duration::from_secs(60),
+            checkpoint_every: Duration::from_secs(30),
+            duration: None,
+            upload: None,
+            clock: Arc::new(paraakh_evidence::SystemClock),
+            environment: Environment::default(),
+        }
+    }
+
+    /// Captures from `sources` what the policy asks for; the candidate's
+    /// consent covers exactly that (the caller asked for it first).
+    pub fn capturing(mut self, sources: Sources) -> Self {
+        self.consent = ConsentScope {
+            camera: self.policy.face.enabled && sources.camera.is_some(),
+            microphone: self.policy.voice.enabled && sources.microphone.is_some(),
+            screen: self.policy.screen.enabled && sources.screen.is_some(),
+        };
+        self.sources = sources;
+        self
+    }
+
+    /// Watches processes, remote sessions and displays, or not (recorded
+    /// as not watched, switched off by the launch source).
+    pub fn lockdown(mut self, on: bool) -> Self {
+        self.watch_processes = on;
+        self.watch_displays = on;
+        self
+    }
+
+    /// Uploads while the exam runs, receipts checked under `backend_key`.
+    pub fn uploading(
+        mut self,
+        upload: Option<super::UploadConfig>,
+        backend_key: Option<NoteVerifier>,
+    ) -> Self {
+        self.upload = upload;
+        self.backend_key = backend_key;
+        self
+    }
+}
+
 /// The statement a new session starts with: the one given (from the join or
 /// the questions' release), else a fresh one from the backend when
 /// uploading; and why there is none, if so.
