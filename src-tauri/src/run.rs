@@ -112,7 +112,9 @@ impl ExamRun {
                 seen.cosigned_size = seen.cosigned_size.max(*cosigned_size);
             }
             EngineEvent::Ended { records, .. } => seen.records = *records,
-            EngineEvent::Recorded { kind, message, .. } if kind == "upload_interrupted" => {
+            EngineEvent::Recorded { kind, message, .. }
+                if paraakh_engine::session::EventKind::UploadInterrupted == kind.as_str() =>
+            {
                 seen.upload_interrupted = Some(
                     message
                         .split_once(": ")
