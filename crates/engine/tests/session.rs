@@ -75,6 +75,17 @@ fn events<'a>(records: &'a [Record], kind: &str) -> Vec<&'a Record> {
         .collect()
 }
 
+/// The session's submission record.
+fn submission(records: &[Record]) -> &paraakh_evidence::record::Submission {
+    records
+        .iter()
+        .find_map(|r| match &r.body {
+            Body::Submission(s) => Some(s),
+            _ => None,
+        })
+        .expect("a submission")
+}
+
 /// Waits for the session to end and returns its summary.
 fn finish(session: Session) -> paraakh_engine::session::SessionSummary {
     while !session.is_over() {
@@ -148,13 +159,7 @@ fn a_session_on_replayed_sources_records_its_environment_and_ends_sealed() {
         "{unavailable:?}"
     );
     // The submission names the save's record; the log ends sealed.
-    let submission = recs
-        .iter()
-        .find_map(|r| match &r.body {
-            Body::Submission(s) => Some(s),
-            _ => None,
-        })
-        .unwrap();
+    let submission = submission(&recs);
     assert_eq!(submission.answers[0].answer_seq, seq);
     assert!(matches!(recs.last().unwrap().body, Body::End(_)));
 }
@@ -210,13 +215,7 @@ fn a_burst_of_saves_is_never_lost_or_misattributed() {
             .len(),
         5000
     );
-    let submission = recs
-        .iter()
-        .find_map(|r| match &r.body {
-            Body::Submission(s) => Some(s),
-            _ => None,
-        })
-        .unwrap();
+    let submission = submission(&recs);
     for a in &submission.answers {
         assert_eq!(a.answer_seq, last[&a.question], "{}", a.question);
     }
