@@ -15,7 +15,7 @@ use paraakh_engine::session::{
     Command, Deviation, EngineEvent, Environment, LaunchSource, Session, SessionConfig,
     SessionIdentity, Sources, UploadConfig,
 };
-use paraakh_evidence::record::{ClientInfo, HexHash};
+use paraakh_evidence::record::ClientInfo;
 use paraakh_policy::config::InstallConfig;
 use paraakh_policy::exam::{ExamContent, Question};
 use paraakh_policy::tenants::DataRoot;
@@ -206,15 +206,10 @@ pub(crate) fn now_ms() -> u64 {
 
 impl App {
     pub(crate) fn new(launch: Launch) -> Self {
-        let data_home = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(|| PathBuf::from("/var/lib"))
-            .join("paraakh");
         let install = InstallConfig::load(
             &crate::launch::managed_config_path(),
             launch.config.as_deref(),
-            &data_home,
+            &paraakh_policy::config::default_data_home(),
         )
         .map_err(|e| format!("this computer's exam configuration cannot be used: {e}"));
         Self {
@@ -846,10 +841,8 @@ impl App {
             session_id: session_id.clone(),
             tenant_key,
             device: Arc::new(device),
-            client: ClientInfo {
-                version: concat!("paraakh-app ", env!("CARGO_PKG_VERSION")).to_owned(),
-                build_sha256: HexHash(exam::own_build_hash().map_err(|e| e.to_string())?),
-            },
+            client: ClientInfo::this_program(concat!("paraakh-app ", env!("CARGO_PKG_VERSION")))
+                .map_err(|e| format!("the app cannot read itself: {e}"))?,
         };
         let config = SessionConfig {
             statement: inner.joined.as_ref().and_then(Joined::statement),

@@ -24,15 +24,9 @@ pub(crate) struct DeviceArgs {
 }
 
 /// The installation's data directory: the managed configuration's, else
-/// `$XDG_DATA_HOME/paraakh`, else `~/.local/share/paraakh`.
+/// this user's (`paraakh_policy::config::default_data_home`, as the app).
 pub(crate) fn default_data_dir() -> PathBuf {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/".into());
-    let fallback = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".local/share"))
-        .join("paraakh");
+    let fallback = paraakh_policy::config::default_data_home();
     paraakh_policy::config::InstallConfig::load(
         Path::new(paraakh_policy::config::MANAGED_CONFIG),
         None,

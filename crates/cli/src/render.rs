@@ -43,21 +43,8 @@ pub(crate) fn refusal(text: &str) {
 /// Writes a file atomically: a temporary file beside it, synced, then renamed.
 pub(crate) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = std::path::PathBuf::from(tmp);
-    let mut file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot create {}", path.display()))?;
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).ok();
-    Ok(())
+    paraakh_evidence::keys::write_public(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Writes a secret file readable by the owner only (atomically).

@@ -271,10 +271,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         session_id,
         tenant_key,
         device,
-        client: ClientInfo {
-            version: concat!("paraakh ", env!("CARGO_PKG_VERSION")).to_owned(),
-            build_sha256: crate::simulate_cmd::own_build_hash()?,
-        },
+        client: ClientInfo::this_program(concat!("paraakh ", env!("CARGO_PKG_VERSION")))
+            .context("cannot read the running program")?,
     };
     // With --server, the backend is asked for a fresh statement at the start.
     let config = SessionConfig {

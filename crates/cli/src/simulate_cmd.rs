@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use paraakh_evidence::record::{ClientInfo, HexHash};
+use paraakh_evidence::record::ClientInfo;
 use paraakh_evidence::simulate::{SimulateOptions, simulate};
 use paraakh_evidence::{Clock, SystemClock, TenantPublicKey, TenantSecretKey};
 
@@ -143,13 +143,6 @@ fn joined_statement(
     Ok(())
 }
 
-/// SHA-256 of the running executable: the client build hash recorded in the header.
-pub(crate) fn own_build_hash() -> anyhow::Result<HexHash> {
-    let exe = std::env::current_exe().context("cannot find the running executable")?;
-    let bytes = std::fs::read(&exe).with_context(|| format!("cannot read {}", exe.display()))?;
-    Ok(HexHash(paraakh_evidence::merkle::sha256(&bytes)))
-}
-
 pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     if args.checkpoint_records == 0 {
         bail!("--checkpoint-records must be at least 1");
@@ -201,10 +194,8 @@ pub(crate) fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
     if let (Some(server), Some(tokens)) = (&args.server, &args.tokens) {
         joined_statement(&mut opts, server, tokens)?;
     }
-    opts.client = ClientInfo {
-        version: concat!("paraakh ", env!("CARGO_PKG_VERSION")).to_owned(),
-        build_sha256: own_build_hash()?,
-    };
+    opts.client = ClientInfo::this_program(concat!("paraakh ", env!("CARGO_PKG_VERSION")))
+        .context("cannot read the running program")?;
     let started = std::time::Instant::now();
     let summary = simulate(&args.out, &opts)
         .with_context(|| format!("cannot record into {}", args.out.display()))?;

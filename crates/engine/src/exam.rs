@@ -276,19 +276,6 @@ pub fn new_session_id() -> Result<String, OfferError> {
     Ok(format!("s-{}", paraakh_evidence::record::to_hex(&r)))
 }
 
-/// SHA-256 of the running program (the client build in every session header).
-pub fn own_build_hash() -> Result<Hash, OfferError> {
-    let exe = std::env::current_exe().map_err(|source| OfferError::Io {
-        what: "cannot find the running program".into(),
-        source,
-    })?;
-    let bytes = std::fs::read(&exe).map_err(|source| OfferError::Io {
-        what: format!("cannot read {}", exe.display()),
-        source,
-    })?;
-    Ok(sha256(&bytes))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -172,6 +172,21 @@ pub struct ClientInfo {
     pub build_sha256: HexHash,
 }
 
+impl ClientInfo {
+    /// `version` and the SHA-256 of the running program: the client build
+    /// every session header names.
+    pub fn this_program(version: &str) -> std::io::Result<Self> {
+        let exe = std::env::current_exe()?;
+        let bytes = std::fs::read(&exe).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", exe.display()))
+        })?;
+        Ok(Self {
+            version: version.to_owned(),
+            build_sha256: HexHash(crate::merkle::sha256(&bytes)),
+        })
+    }
+}
+
 /// A session key certified by the device key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

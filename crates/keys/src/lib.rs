@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 mod private_file;
 pub use private_file::{
     create_private, create_private_dir, load_or_create_signer, private_options, write_private,
+    write_public,
 };
 
 fn sha256(data: &[u8]) -> [u8; 32] {

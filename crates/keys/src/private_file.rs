@@ -1,5 +1,6 @@
 //! Files only their owner can read: keys, tokens, content keys, the app's
-//! draft. One helper so that every secret is written the same way: mode
+//! draft (and, the same way, public files). One helper so that every secret
+//! is written the same way: mode
 //! 0600 from the moment the file exists (never chmod afterwards), written to
 //! a temporary file beside it, synced, renamed into place, the directory
 //! synced: a crash leaves the old file or the new one, never half of one.
@@ -36,8 +37,18 @@ fn open_private(path: &Path) -> io::Result<File> {
 /// Writes `bytes` to `path` readable by the owner only, replacing any file
 /// there atomically.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace(path, bytes, open_private)
+}
+
+/// Writes `bytes` to `path` for anyone to read (a signed policy, an exam
+/// package, a public key), replacing any file there atomically the same way.
+pub fn write_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    replace(path, bytes, |p| File::create(p))
+}
+
+fn replace(path: &Path, bytes: &[u8], open: impl Fn(&Path) -> io::Result<File>) -> io::Result<()> {
     let tmp = temporary(path);
-    let mut file = open_private(&tmp)?;
+    let mut file = open(&tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
@@ -118,6 +129,19 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn a_public_file_is_replaced_whole_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("paraakh-keys-public-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("policy.signed");
+        write_public(&path, b"first").unwrap();
+        write_public(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {

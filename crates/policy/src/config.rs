@@ -35,6 +35,23 @@ use crate::links::valid_tenant;
 /// Where a managed installation keeps its configuration on Linux.
 pub const MANAGED_CONFIG: &str = "/etc/paraakh/config.toml";
 
+/// Where this user's data lives unless a managed configuration says
+/// otherwise: `$XDG_DATA_HOME/paraakh`, else `~/.local/share/paraakh`, else
+/// (a service with no home) `/var/lib/paraakh`. The app and the `paraakh`
+/// command both start from here.
+pub fn default_data_home() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/share"))
+        })
+        .unwrap_or_else(|| PathBuf::from("/var/lib"))
+        .join("paraakh")
+}
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

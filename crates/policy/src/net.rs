@@ -84,6 +84,20 @@ fn default_port(scheme: &str) -> u16 {
     if scheme == "http" { 80 } else { 443 }
 }
 
+/// The host and port of an absolute `http(s)` URL (the default port when
+/// none is written; an IPv6 host without its brackets), or `None` for
+/// anything else (user info, no host, other schemes).
+pub fn url_host_port(url: &str) -> Option<(String, u16)> {
+    let p = page(url)?;
+    let host = p
+        .host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(&p.host)
+        .to_owned();
+    Some((host, p.port))
+}
+
 /// The origin of an absolute `http(s)` URL (`scheme://host[:port]`, the
 /// host as the browser sees it, the port only when not the default), or
 /// `None` for anything else (user info, no host, other schemes).
@@ -146,6 +160,29 @@ pub fn url_is_at(url: &str, target: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_addresses_are_read_strictly() {
+        let hp = url_host_port;
+        assert_eq!(
+            hp("https://exams.example.org"),
+            Some(("exams.example.org".into(), 443))
+        );
+        assert_eq!(
+            hp("http://127.0.0.1:8080/v1"),
+            Some(("127.0.0.1".into(), 8080))
+        );
+        assert_eq!(hp("https://[::1]:9443/"), Some(("::1".into(), 9443)));
+        assert_eq!(hp("https://[::1]"), Some(("::1".into(), 443)));
+        assert_eq!(
+            hp("HTTPS://Exams.Example.ORG."),
+            Some(("exams.example.org".into(), 443))
+        );
+        assert_eq!(hp("ftp://x"), None);
+        assert_eq!(hp("https://"), None);
+        assert_eq!(hp("https://user@host"), None);
+        assert_eq!(hp("https://host:notaport"), None);
+    }
 
     #[test]
     fn urls_are_matched_to_origins_exactly() {

@@ -318,39 +318,6 @@ pub(super) fn detection(p: &Policy, config: &paraakh_detect::RuntimeConfig) -> C
 
 const BACKEND: &str = "Exam server";
 
-/// `host:port` of an `https://host[:port]/...` or `http://...` address.
-fn host_port(url: &str) -> Option<(String, u16)> {
-    let (default, rest) = if let Some(r) = url.strip_prefix("https://") {
-        (443, r)
-    } else if let Some(r) = url.strip_prefix("http://") {
-        (80, r)
-    } else {
-        return None;
-    };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    if authority.is_empty() || authority.contains('@') {
-        return None;
-    }
-    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        // An IPv6 address: [::1] or [::1]:8443.
-        let (host, after) = bracketed.split_once(']')?;
-        match after {
-            "" => (host, None),
-            p => (host, Some(p.strip_prefix(':')?)),
-        }
-    } else {
-        match authority.split_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (authority, None),
-        }
-    };
-    let port = match port {
-        Some(p) => p.parse().ok()?,
-        None => default,
-    };
-    (!host.is_empty()).then(|| (host.to_owned(), port))
-}
-
 pub(super) fn backend(p: &Policy, server: Option<&str>) -> CheckItem {
     let offline_ok = p.network.offline_allowed;
     let unreachable = if offline_ok {
@@ -372,7 +339,7 @@ pub(super) fn backend(p: &Policy, server: Option<&str>) -> CheckItem {
             offline_fix,
         );
     };
-    let Some((host, port)) = host_port(url) else {
+    let Some((host, port)) = paraakh_policy::net::url_host_port(url) else {
         return CheckItem::with(
             "backend",
             BACKEND,
@@ -405,25 +372,6 @@ pub(super) fn backend(p: &Policy, server: Option<&str>) -> CheckItem {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn server_addresses_are_read_strictly() {
-        let hp = |u: &str| host_port(u);
-        assert_eq!(
-            hp("https://exams.example.org"),
-            Some(("exams.example.org".into(), 443))
-        );
-        assert_eq!(
-            hp("http://127.0.0.1:8080/v1"),
-            Some(("127.0.0.1".into(), 8080))
-        );
-        assert_eq!(hp("https://[::1]:9443/"), Some(("::1".into(), 9443)));
-        assert_eq!(hp("https://[::1]"), Some(("::1".into(), 443)));
-        assert_eq!(hp("ftp://x"), None);
-        assert_eq!(hp("https://"), None);
-        assert_eq!(hp("https://user@host"), None);
-        assert_eq!(hp("https://host:notaport"), None);
-    }
 
     #[test]
     fn lists_read_naturally() {
