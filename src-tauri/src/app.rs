@@ -10,6 +10,7 @@ use paraakh_detect::{FaceConfig, FaceDetector, Runtime, RuntimeConfig};
 use paraakh_engine::exam::{self, ConsentTerms, ExamOffer, ExamSummary};
 use paraakh_engine::preflight::{self, PreflightOptions, PreflightReport};
 use paraakh_engine::preview::{CameraPreview, MeterLevel, MicrophoneMeter, PreviewFrame};
+use paraakh_engine::proctor::{CodeRefused, ProctorGate};
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
     Command, Deviation, EngineEvent, Environment, LaunchSource, Session, SessionConfig,
@@ -130,54 +131,7 @@ pub(crate) struct App {
     launch: Launch,
     install: Result<InstallConfig, String>,
     inner: Mutex<Inner>,
-    proctor_tries: Tries,
-}
-
-/// Wrong proctor codes: after a few, each try waits its turn.
-#[derive(Debug, Default)]
-struct Tries {
-    /// Wrong codes in a row, and when the last one was typed.
-    failed: Mutex<(u32, u64)>,
-}
-
-impl Tries {
-    /// Free tries before the waiting starts.
-    const FREE: u32 = 3;
-    const MAX_WAIT_MS: u64 = 60_000;
-
-    fn wait_ms(failed: u32) -> u64 {
-        match failed.checked_sub(Self::FREE) {
-            None => 0,
-            Some(extra) => (5_000u64 << extra.min(10)).min(Self::MAX_WAIT_MS),
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, (u32, u64)> {
-        self.failed.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn wait_turn(&self) -> Result<(), AppError> {
-        let (failed, last) = *self.lock();
-        let ready = last + Self::wait_ms(failed);
-        let now = now_ms();
-        if now < ready {
-            let secs = (ready - now).div_ceil(1000);
-            return Err(AppError::Wait {
-                message: format!("too many wrong proctor codes: try again in {secs} seconds"),
-                retry_after_s: secs,
-            });
-        }
-        Ok(())
-    }
-
-    fn failed(&self) {
-        let mut tries = self.lock();
-        *tries = (tries.0.saturating_add(1), now_ms());
-    }
-
-    fn reset(&self) {
-        *self.lock() = (0, 0);
-    }
+    proctor_gate: ProctorGate,
 }
 
 impl std::fmt::Debug for App {
@@ -216,7 +170,7 @@ impl App {
             launch,
             install,
             inner: Mutex::new(Inner::default()),
-            proctor_tries: Tries::default(),
+            proctor_gate: ProctorGate::default(),
         }
     }
 
@@ -372,33 +326,18 @@ impl App {
         code: &str,
     ) -> Result<&'static str, AppError> {
         let centre = self.launch.proctor_code_sha256.as_deref();
-        if policy_code.is_none() && centre.is_none() {
-            return Err(AppError::from(
-                "no proctor code is set for this exam or on this computer",
-            ));
-        }
-        self.proctor_tries.wait_turn()?;
-        let tenant_ok = policy_code
-            .and_then(|text| paraakh_policy::proctor::ProctorCodeHash::parse(text).ok())
-            .is_some_and(|hash| hash.matches(code));
-        let centre_ok = centre.is_some_and(|expected| {
-            let typed = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
-                paraakh_policy::exam::normalize_code(code).as_bytes(),
-            ));
-            typed.eq_ignore_ascii_case(expected)
-        });
-        if tenant_ok || centre_ok {
-            self.proctor_tries.reset();
-            Ok(if tenant_ok {
-                "the tenant's proctor code"
-            } else {
-                "the centre's proctor code (launch file)"
-            })
-        } else {
-            self.proctor_tries.failed();
-            Err(AppError::WrongCode {
-                message: "that proctor code is not right".into(),
-            })
+        match self.proctor_gate.check(policy_code, centre, code, now_ms()) {
+            Ok(authority) => Ok(authority.describe()),
+            Err(refused) => Err(match refused {
+                CodeRefused::Wrong => AppError::WrongCode {
+                    message: refused.to_string(),
+                },
+                CodeRefused::Wait { retry_after_s } => AppError::Wait {
+                    message: refused.to_string(),
+                    retry_after_s,
+                },
+                other => AppError::from(other.to_string()),
+            }),
         }
     }
 
@@ -1204,7 +1143,7 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use super::{App, Tries};
+    use super::App;
     use crate::error::AppError;
     use crate::launch::Launch;
 
@@ -1265,29 +1204,5 @@ mod tests {
         ));
         let never = ProctorSettings::default();
         assert!(!super::resume_needs_code(&never, &draft, u64::MAX));
-    }
-
-    #[test]
-    fn wrong_proctor_codes_wait_longer_each_time_up_to_a_minute() {
-        let waits: Vec<u64> = (0..12).map(Tries::wait_ms).collect();
-        assert_eq!(&waits[..4], &[0, 0, 0, 5_000]);
-        assert_eq!(&waits[4..7], &[10_000, 20_000, 40_000]);
-        assert!(waits[7..].iter().all(|w| *w == 60_000));
-        assert_eq!(Tries::wait_ms(u32::MAX), 60_000);
-
-        let tries = Tries::default();
-        for _ in 0..2 {
-            tries.failed();
-            assert!(tries.wait_turn().is_ok());
-        }
-        // The third wrong code in a row: the next try waits.
-        tries.failed();
-        let err = tries.wait_turn().unwrap_err();
-        assert!(
-            matches!(&err, AppError::Wait { retry_after_s: 5, message } if message.contains("try again in 5 seconds")),
-            "{err:?}"
-        );
-        tries.reset();
-        assert!(tries.wait_turn().is_ok());
     }
 }

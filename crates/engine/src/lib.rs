@@ -8,6 +8,7 @@
 pub mod exam;
 pub mod preflight;
 pub mod preview;
+pub mod proctor;
 pub mod session;
 pub mod sources;
 
