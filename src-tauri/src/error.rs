@@ -81,6 +81,53 @@ mod tests {
 
     use super::*;
 
+    /// One example of every variant: a new one fails to compile here
+    /// until it has an example (and so a place in the UI's fixture).
+    fn examples() -> Vec<AppError> {
+        let all = [
+            AppError::WrongCode {
+                message: "that proctor code is not right".into(),
+            },
+            AppError::Wait {
+                message: "too many wrong proctor codes: try again in 20 seconds".into(),
+                retry_after_s: 20,
+            },
+            AppError::StartRefused {
+                message: "The exam cannot start".into(),
+                items: Vec::new(),
+            },
+            AppError::Failed {
+                message: "the disk is full".into(),
+            },
+        ];
+        for e in &all {
+            match e {
+                AppError::WrongCode { .. }
+                | AppError::Wait { .. }
+                | AppError::StartRefused { .. }
+                | AppError::Failed { .. } => {}
+            }
+        }
+        all.into()
+    }
+
+    /// The UI's `AppError` (ui/src/api.ts) is checked against these
+    /// (ui/src/errors.test.ts reads the fixture).
+    #[test]
+    fn the_ui_has_the_errors_the_app_sends() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/test/app-errors.json");
+        let want = format!("{}\n", serde_json::to_string_pretty(&examples()).unwrap());
+        if std::env::var_os("PARAAKH_UPDATE_FIXTURES").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            have, want,
+            "ui/src/test/app-errors.json is not what the app sends: regenerate it with PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-app --bin paraakh-app error"
+        );
+    }
+
     #[test]
     fn errors_carry_a_code_the_ui_switches_on() {
         let wait = AppError::Wait {

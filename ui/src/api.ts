@@ -429,7 +429,8 @@ export interface Api {
 
 /** Turns a rejection into words a candidate can read. */
 /** Why a command refused, as the app answers: a code to switch on, and words. */
-export type AppErrorCode = "wrong_code" | "wait" | "start_refused" | "failed";
+export const APP_ERROR_CODES = ["wrong_code", "wait", "start_refused", "failed"] as const;
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
 
 export interface AppError {
   code: AppErrorCode;
@@ -444,7 +445,8 @@ export interface AppError {
 export function errorCode(err: unknown): AppErrorCode | null {
   if (err && typeof err === "object" && "code" in err) {
     const c = (err as { code: unknown }).code;
-    if (c === "wrong_code" || c === "wait" || c === "start_refused" || c === "failed") return c;
+    const known = APP_ERROR_CODES as readonly unknown[];
+    if (known.includes(c)) return c as AppErrorCode;
   }
   return null;
 }
