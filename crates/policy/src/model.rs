@@ -3,40 +3,9 @@
 
 use serde::Serialize;
 
-/// How serious a violation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// Context, no concern.
-    Info,
-    /// Worth a glance.
-    Low,
-    /// A reviewer should look.
-    Medium,
-    /// A likely violation.
-    High,
-    /// A violation the policy acts on immediately.
-    Critical,
-}
-
-impl Severity {
-    /// Every severity, lowest first, with its name.
-    pub const NAMES: [(Severity, &'static str); 5] = [
-        (Severity::Info, "info"),
-        (Severity::Low, "low"),
-        (Severity::Medium, "medium"),
-        (Severity::High, "high"),
-        (Severity::Critical, "critical"),
-    ];
-
-    /// The lowercase name.
-    pub fn as_str(self) -> &'static str {
-        Self::NAMES
-            .iter()
-            .find(|(s, _)| *s == self)
-            .map_or("info", |(_, n)| n)
-    }
-}
+/// How serious a violation is: the evidence's own severities (a rule
+/// names the severity its records are written with).
+pub use paraakh_evidence::record::Severity;
 
 /// What the client does when a violation happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -184,7 +184,12 @@ fn rule(ctx: &mut Ctx, t: &Table, parent: &str, key: &str, spec: RuleSpec, extra
         .lasting
         .map(|range| ctx.number(r, &path, "after_seconds", range));
     let severity = ctx
-        .choice(r, &path, "severity", &Severity::NAMES)
+        .choice(
+            r,
+            &path,
+            "severity",
+            &Severity::ALL.map(|s| (s, s.as_str())),
+        )
         .unwrap_or(Severity::Info);
     let action = ctx
         .choice(r, &path, "action", &Action::NAMES)

@@ -154,17 +154,6 @@ struct Running {
 /// At most one `monitor_trouble` record per monitor in this long.
 const TROUBLE_EVERY: Duration = Duration::from_secs(60);
 
-fn severity(s: paraakh_policy::model::Severity) -> Severity {
-    use paraakh_policy::model::Severity as P;
-    match s {
-        P::Info => Severity::Info,
-        P::Low => Severity::Low,
-        P::Medium => Severity::Medium,
-        P::High => Severity::High,
-        P::Critical => Severity::Critical,
-    }
-}
-
 fn detail(value: Value) -> Map<String, Value> {
     match value {
         Value::Object(m) => m,
@@ -265,7 +254,7 @@ impl Running {
         if let Some(s) = v.lasted_seconds {
             extra.insert("lasted_seconds".into(), json!(s));
         }
-        let sev = severity(v.severity);
+        let sev = v.severity;
         let seq = self.event(sev, v.kind, v.message.clone(), extra)?;
         if let Some(text) = v.warning {
             self.emit(EngineEvent::Warning {
