@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::app::App;
+use crate::app::{App, Preview, Saved};
 use crate::error::AppError;
 
 /// Runs `f` on a blocking thread with the app's state.
@@ -60,13 +60,6 @@ pub(crate) async fn run_system_check(handle: AppHandle) -> Result<impl Serialize
     blocking(handle, App::run_system_check).await
 }
 
-#[derive(Serialize)]
-struct Preview {
-    image: String,
-    #[serde(flatten)]
-    frame: paraakh_engine::preview::PreviewFrame,
-}
-
 #[tauri::command]
 pub(crate) async fn camera_preview(handle: AppHandle) -> Result<impl Serialize, AppError> {
     blocking(handle, |app| {
@@ -99,11 +92,6 @@ pub(crate) async fn start_exam(
         })
     })
     .await
-}
-
-#[derive(Serialize)]
-struct Saved {
-    seq: u64,
 }
 
 #[tauri::command]
@@ -172,7 +160,7 @@ pub(crate) async fn quit_app(handle: AppHandle) -> Result<(), AppError> {
 
 /// The app's commands, as `build.rs` lists them.
 #[cfg(test)]
-const NAMES: &[&str] = include!(concat!(env!("OUT_DIR"), "/command_names.rs"));
+pub(crate) const NAMES: &[&str] = include!(concat!(env!("OUT_DIR"), "/command_names.rs"));
 
 /// The UI's list of command names, generated from [`NAMES`].
 #[cfg(test)]
@@ -226,15 +214,10 @@ mod tests {
     /// The UI calls commands by the names in `ui/src/commands.gen.ts`.
     #[test]
     fn the_ui_knows_the_commands_by_their_names() {
-        let path = repo("../ui/src/commands.gen.ts");
-        let want = ui_commands_module();
-        if std::env::var_os("PARAAKH_UPDATE_FIXTURES").is_some() {
-            std::fs::write(&path, &want).unwrap();
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            have, want,
-            "ui/src/commands.gen.ts is not build.rs's list: regenerate it with PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-app --bin paraakh-app commands"
+        paraakh_test_rig::fixture::check_text(
+            &repo("../ui/src/commands.gen.ts"),
+            &ui_commands_module(),
+            "cargo test -p paraakh-app --bin paraakh-app commands",
         );
     }
 }

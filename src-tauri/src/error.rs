@@ -115,16 +115,11 @@ mod tests {
     /// (ui/src/errors.test.ts reads the fixture).
     #[test]
     fn the_ui_has_the_errors_the_app_sends() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/test/app-errors.json");
-        let want = format!("{}\n", serde_json::to_string_pretty(&examples()).unwrap());
-        if std::env::var_os("PARAAKH_UPDATE_FIXTURES").is_some() {
-            std::fs::write(&path, &want).unwrap();
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            have, want,
-            "ui/src/test/app-errors.json is not what the app sends: regenerate it with PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-app --bin paraakh-app error"
+        paraakh_test_rig::fixture::check_json(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../ui/src/test/app-errors.json"),
+            &serde_json::to_value(examples()).unwrap(),
+            "cargo test -p paraakh-app --bin paraakh-app error",
         );
     }
 

@@ -26,6 +26,8 @@ export interface CheckItem {
 export interface CheckReport {
   policy: string;
   items: CheckItem[];
+  /** How the desktop session's type was found (for the evidence; not shown). */
+  session: Record<string, unknown>;
 }
 
 export interface ExamSummary {
@@ -58,8 +60,8 @@ export interface LaunchState {
   exam: ExamSummary | null;
   resume: ResumeInfo | null;
   /** "receipt": an online exam was submitted and the app's page came back. */
-  receipt?: SubmitReceipt | null;
-  time_up?: boolean;
+  receipt: SubmitReceipt | null;
+  time_up: boolean;
   join_link: string | null;
   version: string;
 }
@@ -133,24 +135,12 @@ export interface ExamPaper {
   extra_time_percent: number;
   resumed: boolean;
   /** Copy and paste stay inside the exam (the policy's block_copy_out). */
-  private_clipboard?: boolean;
+  private_clipboard: boolean;
   /** An online exam: the origin of the organiser's page (the questions are there). */
-  online_origin?: string | null;
+  online_origin: string | null;
 }
 
 export type SyncState = "synced" | "pending" | "offline";
-
-export interface SubmitReceipt {
-  session_id: string;
-  submitted_at: string;
-  answered: number;
-  total: number;
-  seq: number;
-  synced: SyncState;
-  cosigned_size: number;
-  records: number;
-  message: string;
-}
 
 export interface SyncStatus {
   synced: SyncState;
@@ -159,6 +149,14 @@ export interface SyncStatus {
   message: string;
   /** When this computer deletes its copy (YYYY-MM-DD, UTC), once everything is confirmed. */
   delete_after?: string;
+}
+
+export interface SubmitReceipt extends SyncStatus {
+  session_id: string;
+  submitted_at: string;
+  answered: number;
+  total: number;
+  seq: number;
 }
 
 export type WindowEventKind = "devtools_attempt";

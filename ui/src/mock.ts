@@ -214,6 +214,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
                 needs_proctor_code: options.needsProctorCode ?? false,
               }
             : null,
+        receipt: null,
+        time_up: false,
         join_link: options.joinLink ?? null,
         version: "0.1.0-mock",
       })),
@@ -278,7 +280,7 @@ export function createMockApi(options: MockOptions = {}): MockApi {
             fix: "Close the screen sharing program (for example a video call), then choose Check again.",
           });
         }
-        return { policy: "standard", items };
+        return { policy: "standard", items, session: { kind: "x11", decided_by: "x_server", observations: [] } };
       }),
 
     cameraPreview: () =>

@@ -20,6 +20,7 @@
 // Test support: a panic is the failure report, and messages go to stderr.
 #![allow(clippy::print_stderr)]
 
+pub mod fixture;
 pub mod proxy;
 
 use std::ffi::OsStr;

@@ -273,8 +273,6 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    use serde_json::Value;
-
     use super::*;
 
     /// The fixture the UI's tests read.
@@ -283,10 +281,10 @@ mod tests {
         "/../../ui/src/test/engine-events.json"
     );
 
-    const HOW_TO_UPDATE: &str = "If the change is meant, regenerate the fixture with\n    \
-         PARAAKH_UPDATE_FIXTURES=1 cargo test -p paraakh-engine --lib session::events\n\
-         then make ui/src/api.ts (EngineEvent and ENGINE_EVENT_SCHEMA) match it: \
-         `cd ui && npx vitest run src/events.test.ts && npx tsc --noEmit` says where.";
+    /// Regenerates the fixture; then make ui/src/api.ts (EngineEvent and
+    /// ENGINE_EVENT_SCHEMA) match it: `cd ui && npx vitest run
+    /// src/events.test.ts && npx tsc --noEmit` says where.
+    const REGENERATE: &str = "cargo test -p paraakh-engine --lib session::events";
 
     /// The form an example shows: its variant and, where a field is optional,
     /// whether it is there. The patterns name every field (no `..`), so a new
@@ -435,49 +433,10 @@ mod tests {
 
     #[test]
     fn the_ui_fixture_is_what_the_engine_sends() {
-        let fixture = fixture();
-        let path = Path::new(FIXTURE);
-        if std::env::var_os("PARAAKH_UPDATE_FIXTURES").is_some_and(|v| v == "1") {
-            let mut text = serde_json::to_string_pretty(&fixture).unwrap();
-            text.push('\n');
-            std::fs::write(path, text).unwrap();
-            return;
-        }
-        let want = serde_json::to_value(&fixture).unwrap();
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}\n{HOW_TO_UPDATE}", path.display()));
-        let have: Value = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("{} is not JSON: {e}\n{HOW_TO_UPDATE}", path.display()));
-        if have == want {
-            return;
-        }
-        let mut diff = Vec::new();
-        for key in ["about", "severities"] {
-            if have.get(key) != want.get(key) {
-                diff.push(format!(
-                    "  {key}:\n    fixture: {}\n    engine:  {}",
-                    have.get(key).unwrap_or(&Value::Null),
-                    want[key]
-                ));
-            }
-        }
-        let none = Vec::new();
-        let have_events = have["events"].as_array().unwrap_or(&none);
-        let want_events = want["events"].as_array().unwrap_or(&none);
-        for i in 0..have_events.len().max(want_events.len()) {
-            let (h, w) = (have_events.get(i), want_events.get(i));
-            if h != w {
-                diff.push(format!(
-                    "  events[{i}]:\n    fixture: {}\n    engine:  {}",
-                    h.unwrap_or(&Value::Null),
-                    w.unwrap_or(&Value::Null)
-                ));
-            }
-        }
-        panic!(
-            "{} differs from the events the engine sends to the UI:\n{}\n{HOW_TO_UPDATE}",
-            path.display(),
-            diff.join("\n")
+        paraakh_test_rig::fixture::check_json(
+            Path::new(FIXTURE),
+            &serde_json::to_value(fixture()).unwrap(),
+            REGENERATE,
         );
     }
 }
