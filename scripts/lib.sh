@@ -58,6 +58,12 @@ ensure_ui() {
         say "installing the UI's npm packages (ui/package-lock.json)"
         (cd ui && npm ci --no-audit --no-fund --loglevel=error)
     fi
+    # Built again only when a source is newer: a rebuilt dist makes cargo
+    # rebuild the app that embeds it.
+    if [ -f ui/dist/index.html ] && [ -z "$(find ui/src ui/index.html ui/package-lock.json \
+        ui/vite.config.ts ui/tsconfig.json -newer ui/dist/index.html 2>/dev/null | head -n 1)" ]; then
+        return 0
+    fi
     say "building the exam UI (ui/dist)"
     (cd ui && npm run --silent build >/dev/null)
 }

@@ -1,7 +1,7 @@
 //! `paraakh-app`: the desktop app of Paraakh Secure Exam. A thin shell:
 //! the kiosk window and the commands the exam page calls, over the engine.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 // Release builds on Windows show no console window.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -23,7 +23,18 @@ use std::process::ExitCode;
 
 use tauri::Manager as _;
 
+/// ONNX Runtime reads this once when it loads (the system check, the
+/// camera preview, the exam): its telemetry to Microsoft stays off, and
+/// detection refuses to load it otherwise.
+#[allow(unsafe_code)]
+fn switch_off_ort_telemetry() {
+    // SAFETY: the first thing `main` does, before any thread exists: nothing
+    // else reads or writes the environment meanwhile.
+    unsafe { std::env::set_var(paraakh_detect::runtime::ORT_TELEMETRY_ENV, "1") };
+}
+
 fn main() -> ExitCode {
+    switch_off_ort_telemetry();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let launch = match launch::Launch::from_args(&args) {
         Ok(l) => l,

@@ -29,10 +29,10 @@ pub(crate) struct CheckArgs {
     /// How long to listen to the microphone (more than 0, at most 30s).
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = crate::grammar::duration, alias = "listen")]
     listen_for: Duration,
-    /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh).
+    /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh, else the package's ../lib/paraakh).
     #[arg(long, value_name = "FILE")]
     onnxruntime: Option<PathBuf>,
-    /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh).
+    /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh, else the package's ../share/paraakh/models).
     #[arg(long, value_name = "DIR")]
     models: Option<PathBuf>,
     /// Webcam to check: a camera index, or images / a .y4m video to replay (default: camera 0).

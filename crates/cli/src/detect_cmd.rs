@@ -22,10 +22,10 @@ pub(crate) enum DetectCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct Common {
-    /// The ONNX Runtime library (default: $PARAAKH_ONNXRUNTIME, then next to paraakh).
+    /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh, else the package's ../lib/paraakh).
     #[arg(long, value_name = "FILE")]
     onnxruntime: Option<PathBuf>,
-    /// The models directory (default: $PARAAKH_MODELS, then models/ next to paraakh).
+    /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh, else the package's ../share/paraakh/models).
     #[arg(long, value_name = "DIR")]
     models: Option<PathBuf>,
     /// Print one JSON document.

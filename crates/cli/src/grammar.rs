@@ -140,6 +140,10 @@ pub(crate) enum GrammarCommand {
     Tree(TreeArgs),
     /// Parse a command line as `paraakh` would and print what it means (nothing runs).
     Parse(ParseArgs),
+    /// Write the manual pages (one per subcommand) into a directory.
+    Man(crate::manual::ManArgs),
+    /// Write the bash, zsh and fish completions into a directory.
+    Completions(crate::manual::CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -171,6 +175,8 @@ pub(crate) fn run(cmd: GrammarCommand) -> anyhow::Result<ExitCode> {
             walk(&root, &mut Vec::new(), false, &args.probes, &mut commands);
             crate::render::print_json(&json!({ "commands": commands }))?;
         }
+        GrammarCommand::Man(args) => return crate::manual::man(&args),
+        GrammarCommand::Completions(args) => return crate::manual::completions(&args),
         GrammarCommand::Parse(args) => {
             let mut raw = vec![OsString::from("paraakh")];
             raw.extend(args.args);

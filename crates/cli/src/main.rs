@@ -17,6 +17,7 @@ mod grammar;
 #[cfg(feature = "ingest")]
 mod ingest_cmd;
 mod keys_cmd;
+mod manual;
 mod policy_cmd;
 mod render;
 #[cfg(feature = "check")]
@@ -176,7 +177,20 @@ fn parse(raw: &[OsString]) -> Result<(Cli, Vec<String>), clap::Error> {
     Ok((cli, notes))
 }
 
+/// ONNX Runtime reads this once when it loads (`detect`, `check`, `session
+/// run`): its telemetry to Microsoft stays off, and detection refuses to
+/// load it otherwise.
+#[cfg(feature = "detect")]
+#[allow(unsafe_code)]
+fn switch_off_ort_telemetry() {
+    // SAFETY: the first thing `main` does, before any thread exists: nothing
+    // else reads or writes the environment meanwhile.
+    unsafe { std::env::set_var(paraakh_detect::runtime::ORT_TELEMETRY_ENV, "1") };
+}
+
 fn main() -> ExitCode {
+    #[cfg(feature = "detect")]
+    switch_off_ort_telemetry();
     let raw: Vec<OsString> = std::env::args_os().collect();
     let cli = match parse(&raw) {
         Ok((cli, notes)) => {

@@ -70,10 +70,10 @@ pub(crate) struct RunArgs {
     /// Run without face and voice detection.
     #[arg(long)]
     no_detection: bool,
-    /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh).
+    /// The ONNX Runtime library (else PARAAKH_ONNXRUNTIME, else next to paraakh, else the package's ../lib/paraakh).
     #[arg(long, value_name = "FILE")]
     onnxruntime: Option<PathBuf>,
-    /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh).
+    /// The models directory (else PARAAKH_MODELS, else models/ next to paraakh, else the package's ../share/paraakh/models).
     #[arg(long, value_name = "DIR")]
     models: Option<PathBuf>,
     /// Do not watch processes and displays.

@@ -7,6 +7,12 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DetectError {
+    /// ONNX Runtime would start with its telemetry on (a program must set
+    /// `ORT_DISABLE_TELEMETRY=1` before anything else).
+    #[error(
+        "ONNX Runtime was not started: its telemetry to Microsoft is not switched off (ORT_DISABLE_TELEMETRY=1 must be set when the program starts); this is a defect of the program, please report it"
+    )]
+    TelemetryOn,
     /// The ONNX Runtime library is not where it was looked for.
     #[error("ONNX Runtime {ver} was not found (looked at: {looked}); run scripts/fetch-onnxruntime, or set PARAAKH_ONNXRUNTIME to its libonnxruntime.so", ver = crate::runtime::ORT_VERSION)]
     RuntimeMissing {

@@ -2,8 +2,9 @@
 //!
 //! ONNX Runtime is a shared library loaded at run time (`ort` with
 //! `load-dynamic`), never downloaded by the build. It is looked for, in
-//! order: a path given by the caller, `PARAAKH_ONNXRUNTIME`, and next to the
-//! executable. Its SHA-256 must be a pinned one: a wrong library is refused
+//! order: a path given by the caller, `PARAAKH_ONNXRUNTIME`, next to the
+//! executable, and where the package installs it (`../lib/paraakh/` from the
+//! executable's directory: `/usr/lib/paraakh` for `/usr/bin`). Its SHA-256 must be a pinned one: a wrong library is refused
 //! with a clear error, never loaded. The library can be loaded once per
 //! process; later calls reuse it (or report the same failure).
 
@@ -23,6 +24,27 @@ pub const ORT_FILE_NAME: &str = "libonnxruntime.so.1.32.0";
 pub const ORT_ENV: &str = "PARAAKH_ONNXRUNTIME";
 /// The environment variable naming the models directory.
 pub const MODELS_ENV: &str = "PARAAKH_MODELS";
+
+/// ONNX Runtime's switch for its own telemetry. Its official Linux builds
+/// (the pinned 1.32.0 among them) send usage events to Microsoft and keep a
+/// device id in the user's home unless this is `1` when the library
+/// initialises. Detection here never lets that happen: [`Runtime::load`]
+/// refuses to start the library otherwise, and each program sets it first
+/// thing in `main` (tests get it from `.cargo/config.toml`).
+pub const ORT_TELEMETRY_ENV: &str = "ORT_DISABLE_TELEMETRY";
+
+/// Whether ONNX Runtime's telemetry is switched off for this process.
+pub fn telemetry_off() -> bool {
+    std::env::var_os(ORT_TELEMETRY_ENV).is_some_and(|v| v == "1")
+}
+
+/// Where the package installs the library and the models, from the
+/// executable's directory (`/usr/bin` → `/usr/lib/paraakh`,
+/// `/usr/share/paraakh/models`): an installed client needs no environment
+/// variable, and a package installed under another prefix still works.
+pub const INSTALLED_LIBRARY_DIR: &str = "../lib/paraakh";
+/// See [`INSTALLED_LIBRARY_DIR`].
+pub const INSTALLED_MODELS_DIR: &str = "../share/paraakh/models";
 
 /// SHA-256 of the ONNX Runtime builds this client accepts (file, platform).
 const PINNED_ORT: &[(&str, &str)] = &[(
@@ -63,9 +85,11 @@ impl Model {
 /// Where to find ONNX Runtime and the models.
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeConfig {
-    /// The ONNX Runtime library (else `PARAAKH_ONNXRUNTIME`, else next to the executable).
+    /// The ONNX Runtime library (else `PARAAKH_ONNXRUNTIME`, else next to
+    /// the executable, else where the package installs it).
     pub library: Option<PathBuf>,
-    /// The models directory (else `PARAAKH_MODELS`, else `models/` next to the executable).
+    /// The models directory (else `PARAAKH_MODELS`, else `models/` next to
+    /// the executable, else where the package installs them).
     pub models: Option<PathBuf>,
 }
 
@@ -97,8 +121,13 @@ fn locate_library(config: &RuntimeConfig) -> Result<PathBuf, DetectError> {
         .library
         .clone()
         .into_iter()
-        .chain(std::env::var_os(ORT_ENV).map(PathBuf::from))
-        .chain(exe_dir().map(|d| d.join(ORT_FILE_NAME)));
+        .chain(
+            std::env::var_os(ORT_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        )
+        .chain(exe_dir().map(|d| d.join(ORT_FILE_NAME)))
+        .chain(exe_dir().map(|d| d.join(INSTALLED_LIBRARY_DIR).join(ORT_FILE_NAME)));
     for path in candidates {
         if path.is_file() {
             return Ok(path);
@@ -135,6 +164,20 @@ fn check_library(path: &Path) -> Result<(), DetectError> {
     }
 }
 
+/// `models/` next to the executable, else the package's models directory
+/// when it exists (else `models/`, which the error then names).
+fn installed_models() -> Option<PathBuf> {
+    let dir = exe_dir()?;
+    let installed = dir.join(INSTALLED_MODELS_DIR);
+    let beside = dir.join("models");
+    Some(if !beside.is_dir() && installed.is_dir() {
+        // `/usr/share/paraakh/models`, not `/usr/bin/../share/…`, in reports.
+        installed.canonicalize().unwrap_or(installed)
+    } else {
+        beside
+    })
+}
+
 /// The process-wide ONNX Runtime: loaded once; a failure is remembered.
 static ENVIRONMENT: OnceLock<Result<Environment, DetectError>> = OnceLock::new();
 
@@ -144,6 +187,9 @@ impl Runtime {
     pub fn load(config: &RuntimeConfig) -> Result<Self, DetectError> {
         let env = ENVIRONMENT
             .get_or_init(|| {
+                if !telemetry_off() {
+                    return Err(DetectError::TelemetryOn);
+                }
                 let path = locate_library(config)?;
                 check_library(&path)?;
                 let builder =
@@ -164,8 +210,12 @@ impl Runtime {
         let models = config
             .models
             .clone()
-            .or_else(|| std::env::var_os(MODELS_ENV).map(PathBuf::from))
-            .or_else(|| exe_dir().map(|d| d.join("models")))
+            .or_else(|| {
+                std::env::var_os(MODELS_ENV)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .or_else(installed_models)
             .ok_or_else(|| DetectError::ModelMissing {
                 path: PathBuf::from("models"),
             })?;

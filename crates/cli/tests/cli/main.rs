@@ -794,6 +794,49 @@ fn a_wrong_onnx_runtime_library_is_refused_before_it_is_loaded() {
     );
 }
 
+/// The official ONNX Runtime builds send telemetry to Microsoft and keep a
+/// device id in the home unless switched off before they load: `paraakh`
+/// switches it off itself, whatever its environment says, and leaves
+/// nothing of ONNX Runtime's in the home.
+#[test]
+fn onnx_runtime_runs_without_telemetry_and_leaves_nothing_in_the_home() {
+    let (Some(_), Some(image)) = (std::env::var_os("PARAAKH_ONNXRUNTIME"), astronaut()) else {
+        paraakh_test_rig::skip("PARAAKH_ONNXRUNTIME or PARAAKH_DETECT_DATA not set");
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    for asked in [None, Some("0")] {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["detect", "faces", p(&image), "--models"])
+            .arg(repo_file("models"))
+            .env("HOME", home.path())
+            .env("XDG_CACHE_HOME", home.path().join(".cache"));
+        match asked {
+            None => cmd.env_remove("ORT_DISABLE_TELEMETRY"),
+            Some(v) => cmd.env("ORT_DISABLE_TELEMETRY", v),
+        };
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let left: Vec<_> = walk(home.path());
+    assert!(
+        left.is_empty(),
+        "ONNX Runtime left files in the home: {left:?}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(walk(&path));
+        }
+        found.push(path);
+    }
+    found
+}
+
 #[test]
 fn detect_faces_and_voice_report_as_documented() {
     let (Some(_), Some(image)) = (std::env::var_os("PARAAKH_ONNXRUNTIME"), astronaut()) else {
