@@ -11,6 +11,7 @@ use paraakh_evidence::merkle::{Hash, sha256};
 use paraakh_policy::Policy;
 use paraakh_policy::config::{InstallConfig, TenantTrust};
 use paraakh_policy::exam::{ExamContent, ExamError, ExamPackage};
+use paraakh_policy::version::{ClientVersion, UPGRADE_COMMAND};
 use serde::Serialize;
 
 /// Why an exam package cannot be offered.
@@ -36,6 +37,18 @@ pub enum OfferError {
     /// A key could not be made or read.
     #[error("{0}")]
     Key(String),
+    /// The tenant requires a newer client for this exam.
+    #[error(
+        "this exam needs Paraakh Secure Exam {required} or newer, and this computer has {running}: update it ({command}), or ask your exam centre"
+    )]
+    ClientTooOld {
+        /// The policy's `min_client_version`.
+        required: ClientVersion,
+        /// This build's.
+        running: ClientVersion,
+        /// What updates it.
+        command: &'static str,
+    },
 }
 
 /// A verified exam package and the tenant that signed it.
@@ -81,6 +94,18 @@ impl ExamOffer {
         for trust in config.tenants.values() {
             match ExamPackage::verify(bytes, &trust.signing_keys, &trust.id) {
                 Ok(package) => {
+                    // Checked once the package is known to be the tenant's:
+                    // nobody else can make a client refuse an exam.
+                    let running = ClientVersion::running();
+                    if let Some(required) = package.policy.min_client_version
+                        && running < required
+                    {
+                        return Err(OfferError::ClientTooOld {
+                            required,
+                            running,
+                            command: UPGRADE_COMMAND,
+                        });
+                    }
                     return Ok(Self {
                         package,
                         tenant: trust.clone(),
@@ -339,6 +364,82 @@ mod tests {
         std::fs::write(&path, "garbage").unwrap();
         let e = device_key(&path).unwrap_err().to_string();
         assert!(e.contains("is not a device key"), "{e}");
+    }
+
+    /// A package whose policy asks for `min_client_version`, signed by a
+    /// tenant this installation trusts.
+    fn offer_needing(min: &str) -> Result<ExamOffer, OfferError> {
+        use paraakh_policy::envelope::{Envelope, POLICY_TYPE};
+        let key = NoteSigner::generate("acme.example", SIG_TYPE_ED25519).unwrap();
+        let evidence = paraakh_evidence::keys::TenantSecretKey::generate("acme.example").unwrap();
+        let policy = Envelope::sign(
+            POLICY_TYPE,
+            format!("preset = \"standard\"\nname = \"Physics\"\nmin_client_version = \"{min}\"\n")
+                .into_bytes(),
+            &key,
+        )
+        .to_json()
+        .into_bytes();
+        let source: paraakh_policy::exam::ExamSource = serde_json::from_value(serde_json::json!({
+            "id": "physics",
+            "tenant": "acme",
+            "title": "Physics",
+            "opens_at": "2026-12-10T09:00:00Z",
+            "closes_at": "2026-12-10T12:00:00Z",
+            "duration_minutes": 90,
+            "policy": "policy.toml.signed",
+            "instructions": "Answer.",
+            "questions": [{"id": "q1", "kind": "short_text", "prompt": "Why?", "points": 1, "max_chars": 100}],
+        }))
+        .unwrap();
+        let packaged =
+            paraakh_policy::exam::sign_exam(&source, &policy, &evidence.public(), &key, None)
+                .unwrap();
+        let trust = paraakh_policy::config::TenantTrust {
+            id: "acme".into(),
+            name: "ACME".into(),
+            signing_keys: vec![key.verifier()],
+            jwt_keys: Vec::new(),
+            audience: "paraakh-client".into(),
+            backend_url: None,
+            backend_key: None,
+            encryption_key: None,
+            max_link_lifetime_secs: 86_400,
+            source: paraakh_policy::config::Source::Managed,
+        };
+        let config = InstallConfig {
+            data_dir: std::env::temp_dir(),
+            tenants: [("acme".to_owned(), trust)].into(),
+            locked: true,
+            centre_keys: Vec::new(),
+            ignored: Vec::new(),
+        };
+        ExamOffer::verify(&packaged.package, &config)
+    }
+
+    /// A tenant raises the minimum: an older client refuses the exam and
+    /// says how to update; the running version and older minimums pass.
+    #[test]
+    fn an_exam_needing_a_newer_client_is_refused_with_the_update_command() {
+        let running = ClientVersion::running();
+        let newer = ClientVersion {
+            minor: running.minor + 1,
+            ..running
+        };
+        let err = offer_needing(&newer.to_string()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, OfferError::ClientTooOld { required, .. } if required == newer),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("needs Paraakh Secure Exam {newer} or newer"))
+                && text.contains(&format!("this computer has {running}"))
+                && text.contains("apt-get install --only-upgrade paraakh"),
+            "{text}"
+        );
+        assert!(offer_needing(&running.to_string()).is_ok());
+        assert!(offer_needing("0.0.1").is_ok());
     }
 
     #[test]

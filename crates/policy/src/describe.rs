@@ -422,5 +422,14 @@ pub fn describe(loaded: &Loaded) -> String {
         |p| p.starts_with("proctor."),
         &format!("Proctor: {code}; {resume}."),
     );
+    if let Some(min) = &p.min_client_version {
+        w.line(
+            "",
+            |p| p == "min_client_version",
+            &format!(
+                "Client: {min} or newer (an older one refuses the exam and says how to update it)."
+            ),
+        );
+    }
     w.out
 }

@@ -25,6 +25,7 @@ mod parse;
 pub mod presets;
 pub mod proctor;
 pub mod tenants;
+pub mod version;
 
 pub use describe::describe;
 pub use envelope::{Envelope, EnvelopeError};

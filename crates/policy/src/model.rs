@@ -314,6 +314,10 @@ pub struct Policy {
     /// The proctor's access (optional section).
     #[serde(skip_serializing_if = "ProctorSettings::is_unset")]
     pub proctor: ProctorSettings,
+    /// The oldest client the tenant lets take this exam (optional: policies
+    /// written before it existed keep their hash).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_client_version: Option<crate::version::ClientVersion>,
 }
 
 impl Policy {

@@ -13,6 +13,7 @@ use crate::model::{
     Retention, Rule, ScreenLayer, Severity, VirtualMachineLayer, VoiceLayer, WaylandMode,
 };
 use crate::presets;
+use crate::version::ClientVersion;
 
 /// The `format` value of this version of the policy format.
 pub const FORMAT_V1: &str = "paraakh-policy/1";
@@ -267,6 +268,7 @@ const TOP: &[&str] = &[
     "keyboard",
     "network",
     "proctor",
+    "min_client_version",
 ];
 
 fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
@@ -538,6 +540,7 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
     };
 
     let proctor = read_proctor(ctx, t);
+    let min_client_version = read_min_client_version(ctx, t);
 
     let policy = Policy {
         name,
@@ -556,9 +559,28 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
         keyboard,
         network,
         proctor,
+        min_client_version,
     };
     cross_checks(ctx, &policy);
     policy
+}
+
+/// The optional `min_client_version = "0.2.0"`.
+fn read_min_client_version(ctx: &mut Ctx, t: &Table) -> Option<ClientVersion> {
+    if !t.contains_key("min_client_version") {
+        return None;
+    }
+    let text = ctx.text(t, "", "min_client_version", 32);
+    match ClientVersion::parse(&text) {
+        Ok(version) => Some(version),
+        Err(e) => {
+            // A value that is not a string was reported already.
+            if !text.is_empty() {
+                ctx.problem("min_client_version", e.to_string());
+            }
+            None
+        }
+    }
 }
 
 /// The optional `[proctor]` section: every key optional (policies written

@@ -27,6 +27,16 @@ fn bad_policies_are_refused_with_the_problem_named() {
             "colour: unknown setting",
         ),
         (
+            "a client version that is not three numbers",
+            over("min_client_version = \"1.2\""),
+            "min_client_version: \"1.2\" is not a client version",
+        ),
+        (
+            "a client version that is not a string",
+            over("min_client_version = 2"),
+            "min_client_version",
+        ),
+        (
             "unknown layer setting",
             over("[face]\nsmile = true"),
             "face.smile: unknown setting",
