@@ -46,7 +46,6 @@ ls /etc/systemd/system/timers.target.wants/ /etc/systemd/user/timers.target.want
 getent passwd paraakh > "$out/user.txt" || true
 test -s /usr/share/man/man1/paraakh.1.gz && test -s /usr/share/man/man1/paraakh-app.1.gz
 test -s /usr/share/bash-completion/completions/paraakh
-dpkg -L paraakh > "$out/files.txt"
 
 apt-get purge -y -qq paraakh > "$out/apt-purge.log" 2>&1
 snapshot > "$out/after.txt"
