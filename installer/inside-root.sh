@@ -19,6 +19,9 @@ start=$(date +%s%N)
 # that the snapshot before it holds them and the purge can be judged alone.
 apt-get satisfy -y -qq "$(dpkg-deb -f "$deb" Depends), $(dpkg-deb -f "$deb" Recommends)" \
     > "$out/apt-deps.log" 2>&1
+# A candidate's account for the exam session (made before the snapshot:
+# it is no file of the package's).
+useradd --create-home candidate
 snapshot > "$out/before.txt"
 apt-get install -y -qq "$deb" > "$out/apt-install.log" 2>&1
 echo $(( ($(date +%s%N) - start) / 1000000 )) > "$out/install-ms"
@@ -40,6 +43,41 @@ mkdir -p -m 0700 /run/user/0
 XDG_RUNTIME_DIR=/run/user/0 systemd-analyze --user verify /usr/lib/systemd/user/paraakh-sync.service \
     /usr/lib/systemd/user/paraakh-sync.timer > "$out/user-units-verify.txt" 2>&1
 echo $? > "$out/user-units-verify.exit"
+
+# The exam session as the login screen starts it, for an ordinary user, on
+# cage's headless backend (this root has no screen): the installed launcher
+# starts cage and the app; the app seals the compositor once its page is up
+# and says so. Cold start: launcher started to session sealed.
+uid=$(id -u candidate)
+mkdir -p -m 0700 "/run/user/$uid"
+chown candidate: "/run/user/$uid"
+start=$(date +%s%N)
+setpriv --reuid=candidate --regid=candidate --init-groups \
+    env -i HOME=/home/candidate USER=candidate LOGNAME=candidate "XDG_RUNTIME_DIR=/run/user/$uid" \
+    WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+    /usr/lib/paraakh/exam-session > "$out/exam-session.log" 2>&1 &
+session=$!
+for _ in $(seq 600); do
+    grep -q "exam session (cage)" "$out/exam-session.log" && break
+    sleep 0.1
+done
+echo $(( ($(date +%s%N) - start) / 1000000 )) > "$out/exam-session-ms"
+# Sealed: the compositor's socket is gone, so no other program can connect.
+ls -A "/run/user/$uid" > "$out/exam-session-runtime.txt"
+# (No procps in a minimal root: /proc read directly.)
+candidates_processes() {
+    for p in /proc/[0-9]*; do
+        [ "$(stat -c %u "$p" 2> /dev/null)" = "$uid" ] && echo "${p#/proc/} $(cat "$p/comm" 2> /dev/null)"
+    done
+}
+candidates_processes > "$out/exam-session-processes.txt"
+kill "$session" 2> /dev/null || true
+for signal in TERM KILL; do
+    candidates_processes | while read -r pid _; do kill -s "$signal" "$pid" 2> /dev/null || true; done
+    sleep 0.5
+done
+wait "$session" 2> /dev/null || true
+userdel --remove candidate 2> /dev/null || true
 set -e
 ls /etc/systemd/system/timers.target.wants/ /etc/systemd/user/timers.target.wants/ \
     > "$out/enabled.txt" 2>&1 || true

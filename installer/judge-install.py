@@ -48,6 +48,16 @@ if enabled.count("paraakh-sync.timer") != 2:
 if not read("user.txt").startswith("paraakh:"):
     problems.append("the sync service's user paraakh was not made")
 
+session_log = read("exam-session.log")
+if "exam session (cage)" not in session_log or "the exam is the only program on screen" not in session_log:
+    problems.append(f"the exam session did not start and seal in cage: {session_log[-2000:]}")
+runtime = read("exam-session-runtime.txt").split()
+if "wayland-0" in runtime:
+    problems.append(f"the exam session's socket is still there after the seal: {runtime}")
+processes = read("exam-session-processes.txt")
+if " cage" not in processes or " paraakh-app" not in processes:
+    problems.append(f"cage and the app were not both running in the exam session: {processes}")
+
 # After the purge: no file of the package's, and nothing new since its
 # dependencies were installed but what the docs say stays (apt's and dpkg's
 # own records, logs, caches; the system user's account backups).
@@ -70,6 +80,7 @@ figures = {
     "package_bytes": os.path.getsize(deb),
     "installed_kib": int(read("installed-kib").strip()),
     "install_ms": int(read("install-ms").strip()),
+    "exam_session_cold_start_ms": int(read("exam-session-ms").strip()),
 }
 print(json.dumps(figures))
 if problems:

@@ -80,12 +80,13 @@ ensure_app_test_tools() {
 # draw, a PulseAudio server with a virtual sink; opus-tools checks audio
 # clips; xdotool and x11vnc are real programs from the process blocklist;
 # openbox is the window manager; PipeWire stands in for a desktop's graph;
-# weston with Xwayland is a Wayland desktop.
+# weston with Xwayland is a Wayland desktop (its demo clients draw there);
+# cage is the exam session's kiosk compositor.
 ensure_rig_packages() {
     ensure_debian_packages xvfb xserver-xorg-core xserver-xorg-video-dummy \
         x11-xserver-utils x11-apps tigervnc-standalone-server openbox pulseaudio \
         pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc pipewire \
-        pipewire-bin weston xwayland
+        pipewire-bin weston xwayland cage
 }
 
 # A real S3-compatible server for the backend's object-store tests: s3s-fs

@@ -69,6 +69,16 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
             .focused(true)
             .zoom_hotkeys_enabled(true)
             .devtools(cfg!(feature = "devtools"))
+            .on_page_load(|_, payload| {
+                // In the exam session the page's web process is connected
+                // by now: the compositor can be sealed.
+                #[cfg(target_os = "linux")]
+                if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                    crate::exam_session::seal_once();
+                }
+                #[cfg(not(target_os = "linux"))]
+                let _ = payload;
+            })
             .on_navigation(move |url| {
                 let app = nav.state::<App>();
                 if crate::online::asks_for_source(url) {
@@ -240,6 +250,10 @@ mod linux {
             });
         };
         let xid = EXAM_XID.load(Ordering::Relaxed);
+        if xid == 0 && crate::exam_session::holds() {
+            // No other program exists in the sealed exam session to paste into.
+            return;
+        }
         if xid == 0 {
             // Wayland: no X selections to watch; the exam screen's own
             // clipboard still keeps its copies off the desktop's.
@@ -281,6 +295,12 @@ mod linux {
         watch_keys(handle, window);
         watch_fullscreen(handle, window);
         let Some(xid) = xid(window) else {
+            if crate::exam_session::in_kiosk_compositor() {
+                // cage has no shortcuts and no other window to switch to:
+                // the exam session itself is the lockdown, and the evidence
+                // says whether it held (the environment record).
+                return;
+            }
             // Wayland: focus loss is still seen through the window's events.
             app.guard_unavailable(
                 "keyboard grab",

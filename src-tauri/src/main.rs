@@ -10,6 +10,8 @@ mod app;
 mod commands;
 mod draft;
 mod error;
+#[cfg(target_os = "linux")]
+mod exam_session;
 mod join;
 mod kiosk;
 mod launch;
@@ -20,6 +22,15 @@ mod online_bar;
 mod run;
 
 use std::process::ExitCode;
+
+/// Whether the sealed exam session holds: no other program exists there to
+/// see, cover or paste into the exam (always false off Linux).
+pub(crate) fn exam_session_holds() -> bool {
+    #[cfg(target_os = "linux")]
+    return exam_session::holds();
+    #[cfg(not(target_os = "linux"))]
+    false
+}
 
 use tauri::Manager as _;
 

@@ -16,6 +16,12 @@ pub enum LockdownError {
         /// What the system said.
         reason: String,
     },
+    /// The exam session's compositor cannot be checked or sealed.
+    #[error("exam session: {reason}")]
+    ExamSession {
+        /// What failed and what the system said.
+        reason: String,
+    },
     /// The X display cannot be used for focus or the clipboard.
     #[error("cannot use the X display: {reason}")]
     Desktop {

@@ -9,6 +9,9 @@
 //! - [`clipboard`]: cleared at the start and the end of an exam (X11);
 //! - [`displays`]: how many pictures the machine shows, mirrored outputs,
 //!   and changes during the exam (X11 RandR);
+//! - [`exam_session`]: the app alone in the kiosk compositor cage, chosen
+//!   at the login screen: the compositor identified by the kernel, its
+//!   socket sealed, every program connected to it named;
 //! - [`focus`]: the exam window keeps the focus; every loss is an event,
 //!   and the window can take the focus back at once (X11);
 //! - [`keyboard`]: the keyboard grab that keeps the window manager's
@@ -31,6 +34,8 @@ pub mod clipboard;
 #[cfg(target_os = "linux")]
 pub mod displays;
 mod error;
+#[cfg(target_os = "linux")]
+pub mod exam_session;
 #[cfg(target_os = "linux")]
 pub mod focus;
 #[cfg(target_os = "linux")]

@@ -50,6 +50,35 @@ impl SessionKind {
     }
 }
 
+/// How firmly the exam can be kept on screen in this session, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lockdown {
+    /// The exam session chosen at the login screen: the app alone in the
+    /// kiosk compositor cage, sealed ([`crate::exam_session`]).
+    ExamSession,
+    /// An X11 desktop: the window kept full screen and on top, the
+    /// keyboard grabbed so the desktop's shortcuts do not fire.
+    DesktopKiosk,
+    /// A Wayland desktop, a nested display or a weakened exam session:
+    /// leaving the exam window is seen, not prevented.
+    WindowOnly,
+    /// No graphical session.
+    None,
+}
+
+impl Lockdown {
+    /// For people.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::ExamSession => "exam session (cage)",
+            Self::DesktopKiosk => "kiosk on the desktop (X11)",
+            Self::WindowOnly => "exam window only (leaving it is recorded, not prevented)",
+            Self::None => "none (no graphical session)",
+        }
+    }
+}
+
 /// Who said it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,11 +130,37 @@ pub struct SessionType {
     /// The window manager (X11) or compositor (Wayland), when it says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window_manager: Option<String>,
+    /// The exam session this app sealed, as checked when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exam_session: Option<crate::exam_session::ExamSession>,
+    /// How firmly the exam is kept on screen here.
+    pub lockdown: Lockdown,
 }
 
 impl SessionType {
+    /// The same session with the exam session this app sealed (if any),
+    /// and the lockdown that makes.
+    pub fn with_exam_session(mut self, exam: Option<crate::exam_session::ExamSession>) -> Self {
+        self.exam_session = exam;
+        self.lockdown = match (&self.exam_session, self.kind) {
+            (Some(e), _) if e.holds() => Lockdown::ExamSession,
+            (Some(_), _) | (None, SessionKind::Wayland) => Lockdown::WindowOnly,
+            (None, SessionKind::X11) if self.nested.is_some() => Lockdown::WindowOnly,
+            (None, SessionKind::X11) => Lockdown::DesktopKiosk,
+            (None, SessionKind::Tty | SessionKind::Unknown) => Lockdown::None,
+        };
+        self
+    }
+
     /// One line: "Wayland (logind; the environment says X11)".
     pub fn summary(&self) -> String {
+        if let Some(e) = &self.exam_session {
+            return format!("{}; {}", e.summary(), self.desktop_summary());
+        }
+        self.desktop_summary()
+    }
+
+    fn desktop_summary(&self) -> String {
         let mut s = self.kind.name().to_owned();
         let mut about = Vec::new();
         if let Some(w) = self.decided_by {
@@ -187,7 +242,10 @@ pub fn decide(mut observations: Vec<Observation>) -> SessionType {
         x_server: None,
         nested: None,
         window_manager: None,
+        exam_session: None,
+        lockdown: Lockdown::None,
     }
+    .with_exam_session(None)
 }
 
 /// Where the witnesses are found (the real system, or a test's copies).
@@ -239,9 +297,10 @@ impl Probe {
     }
 }
 
-/// Asks every witness on this machine.
+/// Asks every witness on this machine, and the exam session this app
+/// sealed, checked again now.
 pub fn detect() -> SessionType {
-    detect_with(&Probe::system())
+    detect_with(&Probe::system()).with_exam_session(crate::exam_session::current())
 }
 
 /// Asks every witness `probe` names.
@@ -284,7 +343,7 @@ pub fn detect_with(probe: &Probe) -> SessionType {
             format!("the display is served by {name}, a nested or virtual X server: what the exam watches there may not be what the candidate sees")
         });
     decided.x_server = x_server_name;
-    decided
+    decided.with_exam_session(None)
 }
 
 fn environment(probe: &Probe) -> Observation {

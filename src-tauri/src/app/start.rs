@@ -179,6 +179,7 @@ impl App {
         if lockdown
             && keyboard.enabled
             && keyboard.clear_clipboard
+            && !crate::exam_session_holds()
             && let Err(e) = paraakh_lockdown::clipboard::clear(None)
         {
             // Nothing copied before the exam can be pasted into it.

@@ -110,7 +110,9 @@ mod tests {
 
     use paraakh_engine::preflight::{CheckItem, PreflightReport, Status};
     use paraakh_engine::preview::{MeterLevel, PreviewFace, PreviewFrame};
-    use paraakh_lockdown::session_type::{Observation, SessionKind, SessionType, Witness};
+    use paraakh_lockdown::session_type::{
+        Lockdown, Observation, SessionKind, SessionType, Witness,
+    };
     use serde_json::{Value, json};
 
     use super::*;
@@ -224,6 +226,8 @@ mod tests {
                 x_server: None,
                 nested: None,
                 window_manager: None,
+                exam_session: None,
+                lockdown: Lockdown::DesktopKiosk,
             },
         }
     }

@@ -2000,3 +2000,146 @@ fn a_program_started_after_the_system_check_still_blocks_the_start() {
     );
     drop(demo.backend);
 }
+
+/// The exam session ("Paraakh exam" at the login screen): the demo exam
+/// taken with the app alone in cage on its headless backend, where
+/// tauri-driver is cage's application and the app its only window. Once
+/// the page is up the app seals the compositor: a program started then
+/// never connects, so never gets a window over the exam. The evidence says
+/// "exam session (cage)" and verifies; the screen capture the app took
+/// through the compositor (wlr-screencopy) is saved for the docs.
+#[test]
+fn the_demo_exam_in_the_exam_session_is_the_only_program_on_screen() {
+    let Some(detect_data) = prerequisites("the exam session end-to-end") else {
+        return;
+    };
+    if !paraakh_test_rig::require(
+        "the exam session end-to-end",
+        &["cage", "unshare", "weston-simple-shm"],
+    ) {
+        return;
+    }
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = prepare(tmp.path(), &detect_data);
+    let (port, native_port) = (free_port(), free_port());
+    let (port_arg, native_arg) = (port.to_string(), native_port.to_string());
+    let none = tmp_none().join("no-managed-config.toml");
+    let started = Instant::now();
+    let cage = paraakh_test_rig::Cage::start(
+        &[
+            "tauri-driver".as_ref(),
+            "--port".as_ref(),
+            port_arg.as_ref(),
+            "--native-port".as_ref(),
+            native_arg.as_ref(),
+        ],
+        &[
+            ("PARAAKH_APP_LAUNCH", demo.launch.as_os_str()),
+            ("PARAAKH_MANAGED_CONFIG", none.as_os_str()),
+        ],
+    )
+    .unwrap();
+    wait_port(port, "tauri-driver in cage");
+    let d = Driver::start(port, Path::new(APP));
+    let long = Duration::from_secs(60);
+    d.wait_for("#start-code", long);
+    println!(
+        "figures: the join screen in the exam session {:.1} s after cage started (debug build)",
+        started.elapsed().as_secs_f64()
+    );
+
+    // The app seals the compositor once its page is up.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while cage.socket().exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the app did not seal the exam session: {}",
+            cage.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Another program (a Wayland client that would draw over the whole
+    // screen) cannot even connect.
+    let second = cage.command("weston-simple-shm").output().unwrap();
+    assert!(
+        !second.status.success(),
+        "a second client ran in the exam session"
+    );
+
+    join_check_consent(&d, &demo.start_code);
+    // The first screen capture (at the start) shows the exam.
+    let dir = session_dir(&demo, SESSION);
+    let key = std::fs::read_to_string(demo.keys.join("encryption.key")).unwrap();
+    let key = paraakh_evidence::keys::TenantSecretKey::parse(key.trim()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let capture = loop {
+        let found = records(&dir)
+            .into_iter()
+            .find(|r| r["body"]["type"] == "blob" && r["body"]["purpose"] == "screen_recording");
+        if let Some(r) = found {
+            let sealed = std::fs::read(paraakh_evidence::layout::blob_path(
+                &dir,
+                r["body"]["sha256"].as_str().unwrap(),
+            ))
+            .unwrap();
+            break paraakh_evidence::blob::open_to_vec(&key, &sealed).unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no screen capture in the evidence: {:#?}",
+            records(&dir)
+                .iter()
+                .map(|r| (
+                    r["body"]["type"].clone(),
+                    r["body"]["kind"].clone(),
+                    r["body"]["purpose"].clone(),
+                    r["body"]["message"].clone()
+                ))
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let picture = image::load_from_memory(&capture).unwrap().to_rgb8();
+    // cage's headless output, whole: the exam page, not a black screen.
+    assert_eq!(picture.dimensions(), (1280, 720));
+    let first = picture.get_pixel(0, 0);
+    assert!(
+        picture.pixels().any(|p| p != first),
+        "the screen capture is one colour"
+    );
+    picture
+        .save(screenshots().join("10-exam-session-cage.png"))
+        .unwrap();
+
+    submit_and_wait_for_receipt(&d);
+    let report = close_and_verify(d, &demo, &dir);
+    let summary = report["environment"]["records"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(summary.contains("exam session (cage)"), "{summary}");
+    assert!(
+        summary.contains("the exam is the only program on screen"),
+        "{summary}"
+    );
+    let env = records(&dir)
+        .into_iter()
+        .find(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "environment")
+        .unwrap();
+    let session = &env["body"]["detail"]["session"];
+    assert_eq!(session["lockdown"], "exam_session", "{session:#}");
+    assert_eq!(session["exam_session"]["sealed"], true, "{session:#}");
+    assert_eq!(session["exam_session"]["compositor"]["name"], "cage");
+    // Nothing the exam session made unnecessary is recorded as missing.
+    let missing: Vec<_> = records(&dir)
+        .into_iter()
+        .filter(|r| r["body"]["kind"] == "guard_unavailable")
+        .map(|r| r["body"]["detail"].clone())
+        .collect();
+    assert!(missing.is_empty(), "{missing:#?}");
+    drop(cage);
+    drop(demo.backend);
+}

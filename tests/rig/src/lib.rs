@@ -5,6 +5,8 @@
 //! - [`Display::two_monitors`]: Xorg with the dummy driver and two RandR
 //!   monitors side by side (Xvfb cannot have two);
 //! - [`Wayland::start`]: a headless weston with Xwayland;
+//! - [`Cage::start`]: the kiosk compositor of the exam session (cage) on
+//!   its headless backend, its Xwayland refused as the session refuses it;
 //! - [`Audio::start`]: a private PulseAudio server whose null sink's monitor
 //!   is the default input, so what a test plays (`paplay`) is what a
 //!   program recording the default microphone hears.
@@ -378,6 +380,127 @@ impl Wayland {
 
 impl Drop for Wayland {
     fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The kiosk compositor of the exam session (cage) on wlroots' headless
+/// backend with software rendering, in a runtime directory of its own.
+/// Its Xwayland is refused (`WLR_XWAYLAND` names a program that fails), as
+/// the exam session's launcher refuses it. cage will not run as root: as
+/// root it runs in a user namespace where the caller is an ordinary user
+/// (files it makes still belong to the caller outside).
+#[derive(Debug)]
+pub struct Cage {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+/// The user cage runs as when the test runs as root (inside its namespace).
+pub const CAGE_UID: u32 = 1000;
+
+impl Cage {
+    /// Starts cage with `client` as its application (cage ends when it
+    /// does) and `env` added, and waits until its socket `wayland-0` is
+    /// there. Clients started with [`Cage::command`] connect to it.
+    pub fn start(client: &[&OsStr], env: &[(&str, &OsStr)]) -> Result<Self, RigError> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| e.to_string())?;
+        }
+        let root = std::fs::metadata("/proc/self").is_ok_and(|m| {
+            use std::os::unix::fs::MetadataExt as _;
+            m.uid() == 0
+        });
+        let mut cmd = if root {
+            let mut c = Command::new("unshare");
+            c.arg("--user")
+                .arg(format!("--map-user={CAGE_UID}"))
+                .arg(format!("--map-group={CAGE_UID}"))
+                .arg("cage");
+            c
+        } else {
+            Command::new("cage")
+        };
+        let log = std::fs::File::create(dir.path().join("cage.log")).map_err(|e| e.to_string())?;
+        cmd.arg("-d")
+            .arg("--")
+            .args(client)
+            .env("XDG_RUNTIME_DIR", dir.path())
+            .env("WLR_BACKENDS", "headless")
+            .env("WLR_LIBINPUT_NO_DEVICES", "1")
+            .env("WLR_RENDERER", "pixman")
+            .env("WLR_XWAYLAND", "/bin/false")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .envs(env.iter().map(|(k, v)| (*k, *v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        #[cfg(unix)]
+        {
+            // Its own process group: the clients it starts go with it.
+            use std::os::unix::process::CommandExt as _;
+            cmd.process_group(0);
+        }
+        let child = cmd.spawn().map_err(|e| format!("cannot start cage: {e}"))?;
+        let mut c = Self { child, dir };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !c.socket().exists() {
+            if let Ok(Some(status)) = c.child.try_wait() {
+                return Err(format!("cage ended ({status}): {}", c.log()));
+            }
+            if Instant::now() > deadline {
+                return Err(format!("cage did not start within 20 s: {}", c.log()));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(c)
+    }
+
+    /// The runtime directory holding its socket.
+    pub fn runtime_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Its socket (gone once the exam app has sealed the session).
+    pub fn socket(&self) -> PathBuf {
+        self.dir.path().join("wayland-0")
+    }
+
+    /// cage's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What cage said on stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("cage.log")).unwrap_or_default()
+    }
+
+    /// A command that connects to this compositor (not one of cage's own
+    /// children: a second client, as another program would start it).
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("XDG_RUNTIME_DIR", self.dir.path())
+            .env("WAYLAND_DISPLAY", "wayland-0")
+            .env_remove("DISPLAY");
+        cmd
+    }
+}
+
+impl Drop for Cage {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

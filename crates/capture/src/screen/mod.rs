@@ -10,6 +10,8 @@ pub mod native;
 mod recorder;
 pub mod replay;
 #[cfg(all(feature = "native", target_os = "linux"))]
+pub mod wlr;
+#[cfg(all(feature = "native", target_os = "linux"))]
 pub mod x11;
 
 pub use recorder::{CaptureReason, ScreenCapture, ScreenRecorder, ScreenSettings, ScreenStats};

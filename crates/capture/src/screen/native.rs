@@ -1,6 +1,10 @@
 //! The real desktop: X11 through one persistent x11rb connection
-//! ([`super::x11`]); Wayland, Windows and macOS through xcap (built there,
-//! not tested here: only X11 is tested, on Xvfb and Xorg).
+//! ([`super::x11`]); Wayland compositors that offer wlr-screencopy (cage,
+//! the exam session's kiosk compositor, and other wlroots ones) through
+//! [`super::wlr`], over the connection made before the session was sealed
+//! when there is one; other Wayland desktops (GNOME, KDE), Windows and macOS
+//! through xcap (built there, not tested here). X11 is tested on Xvfb and
+//! Xorg, wlr-screencopy on cage.
 
 use super::{MonitorInfo, RawScreen, ScreenSource};
 use crate::error::{CaptureError, Device};
@@ -13,6 +17,15 @@ pub fn open_desktop() -> Result<Box<dyn ScreenSource>, CaptureError> {
             || std::env::var_os("XDG_SESSION_TYPE").is_some_and(|v| v == "wayland");
         if !wayland {
             return Ok(Box::new(super::x11::X11Screen::connect()?));
+        }
+        // Once the exam session is sealed only the connection made before
+        // can capture; without one, a fresh connection if the compositor
+        // offers screencopy, else xcap.
+        if let Some(shared) = super::wlr::preconnected() {
+            return Ok(Box::new(shared));
+        }
+        if let Some(screen) = super::wlr::WlrScreen::connect_if_offered()? {
+            return Ok(Box::new(screen));
         }
     }
     Ok(Box::new(XcapScreen))

@@ -4,11 +4,14 @@
 // Test code: a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
-#[cfg(target_os = "linux")]
+// The real devices: only with the `native` feature.
+#[cfg(all(feature = "native", target_os = "linux"))]
 mod desktop;
 mod encoders;
 mod microphone;
 mod streams;
+#[cfg(all(feature = "native", target_os = "linux"))]
+mod wlr;
 mod y4m_props;
 
 use paraakh_capture::{Consent, ConsentScope};

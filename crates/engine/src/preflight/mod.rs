@@ -197,7 +197,7 @@ fn check(options: &PreflightOptions, with_devices: bool) -> PreflightReport {
         ));
         items.push(devices::screen_capture(p, sources.screen.as_ref()));
     }
-    items.push(system::displays(p));
+    items.push(system::displays(p, &session));
     items.push(system::virtual_machine(p));
     let (processes_item, processes) = system::processes(p);
     items.push(system::remote_session(p, processes));

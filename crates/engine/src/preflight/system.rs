@@ -14,28 +14,37 @@ use super::{CheckItem, Status, by_rule};
 
 const SESSION: &str = "Desktop session";
 
+/// The fix for a desktop that cannot be locked: the exam session the
+/// package installs at the login screen (the app alone in cage).
+pub(crate) const CHOOSE_EXAM_SESSION: &str = "log out and choose Paraakh exam at the login screen (the gear or session menu), then log in again";
+
 pub(super) fn session_type(p: &Policy, session: &SessionType) -> CheckItem {
     let seen = session.summary();
+    if let Some(exam) = &session.exam_session {
+        if exam.holds() {
+            return CheckItem::ok("session_type", SESSION, seen);
+        }
+        return CheckItem::with(
+            "session_type",
+            SESSION,
+            wayland_status(p),
+            seen,
+            "restart the computer and choose Paraakh exam at the login screen; if this stays, ask your proctor",
+        );
+    }
     match session.kind {
         SessionKind::Wayland => {
-            let refuse = p.keyboard.enabled && p.keyboard.wayland == WaylandMode::Refuse;
-            let (status, detail) = if refuse {
-                (
-                    Status::Blocking,
-                    "keyboard shortcuts (Alt+Tab, Super) cannot be blocked there, and this exam needs them blocked",
-                )
+            let detail = if wayland_status(p) == Status::Blocking {
+                "keyboard shortcuts (Alt+Tab, Super) cannot be blocked there, and this exam needs them blocked"
             } else {
-                (
-                    Status::Warning,
-                    "keyboard shortcuts (Alt+Tab, Super) cannot be blocked, only leaving the exam window is recorded",
-                )
+                "keyboard shortcuts (Alt+Tab, Super) cannot be blocked, only leaving the exam window is recorded"
             };
             CheckItem::with(
                 "session_type",
                 SESSION,
-                status,
+                wayland_status(p),
                 format!("{seen}: {detail}"),
-                "log out and choose an \"X11\" or \"Xorg\" session at the login screen (the gear or session menu), then log in again",
+                CHOOSE_EXAM_SESSION,
             )
         }
         SessionKind::X11 if session.nested.is_some() => CheckItem::with(
@@ -56,11 +65,24 @@ pub(super) fn session_type(p: &Policy, session: &SessionType) -> CheckItem {
     }
 }
 
+/// A desktop whose shortcuts cannot be blocked: refused when the policy
+/// needs them blocked, else a warning.
+fn wayland_status(p: &Policy) -> Status {
+    if p.keyboard.enabled && p.keyboard.wayland == WaylandMode::Refuse {
+        Status::Blocking
+    } else {
+        Status::Warning
+    }
+}
+
 const DISPLAYS: &str = "Displays";
 
-pub(super) fn displays(p: &Policy) -> CheckItem {
+pub(super) fn displays(p: &Policy, session: &SessionType) -> CheckItem {
     if !p.displays.enabled {
         return CheckItem::ok("displays", DISPLAYS, "not checked by this exam");
+    }
+    if session.exam_session.is_some() {
+        return exam_session_displays(p);
     }
     let report = match X11Displays::connect(None).and_then(|d| d.read()) {
         Ok(r) => r,
@@ -85,6 +107,42 @@ pub(super) fn displays(p: &Policy) -> CheckItem {
         )
     } else {
         CheckItem::ok("displays", DISPLAYS, report.summary())
+    }
+}
+
+/// In the exam session there is no X server to ask: the compositor's own
+/// outputs, as its screen capture sees them, are the displays.
+fn exam_session_displays(p: &Policy) -> CheckItem {
+    let outputs = crate::sources::open_screen(&crate::sources::ScreenSpec::Desktop)
+        .and_then(|mut screen| screen.monitors());
+    match outputs {
+        Ok(outputs) if outputs.len() > p.displays.max as usize => CheckItem::with(
+            "displays",
+            DISPLAYS,
+            by_rule(true, &p.displays.too_many),
+            format!(
+                "the exam session shows {} displays (this exam allows {})",
+                outputs.len(),
+                p.displays.max
+            ),
+            "disconnect or switch off the extra displays, then restart the computer and choose Paraakh exam again",
+        ),
+        Ok(outputs) => CheckItem::ok(
+            "displays",
+            DISPLAYS,
+            format!(
+                "the exam session shows {} display{}",
+                outputs.len(),
+                if outputs.len() == 1 { "" } else { "s" }
+            ),
+        ),
+        Err(e) => CheckItem::with(
+            "displays",
+            DISPLAYS,
+            Status::Warning,
+            e.to_string(),
+            "the number of displays could not be checked; it is recorded",
+        ),
     }
 }
 
@@ -372,6 +430,83 @@ pub(super) fn backend(p: &Policy, server: Option<&str>) -> CheckItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use paraakh_lockdown::exam_session::{Compositor, DrawsOn, ExamSession};
+    use paraakh_lockdown::session_type::{Lockdown, Observation, Witness, decide};
+
+    fn wayland() -> SessionType {
+        decide(vec![Observation {
+            witness: Witness::Logind,
+            says: SessionKind::Wayland,
+            detail: "Type=wayland".into(),
+        }])
+    }
+
+    fn policy(preset: &str) -> Policy {
+        paraakh_policy::parse(paraakh_policy::presets::text(preset).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{preset}: {e}"))
+    }
+
+    fn exam_session(draws_on: DrawsOn) -> ExamSession {
+        ExamSession {
+            compositor: Compositor {
+                pid: 7,
+                name: "cage".into(),
+                program: Some("/usr/bin/cage".into()),
+                draws_on,
+                preload: None,
+            },
+            socket: "/run/user/1000/wayland-0".into(),
+            sealed: true,
+            seal_error: None,
+            x11_refused: Some(true),
+            other_clients: Vec::new(),
+            ended_at_seal: Vec::new(),
+        }
+    }
+
+    /// The strict preset on a GNOME or KDE Wayland desktop sends the
+    /// candidate to the exam session, in those words.
+    #[test]
+    fn a_wayland_desktop_under_strict_points_to_the_exam_session() {
+        let item = session_type(&policy("strict"), &wayland());
+        assert_eq!(item.status, Status::Blocking);
+        assert_eq!(
+            item.fix.as_deref(),
+            Some(
+                "log out and choose Paraakh exam at the login screen (the gear or session menu), then log in again"
+            )
+        );
+        let item = session_type(&policy("standard"), &wayland());
+        assert_eq!(item.status, Status::Warning);
+    }
+
+    #[test]
+    fn the_sealed_exam_session_passes_and_a_nested_one_does_not() {
+        let held = wayland().with_exam_session(Some(exam_session(DrawsOn::Screen)));
+        assert_eq!(held.lockdown, Lockdown::ExamSession);
+        let item = session_type(&policy("strict"), &held);
+        assert_eq!(item.status, Status::Ok, "{item:?}");
+        assert!(
+            item.detail.contains("exam session (cage)"),
+            "{}",
+            item.detail
+        );
+        // cage started inside the candidate's own desktop is no lockdown.
+        let nested = wayland().with_exam_session(Some(exam_session(DrawsOn::Nested)));
+        assert_eq!(nested.lockdown, Lockdown::WindowOnly);
+        let item = session_type(&policy("strict"), &nested);
+        assert_eq!(item.status, Status::Blocking);
+        assert!(
+            item.detail.contains("a window inside another desktop"),
+            "{}",
+            item.detail
+        );
+        assert_eq!(
+            session_type(&policy("standard"), &nested).status,
+            Status::Warning
+        );
+    }
 
     #[test]
     fn lists_read_naturally() {

@@ -20,6 +20,7 @@ use paraakh_evidence::record::ClientInfo;
 use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
 use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
+use paraakh_lockdown::session_type::Lockdown;
 use paraakh_policy::Policy;
 use paraakh_signal::DropOldestQueue;
 use serde_json::json;
@@ -507,7 +508,20 @@ pub(crate) fn open(
     } else if let (true, Some(why)) = (policy.remote_session.enabled, set_by("processes")) {
         not_running.push(("remote sessions", why));
     }
-    let displays = if policy.displays.enabled && config.watch_displays {
+    let exam_session = config
+        .environment
+        .session
+        .as_ref()
+        .is_some_and(|s| s.lockdown == Lockdown::ExamSession);
+    let displays = if policy.displays.enabled && config.watch_displays && exam_session {
+        // Changes are watched through X11 RandR, which the exam session
+        // does not have: said, not hidden.
+        not_running.push((
+            "displays",
+            "the exam session has no X server to watch them through; the system check counted the compositor's outputs at the start".to_owned(),
+        ));
+        None
+    } else if policy.displays.enabled && config.watch_displays {
         match X11Displays::connect(None).and_then(|d| DisplayWatch::start(d, Arc::clone(&clock))) {
             Ok(w) => {
                 running.push("displays".to_owned());

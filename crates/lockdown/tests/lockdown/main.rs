@@ -7,6 +7,8 @@
 mod desktop;
 #[cfg(target_os = "linux")]
 mod displays;
+#[cfg(target_os = "linux")]
+mod exam_session;
 mod process;
 #[cfg(target_os = "linux")]
 mod remote;
