@@ -28,6 +28,8 @@ echo $(( ($(date +%s%N) - start) / 1000000 )) > "$out/install-ms"
 dpkg-query -W -f='${Installed-Size}\n' paraakh > "$out/installed-kib"
 
 paraakh --version > "$out/version.txt"
+# A tenant's keys, for the station below (made while paraakh is here).
+paraakh keys generate --out /tmp/tenant-keys --name demo-tenant.example > /dev/null
 # The check's exit is 1 here (no camera, no display): its detection item is what counts.
 set +e
 paraakh check --json > "$out/check.json" 2> "$out/check.err"
@@ -70,12 +72,17 @@ candidates_processes() {
         [ "$(stat -c %u "$p" 2> /dev/null)" = "$uid" ] && echo "${p#/proc/} $(cat "$p/comm" 2> /dev/null)"
     done
 }
+# The app first (cage then ends as it does when the candidate closes the
+# exam), then whatever is left.
+end_session() {
+    candidates_processes | while read -r pid name; do
+        if [ "$name" = paraakh-app ]; then kill "$pid" 2> /dev/null || true; fi
+    done
+    sleep 1
+    candidates_processes | while read -r pid _; do kill -s KILL "$pid" 2> /dev/null || true; done
+}
 candidates_processes > "$out/exam-session-processes.txt"
-kill "$session" 2> /dev/null || true
-for signal in TERM KILL; do
-    candidates_processes | while read -r pid _; do kill -s "$signal" "$pid" 2> /dev/null || true; done
-    sleep 0.5
-done
+end_session
 wait "$session" 2> /dev/null || true
 userdel --remove candidate 2> /dev/null || true
 set -e
@@ -87,3 +94,48 @@ test -s /usr/share/bash-completion/completions/paraakh
 
 apt-get purge -y -qq paraakh > "$out/apt-purge.log" 2>&1
 snapshot > "$out/after.txt"
+
+# A proctoring centre's station, installed silently: greetd, then the
+# package with the centre file in place (its postinst runs `paraakh centre
+# setup`); the station's session run once as the login manager would; undone.
+mkdir -p /etc/paraakh/centre
+printf '[tenants.demo-tenant]\nname = "Demo University"\nsigning_keys = ["%s"]\n' \
+    "$(cat /tmp/tenant-keys/signing.pub)" > /etc/paraakh/centre/trust.toml
+printf 'user = "paraakh-exam"\ntrust = "centre/trust.toml"\n' > /etc/paraakh/centre.toml
+apt-get install -y -qq greetd > "$out/station-greetd.log" 2>&1
+cp /etc/greetd/config.toml /tmp/greetd-before.toml
+readlink /etc/systemd/system/display-manager.service > "$out/station-dm-before.txt" || true
+apt-get install -y -qq "$deb" > "$out/station-install.log" 2>&1
+cp /etc/paraakh/config.toml "$out/station-config.toml"
+cp /etc/greetd/config.toml "$out/station-greetd.toml"
+readlink /etc/systemd/system/display-manager.service > "$out/station-dm.txt" || true
+stat -c '%U %a' /var/lib/paraakh/station > "$out/station-data.txt"
+cat /etc/sysctl.d/60-paraakh-station.conf > "$out/station-sysctl.txt"
+set +e
+uid=$(id -u paraakh-exam)
+echo "a candidate's notes" > /home/paraakh-exam/notes.txt
+mkdir -p -m 0700 "/run/user/$uid"
+chown paraakh-exam: "/run/user/$uid"
+# What greetd runs: the home reset, then the exam session.
+setpriv --reuid=paraakh-exam --regid=paraakh-exam --init-groups \
+    env -i HOME=/home/paraakh-exam USER=paraakh-exam LOGNAME=paraakh-exam "XDG_RUNTIME_DIR=/run/user/$uid" \
+    WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+    /usr/lib/paraakh/station-session > "$out/station-session.log" 2>&1 &
+session=$!
+for _ in $(seq 600); do
+    grep -q "exam session (cage)" "$out/station-session.log" && break
+    sleep 0.1
+done
+ls -A /home/paraakh-exam > "$out/station-home.txt"
+end_session
+wait "$session" 2> /dev/null
+# Only the station's user resets its home.
+paraakh centre reset-home --json > "$out/station-reset-root.json" 2> /dev/null
+echo $? > "$out/station-reset-root.exit"
+paraakh centre undo --json > "$out/station-undo.json" 2> "$out/station-undo.err"
+echo $? > "$out/station-undo.exit"
+getent passwd paraakh-exam > "$out/station-user-after.txt"
+cmp -s /etc/greetd/config.toml /tmp/greetd-before.toml
+echo $? > "$out/station-greetd-restored.exit"
+readlink /etc/systemd/system/display-manager.service > "$out/station-dm-after.txt" || true
+set -e

@@ -58,6 +58,36 @@ processes = read("exam-session-processes.txt")
 if " cage" not in processes or " paraakh-app" not in processes:
     problems.append(f"cage and the app were not both running in the exam session: {processes}")
 
+# The station: set up by the silent install, its session run, undone.
+config = read("station-config.toml")
+if "lock = true" not in config or 'data_dir = "/var/lib/paraakh/station"' not in config or "demo-tenant" not in config:
+    problems.append(f"the station was not set up by the silent install: {config} {read('station-install.log')[-2000:]}")
+greetd = read("station-greetd.toml")
+if 'user = "paraakh-exam"' not in greetd or "/usr/lib/paraakh/station-session" not in greetd:
+    problems.append(f"greetd does not log the station's user into the exam session: {greetd}")
+if not read("station-dm.txt").strip().endswith("greetd.service"):
+    problems.append(f"greetd is not the login manager: {read('station-dm.txt')}")
+if read("station-data.txt").strip() != "paraakh-exam 700":
+    problems.append(f"the station's evidence directory: {read('station-data.txt')}")
+if "ptrace_scope = 1" not in read("station-sysctl.txt"):
+    problems.append("the station does not restrict ptrace")
+station_log = read("station-session.log")
+if "the exam is the only program on screen" not in station_log:
+    problems.append(f"the station's session did not reach a sealed exam session: {station_log[-2000:]}")
+station_home = read("station-home.txt").split()
+if "notes.txt" in station_home or ".profile" not in station_home:
+    problems.append(f"the station's home was not reset from /etc/skel: {station_home}")
+if exit_of("station-reset-root") != 1:
+    problems.append("root could reset the station user's home")
+if exit_of("station-undo") != 0:
+    problems.append(f"paraakh centre undo failed: {read('station-undo.err')}")
+if read("station-user-after.txt").strip():
+    problems.append("the station's user is still there after the undo")
+if exit_of("station-greetd-restored") != 0:
+    problems.append("greetd's configuration was not restored by the undo")
+if read("station-dm-after.txt") != read("station-dm-before.txt"):
+    problems.append(f"the login manager after the undo ({read('station-dm-after.txt')!r}) is not the one before ({read('station-dm-before.txt')!r})")
+
 # After the purge: no file of the package's, and nothing new since its
 # dependencies were installed but what the docs say stays (apt's and dpkg's
 # own records, logs, caches; the system user's account backups).

@@ -8,6 +8,7 @@
 
 #[cfg(feature = "capture")]
 mod capture_cmd;
+mod centre_cmd;
 #[cfg(feature = "check")]
 mod check_cmd;
 #[cfg(feature = "detect")]
@@ -79,6 +80,9 @@ enum Command {
     #[cfg(feature = "detect")]
     #[command(subcommand)]
     Detect(detect_cmd::DetectCommand),
+    /// A proctoring centre's exam station: set up from /etc/paraakh/centre.toml, undone in one command.
+    #[command(subcommand)]
+    Centre(centre_cmd::CentreCommand),
     /// The command line's own grammar: the command tree, and how a command line parses.
     #[command(subcommand, hide = true)]
     Grammar(grammar::GrammarCommand),
@@ -225,6 +229,7 @@ fn main() -> ExitCode {
         Command::Sync(args) => sync_cmd::run(args),
         #[cfg(feature = "ingest")]
         Command::Ingest(cmd) => ingest_cmd::run(cmd),
+        Command::Centre(cmd) => centre_cmd::run(cmd),
         Command::Grammar(cmd) => grammar::run(cmd),
     };
     match result {

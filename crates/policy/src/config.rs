@@ -173,15 +173,27 @@ fn read(path: &Path, source: Source) -> Result<Option<ReadFile>, ConfigError> {
             });
         }
     };
-    let invalid = |problems| ConfigError::Invalid {
-        path: path.to_owned(),
-        problems,
-    };
-    let mut file: FileConfig = toml::from_str(&text).map_err(|e| invalid(vec![e.to_string()]))?;
+    parse(&text, source)
+        .map(Some)
+        .map_err(|problems| ConfigError::Invalid {
+            path: path.to_owned(),
+            problems,
+        })
+}
+
+/// Checks the text of a managed configuration as the app and the `paraakh`
+/// command will read it (what `paraakh centre setup` writes); returns how
+/// many tenants it trusts, or every problem.
+pub fn check_managed(text: &str) -> Result<usize, Vec<String>> {
+    parse(text, Source::Managed).map(|(_, tenants)| tenants.len())
+}
+
+fn parse(text: &str, source: Source) -> Result<ReadFile, Vec<String>> {
+    let mut file: FileConfig = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
     if file.lock && source == Source::User {
-        return Err(invalid(vec![
+        return Err(vec![
             "lock: only the managed configuration can lock the installation".into(),
-        ]));
+        ]);
     }
     let mut problems = Vec::new();
     if source == Source::User && !file.centre_keys.is_empty() {
@@ -205,9 +217,9 @@ fn read(path: &Path, source: Source) -> Result<Option<ReadFile>, ConfigError> {
         }
     }
     if problems.is_empty() {
-        Ok(Some((file, tenants)))
+        Ok((file, tenants))
     } else {
-        Err(invalid(problems))
+        Err(problems)
     }
 }
 
