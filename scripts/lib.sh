@@ -1,7 +1,14 @@
 # Shared set-up for scripts/demo and scripts/test: idempotent, quick when done.
 # shellcheck shell=bash
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step with the wall-clock time and the minutes since the first step
+# (the CI log then says where the time goes).
+PARAAKH_STARTED=${PARAAKH_STARTED:-$(date +%s)}
+export PARAAKH_STARTED
+say() {
+    local elapsed=$(($(date +%s) - PARAAKH_STARTED))
+    printf '\033[1m==> [%s +%dm%02ds] %s\033[0m\n' "$(date -u +%H:%M:%S)" $((elapsed / 60)) $((elapsed % 60)) "$*" >&2
+}
 
 # Installs Debian packages that are missing (root, or sudo when not root).
 ensure_debian_packages() {

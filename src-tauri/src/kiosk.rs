@@ -116,7 +116,10 @@ pub(crate) fn open(handle: &AppHandle, kiosk: bool) -> tauri::Result<WebviewWind
     }
     if kiosk {
         #[cfg(target_os = "linux")]
-        linux::lock(handle, &window);
+        {
+            linux::cover_screen_without_window_manager(&window);
+            linux::lock(handle, &window);
+        }
     }
     Ok(window)
 }
@@ -233,6 +236,25 @@ mod linux {
                 settings.set_enable_fullscreen(false);
             }
         });
+    }
+
+    /// With no window manager (the X11 exam session: the app alone on the
+    /// X server) nobody makes the window fullscreen: it covers the screen
+    /// itself.
+    pub(super) fn cover_screen_without_window_manager(window: &WebviewWindow) {
+        if xid(window).is_none()
+            || paraakh_lockdown::displays::X11Displays::connect(None)
+                .map_or(true, |d| d.has_window_manager())
+        {
+            return;
+        }
+        if let Ok(Some(m)) = window
+            .current_monitor()
+            .or_else(|_| window.primary_monitor())
+        {
+            let _ = window.set_position(*m.position());
+            let _ = window.set_size(*m.size());
+        }
     }
 
     pub(super) fn remember_window(window: &WebviewWindow) {

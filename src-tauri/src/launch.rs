@@ -12,7 +12,7 @@
 //! server = "https://exams.acme.example"    # upload while online (default: the tenant's backend_url)
 //! tokens = "/var/lib/paraakh/tokens.json"  # the upload token file
 //! session_id = "s-0123456789abcdef"        # the session those tokens upload
-//! proctor_code_sha256 = "…"                # SHA-256 of the normalised proctor code (emergency unlock)
+//! proctor_unlock_code = "$argon2id$…"     # the centre's proctor code, hashed: `paraakh policy proctor-code`
 //! kiosk = true                             # fullscreen, on top, keyboard grabbed
 //! ```
 //!
@@ -64,7 +64,11 @@ pub(crate) struct Launch {
     pub(crate) models: Option<PathBuf>,
     /// The candidate (for extra time), when known without a join link.
     pub(crate) candidate: Option<String>,
-    /// SHA-256 (hex) of the normalised proctor code.
+    /// The centre's proctor code, hashed with Argon2id (a PHC string, as
+    /// `paraakh policy proctor-code` prints it for `unlock_code`).
+    pub(crate) proctor_unlock_code: Option<String>,
+    /// The old unsalted SHA-256 form: read only to be refused with the fix.
+    #[serde(default)]
     pub(crate) proctor_code_sha256: Option<String>,
     /// Lock the machine (default true; false only for developing the UI).
     pub(crate) kiosk: Option<bool>,
@@ -170,11 +174,18 @@ impl Launch {
                 *source = base.join(source.as_str()).to_string_lossy().into_owned();
             }
         }
-        if let Some(h) = &launch.proctor_code_sha256
-            && (h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()))
+        if launch.proctor_code_sha256.is_some() {
+            // A SHA-256 of a short code is undone by trying every code.
+            return Err(format!(
+                "the launch file {}: proctor_code_sha256 is no longer accepted (an unsalted SHA-256 of a proctor code is found by trying every code); make a hashed code with `paraakh policy proctor-code` and write its unlock_code as proctor_unlock_code",
+                path.display()
+            ));
+        }
+        if let Some(h) = &launch.proctor_unlock_code
+            && let Err(e) = paraakh_policy::proctor::ProctorCodeHash::parse(h)
         {
             return Err(format!(
-                "the launch file {}: proctor_code_sha256 must be 64 hex digits (sha256 of the code)",
+                "the launch file {}: proctor_unlock_code: {e} (make one with `paraakh policy proctor-code`)",
                 path.display()
             ));
         }
@@ -276,7 +287,7 @@ impl Launch {
                 out.push(what);
             }
         }
-        if self.proctor_code_sha256.is_some() {
+        if self.proctor_unlock_code.is_some() {
             out.push("its own proctor code");
         }
         if self.candidate.is_some() {
@@ -414,12 +425,20 @@ mod tests {
         std::fs::write(&file, "pakage = \"x\"\n").unwrap();
         let e = Launch::read(&file, &LaunchAuthority::default()).unwrap_err();
         assert!(e.contains("unknown field `pakage`"), "{e}");
-        std::fs::write(&file, "proctor_code_sha256 = \"abc\"\n").unwrap();
+        // The old unsalted form is refused with the way to the new one.
+        std::fs::write(
+            &file,
+            format!("proctor_code_sha256 = \"{}\"\n", "0".repeat(64)),
+        )
+        .unwrap();
+        let e = Launch::read(&file, &LaunchAuthority::default()).unwrap_err();
         assert!(
-            Launch::read(&file, &LaunchAuthority::default())
-                .unwrap_err()
-                .contains("64 hex digits")
+            e.contains("no longer accepted") && e.contains("paraakh policy proctor-code"),
+            "{e}"
         );
+        std::fs::write(&file, "proctor_unlock_code = \"abc\"\n").unwrap();
+        let e = Launch::read(&file, &LaunchAuthority::default()).unwrap_err();
+        assert!(e.contains("proctor_unlock_code"), "{e}");
         std::fs::write(&file, "tokens = \"t.json\"\n").unwrap();
         assert!(
             Launch::read(&file, &LaunchAuthority::default())
@@ -454,7 +473,7 @@ mod tests {
         (key, authority)
     }
 
-    const LOOSE: &str = "kiosk = false\ncamera = \"replay/faces\"\nproctor_code_sha256 = \"0000000000000000000000000000000000000000000000000000000000000000\"\n";
+    const LOOSE: &str = "kiosk = false\ncamera = \"replay/faces\"\nproctor_unlock_code = \"$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$FxpfPW9cXUKGYE+/5SYf9Gpvp4KL3z8Q10yFw9dvvoY\"\n";
 
     /// A candidate on a managed machine writes a launch file of their own.
     #[test]

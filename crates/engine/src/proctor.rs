@@ -1,11 +1,11 @@
 //! A proctor's code at the candidate's computer: the tenant's (an Argon2id
-//! hash in the signed policy) or the proctoring centre's (its SHA-256 in a
-//! launch file). Wrong codes are slowed down so they cannot be tried one
-//! after another; the record says whose code it was, never the code.
+//! hash in the signed policy) or the proctoring centre's (an Argon2id hash
+//! in its launch file: a plain SHA-256 of a short code would be found by
+//! trying every code). Wrong codes are slowed down so they cannot be tried
+//! one after another; the record says whose code it was, never the code.
 
 use std::sync::{Mutex, PoisonError};
 
-use paraakh_policy::exam::normalize_code;
 use paraakh_policy::proctor::ProctorCodeHash;
 
 /// Whose code opened it.
@@ -64,16 +64,16 @@ impl ProctorGate {
         }
     }
 
-    /// Checks `code` at `now_ms` against the tenant's hash (a PHC string)
-    /// and the centre's SHA-256 (hex of the normalised code).
+    /// Checks `code` at `now_ms` against the tenant's and the centre's
+    /// hashes (PHC strings, Argon2id).
     pub fn check(
         &self,
         tenant_hash: Option<&str>,
-        centre_sha256: Option<&str>,
+        centre_hash: Option<&str>,
         code: &str,
         now_ms: u64,
     ) -> Result<Authority, CodeRefused> {
-        if tenant_hash.is_none() && centre_sha256.is_none() {
+        if tenant_hash.is_none() && centre_hash.is_none() {
             return Err(CodeRefused::NoCode);
         }
         let mut tries = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
@@ -83,15 +83,12 @@ impl ProctorGate {
                 retry_after_s: (ready - now_ms).div_ceil(1000),
             });
         }
-        let tenant_ok = tenant_hash
-            .and_then(|text| ProctorCodeHash::parse(text).ok())
-            .is_some_and(|hash| hash.matches(code));
-        let centre_ok = centre_sha256.is_some_and(|expected| {
-            let typed = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
-                normalize_code(code).as_bytes(),
-            ));
-            typed.eq_ignore_ascii_case(expected)
-        });
+        let matches = |hash: Option<&str>| {
+            hash.and_then(|text| ProctorCodeHash::parse(text).ok())
+                .is_some_and(|hash| hash.matches(code))
+        };
+        let tenant_ok = matches(tenant_hash);
+        let centre_ok = !tenant_ok && matches(centre_hash);
         if tenant_ok || centre_ok {
             *tries = (0, 0);
             Ok(if tenant_ok {
@@ -115,10 +112,14 @@ mod tests {
     // `argon2 somesaltsomesalt -id -m 16 -t 3 -p 1 -e` of "PASSW0RD1".
     const TENANT: &str = "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$FxpfPW9cXUKGYE+/5SYf9Gpvp4KL3z8Q10yFw9dvvoY";
 
+    /// The centre's code as a launch file holds it.
+    fn centre_hash(code: &str) -> String {
+        ProctorCodeHash::new(code).unwrap().to_string()
+    }
+
     #[test]
     fn the_tenants_and_the_centres_codes_are_both_accepted_and_named() {
-        let centre =
-            paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(b"CENTRE1234"));
+        let centre = centre_hash("CENTRE1234");
         let gate = ProctorGate::default();
         let check = |code: &str| gate.check(Some(TENANT), Some(&centre), code, 1_000);
         assert_eq!(check("password1"), Ok(Authority::Tenant));
@@ -147,9 +148,7 @@ mod tests {
         assert_eq!(ProctorGate::wait_ms(u32::MAX), 60_000);
 
         let gate = ProctorGate::default();
-        let centre = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
-            normalize_code("right-123").as_bytes(),
-        ));
+        let centre = centre_hash("right-123");
         for t in 0..3 {
             assert_eq!(
                 gate.check(None, Some(&centre), "wrong", 10_000 + t),

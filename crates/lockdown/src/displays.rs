@@ -153,6 +153,20 @@ impl X11Displays {
         Ok((vendor, extensions))
     }
 
+    /// Whether a window manager runs (EWMH `_NET_SUPPORTING_WM_CHECK` on the
+    /// root window): without one nobody makes a window fullscreen.
+    pub fn has_window_manager(&self) -> bool {
+        use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _};
+        let Ok(check) = crate::x11::atom(&self.conn, "_NET_SUPPORTING_WM_CHECK") else {
+            return false;
+        };
+        self.conn
+            .get_property(false, self.root, check, AtomEnum::WINDOW, 0, 1)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|r| r.value32().is_some_and(|mut v| v.next().is_some()))
+    }
+
     /// The window manager's name (EWMH `_NET_SUPPORTING_WM_CHECK`), if one
     /// runs and says.
     pub fn window_manager(&self) -> Option<String> {

@@ -54,7 +54,7 @@ impl App {
                 "an ordinary window: focus loss and leaving fullscreen are not recorded".into(),
             );
         }
-        if l.proctor_code_sha256.is_some() {
+        if l.proctor_unlock_code.is_some() {
             differs(
                 "proctor code",
                 "the tenant's code",

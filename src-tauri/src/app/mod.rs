@@ -283,7 +283,7 @@ impl App {
         policy_code: Option<&str>,
         code: &str,
     ) -> Result<&'static str, AppError> {
-        let centre = self.launch.proctor_code_sha256.as_deref();
+        let centre = self.launch.proctor_unlock_code.as_deref();
         match self.proctor_gate.check(policy_code, centre, code, now_ms()) {
             Ok(authority) => Ok(authority.describe()),
             Err(refused) => Err(match refused {
@@ -573,12 +573,13 @@ mod tests {
 
     #[test]
     fn the_tenants_and_the_centres_proctor_codes_are_both_accepted() {
-        let centre =
-            paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(b"CENTRE1234"));
+        let centre = paraakh_policy::proctor::ProctorCodeHash::new("CENTRE1234")
+            .unwrap()
+            .to_string();
         // `argon2 somesaltsomesalt -id -m 16 -t 3 -p 1 -e` of "PASSW0RD1".
         let tenant = "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$FxpfPW9cXUKGYE+/5SYf9Gpvp4KL3z8Q10yFw9dvvoY";
         let app = App::new(Launch {
-            proctor_code_sha256: Some(centre),
+            proctor_unlock_code: Some(centre),
             ..Launch::default()
         });
         assert!(app.check_proctor_code(Some(tenant), "password1").is_ok());

@@ -150,7 +150,7 @@ struct Demo {
     url: String,
     /// The tenant's proctor code (its hash in the demo exam's policy).
     proctor_code: String,
-    /// The proctoring centre's own code (its SHA-256 in the launch files).
+    /// The proctoring centre's own code (its Argon2id hash in the launch files).
     centre_code: String,
     /// A managed configuration of the test's own (`PARAAKH_MANAGED_CONFIG`).
     managed: Option<PathBuf>,
@@ -264,11 +264,11 @@ fn prepare_with(tmp: &Path, detect_data: &Path, preset: &str, extra: &str) -> De
     quiet_room(&tmp.join("room.wav"), 600);
     // The centre's own code, accepted as well as the tenant's.
     let centre_code = "CENTRE-CODE-1".to_owned();
-    let centre_hash = paraakh_evidence::record::to_hex(&paraakh_evidence::merkle::sha256(
-        paraakh_policy::exam::normalize_code(&centre_code).as_bytes(),
-    ));
+    let centre_hash = paraakh_policy::proctor::ProctorCodeHash::new(&centre_code)
+        .unwrap()
+        .to_string();
     let devices = format!(
-        "config = \"config.toml\"\ncamera = \"camera/\"\nmicrophone = \"room.wav\"\nscreen = \"desktop\"\nmodels = {:?}\nproctor_code_sha256 = {centre_hash:?}\ncheckpoint_seconds = 5\n",
+        "config = \"config.toml\"\ncamera = \"camera/\"\nmicrophone = \"room.wav\"\nscreen = \"desktop\"\nmodels = {:?}\nproctor_unlock_code = {centre_hash:?}\ncheckpoint_seconds = 5\n",
         p(&repo().join("models")),
     );
     // The proctoring centre's launch: this exam, its backend and session.
@@ -2141,5 +2141,84 @@ fn the_demo_exam_in_the_exam_session_is_the_only_program_on_screen() {
         .collect();
     assert!(missing.is_empty(), "{missing:#?}");
     drop(cage);
+    drop(demo.backend);
+}
+
+/// The X11 exam session ("Paraakh exam (X11)" at the login screen): the app
+/// alone on an X server, no window manager to make it fullscreen. It covers
+/// the whole screen itself, and the evidence never claims the Wayland exam
+/// session's lockdown for it.
+#[test]
+fn the_app_alone_on_an_x_server_covers_the_screen() {
+    let Some(detect_data) = prerequisites("the X11 exam session") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = prepare(tmp.path(), &detect_data);
+    // Larger than the window the app asks for: only covering it fills it.
+    let display = Display::xvfb(1920, 1080).unwrap();
+    let (port, native_port) = (free_port(), free_port());
+    let none = tmp_none().join("no-managed-config.toml");
+    let _driver = Group::spawn(
+        display
+            .command("tauri-driver")
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("PARAAKH_APP_LAUNCH", &demo.launch)
+            .env("PARAAKH_MANAGED_CONFIG", &none)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit()),
+    );
+    wait_port(port, "tauri-driver");
+    let d = Driver::start(port, Path::new(APP));
+    d.wait_for("#start-code", Duration::from_secs(60));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let info = display
+            .command("xwininfo")
+            .args(["-name", "Paraakh Secure Exam"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&info.stdout);
+        if text.contains("Width: 1920")
+            && text.contains("Height: 1080")
+            && text.contains("Absolute upper-left X:  0")
+            && text.contains("Absolute upper-left Y:  0")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the exam window does not cover the screen: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    join_check_consent(&d, &demo.start_code);
+    let dir = session_dir(&demo, SESSION);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let env = loop {
+        if let Some(env) = records(&dir)
+            .into_iter()
+            .find(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "environment")
+        {
+            break env;
+        }
+        assert!(Instant::now() < deadline, "no environment record");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let session = &env["body"]["detail"]["session"];
+    assert_eq!(session["kind"], "x11", "{session:#}");
+    // Never the Wayland exam session's level; on the machine's own X server
+    // the X11 kiosk's, and here less: Xvfb is a virtual display.
+    assert!(session.get("exam_session").is_none(), "{session:#}");
+    assert_eq!(session["lockdown"], "window_only", "{session:#}");
+    assert!(
+        session["nested"].as_str().unwrap().contains("Xvfb"),
+        "{session:#}"
+    );
+    d.quit();
     drop(demo.backend);
 }

@@ -337,7 +337,10 @@ fn a_wayland_desktop_blocks_a_strict_exam_and_warns_a_standard_one() {
             "{session}"
         );
         assert!(
-            session["fix"].as_str().unwrap().contains("X11"),
+            session["fix"]
+                .as_str()
+                .unwrap()
+                .contains("choose Paraakh exam at the login screen"),
             "{session}"
         );
     }
