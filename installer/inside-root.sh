@@ -50,19 +50,27 @@ echo $? > "$out/user-units-verify.exit"
 # cage's headless backend (this root has no screen): the installed launcher
 # starts cage and the app; the app seals the compositor once its page is up
 # and says so. Cold start: launcher started to session sealed.
-uid=$(id -u candidate)
-mkdir -p -m 0700 "/run/user/$uid"
-chown candidate: "/run/user/$uid"
+# Starts COMMAND as USER the way a login manager would (its own runtime
+# directory, a clean environment) on cage's headless backend, logging to
+# LOG; sets $uid and $session, and returns once the app says it sealed the
+# exam session (or after 60 s).
+start_session() {
+    local user=$1 command=$2 log=$3
+    uid=$(id -u "$user")
+    mkdir -p -m 0700 "/run/user/$uid"
+    chown "$user": "/run/user/$uid"
+    setpriv --reuid="$user" --regid="$user" --init-groups \
+        env -i "HOME=/home/$user" "USER=$user" "LOGNAME=$user" "XDG_RUNTIME_DIR=/run/user/$uid" \
+        WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+        "$command" > "$log" 2>&1 &
+    session=$!
+    for _ in $(seq 600); do
+        grep -q "exam session (cage)" "$log" && break
+        sleep 0.1
+    done
+}
 start=$(date +%s%N)
-setpriv --reuid=candidate --regid=candidate --init-groups \
-    env -i HOME=/home/candidate USER=candidate LOGNAME=candidate "XDG_RUNTIME_DIR=/run/user/$uid" \
-    WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-    /usr/lib/paraakh/exam-session > "$out/exam-session.log" 2>&1 &
-session=$!
-for _ in $(seq 600); do
-    grep -q "exam session (cage)" "$out/exam-session.log" && break
-    sleep 0.1
-done
+start_session candidate /usr/lib/paraakh/exam-session "$out/exam-session.log"
 echo $(( ($(date +%s%N) - start) / 1000000 )) > "$out/exam-session-ms"
 # Sealed: the compositor's socket is gone, so no other program can connect.
 ls -A "/run/user/$uid" > "$out/exam-session-runtime.txt"
@@ -110,22 +118,12 @@ cp /etc/paraakh/config.toml "$out/station-config.toml"
 cp /etc/greetd/config.toml "$out/station-greetd.toml"
 readlink /etc/systemd/system/display-manager.service > "$out/station-dm.txt" || true
 stat -c '%U %a' /var/lib/paraakh/station > "$out/station-data.txt"
-cat /etc/sysctl.d/60-paraakh-station.conf > "$out/station-sysctl.txt"
+cat /etc/sysctl.d/60-paraakh-station.conf /etc/systemd/logind.conf.d/60-paraakh-station.conf \
+    > "$out/station-sysctl.txt"
 set +e
-uid=$(id -u paraakh-exam)
 echo "a candidate's notes" > /home/paraakh-exam/notes.txt
-mkdir -p -m 0700 "/run/user/$uid"
-chown paraakh-exam: "/run/user/$uid"
 # What greetd runs: the home reset, then the exam session.
-setpriv --reuid=paraakh-exam --regid=paraakh-exam --init-groups \
-    env -i HOME=/home/paraakh-exam USER=paraakh-exam LOGNAME=paraakh-exam "XDG_RUNTIME_DIR=/run/user/$uid" \
-    WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-    /usr/lib/paraakh/station-session > "$out/station-session.log" 2>&1 &
-session=$!
-for _ in $(seq 600); do
-    grep -q "exam session (cage)" "$out/station-session.log" && break
-    sleep 0.1
-done
+start_session paraakh-exam /usr/lib/paraakh/station-session "$out/station-session.log"
 ls -A /home/paraakh-exam > "$out/station-home.txt"
 end_session
 wait "$session" 2> /dev/null

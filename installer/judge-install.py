@@ -69,8 +69,8 @@ if not read("station-dm.txt").strip().endswith("greetd.service"):
     problems.append(f"greetd is not the login manager: {read('station-dm.txt')}")
 if read("station-data.txt").strip() != "paraakh-exam 700":
     problems.append(f"the station's evidence directory: {read('station-data.txt')}")
-if "ptrace_scope = 1" not in read("station-sysctl.txt"):
-    problems.append("the station does not restrict ptrace")
+if "ptrace_scope = 1" not in read("station-sysctl.txt") or "NAutoVTs=0" not in read("station-sysctl.txt"):
+    problems.append(f"the station does not restrict ptrace or keeps login prompts on other terminals: {read('station-sysctl.txt')}")
 station_log = read("station-session.log")
 if "the exam is the only program on screen" not in station_log:
     problems.append(f"the station's session did not reach a sealed exam session: {station_log[-2000:]}")

@@ -6,9 +6,9 @@
 //! first); the tenants' trust as the locked managed configuration, with
 //! evidence in `/var/lib/paraakh/station` (outside the home, so a reset
 //! never touches it; the sync agent deletes it once a receipt covers it
-//! and the tenant's keep period is over); the centre's launch file; and
+//! and the tenant's keep period is over); the centre's launch file;
 //! Yama's ptrace restriction, so no process of the user can reach into
-//! another. Every file replaced is kept, and what was done is recorded in
+//! another; and no login prompt on any other virtual terminal. Every file replaced is kept, and what was done is recorded in
 //! `/var/lib/paraakh/centre-setup.json`: `undo` puts the computer back
 //! from that record. Setting up twice changes nothing more.
 
@@ -28,6 +28,7 @@ const CONFIG: &str = "etc/paraakh/config.toml";
 const GREETD_CONFIG: &str = "etc/greetd/config.toml";
 const DISPLAY_MANAGER: &str = "etc/systemd/system/display-manager.service";
 const SYSCTL: &str = "etc/sysctl.d/60-paraakh-station.conf";
+const LOGIND: &str = "etc/systemd/logind.conf.d/60-paraakh-station.conf";
 const STATION_SESSION: &str = "/usr/lib/paraakh/station-session";
 const GREETD: &str = "greetd.service";
 
@@ -293,6 +294,15 @@ pub fn setup(centre: &Centre, root: &Path, r: &mut dyn Run) -> Result<Report, St
     report
         .done
         .push("processes cannot attach to each other (Yama ptrace_scope 1)".into());
+    write(
+        root,
+        LOGIND,
+        "# Written by `paraakh centre setup`: no login prompts on other virtual\n# terminals of an exam station (from the next start).\n[Login]\nNAutoVTs=0\nReserveVT=0\n",
+        0o644,
+    )?;
+    report
+        .done
+        .push("no login prompts on other virtual terminals (from the next start)".into());
     let json = serde_json::to_string_pretty(&state).unwrap_or_default();
     write(root, STATE, &json, 0o600)?;
     Ok(report)
@@ -336,9 +346,11 @@ pub fn undo(root: &Path, r: &mut dyn Run) -> Result<Report, StationError> {
             report.done.push("greetd no longer starts".into());
         }
     }
-    let sysctl = root.join(SYSCTL);
-    if sysctl.exists() {
-        std::fs::remove_file(&sysctl).map_err(io(&sysctl))?;
+    for rel in [SYSCTL, LOGIND] {
+        let path = root.join(rel);
+        if path.exists() {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
     }
     if state.user_created {
         run(r, "userdel", &["--remove", &state.user])?;

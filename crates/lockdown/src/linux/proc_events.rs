@@ -8,6 +8,7 @@
 use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
+use super::{u16_at, u32_at};
 use rustix::net::{
     AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType, netlink, recv, send, socket_with,
     sockopt,
@@ -37,14 +38,6 @@ pub(crate) enum Received {
     Execs(Vec<u32>),
     /// The kernel dropped events (our buffer overflowed): look at everything.
     Overrun,
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// The listen request: nlmsghdr, cn_msg, the op.

@@ -8,6 +8,7 @@
 use std::os::fd::OwnedFd;
 use std::time::Duration;
 
+use super::{u16_at, u32_at};
 use rustix::net::{
     AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType, netlink, recv, send, socket_with,
     sockopt,
@@ -40,14 +41,6 @@ pub(crate) struct UnixSocket {
     pub(crate) name: Option<Vec<u8>>,
     /// The inode of the socket at the other end.
     pub(crate) peer: Option<u32>,
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_ne_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// The dump request: nlmsghdr, unix_diag_req.

@@ -118,6 +118,11 @@ fn a_station_is_set_up_twice_to_the_same_end_and_undone_to_what_was_there() {
             .unwrap()
             .contains("ptrace_scope = 1")
     );
+    assert!(
+        std::fs::read_to_string(root.join(LOGIND))
+            .unwrap()
+            .contains("NAutoVTs=0")
+    );
     assert_eq!(
         r.commands,
         [
@@ -155,6 +160,7 @@ fn a_station_is_set_up_twice_to_the_same_end_and_undone_to_what_was_there() {
         GREETD_DEFAULT
     );
     assert!(!root.join(SYSCTL).exists());
+    assert!(!root.join(LOGIND).exists());
     assert!(!root.join(STATE).exists());
     assert!(!root.join(BACKUPS).exists());
     assert_eq!(
