@@ -28,8 +28,12 @@ echo $(( ($(date +%s%N) - start) / 1000000 )) > "$out/install-ms"
 dpkg-query -W -f='${Installed-Size}\n' paraakh > "$out/installed-kib"
 
 paraakh --version > "$out/version.txt"
-# A tenant's keys, for the station below (made while paraakh is here).
+# A tenant's keys and a centre's signed launch file, for the station below
+# (made while paraakh is here).
 paraakh keys generate --out /tmp/tenant-keys --name demo-tenant.example > /dev/null
+paraakh keys generate --out /tmp/centre-keys --name centre.example > /dev/null
+printf 'checkpoint_seconds = 10\n' > /tmp/launch.toml
+paraakh sign launch /tmp/launch.toml --key /tmp/centre-keys/signing.key --out /tmp/launch.signed > /dev/null
 # The check's exit is 1 here (no camera, no display): its detection item is what counts.
 set +e
 paraakh check --json > "$out/check.json" 2> "$out/check.err"
@@ -56,13 +60,14 @@ echo $? > "$out/user-units-verify.exit"
 # exam session (or after 60 s).
 start_session() {
     local user=$1 command=$2 log=$3
+    shift 3
     uid=$(id -u "$user")
     mkdir -p -m 0700 "/run/user/$uid"
     chown "$user": "/run/user/$uid"
     setpriv --reuid="$user" --regid="$user" --init-groups \
         env -i "HOME=/home/$user" "USER=$user" "LOGNAME=$user" "XDG_RUNTIME_DIR=/run/user/$uid" \
         WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-        "$command" > "$log" 2>&1 &
+        "$command" "$@" > "$log" 2>&1 &
     session=$!
     for _ in $(seq 600); do
         grep -q "exam session (cage)" "$log" && break
@@ -107,15 +112,18 @@ snapshot > "$out/after.txt"
 # package with the centre file in place (its postinst runs `paraakh centre
 # setup`); the station's session run once as the login manager would; undone.
 mkdir -p /etc/paraakh/centre
-printf '[tenants.demo-tenant]\nname = "Demo University"\nsigning_keys = ["%s"]\n' \
-    "$(cat /tmp/tenant-keys/signing.pub)" > /etc/paraakh/centre/trust.toml
-printf 'user = "paraakh-exam"\ntrust = "centre/trust.toml"\n' > /etc/paraakh/centre.toml
+printf 'centre_keys = ["%s"]\n\n[tenants.demo-tenant]\nname = "Demo University"\nsigning_keys = ["%s"]\n' \
+    "$(cat /tmp/centre-keys/signing.pub)" "$(cat /tmp/tenant-keys/signing.pub)" > /etc/paraakh/centre/trust.toml
+cp /tmp/launch.signed /etc/paraakh/centre/launch.toml
+printf 'user = "paraakh-exam"\ntrust = "centre/trust.toml"\nlaunch = "centre/launch.toml"\n' > /etc/paraakh/centre.toml
 apt-get install -y -qq greetd > "$out/station-greetd.log" 2>&1
 cp /etc/greetd/config.toml /tmp/greetd-before.toml
 readlink /etc/systemd/system/display-manager.service > "$out/station-dm-before.txt" || true
 apt-get install -y -qq "$deb" > "$out/station-install.log" 2>&1
 cp /etc/paraakh/config.toml "$out/station-config.toml"
 cp /etc/greetd/config.toml "$out/station-greetd.toml"
+# The app on this station accepts the centre's launch file (signed, trusted).
+paraakh-app --launch /etc/paraakh/centre/launch.toml --check-launch > "$out/station-launch.txt" 2>&1 || true
 readlink /etc/systemd/system/display-manager.service > "$out/station-dm.txt" || true
 stat -c '%U %a' /var/lib/paraakh/station > "$out/station-data.txt"
 cat /etc/sysctl.d/60-paraakh-station.conf /etc/systemd/logind.conf.d/60-paraakh-station.conf \
@@ -123,7 +131,8 @@ cat /etc/sysctl.d/60-paraakh-station.conf /etc/systemd/logind.conf.d/60-paraakh-
 set +e
 echo "a candidate's notes" > /home/paraakh-exam/notes.txt
 # What greetd runs: the home reset, then the exam session.
-start_session paraakh-exam /usr/lib/paraakh/station-session "$out/station-session.log"
+start_session paraakh-exam /usr/lib/paraakh/station-session "$out/station-session.log" \
+    --launch /etc/paraakh/centre/launch.toml
 ls -A /home/paraakh-exam > "$out/station-home.txt"
 end_session
 wait "$session" 2> /dev/null

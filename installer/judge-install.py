@@ -63,7 +63,7 @@ config = read("station-config.toml")
 if "lock = true" not in config or 'data_dir = "/var/lib/paraakh/station"' not in config or "demo-tenant" not in config:
     problems.append(f"the station was not set up by the silent install: {config} {read('station-install.log')[-2000:]}")
 greetd = read("station-greetd.toml")
-if 'user = "paraakh-exam"' not in greetd or "/usr/lib/paraakh/station-session" not in greetd:
+if 'user = "paraakh-exam"' not in greetd or "/usr/lib/paraakh/station-session --launch /etc/paraakh/centre/launch.toml" not in greetd:
     problems.append(f"greetd does not log the station's user into the exam session: {greetd}")
 if not read("station-dm.txt").strip().endswith("greetd.service"):
     problems.append(f"greetd is not the login manager: {read('station-dm.txt')}")
@@ -71,6 +71,8 @@ if read("station-data.txt").strip() != "paraakh-exam 700":
     problems.append(f"the station's evidence directory: {read('station-data.txt')}")
 if "ptrace_scope = 1" not in read("station-sysctl.txt") or "NAutoVTs=0" not in read("station-sysctl.txt"):
     problems.append(f"the station does not restrict ptrace or keeps login prompts on other terminals: {read('station-sysctl.txt')}")
+if "centre.example" not in read("station-launch.txt"):
+    problems.append(f"the station's app does not accept the centre's signed launch file: {read('station-launch.txt')}")
 station_log = read("station-session.log")
 if "the exam is the only program on screen" not in station_log:
     problems.append(f"the station's session did not reach a sealed exam session: {station_log[-2000:]}")
