@@ -357,6 +357,13 @@ pub fn other_clients(
 ) -> Result<Vec<Client>, LockdownError> {
     let all = unix_diag::unix_sockets()
         .map_err(|e| error(format!("the kernel's socket list cannot be read: {e}")))?;
+    // A compositor whose connections cannot be seen (another user's, or
+    // gone) is not taken as having none.
+    std::fs::read_dir(format!("/proc/{compositor_pid}/fd")).map_err(|e| {
+        error(format!(
+            "the compositor's connections cannot be seen (process {compositor_pid}): {e}"
+        ))
+    })?;
     let (own, _) = fds(compositor_pid);
     let file = socket
         .file_name()
@@ -585,6 +592,17 @@ mod tests {
         }
         assert!(!w.holds());
         assert!(w.summary().contains("weakened"), "{}", w.summary());
+    }
+
+    /// Not seeing the compositor's connections is not the same as it having
+    /// none: the session is then weakened, never taken as sealed and alone.
+    #[test]
+    fn a_compositor_whose_connections_cannot_be_seen_is_an_error() {
+        let gone = u32::MAX - 1;
+        let err = other_clients(gone, Path::new("/run/user/1000/wayland-0"), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot be seen"), "{err}");
     }
 
     #[test]
