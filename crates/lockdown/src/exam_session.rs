@@ -32,6 +32,9 @@ use crate::linux::unix_diag;
 
 /// The kiosk compositor the exam session runs in (`/proc/PID/comm`).
 pub const KIOSK_COMPOSITOR: &str = "cage";
+/// Where the package's cage is: a program merely named cage (a copy of
+/// another compositor) is not the exam session's.
+pub const KIOSK_PROGRAM: &str = "/usr/bin/cage";
 
 /// What the compositor shows its output on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,6 +122,15 @@ impl ExamSession {
     /// What weakens it, in words (empty: the strongest lockdown).
     pub fn weaknesses(&self) -> Vec<String> {
         let mut w = Vec::new();
+        if self.compositor.program.as_deref() != Some(KIOSK_PROGRAM) {
+            w.push(format!(
+                "the compositor is not the installed {KIOSK_PROGRAM} but {}",
+                self.compositor
+                    .program
+                    .as_deref()
+                    .unwrap_or("a program that cannot be read")
+            ));
+        }
         match self.compositor.draws_on {
             DrawsOn::Screen | DrawsOn::Headless => {}
             other => w.push(format!("{} draws on {}", KIOSK_COMPOSITOR, other.words())),
@@ -573,6 +585,7 @@ mod tests {
         );
         let mut w = session();
         w.compositor.draws_on = DrawsOn::Nested;
+        w.compositor.program = Some("/tmp/cage".into());
         w.sealed = false;
         w.x11_refused = Some(false);
         w.compositor.preload = Some("/tmp/hook.so".into());
@@ -582,6 +595,7 @@ mod tests {
         });
         let words = w.weaknesses().join("\n");
         for want in [
+            "not the installed /usr/bin/cage but /tmp/cage",
             "a window inside another desktop",
             "not sealed",
             "Xwayland answers",
