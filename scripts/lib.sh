@@ -76,9 +76,12 @@ ensure_ui() {
 }
 
 # What driving the app end to end needs: WebKitWebDriver (Debian), tauri-driver
-# (crates.io), a window manager and X tools for the headless display.
+# (crates.io), a window manager and X tools for the headless display; the
+# GStreamer plugins with which WebKit plays the review page's Ogg Opus clips
+# into PulseAudio.
 ensure_app_test_tools() {
-    ensure_debian_packages webkit2gtk-driver xvfb openbox xdotool x11-apps x11-utils wmctrl x11vnc
+    ensure_debian_packages webkit2gtk-driver xvfb openbox xdotool x11-apps x11-utils wmctrl x11vnc \
+        gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     ensure_cargo_tool tauri-driver@2.1.0 tauri-driver
 }
 

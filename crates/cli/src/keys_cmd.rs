@@ -75,7 +75,7 @@ pub(crate) struct GenerateArgs {
 }
 
 /// Writes a new file that must not exist yet; secret files are readable by the owner only.
-fn write_new(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
+pub(crate) fn write_new(path: &Path, contents: &str, secret: bool) -> anyhow::Result<()> {
     let text = format!("{contents}\n");
     let written = if secret {
         create_private(path, text.as_bytes())

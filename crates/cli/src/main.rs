@@ -21,6 +21,7 @@ mod keys_cmd;
 mod manual;
 mod policy_cmd;
 mod render;
+mod review_cmd;
 #[cfg(feature = "check")]
 mod session_cmd;
 mod simulate_cmd;
@@ -47,6 +48,8 @@ struct Cli {
 enum Command {
     /// Check a session directory completely and say who vouches for it (exit 0 intact and witnessed, 1 altered, incomplete or not witnessed, 2 error).
     Verify(VerifyArgs),
+    /// The reviewer's report of a verified session (one self-contained HTML page, or JSON), signed decisions and reviewer keys (exit 0 report made from intact evidence, 1 made but the evidence is not intact, 2 error).
+    Review(review_cmd::ReviewCommand),
     /// Sessions without the desktop app.
     #[command(subcommand)]
     Session(SessionCommand),
@@ -139,6 +142,9 @@ struct VerifyArgs {
     /// Accept evidence only the candidate's machine vouches for (exit 0 if nothing else is wrong; the report still says which records it is).
     #[arg(long)]
     accept_machine_attested: bool,
+    /// A reviewer key you trust (a .pub file; repeat for each): review decisions signed by other keys are findings.
+    #[arg(long, value_name = "FILE")]
+    reviewer_key: Vec<PathBuf>,
     /// Another copy of the same session (the backend's export, or the candidate's copy): a different history is reported as a fork.
     #[arg(long, value_name = "DIR")]
     against: Option<PathBuf>,
@@ -208,6 +214,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Verify(args) => verify_cmd::run(args),
+        Command::Review(cmd) => review_cmd::run(cmd),
         Command::Session(SessionCommand::Simulate(args)) => simulate_cmd::run(*args),
         #[cfg(feature = "check")]
         Command::Session(SessionCommand::Run(args)) => session_cmd::run(*args),

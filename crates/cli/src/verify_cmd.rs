@@ -58,6 +58,11 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         against: args.against.clone(),
         max_receipt_delay: Some(args.max_receipt_delay),
         threads: args.threads,
+        reviewer_keys: args
+            .reviewer_key
+            .iter()
+            .map(|p| crate::review_cmd::reviewer_verifier(p))
+            .collect::<anyhow::Result<_>>()?,
     };
     let report = verify(&args.dir, &opts)?;
     if args.json {
@@ -69,6 +74,38 @@ pub(crate) fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         Status::Intact => ExitCode::SUCCESS,
         Status::Truncated | Status::NotWitnessed | Status::Invalid => ExitCode::from(1),
     })
+}
+
+/// The review log and where the review stands (a person decides, never this program).
+fn review_lines(s: &mut String, r: &Report) {
+    use paraakh_evidence::verify::review::Outcome;
+    let review = &r.review;
+    let outcome = match review.outcome {
+        Outcome::NothingToReview => "nothing to review (no high or critical event)".to_owned(),
+        Outcome::Reviewed => "reviewed: every high or critical event has a decision".to_owned(),
+        Outcome::PendingReview => format!(
+            "pending review: {} high or critical event{} without a decision",
+            review.pending.len(),
+            if review.pending.len() == 1 { "" } else { "s" }
+        ),
+    };
+    let _ = writeln!(s, "  · review       {outcome}");
+    for d in review
+        .decisions
+        .iter()
+        .filter(|d| d.superseded_by.is_none())
+    {
+        let _ = writeln!(
+            s,
+            "                   record {}: {} by {} ({}key {}) at {}",
+            thousands(d.event_seq),
+            d.verdict.as_str(),
+            d.reviewer,
+            if d.reviewer_pinned { "trusted " } else { "" },
+            d.reviewer_key_fingerprint,
+            d.time_utc
+        );
+    }
 }
 
 fn by_severity(counts: &std::collections::BTreeMap<Severity, u64>) -> String {
@@ -383,6 +420,7 @@ fn human(r: &Report, decrypting: bool) -> String {
             r.environment.line()
         );
     }
+    review_lines(&mut s, r);
     if let Some(a) = &r.against {
         let _ = writeln!(
             s,

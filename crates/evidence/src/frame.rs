@@ -21,6 +21,8 @@ pub enum FileKind {
     Receipts,
     /// Histories the backend refused (backend exports only).
     Conflicts,
+    /// Reviewers' signed decisions (see `review`).
+    Review,
 }
 
 impl FileKind {
@@ -31,6 +33,7 @@ impl FileKind {
             FileKind::Checkpoints => b"paraakh evidence checkpoints v1\n",
             FileKind::Receipts => b"paraakh evidence receipts v1\n",
             FileKind::Conflicts => b"paraakh evidence conflicts v1\n",
+            FileKind::Review => b"paraakh evidence review v1\n",
         }
     }
 
@@ -38,7 +41,7 @@ impl FileKind {
     pub fn max_payload(self) -> u32 {
         match self {
             FileKind::Log => MAX_RECORD_LEN,
-            FileKind::Checkpoints | FileKind::Receipts => MAX_NOTE_LEN,
+            FileKind::Checkpoints | FileKind::Receipts | FileKind::Review => MAX_NOTE_LEN,
             FileKind::Conflicts => 2 * MAX_NOTE_LEN,
         }
     }
@@ -50,6 +53,7 @@ impl FileKind {
             FileKind::Checkpoints => "checkpoints",
             FileKind::Receipts => "receipts",
             FileKind::Conflicts => "conflicts",
+            FileKind::Review => "review",
         }
     }
 }

@@ -8,6 +8,7 @@
 //!   blobs/<sha256 of ciphertext>   encrypted media
 //!   statement     the backend's signed session statement (sessions that started online)
 //!   conflicts     framed records of histories the backend refused (backend exports only)
+//!   review        framed signed decisions of reviewers (see `review`), append-only
 //!   .lock         held by the writing process (empty)
 //! ```
 
@@ -25,6 +26,8 @@ pub const BLOBS: &str = "blobs";
 pub const STATEMENT: &str = "statement";
 /// Conflicting histories the backend refused (see `conflict`).
 pub const CONFLICTS: &str = "conflicts";
+/// Reviewers' decisions (see `review`).
+pub const REVIEW: &str = "review";
 /// The writer's lock file.
 pub const LOCK: &str = ".lock";
 /// Prefix of blob files still being written.

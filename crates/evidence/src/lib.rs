@@ -22,6 +22,7 @@ pub mod merkle;
 pub mod note;
 pub mod record;
 mod recovery;
+pub mod review;
 /// Key material (re-exported from `paraakh-keys`).
 pub use paraakh_keys as keys;
 pub mod simulate;

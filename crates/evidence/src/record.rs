@@ -250,7 +250,7 @@ pub struct RecoveryNote {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
-    /// What kind of event (`focus_lost`, `face_missing`, ...).
+    /// What kind of event (`focus_lost`, `no_face`, ...).
     pub kind: String,
     /// A plain-words description for reviewers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,9 +272,9 @@ pub struct BlobRef {
     pub plaintext_sha256: HexHash,
     /// Plaintext size in bytes.
     pub plaintext_size: u64,
-    /// MIME type of the plaintext (`image/jpeg`, `audio/flac`, ...).
+    /// MIME type of the plaintext (`image/jpeg`, `audio/ogg`, ...).
     pub media_type: String,
-    /// Why it was captured (`webcam_snapshot`, `screen_capture`, `voice_clip`, ...).
+    /// Why it was captured (`webcam_snapshot`, `screen_capture`, `speech_clip`, ...).
     pub purpose: String,
     /// The event it is evidence for, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -158,53 +158,54 @@ impl SplitMix64 {
     }
 }
 
+// The kinds the engine writes (`paraakh_engine::session::kind::EventKind`).
 const EVENT_KINDS: &[(&str, Severity, &str)] = &[
     ("focus_lost", Severity::Medium, "The exam window lost focus"),
-    ("face_missing", Severity::High, "No face visible for 10 s"),
+    ("no_face", Severity::High, "No face visible for 10 s"),
     (
         "multiple_faces",
         Severity::High,
         "Two faces visible for 5 s",
     ),
-    ("speech_detected", Severity::Medium, "Speech for 4 s"),
+    ("speech", Severity::Medium, "Speech for 4 s"),
     (
         "fullscreen_exit",
         Severity::Medium,
         "The exam left fullscreen",
     ),
     (
-        "prohibited_process",
+        "prohibited_program",
         Severity::Critical,
         "A screen recorder started",
     ),
     (
-        "display_added",
+        "displays_changed",
         Severity::High,
         "A second display was connected",
     ),
     (
-        "camera_covered",
+        "camera_blocked",
         Severity::High,
         "The camera image is black",
     ),
     ("looking_away", Severity::Low, "Head turned away for 3 s"),
     (
-        "network_offline",
+        "upload_interrupted",
         Severity::Info,
         "The network went offline",
     ),
-    ("network_online", Severity::Info, "The network came back"),
+    ("upload_resumed", Severity::Info, "The network came back"),
     (
-        "policy_warning_shown",
+        "monitor_trouble",
         Severity::Info,
-        "A warning was shown to the candidate",
+        "camera: a frame was late",
     ),
 ];
 
 const MEDIA: &[(&str, &str)] = &[
     ("image/jpeg", "webcam_snapshot"),
     ("image/jpeg", "screen_capture"),
-    ("audio/flac", "voice_clip"),
+    ("audio/ogg", "speech_clip"),
 ];
 
 /// The backend the simulation plays: it signs the statement and cosigns
@@ -333,6 +334,15 @@ pub fn simulate(dir: &Path, opts: &SimulateOptions) -> Result<SimulateSummary, W
             let size = rng.range(opts.blob_size.0, opts.blob_size.1) as usize;
             blob_buf.resize(size, 0);
             rng.fill(&mut blob_buf);
+            // Random bytes behind the format's signature: what a report or
+            // an upload sees of a real file's first bytes.
+            let magic: &[u8] = if media_type == "audio/ogg" {
+                b"OggS"
+            } else {
+                &[0xff, 0xd8, 0xff, 0xe0]
+            };
+            let n = magic.len().min(blob_buf.len());
+            blob_buf[..n].copy_from_slice(&magic[..n]);
             let (_, blob) = w.add_blob(
                 Severity::Info,
                 BlobMeta {

@@ -14,8 +14,6 @@
     clippy::print_stderr
 )]
 
-mod webdriver;
-
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -23,7 +21,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use paraakh_test_rig::Display;
-use webdriver::Driver;
+use paraakh_test_rig::webdriver::Driver;
 
 const APP: &str = env!("CARGO_BIN_EXE_paraakh-app");
 const TENANT: &str = "demo-tenant";

@@ -11,6 +11,8 @@
 //!   is the default input, so what a test plays (`paplay`) is what a
 //!   program recording the default microphone hears.
 //!
+//! - [`webdriver::Browser`]: WebKit's MiniBrowser driven by WebDriver, for
+//!   pages that are not the app (the reviewer's report);
 //! - [`proxy::FaultProxy`]: a TCP proxy that cuts, delays and refuses
 //!   connections, for tests of uploads over a bad network.
 //!
@@ -24,6 +26,9 @@
 
 pub mod fixture;
 pub mod proxy;
+// Test support: a panic is the failure report.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub mod webdriver;
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};

@@ -19,6 +19,8 @@ mod grammar;
 mod join;
 mod results;
 #[cfg(feature = "check")]
+mod review;
+#[cfg(feature = "check")]
 mod session;
 #[cfg(all(feature = "sync", feature = "ingest"))]
 mod sync;

@@ -428,3 +428,170 @@ fn every_ingest_subcommand_answers_in_json() {
     assert_eq!(url, format!("http://{}", doc["listen"].as_str().unwrap()));
     assert!(!url.ends_with(":0"), "{url}");
 }
+
+/// `paraakh review` and its subcommands: the report's exit codes, a
+/// reviewer key made once, decisions refused with a reason and nothing
+/// added, and `verify` counting only the reviewers it is told to trust.
+#[test]
+fn review_makes_the_report_and_decisions_are_signed_refused_or_untrusted_as_docs_say() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (keys, session) = super::setup(t);
+    let tenant = keys.join("encryption.key");
+    let backend = keys.join("backend.pub");
+    let page = t.join("report.html");
+    // Nowhere to put it: a usage error that says what to add.
+    let out = paraakh(&["review", p(&session), "--tenant-key", p(&tenant)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--out report.html, or --json"),
+        "{}",
+        stderr(&out)
+    );
+    // The public key cannot decrypt: said so.
+    let out = paraakh(&[
+        "review",
+        p(&session),
+        "--tenant-key",
+        p(&keys.join("encryption.pub")),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("decrypting needs the secret encryption.key"),
+        "{}",
+        stderr(&out)
+    );
+    let out = paraakh(&[
+        "review",
+        p(&session),
+        "--tenant-key",
+        p(&tenant),
+        "--backend-key",
+        p(&backend),
+        "--accept-machine-attested",
+        "--out",
+        p(&page),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = json(&out);
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .starts_with("<!doctype html>")
+    );
+    let event = report["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["severity"] != "info")
+        .unwrap()["seq"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+
+    let alice = t.join("alice.key");
+    let make = [
+        "review",
+        "key",
+        "--name",
+        "alice@acme.example",
+        "--out",
+        p(&alice),
+        "--json",
+    ];
+    let out = paraakh(&make);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        json(&out)["public_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("alice@acme.example+")
+    );
+    let out = paraakh(&make);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("never overwritten"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Record 0 is the header, not an event: refused, nothing written.
+    let decide = |seq: &str, key: &Path| {
+        paraakh(&[
+            "review",
+            "decide",
+            p(&session),
+            "--event",
+            seq,
+            "--verdict",
+            "second-review",
+            "--note",
+            "look again",
+            "--key",
+            p(key),
+            "--json",
+        ])
+    };
+    let out = decide("0", &alice);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("record 0 is a header record, not an event"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!session.join("review").exists());
+    // A public key is not a key to sign with.
+    let out = decide(&event, &t.join("alice.key.pub"));
+    assert_eq!(out.status.code(), Some(2));
+    let out = decide(&event, &alice);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let d = json(&out);
+    assert_eq!(
+        (d["position"].as_u64(), d["verdict"].as_str()),
+        (Some(0), Some("second_review"))
+    );
+
+    // Trusted: intact. Another reviewer's key trusted instead: a finding, exit 1.
+    let verify = |trusted: &Path| {
+        paraakh(&[
+            "verify",
+            p(&session),
+            "--backend-key",
+            p(&backend),
+            "--accept-machine-attested",
+            "--reviewer-key",
+            p(trusted),
+            "--json",
+        ])
+    };
+    let out = verify(&t.join("alice.key.pub"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        json(&out)["review"]["decisions"][0]["reviewer_pinned"],
+        true
+    );
+    let bob = t.join("bob.key");
+    let out = paraakh(&[
+        "review",
+        "key",
+        "--name",
+        "bob@acme.example",
+        "--out",
+        p(&bob),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = verify(&t.join("bob.key.pub"));
+    assert_eq!(out.status.code(), Some(1));
+    let kinds: Vec<_> = json(&out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].clone())
+        .collect();
+    assert!(
+        kinds.contains(&serde_json::json!("untrusted_reviewer")),
+        "{kinds:?}"
+    );
+}

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::{BIN, json, p, paraakh, repo_file, stderr};
 
 /// Every record of a session's log, parsed.
-fn records(dir: &Path) -> Vec<serde_json::Value> {
+pub(super) fn records(dir: &Path) -> Vec<serde_json::Value> {
     use paraakh_evidence::frame::{FileKind, parse_all};
     let (frames, _) = parse_all(&std::fs::read(dir.join("log")).unwrap(), FileKind::Log);
     frames
@@ -21,21 +21,27 @@ fn records(dir: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn events<'a>(records: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+pub(super) fn events<'a>(
+    records: &'a [serde_json::Value],
+    kind: &str,
+) -> Vec<&'a serde_json::Value> {
     records
         .iter()
         .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == kind)
         .collect()
 }
 
-fn blobs_for<'a>(records: &'a [serde_json::Value], purpose: &str) -> Vec<&'a serde_json::Value> {
+pub(super) fn blobs_for<'a>(
+    records: &'a [serde_json::Value],
+    purpose: &str,
+) -> Vec<&'a serde_json::Value> {
     records
         .iter()
         .filter(|r| r["body"]["type"] == "blob" && r["body"]["purpose"] == purpose)
         .collect()
 }
 
-fn keys(tmp: &Path) -> PathBuf {
+pub(super) fn keys(tmp: &Path) -> PathBuf {
     let keys = tmp.join("tenant-keys");
     let out = paraakh(&["keys", "generate", "--out", p(&keys)]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -61,7 +67,7 @@ fn verify(dir: &Path, keys: &Path) -> serde_json::Value {
 
 /// The detection test data, when ONNX Runtime is there too; otherwise the
 /// test is skipped (a failure under `PARAAKH_TEST_STRICT=1`).
-fn detection_data() -> Option<PathBuf> {
+pub(super) fn detection_data() -> Option<PathBuf> {
     match (
         std::env::var_os("PARAAKH_ONNXRUNTIME"),
         std::env::var_os("PARAAKH_DETECT_DATA"),

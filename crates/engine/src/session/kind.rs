@@ -254,6 +254,16 @@ mod tests {
         assert_eq!(unique.len(), NAMES.len(), "names are unique");
     }
 
+    /// The reviewer's report files every kind under a layer of the policy
+    /// (or the session's course): none falls under "other".
+    #[test]
+    fn every_kind_has_a_layer_in_the_report() {
+        use paraakh_review::layer::{Layer, of};
+        for kind in EventKind::ALL {
+            assert_ne!(of(kind.as_str(), None), Layer::Other, "{kind}");
+        }
+    }
+
     #[test]
     fn all_lists_every_kind_once() {
         // A new variant must be added to ALL (and NAMES) or this fails:

@@ -64,6 +64,8 @@ pub(crate) struct LogState {
     /// The first record after the machine restarted (a segment whose boot
     /// clock starts again): from there its wall clock is not known.
     pub(crate) restarted_from: Option<u64>,
+    /// The leaf hashes of the event records the review log names.
+    pub(crate) event_leaves: HashMap<u64, Hash>,
 }
 
 fn valid_token(s: &str, max: usize) -> bool {
@@ -93,6 +95,8 @@ struct Pass<'a> {
     end_seq: Option<u64>,
     last_utc: Option<i64>,
     event_seqs: HashSet<u64>,
+    /// Event records whose leaf hash the review log needs.
+    reviewed: &'a HashSet<u64>,
     last_ckpt_ref: u64,
     /// Wall-clock movement beyond the boot clock so far (clock jumps), ns.
     jumped_ns: i128,
@@ -104,6 +108,7 @@ pub(crate) fn check_log(
     wanted_roots: &[u64],
     checkpoint_sizes: &HashSet<u64>,
     other: Option<&[Hash]>,
+    reviewed: &HashSet<u64>,
     f: &mut Findings,
 ) -> LogState {
     let path = dir.join(layout::LOG);
@@ -120,6 +125,7 @@ pub(crate) fn check_log(
         end_seq: None,
         last_utc: None,
         event_seqs: HashSet::new(),
+        reviewed,
         last_ckpt_ref: 0,
         jumped_ns: 0,
     };
@@ -268,6 +274,9 @@ impl Pass<'_> {
                 }
                 self.event_seqs.insert(index);
                 self.st.events.push((index, record.severity));
+                if self.reviewed.contains(&index) {
+                    self.st.event_leaves.insert(index, leaf);
+                }
                 if super::environment::is_setup(&e.kind) {
                     if self.st.setup.len() < super::environment::MAX_SETUP_EVENTS {
                         self.st.setup.push((index, e.clone()));

@@ -17,6 +17,7 @@ pub mod environment;
 mod forks;
 mod log;
 mod notes;
+pub mod review;
 pub mod trust;
 
 pub use forks::AgainstSummary;
@@ -50,6 +51,10 @@ pub struct VerifyOptions {
     pub max_receipt_delay: Option<std::time::Duration>,
     /// Threads for blob checks (0: one per core).
     pub threads: usize,
+    /// The reviewer keys the verifier trusts: decisions signed by any other
+    /// key are findings and not counted. Empty: every validly signed
+    /// decision counts, and the report says its keys were not pinned.
+    pub reviewer_keys: Vec<NoteVerifier>,
 }
 
 /// How long a record may wait for the backend's receipt and still count as
@@ -158,6 +163,11 @@ pub enum FindingKind {
     WitnessedLate,
     /// The machine's clock was so far off that no time can be held against the backend's.
     UnreliableClock,
+    /// The review log is damaged, or a decision in it is altered, moved,
+    /// or names a record that is not the event it was made for.
+    BadReview,
+    /// A review decision signed by a key the verifier does not trust.
+    UntrustedReviewer,
 }
 
 impl FindingKind {
@@ -382,6 +392,8 @@ pub struct Report {
     /// The end of the session, if it ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended: Option<EndSummary>,
+    /// The reviewers' decisions and where the review stands.
+    pub review: review::ReviewSummary,
     /// The comparison with another copy (`--against`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub against: Option<AgainstSummary>,
@@ -436,6 +448,15 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
     wanted_roots.sort_unstable();
     wanted_roots.dedup();
 
+    let review_log = crate::review::read(dir).unwrap_or_else(|e| {
+        findings.add(FindingKind::BadReview, None, e.to_string());
+        crate::review::ReviewLog::default()
+    });
+    let reviewed = review_log
+        .decisions
+        .iter()
+        .map(|d| d.decision.event_seq)
+        .collect();
     let checkpoint_sizes = checkpoints
         .iter()
         .filter_map(|n| n.body.as_ref().map(|b| b.size))
@@ -445,6 +466,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         &wanted_roots,
         &checkpoint_sizes,
         other.as_ref().map(|o| o.leaves.as_slice()),
+        &reviewed,
         &mut findings,
     );
 
@@ -475,6 +497,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         .as_ref()
         .map(|o| forks::compare(o, &log, opts.backend_key.as_ref(), &mut findings));
 
+    let review = review::check(&review_log, &log, &opts.reviewer_keys, &mut findings);
     let records = log.records;
     let signed = ckpt_summary.signed_size.min(records);
     let statement = trust::check_statement(dir, &log, opts.backend_key.as_ref(), &mut findings);
@@ -564,6 +587,7 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         unsigned_events,
         clock: log.clock.clone(),
         ended: log.ended.clone(),
+        review,
         against,
         findings,
     })
@@ -587,7 +611,8 @@ fn check_entries(dir: &Path, findings: &mut Findings) {
             | layout::CHECKPOINTS
             | layout::RECEIPTS
             | layout::STATEMENT
-            | layout::CONFLICTS => !is_dir,
+            | layout::CONFLICTS
+            | layout::REVIEW => !is_dir,
             layout::BLOBS => is_dir,
             layout::LOCK => !is_dir && entry.metadata().map(|m| m.len() == 0).unwrap_or(false),
             _ => false,

@@ -37,6 +37,7 @@ fn label(kind: FileKind) -> &'static str {
         FileKind::Receipts => "receipt",
         FileKind::Log => "record",
         FileKind::Conflicts => "conflict",
+        FileKind::Review => "decision",
     }
 }
 

@@ -12,6 +12,7 @@ mod crash;
 mod hpke_interop;
 mod merkle_props;
 mod recovery;
+mod review;
 mod support;
 mod tamper;
 mod trust;

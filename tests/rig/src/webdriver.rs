@@ -1,38 +1,64 @@
-//! A small W3C WebDriver client over HTTP: just what the end-to-end test
-//! uses (find, click, type, read, wait, screenshot).
+//! A small W3C WebDriver client over HTTP: just what the tests use (find,
+//! click, type, read, wait, screenshot), for the app through tauri-driver
+//! and for pages in WebKit's MiniBrowser through WebKitWebDriver.
 
+use std::net::TcpListener;
 use std::path::Path;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+/// WebKitGTK's small browser (Debian's `webkit2gtk-driver` drives it).
+pub const MINIBROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
+
 /// The key that identifies an element in WebDriver responses.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
-pub(crate) struct Driver {
+#[derive(Debug)]
+pub struct Driver {
     http: reqwest::blocking::Client,
     base: String,
     session: String,
 }
 
 /// An element reference.
-#[derive(Clone)]
-pub(crate) struct Element(String);
+#[derive(Debug, Clone)]
+pub struct Element(String);
 
 impl Driver {
     /// Starts a session for the app at `application` through tauri-driver on `port`.
-    pub(crate) fn start(port: u16, application: &Path) -> Self {
-        // Plain http to tauri-driver, but the client is built with TLS support.
+    pub fn start(port: u16, application: &Path) -> Self {
+        Self::with_capabilities(
+            port,
+            json!({"capabilities": {"alwaysMatch": {
+                "tauri:options": {"application": application.to_str().unwrap()}
+            }}}),
+        )
+    }
+
+    /// Starts a session in WebKit's MiniBrowser through the WebKitWebDriver at `port`.
+    pub fn minibrowser(port: u16) -> Self {
+        Self::with_capabilities(
+            port,
+            json!({"capabilities": {"alwaysMatch": {
+                "webkitgtk:browserOptions": {
+                    "binary": MINIBROWSER,
+                    "args": ["--automation", "--geometry=1280x1000"]
+                }
+            }}}),
+        )
+    }
+
+    fn with_capabilities(port: u16, caps: Value) -> Self {
+        // Plain http to the driver, but the client is built with TLS support.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "tauri:options": {"application": application.to_str().unwrap()}
-        }}});
         let r: Value = http
             .post(format!("{base}/session"))
             .json(&caps)
@@ -66,7 +92,7 @@ impl Driver {
     }
 
     /// The first element matching `css`, if any.
-    pub(crate) fn find(&self, css: &str) -> Option<Element> {
+    pub fn find(&self, css: &str) -> Option<Element> {
         let v = self.call(
             reqwest::Method::POST,
             "/element",
@@ -78,7 +104,7 @@ impl Driver {
     }
 
     /// Every element matching `css`.
-    pub(crate) fn find_all(&self, css: &str) -> Vec<Element> {
+    pub fn find_all(&self, css: &str) -> Vec<Element> {
         let v = self.call(
             reqwest::Method::POST,
             "/elements",
@@ -95,7 +121,7 @@ impl Driver {
     }
 
     /// Whether `css` matches an element that is rendered (has a box, not hidden).
-    pub(crate) fn shown(&self, css: &str) -> bool {
+    pub fn shown(&self, css: &str) -> bool {
         let script = format!(
             "const e = document.querySelector({css:?}); return !!e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';"
         );
@@ -103,7 +129,7 @@ impl Driver {
     }
 
     /// Waits until `css` matches a rendered element.
-    pub(crate) fn wait_for(&self, css: &str, timeout: Duration) -> Element {
+    pub fn wait_for(&self, css: &str, timeout: Duration) -> Element {
         let deadline = Instant::now() + timeout;
         loop {
             if self.shown(css)
@@ -121,12 +147,7 @@ impl Driver {
     }
 
     /// Waits until `cond` holds.
-    pub(crate) fn wait_until(
-        &self,
-        what: &str,
-        timeout: Duration,
-        mut cond: impl FnMut(&Self) -> bool,
-    ) {
+    pub fn wait_until(&self, what: &str, timeout: Duration, mut cond: impl FnMut(&Self) -> bool) {
         let deadline = Instant::now() + timeout;
         while !cond(self) {
             assert!(
@@ -138,7 +159,7 @@ impl Driver {
         }
     }
 
-    pub(crate) fn enabled(&self, e: &Element) -> bool {
+    pub fn enabled(&self, e: &Element) -> bool {
         self.call(
             reqwest::Method::GET,
             &format!("/element/{}/enabled", e.0),
@@ -151,7 +172,7 @@ impl Driver {
     /// Clicks an element. WebKitWebDriver sometimes answers a click with an
     /// empty "unknown error" while the window is being refocused; a click is
     /// repeated then, a few times.
-    pub(crate) fn click(&self, e: &Element) {
+    pub fn click(&self, e: &Element) {
         let mut last = Value::Null;
         for _ in 0..5 {
             last = self.call(
@@ -167,8 +188,27 @@ impl Driver {
         panic!("click failed: {last}; the page says: {}", self.page_text());
     }
 
+    /// A real mouse click (a user gesture) at `dx`, `dy` pixels from the
+    /// element's centre: for parts of native controls, like an audio
+    /// element's play button.
+    pub fn click_at(&self, e: &Element, dx: i64, dy: i64) {
+        let v = self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({"actions": [{
+                "type": "pointer", "id": "mouse", "parameters": {"pointerType": "mouse"},
+                "actions": [
+                    {"type": "pointerMove", "origin": {ELEMENT: e.0}, "x": dx, "y": dy},
+                    {"type": "pointerDown", "button": 0},
+                    {"type": "pointerUp", "button": 0}
+                ]
+            }]})),
+        );
+        assert!(Self::ok(&v), "click failed: {v}");
+    }
+
     /// Clicks a button that closes the app: the click's answer may never come.
-    pub(crate) fn click_to_close(&self, css: &str) {
+    pub fn click_to_close(&self, css: &str) {
         let e = self.wait_for(css, Duration::from_secs(20));
         let _ = self.call(
             reqwest::Method::POST,
@@ -178,12 +218,12 @@ impl Driver {
     }
 
     /// Clicks the element `css` once it is shown.
-    pub(crate) fn click_on(&self, css: &str) {
+    pub fn click_on(&self, css: &str) {
         let e = self.wait_for(css, Duration::from_secs(20));
         self.click(&e);
     }
 
-    pub(crate) fn type_into(&self, e: &Element, text: &str) {
+    pub fn type_into(&self, e: &Element, text: &str) {
         let v = self.call(
             reqwest::Method::POST,
             &format!("/element/{}/value", e.0),
@@ -192,7 +232,7 @@ impl Driver {
         assert!(Self::ok(&v), "typing failed: {v}");
     }
 
-    pub(crate) fn text(&self, e: &Element) -> String {
+    pub fn text(&self, e: &Element) -> String {
         self.call(
             reqwest::Method::GET,
             &format!("/element/{}/text", e.0),
@@ -204,7 +244,7 @@ impl Driver {
     }
 
     /// Runs a script in the page and returns its result.
-    pub(crate) fn execute(&self, script: &str) -> Value {
+    pub fn execute(&self, script: &str) -> Value {
         self.call(
             reqwest::Method::POST,
             "/execute/sync",
@@ -212,7 +252,7 @@ impl Driver {
         )
     }
 
-    pub(crate) fn page_text(&self) -> String {
+    pub fn page_text(&self) -> String {
         self.execute("return document.body ? document.body.innerText : ''")
             .as_str()
             .unwrap_or_default()
@@ -222,7 +262,7 @@ impl Driver {
     }
 
     /// Saves a PNG screenshot of the window.
-    pub(crate) fn screenshot(&self, path: &Path) {
+    pub fn screenshot(&self, path: &Path) {
         let v = self.call(reqwest::Method::GET, "/screenshot", None);
         let png = base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())
@@ -231,11 +271,71 @@ impl Driver {
         std::fs::write(path, png).unwrap();
     }
 
+    /// Opens `url` in the session's window.
+    pub fn open(&self, url: &str) {
+        let v = self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})));
+        assert!(Self::ok(&v), "cannot open {url}: {v}");
+    }
+
     /// Ends the WebDriver session (the app is closed if it still runs).
-    pub(crate) fn quit(self) {
+    pub fn quit(self) {
         let _ = self
             .http
             .delete(format!("{}/session/{}", self.base, self.session))
             .send();
+    }
+}
+
+/// WebKitWebDriver on a display, with MiniBrowser sessions: a real browser
+/// for pages that are not the app (the reviewer's report). Killed with the
+/// browsers it started when dropped.
+#[derive(Debug)]
+pub struct Browser {
+    driver: Child,
+    port: u16,
+}
+
+impl Browser {
+    /// Starts WebKitWebDriver with `cmd`'s environment (a display's, and an
+    /// audio server's if the page plays sound).
+    pub fn start(mut cmd: Command) -> Result<Self, crate::RigError> {
+        use std::os::unix::process::CommandExt as _;
+        if !Path::new(MINIBROWSER).exists() {
+            return Err(format!(
+                "{MINIBROWSER} is missing (Debian package webkit2gtk-driver)"
+            ));
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let driver = cmd
+            .arg(format!("--port={port}"))
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot start WebKitWebDriver: {e}"))?;
+        let browser = Self { driver, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("WebKitWebDriver did not start listening".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(browser)
+    }
+
+    /// A new MiniBrowser window.
+    pub fn session(&self) -> Driver {
+        Driver::minibrowser(self.port)
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.wait();
     }
 }
