@@ -89,6 +89,9 @@ pub(crate) struct ServeArgs {
     /// Lifetime of access tokens issued on refresh.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = crate::grammar::duration)]
     access_ttl: Duration,
+    /// The index (sessions, review state, access log): a SQLite file (default: DIR/index.sqlite).
+    #[arg(long, value_name = "FILE")]
+    index: Option<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
     /// Print one JSON document on one line as soon as it listens ({"url", "listen"}).
@@ -170,12 +173,23 @@ pub(crate) struct TokenArgs {
     /// Tenant.
     #[arg(long, value_name = "ID")]
     tenant: String,
-    /// Session the token uploads.
-    #[arg(long, value_name = "ID", alias = "session")]
-    session_id: String,
-    /// Exam of the session.
-    #[arg(long, value_name = "ID")]
-    exam: String,
+    /// Who the token is for: candidate (uploads one session), proctor, reviewer, auditor or admin.
+    #[arg(long, value_name = "ROLE", default_value = "candidate", value_parser = ["candidate", "proctor", "reviewer", "auditor", "admin"])]
+    role: String,
+    /// The staff member the token is for, as the access log names them (proctor, reviewer, auditor, admin).
+    #[arg(long, value_name = "NAME", required_if_eq_any = [("role", "proctor"), ("role", "reviewer"), ("role", "auditor"), ("role", "admin")])]
+    subject: Option<String>,
+    /// Session the token uploads (candidate).
+    #[arg(
+        long,
+        value_name = "ID",
+        alias = "session",
+        required_if_eq("role", "candidate")
+    )]
+    session_id: Option<String>,
+    /// Exam of the session (candidate).
+    #[arg(long, value_name = "ID", required_if_eq("role", "candidate"))]
+    exam: Option<String>,
     /// Lifetime of the access token (at most 1h).
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = crate::grammar::duration, alias = "ttl")]
     access_ttl: Duration,
@@ -361,6 +375,14 @@ fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
 fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
     let data = &args.store.data_dir;
     let keys = BackendKeys::load(data)?;
+    let role = paraakh_policy::jwt::Role::parse(&args.role)
+        .with_context(|| format!("unknown role {:?}", args.role))?;
+    if role != paraakh_policy::jwt::Role::Candidate {
+        return staff_token(&keys, &args, role);
+    }
+    let (Some(session_id), Some(exam)) = (args.session_id.clone(), args.exam.clone()) else {
+        anyhow::bail!("a candidate's token is for one session: give --session-id and --exam");
+    };
     let store = open_store(data, args.store.store.as_deref())?;
     let device = args
         .device_public_key
@@ -376,7 +398,7 @@ fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
         runtime.block_on(paraakh_ingest::binding::bind(
             &store,
             &args.tenant,
-            &args.session_id,
+            &session_id,
             device.public_key(),
             paraakh_ingest::binding::BoundBy::Token,
         ))?;
@@ -385,8 +407,8 @@ fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
         &keys,
         &store,
         &args.tenant,
-        &args.session_id,
-        &args.exam,
+        &session_id,
+        &exam,
         secs(args.access_ttl),
         args.refresh.secs(),
     ))?;
@@ -398,8 +420,8 @@ fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
                 crate::render::print_json(&serde_json::json!({
                     "out": path,
                     "tenant": args.tenant,
-                    "session_id": args.session_id,
-                    "exam": args.exam,
+                    "session_id": session_id,
+                    "exam": exam,
                     "expires_in": tokens.expires_in,
                     "device_bound": device.is_some(),
                 }))?;
@@ -623,6 +645,39 @@ fn trust(args: TrustArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A staff member's access token (no refresh token: ask for a new one).
+fn staff_token(
+    keys: &BackendKeys,
+    args: &TokenArgs,
+    role: paraakh_policy::jwt::Role,
+) -> anyhow::Result<ExitCode> {
+    if args.session_id.is_some() || args.exam.is_some() || args.device_public_key.is_some() {
+        anyhow::bail!(
+            "a {} token is for the tenant, not one session: leave out --session-id, --exam and --device-public-key",
+            role.as_str()
+        );
+    }
+    let subject = args.subject.as_deref().unwrap_or_default();
+    let tokens = tokens::issue_staff(keys, &args.tenant, role, subject, secs(args.access_ttl))?;
+    let json = serde_json::to_string_pretty(&tokens)?;
+    match &args.out {
+        Some(path) => {
+            crate::render::write_secret(path, &json)?;
+            if args.json {
+                crate::render::print_json(&serde_json::json!({
+                    "out": path,
+                    "tenant": args.tenant,
+                    "role": role.as_str(),
+                    "subject": subject,
+                    "expires_in": tokens.expires_in,
+                }))?;
+            }
+        }
+        None => crate::render::out(&format!("{json}\n"))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let data = &args.store.data_dir;
     let encryption = read_encryption_key(args.encryption_key.as_deref())?;
@@ -654,12 +709,15 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let backend = Arc::new(Backend::new(
-        keys,
-        store,
-        secs(args.access_ttl),
-        args.limits.limits(),
-    ));
+    let index_path = args
+        .index
+        .clone()
+        .unwrap_or_else(|| data.join("index.sqlite"));
+    let index = paraakh_ingest::index::Index::open_sqlite(&index_path)?;
+    let backend = Arc::new(
+        Backend::new(keys, store, secs(args.access_ttl), args.limits.limits())
+            .with_index(Arc::new(index)),
+    );
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await

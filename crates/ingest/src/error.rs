@@ -63,6 +63,9 @@ pub enum IngestError {
     /// A local file (keys, configuration) could not be used.
     #[error("{0}")]
     Config(String),
+    /// The index database failed or is not this backend's.
+    #[error("index: {0}")]
+    Index(String),
 }
 
 impl IngestError {
@@ -81,7 +84,7 @@ impl IngestError {
             Self::QuotaExceeded(_) => (StatusCode::INSUFFICIENT_STORAGE, "quota_exceeded"),
             Self::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             Self::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-            Self::Storage(_) | Self::Config(_) => {
+            Self::Storage(_) | Self::Config(_) | Self::Index(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
             }
         }

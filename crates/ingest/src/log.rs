@@ -19,7 +19,7 @@ use paraakh_evidence::note::{CheckpointBody, SignedNote};
 use paraakh_evidence::record::{
     B64Key, B64Sig, Body, FORMAT_V1, KeyCertificate, Record, certificate_message, fingerprint,
 };
-use paraakh_evidence::{NoteSigner, layout};
+use paraakh_evidence::{NoteSigner, Severity, layout};
 use paraakh_protocol as protocol;
 
 use crate::IngestError;
@@ -167,6 +167,10 @@ pub struct SessionLog {
     /// Blobs named by held records: SHA-256 (hex) → size.
     blobs: BTreeMap<String, u64>,
     ended: bool,
+    /// High or critical event records held (for the index).
+    serious_events: u64,
+    /// The most serious event record held.
+    max_severity: Option<Severity>,
     checkpoints: BTreeMap<u64, SignedNote>,
     receipts: BTreeMap<u64, String>,
     /// Bytes of held records plus the sizes of the blobs they name.
@@ -193,6 +197,8 @@ impl SessionLog {
             keys: Vec::new(),
             blobs: BTreeMap::new(),
             ended: false,
+            serious_events: 0,
+            max_severity: None,
             checkpoints: BTreeMap::new(),
             receipts: BTreeMap::new(),
             bytes: 0,
@@ -212,6 +218,16 @@ impl SessionLog {
     /// Records held.
     pub fn size(&self) -> u64 {
         self.tree.size()
+    }
+
+    /// High or critical event records held.
+    pub fn serious_events(&self) -> u64 {
+        self.serious_events
+    }
+
+    /// The most serious event record held.
+    pub fn max_severity(&self) -> Option<Severity> {
+        self.max_severity
     }
 
     /// Whether an `end` record is held.
@@ -393,6 +409,12 @@ impl SessionLog {
                 self.blobs.insert(hex, b.size);
             }
             (Body::End(_), _) => self.ended = true,
+            (Body::Event(_), _) => {
+                self.max_severity = self.max_severity.max(Some(record.severity));
+                if record.severity >= Severity::High {
+                    self.serious_events += 1;
+                }
+            }
             _ => {}
         }
         if self.bytes.saturating_add(added) > self.expect.quota_bytes && !self.replaying {

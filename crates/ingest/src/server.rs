@@ -29,10 +29,11 @@ use ring::digest;
 
 use crate::binding::{self, BoundBy};
 use crate::config::BackendKeys;
+use crate::index::{Index, Upload};
 use crate::limits::Limits;
 use crate::log::{Batch, Expect, Scope, SessionLog};
 use crate::store::SessionStore;
-use crate::{IngestError, join, tokens};
+use crate::{IngestError, join, review_api, tokens};
 
 /// The OpenAPI document of the protocol, served at `/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
@@ -61,6 +62,9 @@ pub struct Backend {
     /// Memory for request bodies, in MiB permits.
     bodies: Arc<tokio::sync::Semaphore>,
     limits: Limits,
+    /// Sessions, review state and access log (see `index`); without it the
+    /// upload protocol works and the tenant's routes say it is missing.
+    index: Option<Arc<Index>>,
 }
 
 impl Backend {
@@ -82,7 +86,22 @@ impl Backend {
                 limits.body_memory_mib.max(1) as usize
             )),
             limits,
+            index: None,
         }
+    }
+
+    /// The same backend keeping its index in `index`.
+    pub fn with_index(mut self, index: Arc<Index>) -> Self {
+        self.index = Some(index);
+        self
+    }
+
+    pub(crate) fn index(&self) -> Option<Arc<Index>> {
+        self.index.clone()
+    }
+
+    pub(crate) fn keys(&self) -> &BackendKeys {
+        &self.keys
     }
 
     /// The limits in force.
@@ -101,6 +120,9 @@ impl Backend {
             )
             .route("/v1/sessions/{id}/exam-key", post(post_exam_key))
             .route("/v1/sessions/{id}/statement", post(post_statement))
+            .route("/v1/review/sessions", get(review_api::list_sessions))
+            .route("/v1/review/sessions/{id}", get(review_api::view_session))
+            .route("/v1/access-log", get(review_api::access_log))
             .route(protocol::JOIN_PATH, post(post_join))
             .route(protocol::TOKEN_PATH, post(post_token))
             .route(protocol::BACKEND_KEY_PATH, get(get_backend_key))
@@ -357,6 +379,34 @@ impl Backend {
             Some((size, receipt, false)) => Some((size, receipt)),
             None => None,
         };
+        if let Some(index) = self.index() {
+            // What is held, not what changed: a retried request heals a
+            // row an earlier failure left behind.
+            let (tenant, session, exam) = (
+                scope.tenant.clone(),
+                scope.session.clone(),
+                scope.exam.clone(),
+            );
+            let (records, ended, max_severity, serious_events) = (
+                log.size(),
+                log.ended(),
+                log.max_severity(),
+                log.serious_events(),
+            );
+            off_workers(move || {
+                index.record_upload(&Upload {
+                    tenant: &tenant,
+                    session_id: &session,
+                    exam_id: exam.as_deref(),
+                    records,
+                    ended,
+                    max_severity,
+                    serious_events,
+                    at: tokens::now_secs(),
+                })
+            })
+            .await?;
+        }
         let (missing_blobs, _) = self.missing_blobs(scope, &log).await?;
         let response = CheckpointResponse {
             records: log.size(),
@@ -371,7 +421,7 @@ impl Backend {
 
 /// Runs CPU work (parsing, hashing, signatures) on the blocking pool, so
 /// the async workers keep answering (health checks, other sessions).
-async fn off_workers<T: Send + 'static>(
+pub(crate) async fn off_workers<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, IngestError> + Send + 'static,
 ) -> Result<T, IngestError> {
     tokio::task::spawn_blocking(work)
@@ -392,7 +442,7 @@ fn scope(claims: &paraakh_policy::jwt::Claims, session: &str) -> Result<Scope, I
     })
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

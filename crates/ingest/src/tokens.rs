@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::IngestError;
 use crate::config::{AUDIENCE, BackendKeys, token_kid};
+use crate::roles::{self, Action};
 
 /// Longest access-token lifetime accepted.
 pub const MAX_ACCESS_SECS: i64 = 3600;
@@ -167,14 +168,48 @@ pub async fn refresh(
     })
 }
 
-/// Checks a bearer token for access to `session`. Writes need a candidate
-/// token naming this session; reads also accept the tenant's proctors and
-/// admins.
+/// Checks a bearer token for access to `session`: writes are uploads (a
+/// candidate token naming this session), reads the session's status (any
+/// role of the tenant; a candidate only its own session).
 pub fn authorize(
     keys: &BackendKeys,
     authorization: Option<&str>,
     session: &str,
     write: bool,
+) -> Result<Claims, IngestError> {
+    let action = if write {
+        Action::Upload
+    } else {
+        Action::SessionStatus
+    };
+    let claims = authorize_action(keys, authorization, action)?;
+    if claims.role == Role::Candidate && claims.session.as_deref() != Some(session) {
+        return Err(IngestError::Forbidden(format!(
+            "the token is for session {:?}, not {session:?}: an upload token covers one session only",
+            claims.session.as_deref().unwrap_or("none")
+        )));
+    }
+    Ok(claims)
+}
+
+/// Checks a bearer token of one of the backend's tenants for `action`
+/// (see [`crate::roles`]): [`verify_token`], then its role.
+pub fn authorize_action(
+    keys: &BackendKeys,
+    authorization: Option<&str>,
+    action: Action,
+) -> Result<Claims, IngestError> {
+    let claims = verify_token(keys, authorization)?;
+    roles::permit(claims.role, action).map_err(IngestError::Forbidden)?;
+    Ok(claims)
+}
+
+/// Checks a bearer token of one of the backend's tenants: signature, type,
+/// audience, lifetime, and that a staff token names its holder. Its role is
+/// not checked yet.
+pub fn verify_token(
+    keys: &BackendKeys,
+    authorization: Option<&str>,
 ) -> Result<Claims, IngestError> {
     let token = authorization
         .and_then(|h| h.strip_prefix("Bearer "))
@@ -190,11 +225,6 @@ pub fn authorize(
     let tenant = keys
         .tenant_by_kid(&key.kid)
         .ok_or_else(|| IngestError::Unauthorized("the token's key is not known".into()))?;
-    let roles: &[Role] = if write {
-        &[Role::Candidate]
-    } else {
-        &[Role::Candidate, Role::Proctor, Role::Admin]
-    };
     let claims = jwt::verify(
         token,
         std::slice::from_ref(&tenant.key),
@@ -202,26 +232,67 @@ pub fn authorize(
             typ: TOKEN_TYPE,
             audience: AUDIENCE,
             tenant: &tenant.tenant,
-            roles,
+            roles: &Role::ALL,
             exam: None,
             session: None,
             now: now_secs(),
             max_lifetime_secs: MAX_ACCESS_SECS,
         },
     )
-    .map_err(|e| match e {
-        jwt::JwtError::WrongRole { .. } => {
-            IngestError::Forbidden(format!("the token is refused: {e}"))
-        }
-        e => IngestError::Unauthorized(format!("the token is refused: {e}")),
-    })?;
-    if claims.role == Role::Candidate && claims.session.as_deref() != Some(session) {
-        return Err(IngestError::Forbidden(format!(
-            "the token is for session {:?}, not {session:?}: an upload token covers one session only",
-            claims.session.as_deref().unwrap_or("none")
-        )));
+    .map_err(|e| IngestError::Unauthorized(format!("the token is refused: {e}")))?;
+    if claims.role != Role::Candidate && claims.sub.as_deref().is_none_or(str::is_empty) {
+        return Err(IngestError::Unauthorized(
+            "a staff token must name its holder (\"sub\"): the access log records who".into(),
+        ));
     }
     Ok(claims)
+}
+
+/// Issues an access token for a member of the tenant's staff — a proctor,
+/// reviewer, auditor or admin — named by `subject` (the access log records
+/// it). Staff tokens have no refresh token: ask for a new one.
+pub fn issue_staff(
+    keys: &BackendKeys,
+    tenant: &str,
+    role: Role,
+    subject: &str,
+    ttl_secs: i64,
+) -> Result<Tokens, IngestError> {
+    if role == Role::Candidate {
+        return Err(IngestError::BadRequest(
+            "a candidate's token is for one session: give --session-id and --exam".into(),
+        ));
+    }
+    if subject.is_empty() || subject.len() > 256 || subject.chars().any(char::is_control) {
+        return Err(IngestError::BadRequest(format!(
+            "{subject:?} cannot name a token's holder: 1 to 256 printable characters"
+        )));
+    }
+    let key = keys
+        .tenant(tenant)
+        .ok_or_else(|| IngestError::Config(format!("no token key for tenant {tenant:?}")))?;
+    let mut jti = [0u8; 16];
+    random_bytes(&mut jti).map_err(|e| IngestError::Config(e.to_string()))?;
+    let now = now_secs();
+    let ttl = ttl_secs.clamp(1, MAX_ACCESS_SECS);
+    let claims = Claims {
+        iss: key.key.issuer.clone(),
+        sub: Some(subject.to_owned()),
+        aud: vec![AUDIENCE.to_owned()],
+        exp: now + ttl,
+        nbf: None,
+        iat: now,
+        jti: to_hex(&jti),
+        role,
+        tenant: tenant.to_owned(),
+        exam: None,
+        session: None,
+    };
+    Ok(Tokens {
+        access_token: jwt::sign_eddsa(&claims, &token_kid(tenant), &key.signer),
+        refresh_token: None,
+        expires_in: u64::try_from(ttl).unwrap_or(1),
+    })
 }
 
 #[cfg(test)]

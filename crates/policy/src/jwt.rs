@@ -153,7 +153,7 @@ pub struct JwtKey {
 }
 
 /// Who a token is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Takes one exam.
@@ -162,15 +162,36 @@ pub enum Role {
     Proctor,
     /// Administers the tenant.
     Admin,
+    /// Reviews sessions and decides on their events.
+    Reviewer,
+    /// Reads sessions, decisions and the access log; decides nothing.
+    Auditor,
 }
 
 impl Role {
-    fn name(self) -> &'static str {
+    /// Every role.
+    pub const ALL: [Role; 5] = [
+        Role::Candidate,
+        Role::Proctor,
+        Role::Admin,
+        Role::Reviewer,
+        Role::Auditor,
+    ];
+
+    /// The name in tokens (`candidate`, `reviewer`, ...).
+    pub fn as_str(self) -> &'static str {
         match self {
             Role::Candidate => "candidate",
             Role::Proctor => "proctor",
             Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Auditor => "auditor",
         }
+    }
+
+    /// The role named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
     }
 }
 
@@ -534,11 +555,11 @@ fn check_claims(c: &Claims, key: &JwtKey, x: &Expected<'_>) -> Result<(), JwtErr
     }
     if !x.roles.contains(&c.role) {
         return Err(JwtError::WrongRole {
-            found: c.role.name().to_owned(),
+            found: c.role.as_str().to_owned(),
             accepted: x
                 .roles
                 .iter()
-                .map(|r| r.name())
+                .map(|r| r.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
         });

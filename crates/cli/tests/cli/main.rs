@@ -20,6 +20,8 @@ mod join;
 mod results;
 #[cfg(feature = "check")]
 mod review;
+#[cfg(all(feature = "sync", feature = "ingest"))]
+mod roles;
 #[cfg(feature = "check")]
 mod session;
 #[cfg(all(feature = "sync", feature = "ingest"))]

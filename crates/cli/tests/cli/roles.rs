@@ -1,0 +1,272 @@
+//! The tenant's side of `paraakh ingest serve` over HTTP, as real
+//! processes: each role's token against each route (allowed, or refused
+//! with the reason), another tenant's staff seeing nothing, tokens that are
+//! missing, altered or expired, and the access log holding every attempt.
+
+use std::path::Path;
+
+use reqwest::StatusCode;
+
+use super::join::client;
+use super::sync::{Backend, offline_session, sync, token};
+use super::{json, p, paraakh, stderr};
+
+/// A staff member's access token from `paraakh ingest token --role`.
+fn staff(data: &Path, tenant: &str, role: &str, subject: &str, ttl: &str) -> String {
+    let out = paraakh(&[
+        "ingest",
+        "token",
+        "--data",
+        p(data),
+        "--tenant",
+        tenant,
+        "--role",
+        role,
+        "--subject",
+        subject,
+        "--access-ttl",
+        ttl,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tokens = json(&out);
+    assert!(
+        tokens.get("refresh_token").is_none_or(|r| r.is_null()),
+        "{tokens}"
+    );
+    tokens["access_token"].as_str().unwrap().to_owned()
+}
+
+/// A reviewer's token of tenant acme that expired two minutes ago (past
+/// the one-minute leeway for clocks), signed with the tenant's real key.
+fn expired(data: &Path) -> String {
+    use paraakh_ingest::config::{AUDIENCE, token_kid};
+    use paraakh_policy::jwt::{Claims, Role, sign_eddsa};
+    let keys = paraakh_ingest::BackendKeys::load(data).unwrap();
+    let tenant = keys.tenant("acme").unwrap();
+    let now = paraakh_ingest::tokens::now_secs();
+    let claims = Claims {
+        iss: tenant.key.issuer.clone(),
+        sub: Some("alice@acme.example".into()),
+        aud: vec![AUDIENCE.into()],
+        exp: now - 120,
+        nbf: None,
+        iat: now - 900,
+        jti: "expired-1".into(),
+        role: Role::Reviewer,
+        tenant: "acme".into(),
+        exam: None,
+        session: None,
+    };
+    sign_eddsa(&claims, &token_kid("acme"), &tenant.signer)
+}
+
+fn get(url: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+    let mut req = client().get(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().unwrap();
+    let status = res.status();
+    (status, res.json().unwrap_or(serde_json::Value::Null))
+}
+
+#[test]
+fn each_role_reaches_its_routes_only_and_every_attempt_is_in_the_access_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let data = t.join("backend");
+    let backend = Backend::start(&data);
+    let url = backend.url();
+    // A staff token names its holder and no session.
+    let d = p(&data);
+    let out = paraakh(&[
+        "ingest", "token", "--data", d, "--tenant", "acme", "--role", "reviewer",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--subject"), "{}", stderr(&out));
+    let out = paraakh(&[
+        "ingest",
+        "token",
+        "--data",
+        d,
+        "--tenant",
+        "acme",
+        "--role",
+        "auditor",
+        "--subject",
+        "a",
+        "--session-id",
+        "s-a1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is for the tenant, not one session"),
+        "{}",
+        stderr(&out)
+    );
+    // Two sessions of tenant acme, uploaded by their candidates.
+    let mut candidate_tokens = Vec::new();
+    for session in ["s-a1", "s-a2"] {
+        let dir = offline_session(t, session, 2, "100-2000");
+        let tokens = token(&data, t, "acme", session);
+        let out = sync(&dir, &url, &tokens, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&tokens).unwrap()).unwrap();
+        candidate_tokens.push(doc["access_token"].as_str().unwrap().to_owned());
+    }
+    let tokens = [
+        ("candidate", candidate_tokens[0].clone()),
+        (
+            "proctor",
+            staff(&data, "acme", "proctor", "pat@acme.example", "15m"),
+        ),
+        (
+            "reviewer",
+            staff(&data, "acme", "reviewer", "alice@acme.example", "15m"),
+        ),
+        (
+            "auditor",
+            staff(&data, "acme", "auditor", "aud@acme.example", "15m"),
+        ),
+        (
+            "admin",
+            staff(&data, "acme", "admin", "root@acme.example", "15m"),
+        ),
+    ];
+    let routes = [
+        (
+            "/v1/review/sessions",
+            ["proctor", "reviewer", "auditor", "admin"].as_slice(),
+        ),
+        (
+            "/v1/review/sessions/s-a1",
+            ["reviewer", "auditor", "admin"].as_slice(),
+        ),
+        ("/v1/access-log", ["auditor", "admin"].as_slice()),
+        (
+            "/v1/sessions/s-a1",
+            ["candidate", "proctor", "reviewer", "auditor", "admin"].as_slice(),
+        ),
+    ];
+    for (route, allowed) in routes {
+        for (role, token) in &tokens {
+            let (status, body) = get(&format!("{url}{route}"), Some(token));
+            if allowed.contains(role) {
+                assert_eq!(status, StatusCode::OK, "{role} {route}: {body}");
+            } else {
+                assert_eq!(status, StatusCode::FORBIDDEN, "{role} {route}: {body}");
+                let why = body["message"].as_str().unwrap();
+                assert!(why.contains(&format!("{role} token may not")), "{why}");
+                assert!(why.contains("it takes a"), "{why}");
+            }
+        }
+    }
+    // A candidate's token reaches its own session only.
+    let (status, body) = get(&format!("{url}/v1/sessions/s-a2"), Some(&tokens[0].1));
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    // What the reviewer sees: both sessions, their records, the filters.
+    let reviewer = &tokens[2].1;
+    let (_, list) = get(&format!("{url}/v1/review/sessions"), Some(reviewer));
+    let ids: Vec<_> = list["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["session_id"].clone())
+        .collect();
+    assert_eq!(ids, ["s-a1", "s-a2"]);
+    let (_, one) = get(&format!("{url}/v1/review/sessions/s-a1"), Some(reviewer));
+    assert_eq!(one["ended"], true, "{one}");
+    assert_eq!(one["exam_id"], "physics");
+    assert!(one["records"].as_u64().unwrap() > 300, "{one}");
+    let (status, page) = get(&format!("{url}/v1/review/sessions?limit=1"), Some(reviewer));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["next_after"], "s-a1");
+    let (status, _) = get(
+        &format!("{url}/v1/review/sessions?min_severity=critical&ended=true"),
+        Some(reviewer),
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = get(
+        &format!("{url}/v1/review/sessions?review=failed"),
+        Some(reviewer),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("query is not understood"),
+        "{body}"
+    );
+
+    // Another tenant's reviewer sees nothing of acme, not even that it exists.
+    let theirs = staff(&data, "other", "reviewer", "mallory@other.example", "15m");
+    let (status, list) = get(&format!("{url}/v1/review/sessions"), Some(&theirs));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["sessions"], serde_json::json!([]));
+    let (status, _) = get(&format!("{url}/v1/review/sessions/s-a1"), Some(&theirs));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // No token, an altered one, an expired one: 401, and no entry.
+    let (status, _) = get(&format!("{url}/v1/review/sessions"), None);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let mut altered = reviewer.clone();
+    let last = altered.pop().unwrap();
+    altered.push(if last == 'A' { 'B' } else { 'A' });
+    let (status, _) = get(&format!("{url}/v1/review/sessions"), Some(&altered));
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, body) = get(&format!("{url}/v1/review/sessions"), Some(&expired(&data)));
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+
+    // The access log: every attempt with a valid token, allowed or refused,
+    // in order, chained; the other tenant's attempts are in its own log.
+    let auditor = &tokens[3].1;
+    let (status, log) = get(&format!("{url}/v1/access-log"), Some(auditor));
+    assert_eq!(status, StatusCode::OK);
+    let entries = log["entries"].as_array().unwrap();
+    let refused: Vec<_> = entries.iter().filter(|e| e["allowed"] == false).collect();
+    let allowed: Vec<_> = entries.iter().filter(|e| e["allowed"] == true).collect();
+    // 3 tenant routes × 5 roles = 15 attempts, 9 of them allowed; then the
+    // reviewer's 6 reads (one refused for its query before any entry), and
+    // this read.
+    assert_eq!(refused.len(), 6, "{log:#}");
+    assert!(allowed.iter().any(|e| e["actor"] == "alice@acme.example"
+        && e["role"] == "reviewer"
+        && e["action"] == "view_session"
+        && e["target"] == "s-a1"));
+    assert!(
+        refused
+            .iter()
+            .any(|e| e["actor"] == "candidate of s-a1" && e["action"] == "list_sessions")
+    );
+    let last = entries.last().unwrap();
+    assert_eq!(
+        (last["actor"].as_str(), last["action"].as_str()),
+        (Some("aud@acme.example"), Some("read_access_log"))
+    );
+    assert!(
+        entries
+            .windows(2)
+            .all(|w| w[1]["seq"].as_u64() == w[0]["seq"].as_u64().map(|s| s + 1))
+    );
+    assert!(
+        !entries
+            .iter()
+            .any(|e| e["actor"] == "mallory@other.example")
+    );
+    let (_, theirs_log) = get(
+        &format!("{url}/v1/access-log"),
+        Some(&staff(&data, "other", "admin", "root@other.example", "15m")),
+    );
+    assert_eq!(
+        theirs_log["entries"].as_array().unwrap().len(),
+        3,
+        "{theirs_log:#}"
+    );
+}

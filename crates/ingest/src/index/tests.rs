@@ -1,0 +1,180 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn upload(session: &str, records: u64, sev: Option<Severity>, serious: u64, at: i64) -> Upload<'_> {
+    Upload {
+        tenant: "acme",
+        session_id: session,
+        exam_id: Some("physics"),
+        records,
+        ended: false,
+        max_severity: sev,
+        serious_events: serious,
+        at,
+    }
+}
+
+#[test]
+fn uploads_add_up_per_session_and_listing_filters_them() {
+    let index = Index::in_memory().unwrap();
+    index
+        .record_upload(&upload("s-1", 10, Some(Severity::Low), 0, 100))
+        .unwrap();
+    index
+        .record_upload(&upload("s-1", 30, Some(Severity::High), 2, 160))
+        .unwrap();
+    // A repeated or late call never makes a count go back.
+    index
+        .record_upload(&upload("s-1", 20, None, 1, 150))
+        .unwrap();
+    index
+        .record_upload(&upload("s-2", 5, Some(Severity::Info), 0, 120))
+        .unwrap();
+    index
+        .record_upload(&Upload {
+            tenant: "other",
+            ..upload("s-9", 5, Some(Severity::Critical), 1, 120)
+        })
+        .unwrap();
+    let s1 = index.session("acme", "s-1").unwrap().unwrap();
+    assert_eq!(
+        (s1.records, s1.first_upload, s1.last_upload),
+        (30, 100, 160)
+    );
+    assert_eq!(
+        (s1.max_severity, s1.serious_events),
+        (Some(Severity::High), 2)
+    );
+    assert_eq!(s1.review, ReviewState::PendingReview);
+    let all = index.list("acme", &SessionFilter::default()).unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|s| s.session_id.as_str())
+            .collect::<Vec<_>>(),
+        ["s-1", "s-2"]
+    );
+    let pending = SessionFilter {
+        review: Some(ReviewState::PendingReview),
+        ..SessionFilter::default()
+    };
+    assert_eq!(index.list("acme", &pending).unwrap().len(), 1);
+    let serious = SessionFilter {
+        min_severity: Some(Severity::Medium),
+        ..SessionFilter::default()
+    };
+    assert_eq!(index.list("acme", &serious).unwrap()[0].session_id, "s-1");
+    let quiet = SessionFilter {
+        review: Some(ReviewState::NothingToReview),
+        ..SessionFilter::default()
+    };
+    assert_eq!(index.list("acme", &quiet).unwrap()[0].session_id, "s-2");
+    // Another tenant's sessions never show.
+    assert!(index.session("acme", "s-9").unwrap().is_none());
+    assert_eq!(
+        index
+            .list("other", &SessionFilter::default())
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn pages_follow_the_session_ids() {
+    let index = Index::in_memory().unwrap();
+    for i in 0..25 {
+        index
+            .record_upload(&upload(&format!("s-{i:03}"), 1, None, 0, 1))
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = index
+            .list(
+                "acme",
+                &SessionFilter {
+                    after: after.clone(),
+                    limit: Some(10),
+                    ..SessionFilter::default()
+                },
+            )
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|s| s.session_id.clone());
+        seen.extend(page.into_iter().map(|s| s.session_id));
+    }
+    assert_eq!(seen.len(), 25);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn a_filter_value_is_bound_never_spliced() {
+    let index = Index::in_memory().unwrap();
+    index.record_upload(&upload("s-1", 1, None, 0, 1)).unwrap();
+    let hostile = SessionFilter {
+        exam_id: Some("x' OR '1'='1".into()),
+        ..SessionFilter::default()
+    };
+    assert!(index.list("acme", &hostile).unwrap().is_empty());
+}
+
+fn access(tenant: &str, at: i64, action: &str, target: &str, allowed: bool) -> NewAccess {
+    NewAccess {
+        tenant: tenant.into(),
+        at,
+        actor: "alice".into(),
+        role: "reviewer".into(),
+        action: action.into(),
+        target: target.into(),
+        allowed,
+    }
+}
+
+#[test]
+fn the_access_log_is_a_hash_chain_per_tenant() {
+    let index = Index::in_memory().unwrap();
+    let first = access("acme", 10, "list_sessions", "{}", true);
+    let second = access("acme", 11, "read_access_log", "from=0", false);
+    let a = index.log_access(&first).unwrap();
+    let b = index.log_access(&second).unwrap();
+    let other = index
+        .log_access(&access("other", 12, "view_session", "s-1", true))
+        .unwrap();
+    assert_eq!((a.seq, b.seq, other.seq), (0, 1, 0));
+    assert_eq!(a.hash, AccessEntry::chain_hash(&"0".repeat(64), 0, &first));
+    assert_eq!(b.hash, AccessEntry::chain_hash(&a.hash, 1, &second));
+    assert!(!b.allowed);
+    assert_eq!(index.access_log("acme", 0, 100).unwrap(), [a, b.clone()]);
+    assert_eq!(index.access_log("acme", 1, 100).unwrap(), [b]);
+}
+
+#[test]
+fn an_index_is_migrated_once_and_one_from_a_newer_backend_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("index.sqlite");
+    let index = Index::open_sqlite(&path).unwrap();
+    assert_eq!(index.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    index.record_upload(&upload("s-1", 1, None, 0, 1)).unwrap();
+    drop(index);
+    // Opened again: nothing re-applied, nothing lost.
+    let index = Index::open_sqlite(&path).unwrap();
+    assert_eq!(index.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    assert!(index.session("acme", "s-1").unwrap().is_some());
+    drop(index);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let e = Index::open_sqlite(&path).unwrap_err();
+    assert!(
+        e.to_string().contains("newer than this backend knows"),
+        "{e}"
+    );
+}
