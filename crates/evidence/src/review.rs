@@ -28,7 +28,7 @@ use std::fs::File;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::frame::{FileKind, FrameReader, encode_frame, parse_all};
 use crate::keys::{NoteSigner, NoteVerifier, SIG_TYPE_ED25519};
@@ -43,7 +43,7 @@ pub const DECISION_V1: &str = "paraakh review decision v1";
 pub const MAX_NOTE_BYTES: usize = 4000;
 
 /// What a reviewer decided about an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The event shows what it says: a violation a person confirmed.
@@ -383,22 +383,70 @@ pub fn find_event(dir: &Path, seq: u64) -> Result<EventRef, ReviewError> {
                 origin = Some(h.origin.clone());
             }
             if index == seq {
-                if !matches!(record.body, Body::Event(_)) {
-                    return Err(ReviewError::NoSuchEvent(format!(
-                        "record {seq} is a {} record, not an event: decide on the event it belongs to",
-                        record.body.type_name()
-                    )));
-                }
                 let origin = origin.ok_or_else(|| unreadable("record 0 is not a header".into()))?;
-                return Ok(EventRef {
-                    origin,
-                    leaf: leaf_hash(&frame.payload),
-                    severity: record.severity,
-                });
+                return event_ref(origin, seq, &frame.payload);
             }
         }
         index += 1;
     }
+}
+
+/// The event record `seq` of the log with `origin`, from its bytes.
+pub fn event_ref(origin: String, seq: u64, record: &[u8]) -> Result<EventRef, ReviewError> {
+    let parsed = Record::parse(record).map_err(|e| {
+        ReviewError::NoSuchEvent(format!("record {seq} is not a valid record: {e}"))
+    })?;
+    if parsed.seq != seq {
+        return Err(ReviewError::NoSuchEvent(format!(
+            "the record at {seq} says it is record {}",
+            parsed.seq
+        )));
+    }
+    if !matches!(parsed.body, Body::Event(_)) {
+        return Err(ReviewError::NoSuchEvent(format!(
+            "record {seq} is a {} record, not an event: decide on the event it belongs to",
+            parsed.body.type_name()
+        )));
+    }
+    Ok(EventRef {
+        origin,
+        leaf: leaf_hash(record),
+        severity: parsed.severity,
+    })
+}
+
+/// Makes the decision that follows the review log with `leaves`, signed
+/// by `reviewer`.
+pub fn sign(
+    leaves: &[Hash],
+    event: &EventRef,
+    reviewer: &NoteSigner,
+    new: &NewDecision<'_>,
+) -> Result<SignedDecision, ReviewError> {
+    check_note(new.note)?;
+    if reviewer.sig_type() != SIG_TYPE_ED25519 {
+        return Err(ReviewError::Malformed(
+            "a reviewer's key must be an Ed25519 signing key (type 0x01)".into(),
+        ));
+    }
+    let decision = Decision {
+        origin: event.origin.clone(),
+        position: leaves.len() as u64,
+        previous_root: root_of(leaves),
+        event_seq: new.event_seq,
+        event_hash: event.leaf,
+        verdict: new.verdict,
+        reviewer: reviewer.verifier(),
+        time: new.time,
+        note: new.note.to_owned(),
+    };
+    let note = SignedNote::sign(&decision.to_text(), &[reviewer])?;
+    if note.encode().len() > FileKind::Review.max_payload() as usize {
+        return Err(ReviewError::BadNote(
+            "the decision is too large for the review log: shorten the note".into(),
+        ));
+    }
+    Ok(SignedDecision { decision, note })
 }
 
 /// What to decide.
@@ -423,11 +471,6 @@ pub fn append(
     new: &NewDecision<'_>,
 ) -> Result<SignedDecision, ReviewError> {
     check_note(new.note)?;
-    if reviewer.sig_type() != SIG_TYPE_ED25519 {
-        return Err(ReviewError::Malformed(
-            "a reviewer's key must be an Ed25519 signing key (type 0x01)".into(),
-        ));
-    }
     let event = find_event(dir, new.event_seq)?;
     let path = dir.join(layout::REVIEW);
     let io = |what: &'static str, path: &Path| {
@@ -465,25 +508,8 @@ pub fn append(
             format!("decision {}: {}", bad.position, bad.error),
         ));
     }
-    let decision = Decision {
-        origin: event.origin,
-        position: log.leaves.len() as u64,
-        previous_root: root_of(&log.leaves),
-        event_seq: new.event_seq,
-        event_hash: event.leaf,
-        verdict: new.verdict,
-        reviewer: reviewer.verifier(),
-        time: new.time,
-        note: new.note.to_owned(),
-    };
-    let note = SignedNote::sign(&decision.to_text(), &[reviewer])?;
-    let encoded = note.encode();
-    if encoded.len() > FileKind::Review.max_payload() as usize {
-        return Err(ReviewError::BadNote(
-            "the decision is too large for the review log: shorten the note".into(),
-        ));
-    }
-    let frame = encode_frame(encoded.as_bytes());
+    let decided = sign(&log.leaves, &event, reviewer, new)?;
+    let frame = encode_frame(decided.note.encode().as_bytes());
     file.write_all(&frame)
         .and_then(|()| file.sync_all())
         .map_err(io("cannot write the review log", &path))?;
@@ -492,7 +518,16 @@ pub fn append(
             .and_then(|d| d.sync_all())
             .map_err(io("cannot sync the directory", dir))?;
     }
-    Ok(SignedDecision { decision, note })
+    Ok(decided)
+}
+
+/// The review log file made of stored decisions (each a signed note), in order.
+pub fn file_of(notes: &[impl AsRef<[u8]>]) -> Vec<u8> {
+    let mut out = FileKind::Review.magic().to_vec();
+    for n in notes {
+        out.extend_from_slice(&encode_frame(n.as_ref()));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The backend's copy of a session written out as a session directory, the
 //! format `paraakh verify` checks: what an auditor receives from the tenant.
-//! With it: the statement the session names, and the histories the backend
-//! refused as forks (`conflicts`).
+//! With it: the statement the session names, the histories the backend
+//! refused as forks (`conflicts`) and the reviewers' decisions (`review`).
 
 use std::fs;
 use std::io::Write;
@@ -34,6 +34,8 @@ pub struct Exported {
     pub statement: bool,
     /// Refused histories written to `conflicts`.
     pub conflicts: usize,
+    /// Reviewers' decisions written to `review`.
+    pub decisions: usize,
 }
 
 /// The statement nonce record 0 names, if the log starts with a header.
@@ -110,6 +112,12 @@ pub async fn export(store: &SessionStore, out: &Path) -> Result<Exported, Ingest
         }
         write(layout::CONFLICTS, &file)?;
         summary.conflicts = conflicts.len();
+    }
+    let decisions = store.decisions().await?;
+    if !decisions.is_empty() {
+        let notes: Vec<&[u8]> = decisions.iter().map(|(_, n)| n.as_ref()).collect();
+        write(layout::REVIEW, &paraakh_evidence::review::file_of(&notes))?;
+        summary.decisions = decisions.len();
     }
     for name in store.blob_names().await? {
         let path = out.join(layout::BLOBS).join(&name);

@@ -50,6 +50,17 @@ const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL,
         PRIMARY KEY (tenant, seq)
     );",
+    // 2: the decision in force on each event (the review log itself is in
+    // the object store, beside the evidence).
+    "CREATE TABLE decisions (
+        tenant TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        event_seq INTEGER NOT NULL,
+        serious INTEGER NOT NULL,
+        verdict TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (tenant, session_id, event_seq)
+    );",
 ];
 
 /// Where the review of a session stands, as the index keeps it.
@@ -296,6 +307,50 @@ impl Index {
             )
             .map_err(db_err)?;
         Ok(())
+    }
+
+    /// Records the decision at `position` of a session's review log on
+    /// event `event_seq`; a decision at an earlier position changes nothing
+    /// (a later one is in force). Updates the session's decided count.
+    pub fn record_decision(
+        &self,
+        tenant: &str,
+        session_id: &str,
+        event_seq: u64,
+        serious: bool,
+        verdict: &str,
+        position: u64,
+    ) -> Result<(), IngestError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        tx.execute(
+            "INSERT INTO decisions (tenant, session_id, event_seq, serious, verdict, position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (tenant, session_id, event_seq) DO UPDATE SET
+                verdict = excluded.verdict, position = excluded.position
+             WHERE excluded.position > decisions.position",
+            params![
+                tenant,
+                session_id,
+                i64::try_from(event_seq).unwrap_or(i64::MAX),
+                serious,
+                verdict,
+                i64::try_from(position).unwrap_or(i64::MAX)
+            ],
+        )
+        .map_err(db_err)?;
+        tx.execute(
+            "UPDATE sessions SET serious_decided = (
+                SELECT COUNT(*) FROM decisions d
+                WHERE d.tenant = ?1 AND d.session_id = ?2 AND d.serious = 1
+                  AND d.verdict IN ('confirmed', 'dismissed'))
+             WHERE tenant = ?1 AND session_id = ?2",
+            params![tenant, session_id],
+        )
+        .map_err(db_err)?;
+        tx.commit().map_err(db_err)
     }
 
     /// One session of `tenant`.

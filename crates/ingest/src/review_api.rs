@@ -6,16 +6,21 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path as UrlPath, Query, State};
 use axum::http::HeaderMap;
-use paraakh_evidence::layout;
+use paraakh_evidence::keys::NoteSigner;
+use paraakh_evidence::record::to_hex;
+use paraakh_evidence::review::{self, NewDecision, SignedDecision, Verdict};
+use paraakh_evidence::{Severity, layout};
 use paraakh_policy::jwt::Claims;
 use serde::{Deserialize, Serialize};
 
 use crate::index::{AccessEntry, Index, NewAccess, SessionFilter, SessionRow};
+use crate::log::Scope;
 use crate::roles::{self, Action};
-use crate::server::{Backend, bearer, off_workers};
+use crate::server::{Backend, ReadBody, bearer, off_workers, read_body};
 use crate::{IngestError, tokens};
 
 /// A page of the tenant's sessions.
@@ -66,6 +71,18 @@ async fn access(
     target: String,
 ) -> Result<Claims, IngestError> {
     let claims = tokens::verify_token(backend.keys(), bearer(headers))?;
+    log_attempt(backend, &claims, action, target).await?;
+    Ok(claims)
+}
+
+/// Appends an attempt by `claims` to the tenant's log, allowed or refused by
+/// its role; the refusal is the error.
+async fn log_attempt(
+    backend: &Arc<Backend>,
+    claims: &Claims,
+    action: Action,
+    target: String,
+) -> Result<(), IngestError> {
     let permitted = roles::permit(claims.role, action);
     let index = index(backend)?;
     let entry = NewAccess {
@@ -80,8 +97,7 @@ async fn access(
         allowed: permitted.is_ok(),
     };
     off_workers(move || index.log_access(&entry)).await?;
-    permitted.map_err(IngestError::Forbidden)?;
-    Ok(claims)
+    permitted.map_err(IngestError::Forbidden)
 }
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, IngestError> {
@@ -153,5 +169,167 @@ pub(crate) async fn access_log(
     Ok(axum::Json(AccessLog {
         tenant: claims.tenant,
         entries,
+    }))
+}
+
+/// A reviewer's decision, as posted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// The event record.
+    pub event_seq: u64,
+    /// Its leaf hash as the reviewer's copy has it (hex): refused if the
+    /// backend's record differs.
+    #[serde(default)]
+    pub event_hash: Option<String>,
+    /// `confirmed`, `dismissed` or `second_review`.
+    pub verdict: String,
+    /// Why.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A recorded decision.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DecisionReply {
+    /// Its place in the review log.
+    pub position: u64,
+    /// The event.
+    pub event_seq: u64,
+    /// The decision.
+    pub verdict: Verdict,
+    /// The reviewer (the token's subject).
+    pub reviewer: String,
+    /// The reviewer's key that signed it (held by the backend for them).
+    pub reviewer_key: String,
+    /// When the backend cosigned it (POSIX seconds).
+    pub cosigned_at: u64,
+}
+
+/// The key that signs `subject`'s decisions for `tenant`: derived from the
+/// backend's key, so every replica holding it signs with the same one.
+fn reviewer_key(backend: &Backend, tenant: &str, subject: &str) -> Result<NoteSigner, IngestError> {
+    let label = format!("paraakh reviewer key v1\n{tenant}\n{subject}\n");
+    backend
+        .keys()
+        .cosigner
+        .derive(subject, label.as_bytes())
+        .map_err(|_| {
+            IngestError::Forbidden(format!(
+                "{subject:?} cannot name a reviewer's key (no spaces or '+'): issue the token with another --subject"
+            ))
+        })
+}
+
+/// `POST /v1/review/sessions/{id}/decisions`: a reviewer's decision on an
+/// event, signed with the reviewer's key, cosigned by the backend and
+/// appended to the session's review log.
+pub(crate) async fn decide(
+    State(backend): State<Arc<Backend>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<axum::Json<DecisionReply>, IngestError> {
+    if !layout::valid_id(&id) {
+        return Err(IngestError::BadRequest(format!(
+            "{id:?} is not a session id"
+        )));
+    }
+    let claims = tokens::verify_token(backend.keys(), bearer(&headers))?;
+    let body: ReadBody = read_body(&backend, &headers, body, 64 << 10).await?;
+    let request: DecisionRequest = serde_json::from_slice(&body.bytes).map_err(|e| {
+        IngestError::BadRequest(format!(
+            "the body is not a decision ({{event_seq, verdict, note}}): {e}"
+        ))
+    })?;
+    let target = format!("{id} record {}: {}", request.event_seq, request.verdict);
+    log_attempt(&backend, &claims, Action::Decide, target).await?;
+    let verdict = Verdict::parse(&request.verdict).ok_or_else(|| {
+        IngestError::BadRequest(format!(
+            "{:?} is not a decision: confirmed, dismissed or second_review",
+            request.verdict
+        ))
+    })?;
+    let subject = claims.sub.clone().unwrap_or_default();
+    let reviewer = reviewer_key(&backend, &claims.tenant, &subject)?;
+    let scope = Scope {
+        tenant: claims.tenant.clone(),
+        session: id.clone(),
+        exam: None,
+    };
+    // One decision of a session at a time here; another replica's is kept
+    // out by the conditional write.
+    let slot = backend.slot(&scope);
+    let _held = slot.lock().await;
+    let store = backend.session_store(&scope);
+    let record = store.record(request.event_seq).await?.ok_or_else(|| {
+        IngestError::NotFound(format!(
+            "tenant {} holds no record {} of session {id}",
+            claims.tenant, request.event_seq
+        ))
+    })?;
+    let origin = layout::origin(&claims.tenant, &id);
+    let event = review::event_ref(origin, request.event_seq, &record)
+        .map_err(|e| IngestError::BadRequest(e.to_string()))?;
+    if let Some(hash) = &request.event_hash
+        && *hash != to_hex(&event.leaf)
+    {
+        return Err(IngestError::Conflict {
+            message: format!(
+                "record {} here is not the one your copy shows (its hash differs): reload the session",
+                request.event_seq
+            ),
+            offset: None,
+        });
+    }
+    let mut leaves = Vec::new();
+    for (position, note) in store.decisions().await? {
+        let d = SignedDecision::parse(&note).map_err(|e| {
+            IngestError::Config(format!(
+                "decision {position} of session {id} is damaged: {e}"
+            ))
+        })?;
+        if d.decision.position != position || position != leaves.len() as u64 {
+            return Err(IngestError::Config(format!(
+                "the review log of session {id} has a gap before decision {position}"
+            )));
+        }
+        leaves.push(d.leaf());
+    }
+    let now = tokens::now_secs();
+    let time = u64::try_from(now).unwrap_or(0);
+    let mut signed = review::sign(
+        &leaves,
+        &event,
+        &reviewer,
+        &NewDecision {
+            event_seq: request.event_seq,
+            verdict,
+            note: &request.note,
+            time,
+        },
+    )
+    .map_err(|e| IngestError::BadRequest(e.to_string()))?;
+    signed
+        .note
+        .cosign(&backend.keys().cosigner, time)
+        .map_err(|e| IngestError::Config(e.to_string()))?;
+    let position = signed.decision.position;
+    store.put_decision(position, &signed.note.encode()).await?;
+    if let Some(index) = backend.index() {
+        let (tenant, session, seq) = (claims.tenant.clone(), id.clone(), request.event_seq);
+        let serious = event.severity >= Severity::High;
+        off_workers(move || {
+            index.record_decision(&tenant, &session, seq, serious, verdict.as_str(), position)
+        })
+        .await?;
+    }
+    Ok(axum::Json(DecisionReply {
+        position,
+        event_seq: request.event_seq,
+        verdict,
+        reviewer: subject,
+        reviewer_key: reviewer.verifier().encode(),
+        cosigned_at: time,
     }))
 }

@@ -38,7 +38,7 @@ use crate::{IngestError, join, review_api, tokens};
 /// The OpenAPI document of the protocol, served at `/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
 
-type Slot = Arc<tokio::sync::Mutex<Option<SessionLog>>>;
+pub(crate) type Slot = Arc<tokio::sync::Mutex<Option<SessionLog>>>;
 
 /// A session's state in memory and when it was last asked for.
 #[derive(Debug)]
@@ -122,6 +122,10 @@ impl Backend {
             .route("/v1/sessions/{id}/statement", post(post_statement))
             .route("/v1/review/sessions", get(review_api::list_sessions))
             .route("/v1/review/sessions/{id}", get(review_api::view_session))
+            .route(
+                "/v1/review/sessions/{id}/decisions",
+                post(review_api::decide),
+            )
             .route("/v1/access-log", get(review_api::access_log))
             .route(protocol::JOIN_PATH, post(post_join))
             .route(protocol::TOKEN_PATH, post(post_token))
@@ -137,7 +141,7 @@ impl Backend {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn slot(&self, scope: &Scope) -> Slot {
+    pub(crate) fn slot(&self, scope: &Scope) -> Slot {
         let mut sessions = self.sessions();
         let held = sessions
             .entry((scope.tenant.clone(), scope.session.clone()))
@@ -170,7 +174,7 @@ impl Backend {
         sessions.len()
     }
 
-    fn session_store(&self, scope: &Scope) -> SessionStore {
+    pub(crate) fn session_store(&self, scope: &Scope) -> SessionStore {
         SessionStore::new(Arc::clone(&self.store), &scope.tenant, &scope.session)
     }
 
@@ -450,15 +454,15 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// A request's body, and its share of the memory for bodies (held until
 /// the request is done with it).
-struct ReadBody {
-    bytes: Bytes,
+pub(crate) struct ReadBody {
+    pub(crate) bytes: Bytes,
     _memory: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Reads a request's body after its token was checked: at most `limit`
 /// bytes (a larger announced length is refused without reading), within
 /// the body time limit, and within the memory all bodies may take together.
-async fn read_body(
+pub(crate) async fn read_body(
     backend: &Backend,
     headers: &HeaderMap,
     body: Body,

@@ -129,6 +129,57 @@ impl SessionStore {
         self.put(&path, Bytes::from(text.to_owned())).await
     }
 
+    /// The bytes of record `seq`, if held.
+    pub async fn record(&self, seq: u64) -> Result<Option<Vec<u8>>, IngestError> {
+        for name in self.list_names("records").await? {
+            let Some((first, end)) = name
+                .split_once('-')
+                .and_then(|(a, b)| Some((parse_num(a)?, parse_num(b)?)))
+            else {
+                continue;
+            };
+            if (first..end).contains(&seq) {
+                let batch = self.get(&self.path(&format!("records/{name}"))).await?;
+                let (frames, _) = paraakh_evidence::frame::parse_all(
+                    &batch,
+                    paraakh_evidence::frame::FileKind::Log,
+                );
+                let at = usize::try_from(seq - first).unwrap_or(usize::MAX);
+                return Ok(frames.into_iter().nth(at).map(|f| f.payload));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reviewers' decisions (signed notes), by position.
+    pub async fn decisions(&self) -> Result<Vec<(u64, Bytes)>, IngestError> {
+        self.notes("review").await
+    }
+
+    /// Stores decision `position`, only if no other is there: two replicas
+    /// deciding at once cannot both take one place.
+    pub async fn put_decision(&self, position: u64, note: &str) -> Result<(), IngestError> {
+        let path = self.path(&format!("review/{}", num(position)));
+        let create = object_store::PutOptions {
+            mode: object_store::PutMode::Create,
+            ..object_store::PutOptions::default()
+        };
+        match self
+            .store
+            .put_opts(&path, Bytes::from(note.to_owned()).into(), create)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::AlreadyExists { .. }) => Err(IngestError::Conflict {
+                message: format!(
+                    "another decision took place {position} of the review log at the same moment: send yours again"
+                ),
+                offset: None,
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Names of complete blobs.
     pub async fn blob_names(&self) -> Result<Vec<String>, IngestError> {
         self.list_names("blobs").await

@@ -209,6 +209,18 @@ impl NoteSigner {
     pub fn renamed(&self, name: &str) -> Result<Self, KeyError> {
         Self::from_seed(name, self.sig_type, &self.seed)
     }
+
+    /// A new Ed25519 key derived from this one for `label` (HMAC-SHA256 of
+    /// the label under this key's seed): whoever holds this key derives the
+    /// same key for the same label, and nothing else can. The backend's
+    /// replicas derive each reviewer's key this way.
+    pub fn derive(&self, name: &str, label: &[u8]) -> Result<Self, KeyError> {
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, self.seed.as_ref());
+        let tag = ring::hmac::sign(&key, label);
+        let mut seed = Zeroizing::new([0u8; 32]);
+        seed.copy_from_slice(tag.as_ref());
+        Self::from_seed(name, SIG_TYPE_ED25519, &seed)
+    }
 }
 
 /// An Ed25519 verifier key with a C2SP key name and signature type.
@@ -492,6 +504,35 @@ mod tests {
         assert!(NoteSigner::generate("a+b", SIG_TYPE_ED25519).is_err());
         assert!(NoteSigner::generate("a b", SIG_TYPE_ED25519).is_err());
         assert!(NoteSigner::generate("", SIG_TYPE_ED25519).is_err());
+    }
+
+    #[test]
+    fn a_derived_key_depends_on_the_key_and_the_label_only() {
+        let a = NoteSigner::from_seed("backend", SIG_TYPE_COSIGNATURE_V1, &[1; 32]).unwrap();
+        let b = NoteSigner::from_seed("backend", SIG_TYPE_COSIGNATURE_V1, &[2; 32]).unwrap();
+        let alice = a.derive("alice", b"reviewer alice").unwrap();
+        assert_eq!(
+            alice.public_key(),
+            a.derive("alice", b"reviewer alice").unwrap().public_key()
+        );
+        assert_ne!(
+            alice.public_key(),
+            a.derive("alice", b"reviewer bob").unwrap().public_key()
+        );
+        assert_ne!(
+            alice.public_key(),
+            b.derive("alice", b"reviewer alice").unwrap().public_key()
+        );
+        assert_eq!(alice.sig_type(), SIG_TYPE_ED25519);
+        // RFC 4231 test case 2 through the same HMAC: "Jefe" is not a
+        // 32-byte seed, so check the primitive the derivation uses.
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"Jefe");
+        let tag = ring::hmac::sign(&key, b"what do ya want for nothing?");
+        assert_eq!(
+            tag.as_ref()[..4],
+            [0x5b, 0xdc, 0xc1, 0x46],
+            "HMAC-SHA256 (RFC 4231, test case 2)"
+        );
     }
 
     #[test]

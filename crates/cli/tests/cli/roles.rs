@@ -270,3 +270,157 @@ fn each_role_reaches_its_routes_only_and_every_attempt_is_in_the_access_log() {
         "{theirs_log:#}"
     );
 }
+
+fn post(url: &str, token: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let res = client()
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .unwrap();
+    let status = res.status();
+    (status, res.json().unwrap_or(serde_json::Value::Null))
+}
+
+/// A decision made through the API: only a reviewer's token makes one; it
+/// names the event by its record's hash, is signed with the reviewer's key,
+/// cosigned by the backend, kept beside the evidence, counted in the index,
+/// and verifies in the export an auditor receives.
+#[test]
+fn a_reviewers_decision_through_the_api_is_signed_cosigned_and_in_the_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let data = t.join("backend");
+    let backend = Backend::start(&data);
+    let url = backend.url();
+    let local = offline_session(t, "s-d1", 2, "100-2000");
+    let out = sync(&local, &url, &token(&data, t, "acme", "s-d1"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = json(&paraakh(&[
+        "verify",
+        p(&local),
+        "--accept-machine-attested",
+        "--json",
+    ]));
+    let serious: Vec<u64> = report["review"]["pending"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    assert!(serious.len() >= 2, "{report:#}");
+    let decisions = format!("{url}/v1/review/sessions/s-d1/decisions");
+    let reviewer = staff(&data, "acme", "reviewer", "alice@acme.example", "15m");
+    let decide = |token: &str, seq: u64, verdict: &str| {
+        post(
+            &decisions,
+            token,
+            serde_json::json!({"event_seq": seq, "verdict": verdict, "note": "checked the snapshot"}),
+        )
+    };
+
+    // Auditors and admins read; they do not decide.
+    for role in ["auditor", "admin"] {
+        let token = staff(&data, "acme", role, &format!("{role}@acme.example"), "15m");
+        let (status, body) = decide(&token, serious[0], "dismissed");
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("it takes a reviewer token"),
+            "{body}"
+        );
+    }
+    // Record 0 is not an event; a hash from another copy is refused.
+    let (status, body) = decide(&reviewer, 0, "dismissed");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = post(
+        &decisions,
+        &reviewer,
+        serde_json::json!({"event_seq": serious[0], "verdict": "confirmed", "event_hash": "00".repeat(32)}),
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = decide(&reviewer, serious[0], "failed");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // Every serious event decided: the first confirmed, then changed.
+    let (status, first) = decide(&reviewer, serious[0], "second_review");
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(
+        (first["position"].as_u64(), first["reviewer"].as_str()),
+        (Some(0), Some("alice@acme.example"))
+    );
+    let (_, row) = get(&format!("{url}/v1/review/sessions/s-d1"), Some(&reviewer));
+    assert_eq!(row["review"], "pending_review", "{row}");
+    for &seq in &serious {
+        let (status, body) = decide(&reviewer, seq, "dismissed");
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, row) = get(&format!("{url}/v1/review/sessions/s-d1"), Some(&reviewer));
+    assert_eq!(row["review"], "reviewed", "{row}");
+    assert_eq!(row["serious_decided"], serious.len());
+    let (_, list) = get(
+        &format!("{url}/v1/review/sessions?review=reviewed"),
+        Some(&reviewer),
+    );
+    assert_eq!(list["sessions"][0]["session_id"], "s-d1");
+
+    // The export verifies with the review log in it, cosigned by the backend.
+    let copy = t.join("copy");
+    super::sync::export(&data, "s-d1", &copy);
+    assert!(copy.join("review").exists());
+    let out = paraakh(&[
+        "verify",
+        p(&copy),
+        "--backend-key",
+        p(&data.join("backend.pub")),
+        "--accept-machine-attested",
+        "--json",
+    ]);
+    let verified = json(&out);
+    assert_eq!(verified["status"], "intact", "{verified:#}");
+    let review = &verified["review"];
+    assert_eq!(review["outcome"], "reviewed");
+    assert_eq!(
+        review["decisions"].as_array().unwrap().len(),
+        serious.len() + 1
+    );
+    assert_eq!(review["decisions"][0]["superseded_by"], 1);
+    assert!(
+        review["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["backend_cosigned_at"].is_u64() && d["reviewer"] == "alice@acme.example")
+    );
+    // Alice's key (as the backend signs for her) can be pinned by an auditor.
+    let alice = t.join("alice.pub");
+    std::fs::write(&alice, first["reviewer_key"].as_str().unwrap()).unwrap();
+    let out = paraakh(&[
+        "verify",
+        p(&copy),
+        "--backend-key",
+        p(&data.join("backend.pub")),
+        "--accept-machine-attested",
+        "--reviewer-key",
+        p(&alice),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The access log has each decision with its target.
+    let auditor = staff(&data, "acme", "auditor", "aud@acme.example", "15m");
+    let (_, log) = get(&format!("{url}/v1/access-log"), Some(&auditor));
+    let decided: Vec<_> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "decide" && e["allowed"] == true)
+        .collect();
+    assert_eq!(decided.len(), serious.len() + 4, "{log:#}");
+    assert!(
+        decided
+            .iter()
+            .any(|e| e["target"] == format!("s-d1 record {}: second_review", serious[0]))
+    );
+}

@@ -497,7 +497,13 @@ pub fn verify(dir: &Path, opts: &VerifyOptions) -> Result<Report, VerifyError> {
         .as_ref()
         .map(|o| forks::compare(o, &log, opts.backend_key.as_ref(), &mut findings));
 
-    let review = review::check(&review_log, &log, &opts.reviewer_keys, &mut findings);
+    let review = review::check(
+        &review_log,
+        &log,
+        &opts.reviewer_keys,
+        opts.backend_key.as_ref(),
+        &mut findings,
+    );
     let records = log.records;
     let signed = ckpt_summary.signed_size.min(records);
     let statement = trust::check_statement(dir, &log, opts.backend_key.as_ref(), &mut findings);

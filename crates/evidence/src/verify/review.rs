@@ -46,6 +46,11 @@ pub struct DecisionEntry {
     pub time_utc: String,
     /// The reviewer's note.
     pub note: String,
+    /// When the backend the verifier pinned cosigned the decision (POSIX
+    /// seconds): it received it from the reviewer it authenticated. Absent
+    /// when not cosigned, or no backend key is pinned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend_cosigned_at: Option<u64>,
     /// The later decision on the same event that replaces this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<u64>,
@@ -73,6 +78,7 @@ pub(crate) fn check(
     review: &ReviewLog,
     log: &LogState,
     pinned: &[NoteVerifier],
+    backend: Option<&NoteVerifier>,
     f: &mut Findings,
 ) -> ReviewSummary {
     if let Some(why) = &review.damaged {
@@ -168,6 +174,7 @@ pub(crate) fn check(
                     .saturating_mul(1_000_000_000),
             ),
             note: d.note.clone(),
+            backend_cosigned_at: backend.and_then(|b| signed.note.verify_cosignature(b).ok()),
             superseded_by: None,
         });
     }

@@ -81,6 +81,41 @@ fn uploads_add_up_per_session_and_listing_filters_them() {
 }
 
 #[test]
+fn a_session_is_reviewed_when_its_serious_events_have_a_decision_in_force() {
+    let index = Index::in_memory().unwrap();
+    index
+        .record_upload(&upload("s-1", 50, Some(Severity::Critical), 2, 1))
+        .unwrap();
+    index
+        .record_decision("acme", "s-1", 10, true, "confirmed", 0)
+        .unwrap();
+    // A low event's decision does not count; a second review keeps it pending.
+    index
+        .record_decision("acme", "s-1", 11, false, "dismissed", 1)
+        .unwrap();
+    index
+        .record_decision("acme", "s-1", 12, true, "second_review", 2)
+        .unwrap();
+    let row = index.session("acme", "s-1").unwrap().unwrap();
+    assert_eq!(
+        (row.serious_decided, row.review),
+        (1, ReviewState::PendingReview)
+    );
+    index
+        .record_decision("acme", "s-1", 12, true, "dismissed", 3)
+        .unwrap();
+    // An earlier decision arriving late is not the one in force.
+    index
+        .record_decision("acme", "s-1", 12, true, "second_review", 2)
+        .unwrap();
+    let row = index.session("acme", "s-1").unwrap().unwrap();
+    assert_eq!(
+        (row.serious_decided, row.review),
+        (2, ReviewState::Reviewed)
+    );
+}
+
+#[test]
 fn pages_follow_the_session_ids() {
     let index = Index::in_memory().unwrap();
     for i in 0..25 {
