@@ -92,6 +92,9 @@ pub(crate) struct ServeArgs {
     /// The index (sessions, review state, access log): a SQLite file (default: DIR/index.sqlite).
     #[arg(long, value_name = "FILE")]
     index: Option<PathBuf>,
+    /// A tenant's evidence key, the secret one (encryption.key; repeatable): review pages show the evidence decrypted (without it they list it only).
+    #[arg(long, value_name = "FILE")]
+    tenant_key: Vec<PathBuf>,
     #[command(flatten)]
     limits: LimitArgs,
     /// Print one JSON document on one line as soon as it listens ({"url", "listen"}).
@@ -714,9 +717,21 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| data.join("index.sqlite"));
     let index = paraakh_ingest::index::Index::open_sqlite(&index_path)?;
+    let secrets = args
+        .tenant_key
+        .iter()
+        .map(|p| {
+            crate::verify_cmd::read_key(
+                p,
+                "tenant encryption secret key",
+                paraakh_evidence::TenantSecretKey::parse,
+            )
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let backend = Arc::new(
         Backend::new(keys, store, secs(args.access_ttl), args.limits.limits())
-            .with_index(Arc::new(index)),
+            .with_index(Arc::new(index))
+            .with_tenant_secrets(secrets)?,
     );
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)

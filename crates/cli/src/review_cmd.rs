@@ -136,7 +136,7 @@ fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
         max_receipt_delay: Some(args.max_receipt_delay),
         ..VerifyOptions::default()
     };
-    let review = paraakh_review::build(&dir, tenant, opts)?;
+    let review = paraakh_review::build(&dir, Some(tenant), opts)?;
     if let Some(out) = &args.out {
         let page = paraakh_review::html::render(
             &review,

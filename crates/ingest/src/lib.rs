@@ -18,6 +18,7 @@ pub mod limits;
 mod listen;
 pub mod log;
 pub mod review_api;
+pub mod review_page;
 pub mod roles;
 mod server;
 pub mod store;

@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::index::{AccessEntry, Index, NewAccess, SessionFilter, SessionRow};
 use crate::log::Scope;
+use crate::review_page::{by_cookie, credentials};
 use crate::roles::{self, Action};
-use crate::server::{Backend, ReadBody, bearer, off_workers, read_body};
+use crate::server::{Backend, ReadBody, off_workers, read_body};
 use crate::{IngestError, tokens};
 
 /// A page of the tenant's sessions.
@@ -70,14 +71,14 @@ async fn access(
     action: Action,
     target: String,
 ) -> Result<Claims, IngestError> {
-    let claims = tokens::verify_token(backend.keys(), bearer(headers))?;
+    let claims = tokens::verify_token(backend.keys(), credentials(headers).as_deref())?;
     log_attempt(backend, &claims, action, target).await?;
     Ok(claims)
 }
 
 /// Appends an attempt by `claims` to the tenant's log, allowed or refused by
 /// its role; the refusal is the error.
-async fn log_attempt(
+pub(crate) async fn log_attempt(
     backend: &Arc<Backend>,
     claims: &Claims,
     action: Action,
@@ -235,7 +236,18 @@ pub(crate) async fn decide(
             "{id:?} is not a session id"
         )));
     }
-    let claims = tokens::verify_token(backend.keys(), bearer(&headers))?;
+    let claims = tokens::verify_token(backend.keys(), credentials(&headers).as_deref())?;
+    // A signed-in page sends JSON; a cross-site form cannot.
+    if by_cookie(&headers)
+        && !headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"))
+    {
+        return Err(IngestError::Forbidden(
+            "a decision sent with the sign-in cookie must be JSON (application/json)".into(),
+        ));
+    }
     let body: ReadBody = read_body(&backend, &headers, body, 64 << 10).await?;
     let request: DecisionRequest = serde_json::from_slice(&body.bytes).map_err(|e| {
         IngestError::BadRequest(format!(

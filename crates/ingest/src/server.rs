@@ -33,7 +33,7 @@ use crate::index::{Index, Upload};
 use crate::limits::Limits;
 use crate::log::{Batch, Expect, Scope, SessionLog};
 use crate::store::SessionStore;
-use crate::{IngestError, join, review_api, tokens};
+use crate::{IngestError, join, review_api, review_page, tokens};
 
 /// The OpenAPI document of the protocol, served at `/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
@@ -65,6 +65,8 @@ pub struct Backend {
     /// Sessions, review state and access log (see `index`); without it the
     /// upload protocol works and the tenant's routes say it is missing.
     index: Option<Arc<Index>>,
+    /// Tenants' evidence keys given to render review pages (tenant → key).
+    tenant_secrets: HashMap<String, paraakh_evidence::TenantSecretKey>,
 }
 
 impl Backend {
@@ -87,7 +89,40 @@ impl Backend {
             )),
             limits,
             index: None,
+            tenant_secrets: HashMap::new(),
         }
+    }
+
+    /// The same backend decrypting review pages' evidence with these
+    /// tenants' evidence keys. Each must be the evidence key a tenant of
+    /// this backend is configured with.
+    pub fn with_tenant_secrets(
+        mut self,
+        keys: Vec<paraakh_evidence::TenantSecretKey>,
+    ) -> Result<Self, IngestError> {
+        for key in keys {
+            let public = key.public();
+            let tenant = self
+                .keys
+                .tenants
+                .iter()
+                .find(|t| t.encryption_key.as_ref().is_some_and(|k| k.key() == public.key()))
+                .ok_or_else(|| {
+                    IngestError::Config(format!(
+                        "the evidence key {:?} is no tenant's here: give the encryption.key whose encryption.pub a tenant was started with",
+                        public.name()
+                    ))
+                })?;
+            self.tenant_secrets.insert(tenant.tenant.clone(), key);
+        }
+        Ok(self)
+    }
+
+    /// A copy of `tenant`'s evidence key, if this backend was given it.
+    pub(crate) fn tenant_secret(&self, tenant: &str) -> Option<paraakh_evidence::TenantSecretKey> {
+        self.tenant_secrets
+            .get(tenant)
+            .and_then(|k| paraakh_evidence::TenantSecretKey::parse(&k.encode()).ok())
     }
 
     /// The same backend keeping its index in `index`.
@@ -127,6 +162,11 @@ impl Backend {
                 post(review_api::decide),
             )
             .route("/v1/access-log", get(review_api::access_log))
+            .route(
+                "/review/login",
+                get(review_page::login_form).post(review_page::login),
+            )
+            .route("/review/sessions/{id}", get(review_page::session_page))
             .route(protocol::JOIN_PATH, post(post_join))
             .route(protocol::TOKEN_PATH, post(post_token))
             .route(protocol::BACKEND_KEY_PATH, get(get_backend_key))

@@ -51,7 +51,7 @@ fn run(events: u64) -> Figures {
     let started = Instant::now();
     let review = paraakh_review::build(
         &dir,
-        tenant,
+        Some(tenant),
         VerifyOptions {
             accept_machine_attested: true,
             ..VerifyOptions::default()

@@ -30,15 +30,18 @@ fn shown(purpose: &str) -> bool {
 pub const MAX_EMBEDDED_BYTES: u64 = 512 << 20;
 
 /// Builds the report for the session in `dir`. The tenant key decrypts
-/// the evidence; `opts.tenant_key` is taken from it.
+/// the evidence (`opts.tenant_key` is set from it); without it the report
+/// lists the evidence and says it cannot be shown.
 pub fn build(
     dir: &Path,
-    tenant_key: TenantSecretKey,
+    tenant_key: Option<TenantSecretKey>,
     mut opts: VerifyOptions,
 ) -> Result<SessionReview, ReviewBuildError> {
-    let reopened = TenantSecretKey::parse(&tenant_key.encode())
-        .map_err(|e| ReviewBuildError::Key(e.to_string()))?;
-    opts.tenant_key = Some(reopened);
+    if let Some(key) = &tenant_key {
+        let reopened = TenantSecretKey::parse(&key.encode())
+            .map_err(|e| ReviewBuildError::Key(e.to_string()))?;
+        opts.tenant_key = Some(reopened);
+    }
     let report = verify(dir, &opts)?;
     let log = std::fs::read(dir.join(layout::LOG)).map_err(|source| ReviewBuildError::Io {
         what: "cannot read the evidence log",
@@ -75,14 +78,18 @@ pub fn build(
                         embedded >> 20,
                         b.sha256.to_hex()
                     ));
-                } else {
-                    match open_blob(dir, &b.sha256.to_hex(), &tenant_key, &b.plaintext_sha256.0) {
+                } else if let Some(key) = &tenant_key {
+                    match open_blob(dir, &b.sha256.to_hex(), key, &b.plaintext_sha256.0) {
                         Ok(bytes) => {
                             embedded += bytes.len() as u64;
                             media.bytes = Some(bytes);
                         }
                         Err(why) => media.problem = Some(why),
                     }
+                } else {
+                    media.problem = Some(
+                        "not shown: the tenant's evidence key was not given to this report".into(),
+                    );
                 }
                 evidence.entry(event).or_default().push(media);
             }

@@ -42,7 +42,7 @@ fn a_simulated_session_has_every_event_on_the_page_and_in_the_json() {
     opts.questions = 4;
     opts.receipt_lag = 0;
     simulate(&dir, &opts).unwrap();
-    let review = paraakh_review::build(&dir, tenant(), accepting()).unwrap();
+    let review = paraakh_review::build(&dir, Some(tenant()), accepting()).unwrap();
     assert_eq!(review.verification.status, Status::Intact);
     assert_eq!(review.events.len(), 150);
     // Session time follows the boot clock: the simulated clock jump of an
@@ -122,7 +122,7 @@ fn records_written_to_take_over_the_page_are_shown_as_text() {
     )
     .unwrap();
     w.finish("submitted").unwrap();
-    let review = paraakh_review::build(&dir, tenant(), accepting()).unwrap();
+    let review = paraakh_review::build(&dir, Some(tenant()), accepting()).unwrap();
     let page = render(&review, &PageOptions::default());
     for active in [
         "<script>alert",
@@ -157,7 +157,7 @@ fn an_altered_blob_is_named_and_the_report_still_made() {
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&blobs[0], bytes).unwrap();
-    let review = paraakh_review::build(&dir, tenant(), accepting()).unwrap();
+    let review = paraakh_review::build(&dir, Some(tenant()), accepting()).unwrap();
     assert_eq!(review.verification.status, Status::Invalid);
     let name = blobs[0].file_name().unwrap().to_str().unwrap().to_owned();
     let problems: Vec<_> = review
@@ -174,6 +174,6 @@ fn an_altered_blob_is_named_and_the_report_still_made() {
 #[test]
 fn a_directory_that_is_not_a_session_is_an_error_that_says_so() {
     let tmp = tempfile::tempdir().unwrap();
-    let e = paraakh_review::build(tmp.path(), tenant(), accepting()).unwrap_err();
+    let e = paraakh_review::build(tmp.path(), Some(tenant()), accepting()).unwrap_err();
     assert!(e.to_string().contains("holds no evidence session"), "{e}");
 }

@@ -18,7 +18,7 @@ mod grammar;
 #[cfg(all(feature = "sync", feature = "ingest"))]
 mod join;
 mod results;
-#[cfg(feature = "check")]
+#[cfg(all(feature = "check", feature = "sync", feature = "ingest"))]
 mod review;
 #[cfg(all(feature = "sync", feature = "ingest"))]
 mod roles;

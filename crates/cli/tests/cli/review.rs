@@ -12,6 +12,7 @@ use paraakh_test_rig::webdriver::Browser;
 use paraakh_test_rig::{Audio, Display};
 
 use super::session::{detection_data, events, keys, records};
+use super::sync::{Backend, sync};
 use super::{json, p, paraakh, repo_file, stderr};
 
 const FLAGGED: [&str; 4] = ["no_face", "multiple_faces", "speech", "focus_lost"];
@@ -407,5 +408,99 @@ fn a_reviewer_sees_each_flagged_moment_with_its_evidence_and_signs_a_decision_in
     assert!(
         html.contains("<strong>Dismissed</strong> by alice@acme.example"),
         "the page does not show the decision"
+    );
+
+    // The same session on the tenant's backend, reviewed in the page it
+    // serves to a signed-in reviewer: the decision goes to the API.
+    let data = t.join("backend");
+    let backend = Backend::start_with(&data, &["--tenant-key", p(&tenant_key)]);
+    let url = backend.url();
+    let tokens = t.join("upload-token.json");
+    let out = paraakh(&[
+        "ingest",
+        "token",
+        "--data",
+        p(&data),
+        "--tenant",
+        "acme",
+        "--session-id",
+        "s-review",
+        "--exam",
+        "biology",
+        "--out",
+        p(&tokens),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = sync(&dir, &url, &tokens, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = paraakh(&[
+        "ingest",
+        "token",
+        "--data",
+        p(&data),
+        "--tenant",
+        "acme",
+        "--role",
+        "reviewer",
+        "--subject",
+        "bob@acme.example",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let staff = json(&out)["access_token"].as_str().unwrap().to_owned();
+    let driver = browser.session();
+    driver.open(&format!("{url}/review/sessions/s-review"));
+    // Not signed in: the sign-in page, then back to the session.
+    let field = driver.wait_for("textarea#token", Duration::from_secs(30));
+    driver.type_into(&field, &staff);
+    driver.click_on("form button[type=submit]");
+    driver.wait_for("#timeline .pin", Duration::from_secs(60));
+    let no_face = flagged[0].1;
+    let picture = format!(
+        "const i = document.querySelector('#ev-{no_face} img'); i.scrollIntoView(); return i.complete && i.naturalWidth > 0;"
+    );
+    driver.wait_until(
+        "the backend's page shows the picture",
+        Duration::from_secs(20),
+        |d| d.execute(&picture).as_bool().unwrap_or(false),
+    );
+    driver.click_on(&format!("#ev-{no_face} button.decide-open"));
+    driver.click_on(&format!("#ev-{no_face} input[value=confirmed]"));
+    let note = driver.find(&format!("#ev-{no_face} textarea")).unwrap();
+    driver.type_into(&note, "Nobody at the desk for the whole stretch.");
+    driver.click_on(&format!("#ev-{no_face} button[type=submit]"));
+    let result = format!("#ev-{no_face} output");
+    driver.wait_until("the decision is recorded", Duration::from_secs(20), |d| {
+        d.find(&result).is_some_and(|o| {
+            d.text(&o)
+                .starts_with("Recorded and signed as decision 0 by bob@acme.example")
+        })
+    });
+    if let Ok(shots) = std::env::var("PARAAKH_REVIEW_SCREENSHOTS") {
+        // The window shows what the page says a moment after it says it.
+        std::thread::sleep(Duration::from_millis(500));
+        driver.screenshot(&Path::new(&shots).join("18-review-backend-page.png"));
+    }
+    driver.quit();
+    // Stored, signed, cosigned and verified in the export.
+    let copy = t.join("copy");
+    super::sync::export(&data, "s-review", &copy);
+    let out = paraakh(&[
+        "verify",
+        p(&copy),
+        "--backend-key",
+        p(&data.join("backend.pub")),
+        "--accept-machine-attested",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let verified = json(&out);
+    let decision = &verified["review"]["decisions"][0];
+    assert_eq!(decision["event_seq"], no_face);
+    assert_eq!(decision["verdict"], "confirmed");
+    assert_eq!(decision["reviewer"], "bob@acme.example");
+    assert!(decision["backend_cosigned_at"].is_u64(), "{decision}");
+    assert_eq!(
+        decision["note"],
+        "Nobody at the desk for the whole stretch."
     );
 }
