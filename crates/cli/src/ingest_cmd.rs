@@ -30,6 +30,55 @@ pub(crate) enum IngestCommand {
     Revoke(RevokeArgs),
     /// Print the installation config block that trusts this backend's links and receipts.
     Trust(TrustArgs),
+    /// Set how long a tenant keeps a session's evidence after its review closes.
+    Retention(RetentionArgs),
+    /// Delete now what the tenants' retention lets go (`serve` does it every --sweep-every).
+    Sweep(SweepArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IndexArgs {
+    /// The index (sessions, review state, access log): a SQLite file (default: DIR/index.sqlite).
+    #[arg(long, value_name = "FILE")]
+    index: Option<PathBuf>,
+}
+
+impl IndexArgs {
+    fn open(&self, data: &std::path::Path) -> anyhow::Result<paraakh_ingest::index::Index> {
+        let path = self
+            .index
+            .clone()
+            .unwrap_or_else(|| data.join("index.sqlite"));
+        Ok(paraakh_ingest::index::Index::open_sqlite(&path)?)
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RetentionArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    index: IndexArgs,
+    /// Tenant.
+    #[arg(long, value_name = "ID")]
+    tenant: String,
+    /// How long after a session's review closes its evidence is kept (0s: deleted at the next sweep; a tenant never given one keeps everything).
+    #[arg(long, value_name = "DURATION", value_parser = crate::grammar::duration)]
+    keep: Duration,
+    /// Print one JSON document (tenant, keep_seconds).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    index: IndexArgs,
+    /// Print one JSON document (deleted: tenant, session_id, closed_at, objects).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -89,9 +138,11 @@ pub(crate) struct ServeArgs {
     /// Lifetime of access tokens issued on refresh.
     #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = crate::grammar::duration)]
     access_ttl: Duration,
-    /// The index (sessions, review state, access log): a SQLite file (default: DIR/index.sqlite).
-    #[arg(long, value_name = "FILE")]
-    index: Option<PathBuf>,
+    #[command(flatten)]
+    index: IndexArgs,
+    /// How often the tenants' retention is applied (see `ingest retention`).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = crate::grammar::duration)]
+    sweep_every: Duration,
     /// A tenant's evidence key, the secret one (encryption.key; repeatable): review pages show the evidence decrypted (without it they list it only).
     #[arg(long, value_name = "FILE")]
     tenant_key: Vec<PathBuf>,
@@ -350,7 +401,53 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
         IngestCommand::Revoke(args) => revoke(args),
         IngestCommand::Trust(args) => trust(args),
         IngestCommand::Export(args) => export_session(args),
+        IngestCommand::Retention(args) => retention(args),
+        IngestCommand::Sweep(args) => sweep(args),
     }
+}
+
+fn retention(args: RetentionArgs) -> anyhow::Result<ExitCode> {
+    let index = args.index.open(&args.store.data_dir)?;
+    let keep = i64::try_from(args.keep.as_secs()).unwrap_or(i64::MAX);
+    index.set_retention(&args.tenant, Some(keep))?;
+    if args.json {
+        crate::render::print_json(
+            &serde_json::json!({"tenant": args.tenant, "keep_seconds": keep}),
+        )?;
+    } else {
+        crate::render::out(&format!(
+            "Tenant {}: a session's evidence is deleted {keep} s after its review closes (never while pending review or under a legal hold).\n",
+            args.tenant
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    let data = &args.store.data_dir;
+    let index = Arc::new(args.index.open(data)?);
+    let store = open_store(data, args.store.store.as_deref())?;
+    let deleted = runtime()?.block_on(paraakh_ingest::retention::sweep(
+        &store,
+        &index,
+        tokens::now_secs(),
+    ))?;
+    if args.json {
+        crate::render::print_json(&serde_json::json!({"deleted": deleted}))?;
+    } else {
+        let mut text = format!(
+            "{} sessions deleted under their tenant's retention\n",
+            deleted.len()
+        );
+        for d in &deleted {
+            text.push_str(&format!(
+                "  {} {} ({} objects)\n",
+                d.tenant, d.session_id, d.objects
+            ));
+        }
+        crate::render::out(&text)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
@@ -415,22 +512,38 @@ fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
         secs(args.access_ttl),
         args.refresh.secs(),
     ))?;
-    let json = serde_json::to_string_pretty(&tokens)?;
+    let about = serde_json::json!({
+        "session_id": session_id,
+        "exam": exam,
+        "device_bound": device.is_some(),
+    });
+    write_tokens(&args, &tokens, about)
+}
+
+/// Prints the tokens (the same document with or without --json), or writes
+/// them owner-only to --out and, with --json, says where and what (`about`).
+fn write_tokens(
+    args: &TokenArgs,
+    tokens: &paraakh_protocol::Tokens,
+    about: serde_json::Value,
+) -> anyhow::Result<ExitCode> {
+    let json = serde_json::to_string_pretty(tokens)?;
     match &args.out {
         Some(path) => {
             crate::render::write_secret(path, &json)?;
             if args.json {
-                crate::render::print_json(&serde_json::json!({
+                let mut doc = serde_json::json!({
                     "out": path,
                     "tenant": args.tenant,
-                    "session_id": session_id,
-                    "exam": exam,
                     "expires_in": tokens.expires_in,
-                    "device_bound": device.is_some(),
-                }))?;
+                });
+                if let (Some(doc), serde_json::Value::Object(about)) = (doc.as_object_mut(), about)
+                {
+                    doc.extend(about);
+                }
+                crate::render::print_json(&doc)?;
             }
         }
-        // The tokens are the result, the same document with or without --json.
         None => crate::render::out(&format!("{json}\n"))?,
     }
     Ok(ExitCode::SUCCESS)
@@ -662,23 +775,11 @@ fn staff_token(
     }
     let subject = args.subject.as_deref().unwrap_or_default();
     let tokens = tokens::issue_staff(keys, &args.tenant, role, subject, secs(args.access_ttl))?;
-    let json = serde_json::to_string_pretty(&tokens)?;
-    match &args.out {
-        Some(path) => {
-            crate::render::write_secret(path, &json)?;
-            if args.json {
-                crate::render::print_json(&serde_json::json!({
-                    "out": path,
-                    "tenant": args.tenant,
-                    "role": role.as_str(),
-                    "subject": subject,
-                    "expires_in": tokens.expires_in,
-                }))?;
-            }
-        }
-        None => crate::render::out(&format!("{json}\n"))?,
-    }
-    Ok(ExitCode::SUCCESS)
+    write_tokens(
+        args,
+        &tokens,
+        serde_json::json!({"role": role.as_str(), "subject": subject}),
+    )
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -712,11 +813,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let index_path = args
-        .index
-        .clone()
-        .unwrap_or_else(|| data.join("index.sqlite"));
-    let index = paraakh_ingest::index::Index::open_sqlite(&index_path)?;
+    let index = Arc::new(args.index.open(data)?);
     let secrets = args
         .tenant_key
         .iter()
@@ -728,12 +825,38 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             )
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let signer = paraakh_ingest::open_signer(data, args.store.store.as_deref())?;
+    let (sweep_store, sweep_index) = (Arc::clone(&store), Arc::clone(&index));
     let backend = Arc::new(
         Backend::new(keys, store, secs(args.access_ttl), args.limits.limits())
-            .with_index(Arc::new(index))
-            .with_tenant_secrets(secrets)?,
+            .with_index(index)
+            .with_tenant_secrets(secrets)?
+            .with_store_signer(signer),
     );
+    let sweep_every = args.sweep_every.max(Duration::from_secs(1));
     runtime()?.block_on(async move {
+        // The tenants' retention, applied now and then (any replica may:
+        // deleting what is gone already is no error).
+        tokio::spawn(async move {
+            loop {
+                match paraakh_ingest::retention::sweep(
+                    &sweep_store,
+                    &sweep_index,
+                    tokens::now_secs(),
+                )
+                .await
+                {
+                    Ok(d) if !d.is_empty() => {
+                        crate::render::note(&format!("retention: deleted {} sessions", d.len()))
+                    }
+                    Ok(_) => {}
+                    Err(e) => crate::render::note(&format!(
+                        "retention sweep failed (tried again later): {e}"
+                    )),
+                }
+                tokio::time::sleep(sweep_every).await;
+            }
+        });
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;

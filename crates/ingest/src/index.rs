@@ -61,7 +61,19 @@ const MIGRATIONS: &[&str] = &[
         position INTEGER NOT NULL,
         PRIMARY KEY (tenant, session_id, event_seq)
     );",
+    // 3: retention: when the review closed, legal holds, deletions.
+    "ALTER TABLE sessions ADD COLUMN closed_at INTEGER;
+    ALTER TABLE sessions ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN deleted_at INTEGER;
+    CREATE TABLE retention (tenant TEXT PRIMARY KEY, keep_secs INTEGER NOT NULL);",
 ];
+
+/// Sets `closed_at` when a session's review closes (it ended and every high
+/// or critical event has a decision), clears it when it opens again.
+const CLOSE: &str = "UPDATE sessions SET closed_at = CASE
+        WHEN ended = 1 AND serious_decided >= serious_events THEN COALESCE(closed_at, ?3)
+        ELSE NULL END
+    WHERE tenant = ?1 AND session_id = ?2";
 
 /// Where the review of a session stands, as the index keeps it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,6 +134,15 @@ pub struct SessionRow {
     pub serious_decided: u64,
     /// Where its review stands.
     pub review: ReviewState,
+    /// When its review closed (POSIX seconds): it ended and every high or
+    /// critical event has a decision. Retention counts from here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<i64>,
+    /// Under a legal hold: never deleted while it lasts.
+    pub held: bool,
+    /// When the retention sweep deleted its evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<i64>,
 }
 
 /// A session after an accepted upload: what the backend holds of it (not
@@ -283,30 +304,35 @@ impl Index {
 
     /// Records what the backend holds of a session after an upload.
     pub fn record_upload(&self, u: &Upload<'_>) -> Result<(), IngestError> {
-        self.conn()
-            .execute(
-                "INSERT INTO sessions (tenant, session_id, exam_id, ended, records, first_upload, last_upload, max_severity, serious_events)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)
-                 ON CONFLICT (tenant, session_id) DO UPDATE SET
-                    exam_id = COALESCE(sessions.exam_id, excluded.exam_id),
-                    ended = MAX(sessions.ended, excluded.ended),
-                    records = MAX(sessions.records, excluded.records),
-                    last_upload = MAX(sessions.last_upload, excluded.last_upload),
-                    max_severity = MAX(COALESCE(sessions.max_severity, -1), COALESCE(excluded.max_severity, -1)),
-                    serious_events = MAX(sessions.serious_events, excluded.serious_events)",
-                params![
-                    u.tenant,
-                    u.session_id,
-                    u.exam_id,
-                    u.ended,
-                    i64::try_from(u.records).unwrap_or(i64::MAX),
-                    u.at,
-                    u.max_severity.map(severity_rank),
-                    i64::try_from(u.serious_events).unwrap_or(i64::MAX),
-                ],
-            )
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(db_err)?;
-        Ok(())
+        tx.execute(
+            "INSERT INTO sessions (tenant, session_id, exam_id, ended, records, first_upload, last_upload, max_severity, serious_events)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)
+             ON CONFLICT (tenant, session_id) DO UPDATE SET
+                exam_id = COALESCE(sessions.exam_id, excluded.exam_id),
+                ended = MAX(sessions.ended, excluded.ended),
+                records = MAX(sessions.records, excluded.records),
+                last_upload = MAX(sessions.last_upload, excluded.last_upload),
+                max_severity = MAX(COALESCE(sessions.max_severity, -1), COALESCE(excluded.max_severity, -1)),
+                serious_events = MAX(sessions.serious_events, excluded.serious_events)",
+            params![
+                u.tenant,
+                u.session_id,
+                u.exam_id,
+                u.ended,
+                i64::try_from(u.records).unwrap_or(i64::MAX),
+                u.at,
+                u.max_severity.map(severity_rank),
+                i64::try_from(u.serious_events).unwrap_or(i64::MAX),
+            ],
+        )
+        .map_err(db_err)?;
+        tx.execute(CLOSE, params![u.tenant, u.session_id, u.at])
+            .map_err(db_err)?;
+        tx.commit().map_err(db_err)
     }
 
     /// Records the decision at `position` of a session's review log on
@@ -350,7 +376,99 @@ impl Index {
             params![tenant, session_id],
         )
         .map_err(db_err)?;
+        tx.execute(
+            CLOSE,
+            params![tenant, session_id, crate::tokens::now_secs()],
+        )
+        .map_err(db_err)?;
         tx.commit().map_err(db_err)
+    }
+
+    /// Sets how long `tenant` keeps a session's evidence after its review
+    /// closes (`None`: for ever).
+    pub fn set_retention(&self, tenant: &str, keep_secs: Option<i64>) -> Result<(), IngestError> {
+        let conn = self.conn();
+        match keep_secs {
+            Some(k) => conn.execute(
+                "INSERT INTO retention (tenant, keep_secs) VALUES (?1, ?2)
+                 ON CONFLICT (tenant) DO UPDATE SET keep_secs = excluded.keep_secs",
+                params![tenant, k],
+            ),
+            None => conn.execute("DELETE FROM retention WHERE tenant = ?1", params![tenant]),
+        }
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    /// Every tenant's retention (tenant, seconds kept after the review closes).
+    pub fn retentions(&self) -> Result<Vec<(String, i64)>, IngestError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT tenant, keep_secs FROM retention ORDER BY tenant")
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(rows)
+    }
+
+    /// Puts a legal hold on a session (`held`) or lifts it; false if the
+    /// tenant holds no such session.
+    pub fn set_hold(
+        &self,
+        tenant: &str,
+        session_id: &str,
+        held: bool,
+    ) -> Result<bool, IngestError> {
+        let n = self
+            .conn()
+            .execute(
+                "UPDATE sessions SET held = ?3 WHERE tenant = ?1 AND session_id = ?2 AND deleted_at IS NULL",
+                params![tenant, session_id, held],
+            )
+            .map_err(db_err)?;
+        Ok(n > 0)
+    }
+
+    /// `tenant`'s sessions whose review closed at least `keep_secs` before
+    /// `now`, not held and not deleted: what the retention lets go.
+    pub fn expired(
+        &self,
+        tenant: &str,
+        now: i64,
+        keep_secs: i64,
+    ) -> Result<Vec<(String, i64)>, IngestError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT session_id, closed_at FROM sessions
+                 WHERE tenant = ?1 AND deleted_at IS NULL AND held = 0
+                   AND closed_at IS NOT NULL AND closed_at <= ?2 - ?3
+                 ORDER BY session_id",
+            )
+            .map_err(db_err)?;
+        let rows = stmt
+            .query_map(params![tenant, now, keep_secs], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(db_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(rows)
+    }
+
+    /// Marks a session deleted (its objects are gone; its row stays, so an
+    /// upload of it again is refused and the listing can say so).
+    pub fn mark_deleted(&self, tenant: &str, session_id: &str, at: i64) -> Result<(), IngestError> {
+        self.conn()
+            .execute(
+                "UPDATE sessions SET deleted_at = ?3 WHERE tenant = ?1 AND session_id = ?2",
+                params![tenant, session_id, at],
+            )
+            .map_err(db_err)?;
+        Ok(())
     }
 
     /// One session of `tenant`.
@@ -510,7 +628,7 @@ impl Index {
     }
 }
 
-const COLUMNS: &str = "session_id, exam_id, ended, records, first_upload, last_upload, max_severity, serious_events, serious_decided";
+const COLUMNS: &str = "session_id, exam_id, ended, records, first_upload, last_upload, max_severity, serious_events, serious_decided, closed_at, held, deleted_at";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
     let serious_events = u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0);
@@ -525,6 +643,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         max_severity: r.get::<_, Option<i64>>(6)?.and_then(severity_of),
         serious_events,
         serious_decided,
+        closed_at: r.get(9)?,
+        held: r.get::<_, i64>(10)? != 0,
+        deleted_at: r.get(11)?,
         review: if serious_events == 0 {
             ReviewState::NothingToReview
         } else if serious_decided >= serious_events {

@@ -11,12 +11,14 @@
 pub mod binding;
 pub mod config;
 mod error;
+pub mod evidence_url;
 pub mod export;
 pub mod index;
 pub mod join;
 pub mod limits;
 mod listen;
 pub mod log;
+pub mod retention;
 pub mod review_api;
 pub mod review_page;
 pub mod roles;
@@ -134,7 +136,24 @@ pub fn sweep_half_written(data: &std::path::Path, url: Option<&str>) -> Result<u
     Ok(removed)
 }
 
-fn open_s3(url: &str) -> Result<Arc<dyn ObjectStore>, IngestError> {
+/// The store's own signer of presigned URLs, when the store at `url` (or
+/// the one remembered for `data`) is S3; `None` for a file-system store,
+/// whose evidence URLs the backend signs itself.
+pub fn open_signer(
+    data: &std::path::Path,
+    url: Option<&str>,
+) -> Result<Option<evidence_url::StoreSigner>, IngestError> {
+    let Location::S3(u) = location(data, url)? else {
+        return Ok(None);
+    };
+    let (s3, prefix) = s3_builder(&u)?;
+    Ok(Some(evidence_url::StoreSigner {
+        signer: Arc::new(s3),
+        prefix,
+    }))
+}
+
+fn s3_builder(url: &str) -> Result<(object_store::aws::AmazonS3, String), IngestError> {
     let parsed = url::Url::parse(url)
         .map_err(|e| IngestError::Config(format!("bad store URL {url:?}: {e}")))?;
     let bucket = parsed.host_str().unwrap_or_default();
@@ -149,11 +168,18 @@ fn open_s3(url: &str) -> Result<Arc<dyn ObjectStore>, IngestError> {
         .with_bucket_name(bucket)
         .build()
         .map_err(|e| IngestError::Config(format!("cannot use the S3 store {url:?}: {e}")))?;
-    let prefix = parsed.path().trim_matches('/');
+    Ok((s3, parsed.path().trim_matches('/').to_owned()))
+}
+
+fn open_s3(url: &str) -> Result<Arc<dyn ObjectStore>, IngestError> {
+    let (s3, prefix) = s3_builder(url)?;
     if prefix.is_empty() {
         Ok(Arc::new(s3))
     } else {
-        Ok(Arc::new(object_store::prefix::PrefixStore::new(s3, prefix)))
+        Ok(Arc::new(object_store::prefix::PrefixStore::new(
+            s3,
+            prefix.as_str(),
+        )))
     }
 }
 

@@ -345,3 +345,63 @@ pub(crate) async fn decide(
         cosigned_at: time,
     }))
 }
+
+/// `PUT /v1/review/sessions/{id}/hold`: a legal hold (admin): the retention
+/// sweep never deletes the session while it lasts.
+pub(crate) async fn hold(
+    State(backend): State<Arc<Backend>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<axum::Json<SessionRow>, IngestError> {
+    set_hold(&backend, id, &headers, true).await
+}
+
+/// `DELETE /v1/review/sessions/{id}/hold`: the hold lifted (admin).
+pub(crate) async fn release(
+    State(backend): State<Arc<Backend>>,
+    UrlPath(id): UrlPath<String>,
+    headers: HeaderMap,
+) -> Result<axum::Json<SessionRow>, IngestError> {
+    set_hold(&backend, id, &headers, false).await
+}
+
+async fn set_hold(
+    backend: &Arc<Backend>,
+    id: String,
+    headers: &HeaderMap,
+    held: bool,
+) -> Result<axum::Json<SessionRow>, IngestError> {
+    if !layout::valid_id(&id) {
+        return Err(IngestError::BadRequest(format!(
+            "{id:?} is not a session id"
+        )));
+    }
+    let what = if held {
+        "legal hold on"
+    } else {
+        "legal hold lifted"
+    };
+    let claims = access(
+        backend,
+        headers,
+        Action::ManageRetention,
+        format!("{id}: {what}"),
+    )
+    .await?;
+    let index = index(backend)?;
+    let tenant = claims.tenant.clone();
+    let row = off_workers(move || {
+        if index.set_hold(&tenant, &id, held)? {
+            index.session(&tenant, &id)
+        } else {
+            Ok(None)
+        }
+    })
+    .await?;
+    row.map(axum::Json).ok_or_else(|| {
+        IngestError::NotFound(format!(
+            "tenant {} holds no such session (or it was deleted)",
+            claims.tenant
+        ))
+    })
+}

@@ -33,7 +33,7 @@ use crate::index::{Index, Upload};
 use crate::limits::Limits;
 use crate::log::{Batch, Expect, Scope, SessionLog};
 use crate::store::SessionStore;
-use crate::{IngestError, join, review_api, review_page, tokens};
+use crate::{IngestError, evidence_url, join, review_api, review_page, tokens};
 
 /// The OpenAPI document of the protocol, served at `/openapi.yaml`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.yaml");
@@ -67,6 +67,8 @@ pub struct Backend {
     index: Option<Arc<Index>>,
     /// Tenants' evidence keys given to render review pages (tenant → key).
     tenant_secrets: HashMap<String, paraakh_evidence::TenantSecretKey>,
+    /// The store's own URL signer (S3); else evidence URLs are the backend's.
+    store_signer: Option<crate::evidence_url::StoreSigner>,
 }
 
 impl Backend {
@@ -90,7 +92,19 @@ impl Backend {
             limits,
             index: None,
             tenant_secrets: HashMap::new(),
+            store_signer: None,
         }
+    }
+
+    /// The same backend handing out the store's own presigned URLs for
+    /// evidence (an S3 store's; see [`crate::open_signer`]).
+    pub fn with_store_signer(mut self, signer: Option<crate::evidence_url::StoreSigner>) -> Self {
+        self.store_signer = signer;
+        self
+    }
+
+    pub(crate) fn store_signer(&self) -> Option<&crate::evidence_url::StoreSigner> {
+        self.store_signer.as_ref()
     }
 
     /// The same backend decrypting review pages' evidence with these
@@ -162,6 +176,18 @@ impl Backend {
                 post(review_api::decide),
             )
             .route("/v1/access-log", get(review_api::access_log))
+            .route(
+                "/v1/review/sessions/{id}/hold",
+                axum::routing::put(review_api::hold).delete(review_api::release),
+            )
+            .route(
+                "/v1/review/sessions/{id}/evidence/{sha256}",
+                post(evidence_url::issue),
+            )
+            .route(
+                "/v1/evidence/{tenant}/{id}/{sha256}",
+                get(evidence_url::fetch),
+            )
             .route(
                 "/review/login",
                 get(review_page::login_form).post(review_page::login),
@@ -594,7 +620,26 @@ async fn candidate(
     if claims.role == paraakh_policy::jwt::Role::Candidate {
         binding::refuse_if_revoked(&backend.store, &scope.tenant, &scope.session).await?;
     }
+    refuse_if_deleted(backend, &scope).await?;
     Ok((claims, scope))
+}
+
+/// A session the retention deleted (perhaps by another replica, or `ingest
+/// sweep`) takes nothing more, whatever state of it is in memory here.
+async fn refuse_if_deleted(backend: &Backend, scope: &Scope) -> Result<(), IngestError> {
+    let Some(index) = backend.index() else {
+        return Ok(());
+    };
+    let (tenant, session) = (scope.tenant.clone(), scope.session.clone());
+    let row = off_workers(move || index.session(&tenant, &session)).await?;
+    if let Some(at) = row.and_then(|r| r.deleted_at) {
+        backend.forget(scope).await;
+        return Err(IngestError::Closed(format!(
+            "session {} was deleted under the tenant's retention (at {at}): nothing more of it is taken",
+            scope.session
+        )));
+    }
+    Ok(())
 }
 
 async fn get_session(

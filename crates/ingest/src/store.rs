@@ -41,6 +41,12 @@ pub async fn tenant_bytes(store: &Arc<dyn ObjectStore>, tenant: &str) -> Result<
         .await?)
 }
 
+/// The records `first..end` a batch object's name (`<first>-<end>`) says it holds.
+fn batch_range(name: &str) -> Option<(u64, u64)> {
+    name.split_once('-')
+        .and_then(|(a, b)| Some((parse_num(a)?, parse_num(b)?)))
+}
+
 /// One session's objects.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
@@ -86,10 +92,7 @@ impl SessionStore {
     pub async fn record_batches(&self) -> Result<Vec<(u64, u64, Bytes)>, IngestError> {
         let mut out = Vec::new();
         for name in self.list_names("records").await? {
-            let Some((first, end)) = name
-                .split_once('-')
-                .and_then(|(a, b)| Some((parse_num(a)?, parse_num(b)?)))
-            else {
+            let Some((first, end)) = batch_range(&name) else {
                 continue;
             };
             out.push((
@@ -132,10 +135,7 @@ impl SessionStore {
     /// The bytes of record `seq`, if held.
     pub async fn record(&self, seq: u64) -> Result<Option<Vec<u8>>, IngestError> {
         for name in self.list_names("records").await? {
-            let Some((first, end)) = name
-                .split_once('-')
-                .and_then(|(a, b)| Some((parse_num(a)?, parse_num(b)?)))
-            else {
+            let Some((first, end)) = batch_range(&name) else {
                 continue;
             };
             if (first..end).contains(&seq) {

@@ -215,11 +215,18 @@ impl NoteSigner {
     /// same key for the same label, and nothing else can. The backend's
     /// replicas derive each reviewer's key this way.
     pub fn derive(&self, name: &str, label: &[u8]) -> Result<Self, KeyError> {
+        Self::from_seed(name, SIG_TYPE_ED25519, &self.derive_secret(label))
+    }
+
+    /// 32 secret bytes derived from this key for `label` (HMAC-SHA256 of
+    /// the label under this key's seed), for a MAC key every holder of this
+    /// key shares.
+    pub fn derive_secret(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
         let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, self.seed.as_ref());
         let tag = ring::hmac::sign(&key, label);
-        let mut seed = Zeroizing::new([0u8; 32]);
-        seed.copy_from_slice(tag.as_ref());
-        Self::from_seed(name, SIG_TYPE_ED25519, &seed)
+        let mut secret = Zeroizing::new([0u8; 32]);
+        secret.copy_from_slice(tag.as_ref());
+        secret
     }
 }
 

@@ -99,6 +99,14 @@
           return;
         }
         out.textContent = "Recorded and signed as decision " + reply.position + " by " + reply.reviewer + ".";
+        // The event's heading says what is in force now.
+        const heading = form.closest(".event") && form.closest(".event").querySelector("h3");
+        const words = { confirmed: "Confirmed", dismissed: "Dismissed", second_review: "Needs a second review" };
+        if (heading) {
+          const state = heading.querySelector(".state") || heading.appendChild(document.createElement("span"));
+          state.className = "state";
+          state.textContent = " — " + (words[reply.verdict] || reply.verdict) + " (by " + reply.reviewer + ")";
+        }
       } catch (e) {
         out.textContent = "Not recorded: the backend cannot be reached (" + e + "). Nothing was lost; try again.";
       }

@@ -463,7 +463,7 @@ fn event(h: &mut String, e: &EventEntry) {
     };
     let _ = write!(
         h,
-        "<li id=\"ev-{seq}\" class=\"event sev-{sev}\" data-layer=\"{layer}\" data-severity=\"{sev}\" data-seq=\"{seq}\">\n<article aria-labelledby=\"ev-{seq}-h\">\n<h3 id=\"ev-{seq}-h\"><span class=\"badge sev-{sev}\">{label}</span> {title} <code>{kind}</code> <span class=\"when\">at {at}</span>{state}</h3>\n",
+        "<li id=\"ev-{seq}\" class=\"event sev-{sev}\" data-layer=\"{layer}\" data-severity=\"{sev}\" data-seq=\"{seq}\">\n<article aria-labelledby=\"ev-{seq}-h\">\n<h3 id=\"ev-{seq}-h\"><span class=\"badge sev-{sev}\">{label}</span> {title} <code>{kind}</code> <span class=\"when\">at {at}</span><span class=\"state\">{state}</span></h3>\n",
         seq = e.seq,
         layer = e.layer.as_str(),
         label = severity_label(e.severity),

@@ -475,6 +475,11 @@ fn a_reviewer_sees_each_flagged_moment_with_its_evidence_and_signs_a_decision_in
                 .starts_with("Recorded and signed as decision 0 by bob@acme.example")
         })
     });
+    let heading = driver.text(&driver.find(&format!("#ev-{no_face} h3")).unwrap());
+    assert!(
+        heading.ends_with("— Confirmed (by bob@acme.example)"),
+        "{heading}"
+    );
     if let Ok(shots) = std::env::var("PARAAKH_REVIEW_SCREENSHOTS") {
         // The window shows what the page says a moment after it says it.
         std::thread::sleep(Duration::from_millis(500));

@@ -424,3 +424,109 @@ fn a_reviewers_decision_through_the_api_is_signed_cosigned_and_in_the_export() {
             .any(|e| e["target"] == format!("s-d1 record {}: second_review", serious[0]))
     );
 }
+
+/// Evidence leaves a file-system store only through the backend's own
+/// signed URLs: one object, a few minutes, the holder named; expired,
+/// altered and other-tenant URLs are refused; issuing and downloading are
+/// both in the access log.
+#[test]
+fn evidence_urls_are_signed_for_one_object_and_a_few_minutes() {
+    use paraakh_ingest::evidence_url::{Grant, UrlKey};
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let data = t.join("backend");
+    let backend = Backend::start(&data);
+    let url = backend.url();
+    let local = offline_session(t, "s-u1", 2, "100-2000");
+    let out = sync(&local, &url, &token(&data, t, "acme", "s-u1"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let blob = std::fs::read_dir(local.join("blobs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let sha = blob.file_name().to_string_lossy().into_owned();
+    let issue = |token: &str, session: &str, sha: &str| {
+        let res = client()
+            .post(format!(
+                "{url}/v1/review/sessions/{session}/evidence/{sha}?ttl=60"
+            ))
+            .bearer_auth(token)
+            .send()
+            .unwrap();
+        let status = res.status();
+        (status, res.json::<serde_json::Value>().unwrap_or_default())
+    };
+    let reviewer = staff(&data, "acme", "reviewer", "alice@acme.example", "15m");
+    let (status, signed) = issue(&reviewer, "s-u1", &sha);
+    assert_eq!(status, StatusCode::OK, "{signed}");
+    let path = signed["url"].as_str().unwrap().to_owned();
+    assert!(
+        path.starts_with(&format!(
+            "/v1/evidence/acme/s-u1/{sha}?by=alice%40acme.example&expires="
+        )),
+        "{path}"
+    );
+    let fetched = client().get(format!("{url}{path}")).send().unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(
+        fetched.bytes().unwrap().as_ref(),
+        std::fs::read(blob.path()).unwrap()
+    );
+
+    // Altered (another blob, another holder, another tenant, a later end),
+    // expired: refused.
+    let other_blob = "ab".repeat(32);
+    let sig_at = path.find("&sig=").unwrap();
+    for altered in [
+        path.replace(&sha, &other_blob),
+        path.replace("by=alice", "by=mallory"),
+        path.replace("/acme/", "/other/"),
+        path.replace("expires=", "expires=9"),
+        format!("{}&sig={}", &path[..sig_at], "00".repeat(32)),
+        path[..sig_at].to_owned(),
+    ] {
+        let res = client().get(format!("{url}{altered}")).send().unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{altered}");
+    }
+    let keys = paraakh_ingest::BackendKeys::load(&data).unwrap();
+    let past = u64::try_from(paraakh_ingest::tokens::now_secs()).unwrap() - 5;
+    let expired = UrlKey::of(&keys.cosigner).url(&Grant {
+        tenant: "acme",
+        session: "s-u1",
+        sha256: &sha,
+        by: "alice@acme.example",
+        expires: past,
+    });
+    let res = client().get(format!("{url}{expired}")).send().unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: serde_json::Value = res.json().unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+
+    // Who may ask: not a proctor; another tenant's reviewer finds nothing.
+    let proctor = staff(&data, "acme", "proctor", "pat@acme.example", "15m");
+    assert_eq!(issue(&proctor, "s-u1", &sha).0, StatusCode::FORBIDDEN);
+    let theirs = staff(&data, "other", "reviewer", "mallory@other.example", "15m");
+    assert_eq!(issue(&theirs, "s-u1", &sha).0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        issue(&reviewer, "s-u1", &other_blob).0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Both the issue and the download are in the tenant's log.
+    let auditor = staff(&data, "acme", "auditor", "aud@acme.example", "15m");
+    let (_, log) = get(&format!("{url}/v1/access-log"), Some(&auditor));
+    let entries = log["entries"].as_array().unwrap();
+    assert!(entries.iter().any(|e| e["action"] == "fetch_evidence"
+        && e["actor"] == "alice@acme.example"
+        && e["target"] == format!("s-u1 blob {sha}")));
+    let downloads: Vec<_> = entries
+        .iter()
+        .filter(|e| e["action"] == "download_evidence")
+        .collect();
+    assert_eq!(downloads.len(), 1, "{log:#}");
+    assert_eq!(downloads[0]["actor"], "alice@acme.example");
+}

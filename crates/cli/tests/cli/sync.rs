@@ -888,6 +888,53 @@ fn the_backend_on_a_real_s3_server_stores_everything_once() {
         !data.join("store").exists(),
         "nothing went to the local store"
     );
+    // Evidence leaves through the S3 server's own presigned URLs.
+    let out = Command::new(BIN)
+        .args(["ingest", "token", "--data", p(&data), "--tenant", "acme"])
+        .args(["--role", "reviewer", "--subject", "alice@acme.example"])
+        .args(store)
+        .envs(S3Server::env_of(&store))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let reviewer = json(&out)["access_token"].as_str().unwrap().to_owned();
+    let blob = &blobs[0];
+    let name = blob.file_name().to_string_lossy().into_owned();
+    let client = super::join::client();
+    let signed: serde_json::Value = client
+        .post(format!(
+            "{}/v1/review/sessions/s-s3/evidence/{name}",
+            backend.url()
+        ))
+        .bearer_auth(&reviewer)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let url = signed["url"].as_str().unwrap();
+    let port = S3_PORT.with(std::cell::Cell::get);
+    assert!(
+        url.starts_with(&format!(
+            "http://127.0.0.1:{port}/evidence/prod/tenants/acme/"
+        )),
+        "{url}"
+    );
+    assert!(
+        url.contains("X-Amz-Expires=120") && url.contains("X-Amz-Signature="),
+        "{url}"
+    );
+    let res = client.get(url).send().unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        res.bytes().unwrap().as_ref(),
+        std::fs::read(blob.path()).unwrap()
+    );
+    // Altered: the store refuses it.
+    let altered = url.replace("X-Amz-Expires=120", "X-Amz-Expires=99999");
+    assert_eq!(
+        client.get(&altered).send().unwrap().status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
     drop(backend);
     drop(s3);
 }
@@ -970,4 +1017,160 @@ fn upload_figures() {
         interrupted as f64 / 1e6,
         interrupted.saturating_sub(whole)
     );
+}
+
+/// Retention on a real S3 server: the sweep deletes exactly the sessions
+/// whose review closed and that no legal hold keeps, records each deletion
+/// in the access log, and a deleted session is not taken again.
+#[test]
+fn retention_deletes_exactly_the_closed_sessions_not_held_on_a_real_s3_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let Some(s3) = S3Server::start(&t.join("s3")) else {
+        return;
+    };
+    let data = t.join("backend");
+    let store = ["--store", "s3://evidence/prod"];
+    let backend = Backend::start_with(&data, &store);
+    let url = backend.url();
+    let ingest = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(["ingest"])
+            .args(args)
+            .args(["--data", p(&data)])
+            .args(store)
+            .envs(S3Server::env_of(&store))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        out
+    };
+    let staff = |role: &str| {
+        let out = ingest(&[
+            "token",
+            "--tenant",
+            "acme",
+            "--role",
+            role,
+            "--subject",
+            &format!("{role}@acme.example"),
+        ]);
+        json(&out)["access_token"].as_str().unwrap().to_owned()
+    };
+    let (reviewer, admin, auditor) = (staff("reviewer"), staff("admin"), staff("auditor"));
+    let client = super::join::client();
+    let mut token_files = Vec::new();
+    for session in ["s-r1", "s-r2", "s-r3"] {
+        let dir = offline_session(t, session, 2, "100-2000");
+        let tokens = t.join(format!("token-{session}.json"));
+        ingest(&[
+            "token",
+            "--tenant",
+            "acme",
+            "--session",
+            session,
+            "--exam",
+            "physics",
+            "--out",
+            p(&tokens),
+        ]);
+        let out = sync(&dir, &url, &tokens, &[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        token_files.push((dir, tokens));
+        if session == "s-r3" {
+            continue; // left pending review
+        }
+        let report = json(&paraakh(&[
+            "verify",
+            p(&t.join(session)),
+            "--accept-machine-attested",
+            "--json",
+        ]));
+        for seq in report["review"]["pending"].as_array().unwrap() {
+            let res = client
+                .post(format!("{url}/v1/review/sessions/{session}/decisions"))
+                .bearer_auth(&reviewer)
+                .json(&serde_json::json!({"event_seq": seq, "verdict": "dismissed"}))
+                .send()
+                .unwrap();
+            assert!(res.status().is_success(), "{}", res.text().unwrap());
+        }
+    }
+    // A legal hold on s-r2 (an admin's; a reviewer may not).
+    let hold = format!("{url}/v1/review/sessions/s-r2/hold");
+    assert_eq!(
+        client
+            .put(&hold)
+            .bearer_auth(&reviewer)
+            .send()
+            .unwrap()
+            .status(),
+        reqwest::StatusCode::FORBIDDEN
+    );
+    let held: serde_json::Value = client
+        .put(&hold)
+        .bearer_auth(&admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(held["held"], true, "{held}");
+    assert!(held["closed_at"].is_i64(), "{held}");
+
+    ingest(&["retention", "--tenant", "acme", "--keep", "0s"]);
+    let swept = json(&ingest(&["sweep", "--json"]));
+    let ids: Vec<_> = swept["deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["session_id"].clone())
+        .collect();
+    assert_eq!(ids, ["s-r1"], "{swept:#}");
+    let files_of = |session: &str| {
+        let root = t.join(format!("s3/evidence/prod/tenants/acme/sessions/{session}"));
+        if root.exists() { walk(&root).len() } else { 0 }
+    };
+    assert_eq!(
+        files_of("s-r1"),
+        0,
+        "every object of s-r1 is gone from the S3 server"
+    );
+    assert!(files_of("s-r2") > 0 && files_of("s-r3") > 0);
+
+    // A deleted session is not taken again.
+    let out = sync(&token_files[0].0, &url, &token_files[0].1, &[]);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        text.contains("deleted under the tenant's retention"),
+        "{text}"
+    );
+
+    // The hold lifted: the next sweep takes s-r2; s-r3 (pending) stays.
+    let res = client.delete(&hold).bearer_auth(&admin).send().unwrap();
+    assert!(res.status().is_success());
+    let swept = json(&ingest(&["sweep", "--json"]));
+    assert_eq!(swept["deleted"][0]["session_id"], "s-r2", "{swept:#}");
+    assert_eq!(files_of("s-r2"), 0);
+    assert!(files_of("s-r3") > 0);
+
+    // Each deletion, and the hold, are in the tenant's access log.
+    let log: serde_json::Value = client
+        .get(format!("{url}/v1/access-log"))
+        .bearer_auth(&auditor)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let entries = log["entries"].as_array().unwrap();
+    let deletions: Vec<_> = entries
+        .iter()
+        .filter(|e| e["action"] == "delete_session")
+        .collect();
+    assert_eq!(deletions.len(), 2, "{log:#}");
+    assert!(deletions.iter().all(|e| e["actor"] == "retention sweep"));
+    assert!(entries.iter().any(|e| e["action"] == "manage_retention"
+        && e["target"] == "s-r2: legal hold on"
+        && e["allowed"] == true));
+    drop(backend);
+    drop(s3);
 }

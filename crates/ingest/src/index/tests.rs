@@ -213,3 +213,53 @@ fn an_index_is_migrated_once_and_one_from_a_newer_backend_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn the_retention_lets_go_only_closed_sessions_not_held_after_their_time() {
+    let index = Index::in_memory().unwrap();
+    let ended = |session: &'static str, serious: u64, at: i64| Upload {
+        ended: true,
+        ..upload(session, 10, Some(Severity::High), serious, at)
+    };
+    index.record_upload(&ended("quiet", 0, 100)).unwrap(); // nothing to review: closed at its end
+    index.record_upload(&ended("decided", 1, 100)).unwrap();
+    index
+        .record_decision("acme", "decided", 5, true, "dismissed", 0)
+        .unwrap();
+    index.record_upload(&ended("pending", 1, 100)).unwrap();
+    index
+        .record_upload(&upload("running", 10, None, 0, 100))
+        .unwrap(); // not ended
+    index.record_upload(&ended("held", 0, 100)).unwrap();
+    assert!(index.set_hold("acme", "held", true).unwrap());
+    assert!(!index.set_hold("acme", "nobody", true).unwrap());
+    let row = index.session("acme", "quiet").unwrap().unwrap();
+    assert_eq!(row.closed_at, Some(100));
+    let far = crate::tokens::now_secs() + 10;
+    let names = |v: Vec<(String, i64)>| v.into_iter().map(|(s, _)| s).collect::<Vec<_>>();
+    assert_eq!(
+        names(index.expired("acme", far, 0).unwrap()),
+        ["decided", "quiet"]
+    );
+    // Kept a day: only what closed a day ago.
+    assert_eq!(
+        names(index.expired("acme", 100 + 86_399, 86_400).unwrap()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(index.expired("acme", 100 + 86_400, 86_400).unwrap()),
+        ["quiet"]
+    );
+    index.mark_deleted("acme", "quiet", 200).unwrap();
+    assert_eq!(names(index.expired("acme", far, 0).unwrap()), ["decided"]);
+    // A new serious event opens the review again: no longer closed.
+    index.record_upload(&ended("decided", 2, 150)).unwrap();
+    assert_eq!(
+        index.session("acme", "decided").unwrap().unwrap().closed_at,
+        None
+    );
+    index.set_retention("acme", Some(30)).unwrap();
+    index.set_retention("other", Some(60)).unwrap();
+    index.set_retention("other", None).unwrap();
+    assert_eq!(index.retentions().unwrap(), [("acme".to_owned(), 30)]);
+}
