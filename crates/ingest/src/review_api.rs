@@ -51,6 +51,12 @@ pub struct AccessLog {
     pub tenant: String,
     /// The entries, in order.
     pub entries: Vec<AccessEntry>,
+    /// The chain's head after the last entry given, cosigned by the
+    /// backend (C2SP tlog-cosignature/v1 under its cosigning key):
+    /// `paraakh access log v1`, `tenant T`, `size N`, `head HASH`. An
+    /// auditor who kept it can show a later log was rewritten.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }
 
 fn index(backend: &Backend) -> Result<Arc<Index>, IngestError> {
@@ -167,9 +173,29 @@ pub(crate) async fn access_log(
     let tenant = claims.tenant.clone();
     let entries =
         off_workers(move || index.access_log(&tenant, from, q.limit.unwrap_or(1000))).await?;
+    let checkpoint = match entries.last() {
+        Some(last) => {
+            let text = format!(
+                "paraakh access log v1\ntenant {}\nsize {}\nhead {}\n",
+                claims.tenant,
+                last.seq + 1,
+                last.hash
+            );
+            let mut note = paraakh_evidence::note::SignedNote::sign(&text, &[])
+                .map_err(|e| IngestError::Config(e.to_string()))?;
+            note.cosign(
+                &backend.keys().cosigner,
+                u64::try_from(tokens::now_secs()).unwrap_or(0),
+            )
+            .map_err(|e| IngestError::Config(e.to_string()))?;
+            Some(note.encode())
+        }
+        None => None,
+    };
     Ok(axum::Json(AccessLog {
         tenant: claims.tenant,
         entries,
+        checkpoint,
     }))
 }
 

@@ -260,6 +260,44 @@ fn each_role_reaches_its_routes_only_and_every_attempt_is_in_the_access_log() {
             .iter()
             .any(|e| e["actor"] == "mallory@other.example")
     );
+    // The chain recomputes from the first entry, and its head is cosigned
+    // by the backend's key.
+    let mut previous = "0".repeat(64);
+    for e in entries {
+        let entry = paraakh_ingest::index::NewAccess {
+            tenant: "acme".into(),
+            at: e["at"].as_i64().unwrap(),
+            actor: e["actor"].as_str().unwrap().into(),
+            role: e["role"].as_str().unwrap().into(),
+            action: e["action"].as_str().unwrap().into(),
+            target: e["target"].as_str().unwrap().into(),
+            allowed: e["allowed"].as_bool().unwrap(),
+        };
+        let hash = paraakh_ingest::index::AccessEntry::chain_hash(
+            &previous,
+            e["seq"].as_u64().unwrap(),
+            &entry,
+        );
+        assert_eq!(e["hash"].as_str().unwrap(), hash);
+        previous = hash;
+    }
+    let note =
+        paraakh_evidence::note::SignedNote::parse(log["checkpoint"].as_str().unwrap().as_bytes())
+            .unwrap();
+    assert_eq!(
+        note.text(),
+        format!(
+            "paraakh access log v1\ntenant acme\nsize {}\nhead {previous}\n",
+            entries.len()
+        )
+    );
+    let backend_key = paraakh_evidence::NoteVerifier::parse(
+        std::fs::read_to_string(data.join("backend.pub"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap();
+    assert!(note.verify_cosignature(&backend_key).is_ok());
     let (_, theirs_log) = get(
         &format!("{url}/v1/access-log"),
         Some(&staff(&data, "other", "admin", "root@other.example", "15m")),
