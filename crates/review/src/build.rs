@@ -113,7 +113,7 @@ pub fn build(
             .filter(|d| d.event_seq == r.seq)
             .cloned()
             .collect();
-        let verdict = mine.last().map(|d| d.verdict);
+        let verdict = mine.iter().rev().find(|d| d.counted).map(|d| d.verdict);
         events.push(EventEntry {
             seq: r.seq,
             record_hash: to_hex(leaf),

@@ -505,7 +505,7 @@ fn event(h: &mut String, e: &EventEntry) {
             let _ = writeln!(
                 h,
                 "<li class=\"{}\"><strong>{}</strong> by {} (key <code>{}</code>{}) at {}{}{}</li>",
-                if d.superseded_by.is_some() {
+                if d.superseded_by.is_some() || !d.counted {
                     "superseded"
                 } else {
                     "current"
@@ -520,7 +520,9 @@ fn event(h: &mut String, e: &EventEntry) {
                 } else {
                     format!(": “{}”", esc(&d.note))
                 },
-                if d.superseded_by.is_some() {
+                if !d.counted {
+                    " (not counted: its key is neither trusted nor cosigned by the backend)"
+                } else if d.superseded_by.is_some() {
                     " (superseded)"
                 } else {
                     ""

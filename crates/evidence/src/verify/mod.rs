@@ -52,8 +52,9 @@ pub struct VerifyOptions {
     /// Threads for blob checks (0: one per core).
     pub threads: usize,
     /// The reviewer keys the verifier trusts: decisions signed by any other
-    /// key are findings and not counted. Empty: every validly signed
-    /// decision counts, and the report says its keys were not pinned.
+    /// key are findings and not counted. Empty: only decisions the pinned
+    /// backend cosigned count; the others are listed, not counted (anyone
+    /// with the session's files can sign one with a key of their own).
     pub reviewer_keys: Vec<NoteVerifier>,
 }
 

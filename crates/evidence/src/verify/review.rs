@@ -42,6 +42,11 @@ pub struct DecisionEntry {
     pub reviewer_key_fingerprint: String,
     /// Whether the reviewer's key is one the verifier pinned.
     pub reviewer_pinned: bool,
+    /// Whether it counts: its key is pinned (`--reviewer-key`) or the
+    /// pinned backend cosigned it. Anyone with the session's files can sign
+    /// a decision with a key of their own: such a one is listed, never
+    /// counted, and never supersedes one that counts.
+    pub counted: bool,
     /// When (the reviewer's clock), RFC 3339.
     pub time_utc: String,
     /// The reviewer's note.
@@ -157,10 +162,14 @@ pub(crate) fn check(
             );
             continue;
         }
-        if let Some(&before) = latest.get(&d.event_seq) {
-            decisions[before].superseded_by = Some(d.position);
+        let backend_cosigned_at = backend.and_then(|b| signed.note.verify_cosignature(b).ok());
+        let counted = reviewer_pinned || backend_cosigned_at.is_some();
+        if counted {
+            if let Some(&before) = latest.get(&d.event_seq) {
+                decisions[before].superseded_by = Some(d.position);
+            }
+            latest.insert(d.event_seq, decisions.len());
         }
-        latest.insert(d.event_seq, decisions.len());
         decisions.push(DecisionEntry {
             position: d.position,
             event_seq: d.event_seq,
@@ -168,13 +177,14 @@ pub(crate) fn check(
             reviewer: d.reviewer.name().to_owned(),
             reviewer_key_fingerprint: fingerprint(d.reviewer.public_key()),
             reviewer_pinned,
+            counted,
             time_utc: format_utc(
                 i64::try_from(d.time)
                     .unwrap_or(i64::MAX)
                     .saturating_mul(1_000_000_000),
             ),
             note: d.note.clone(),
-            backend_cosigned_at: backend.and_then(|b| signed.note.verify_cosignature(b).ok()),
+            backend_cosigned_at,
             superseded_by: None,
         });
     }

@@ -74,14 +74,15 @@ fn the_outcome_waits_for_a_decision_on_every_serious_event() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("s");
     let (tenant, summary, serious) = session_with_serious_events(&dir);
-    let opts = opts_with(&tenant, &summary);
+    let alice = reviewer("alice@acme.example", 1);
+    let bob = reviewer("bob@acme.example", 2);
+    let mut opts = opts_with(&tenant, &summary);
+    opts.reviewer_keys = vec![alice.verifier(), bob.verifier()];
     let report = verify(&dir, &opts).unwrap();
     assert_eq!(report.status, Status::Intact, "{:#?}", report.findings);
     assert_eq!(report.review.outcome, Outcome::PendingReview);
     assert_eq!(report.review.pending, serious);
 
-    let alice = reviewer("alice@acme.example", 1);
-    let bob = reviewer("bob@acme.example", 2);
     decide(
         &dir,
         &alice,
@@ -279,6 +280,44 @@ fn a_decision_cannot_be_removed_altered_moved_or_forged() {
         report.findings
     );
     assert!(report.review.decisions.is_empty());
+}
+
+/// What the candidate holding the session's files would try: dismiss
+/// every serious event with a key of their own. Without a trusted key or
+/// the backend's cosignature the decisions are listed, never counted.
+#[test]
+fn decisions_signed_with_an_untrusted_key_are_listed_but_never_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    let (tenant, summary, serious) = session_with_serious_events(&dir);
+    let alice = reviewer("alice@acme.example", 1);
+    decide(&dir, &alice, serious[0], Verdict::Confirmed, "two people");
+    let candidate = reviewer("alice@acme.example", 99);
+    for &seq in &serious {
+        decide(&dir, &candidate, seq, Verdict::Dismissed, "all fine");
+    }
+    // Nothing pinned: nothing counts, the review stays pending.
+    let report = verify(&dir, &opts_with(&tenant, &summary)).unwrap();
+    assert_eq!(report.review.outcome, Outcome::PendingReview);
+    assert_eq!(report.review.pending, serious);
+    assert!(report.review.decisions.iter().all(|d| !d.counted));
+    // Alice's key pinned: hers counts, the candidate's are findings.
+    let mut opts = opts_with(&tenant, &summary);
+    opts.reviewer_keys = vec![alice.verifier()];
+    let report = verify(&dir, &opts).unwrap();
+    assert_eq!(report.review.pending, serious[1..]);
+    assert!(kinds(&report).contains(&FindingKind::UntrustedReviewer));
+    let counted: Vec<_> = report
+        .review
+        .decisions
+        .iter()
+        .filter(|d| d.counted)
+        .collect();
+    assert_eq!(counted.len(), 1);
+    assert_eq!(
+        (counted[0].verdict, counted[0].superseded_by),
+        (Verdict::Confirmed, None)
+    );
 }
 
 /// The candidate wrongly flagged asks: was my event decided on, by whom,
