@@ -91,12 +91,14 @@ ensure_app_test_tools() {
 # clips; xdotool and x11vnc are real programs from the process blocklist;
 # openbox is the window manager; PipeWire stands in for a desktop's graph;
 # weston with Xwayland is a Wayland desktop (its demo clients draw there);
-# cage is the exam session's kiosk compositor.
+# cage is the exam session's kiosk compositor; PostgreSQL 15 is the index
+# several backend replicas share (the tests start a private server of their
+# own, never the system's).
 ensure_rig_packages() {
     ensure_debian_packages xvfb xserver-xorg-core xserver-xorg-video-dummy \
         x11-xserver-utils x11-apps tigervnc-standalone-server openbox pulseaudio \
         pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc pipewire \
-        pipewire-bin weston xwayland cage
+        pipewire-bin weston xwayland cage postgresql-15
 }
 
 # A real S3-compatible server for the backend's object-store tests: s3s-fs

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use paraakh_ingest::{Backend, BackendKeys, export, join, open_store, store::SessionStore, tokens};
+use paraakh_ingest::{Backend, BackendKeys, export, join, store::SessionStore, tokens};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum IngestCommand {
@@ -38,18 +38,17 @@ pub(crate) enum IngestCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct IndexArgs {
-    /// The index (sessions, review state, access log): a SQLite file (default: DIR/index.sqlite).
-    #[arg(long, value_name = "FILE")]
-    index: Option<PathBuf>,
+    /// The index (sessions, review state, access log): a SQLite file (default: DIR/index.sqlite), or postgres://USER@HOST/DATABASE shared by several replicas.
+    #[arg(long, value_name = "INDEX")]
+    index: Option<String>,
 }
 
 impl IndexArgs {
     fn open(&self, data: &std::path::Path) -> anyhow::Result<paraakh_ingest::index::Index> {
-        let path = self
-            .index
-            .clone()
-            .unwrap_or_else(|| data.join("index.sqlite"));
-        Ok(paraakh_ingest::index::Index::open_sqlite(&path)?)
+        Ok(match &self.index {
+            Some(spec) => paraakh_ingest::index::Index::open(spec)?,
+            None => paraakh_ingest::index::Index::open_sqlite(&data.join("index.sqlite"))?,
+        })
     }
 }
 
@@ -89,6 +88,25 @@ pub(crate) struct StoreArgs {
     /// Object store: file:///PATH or s3://BUCKET[/PREFIX] (with the AWS_* variables); default: the one last given for the data directory, else DIR/store.
     #[arg(long, value_name = "URL")]
     store: Option<String>,
+    /// A tenant's own object store, e.g. acme=s3://acme-eu/evidence?endpoint=https://s3.eu-central-1.amazonaws.com&region=eu-central-1 (repeatable; remembered for the data directory): its objects go there and nowhere else.
+    #[arg(long, value_name = "TENANT=URL")]
+    tenant_store: Vec<String>,
+}
+
+impl StoreArgs {
+    /// Every tenant's store.
+    fn stores(&self) -> anyhow::Result<paraakh_ingest::Stores> {
+        Ok(paraakh_ingest::Stores::open(
+            &self.data_dir,
+            self.store.as_deref(),
+            &self.tenant_store,
+        )?)
+    }
+
+    /// The store of `tenant`'s objects.
+    fn open_for(&self, tenant: &str) -> anyhow::Result<paraakh_ingest::stores::Store> {
+        Ok(Arc::clone(self.stores()?.of(tenant)))
+    }
 }
 
 /// How long the refresh tokens issued live: `--refresh-ttl`, or the old
@@ -426,9 +444,9 @@ fn retention(args: RetentionArgs) -> anyhow::Result<ExitCode> {
 fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let data = &args.store.data_dir;
     let index = Arc::new(args.index.open(data)?);
-    let store = open_store(data, args.store.store.as_deref())?;
+    let stores = args.store.stores()?;
     let deleted = runtime()?.block_on(paraakh_ingest::retention::sweep(
-        &store,
+        &stores,
         &index,
         tokens::now_secs(),
     ))?;
@@ -483,7 +501,7 @@ fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
     let (Some(session_id), Some(exam)) = (args.session_id.clone(), args.exam.clone()) else {
         anyhow::bail!("a candidate's token is for one session: give --session-id and --exam");
     };
-    let store = open_store(data, args.store.store.as_deref())?;
+    let store = args.store.open_for(&args.tenant)?;
     let device = args
         .device_public_key
         .as_deref()
@@ -577,7 +595,7 @@ fn link(args: LinkArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&args.store.data_dir, args.store.store.as_deref())?;
+    let store = args.store.open_for(&args.tenant)?;
     let session = runtime()?.block_on(join::revoke(&store, &args.tenant, &args.token_id))?;
     if args.json {
         crate::render::print_json(&serde_json::json!({
@@ -602,7 +620,7 @@ fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
 
 fn export_session(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let data = &args.store.data_dir;
-    let store = open_store(data, args.store.store.as_deref())?;
+    let store = args.store.open_for(&args.tenant)?;
     let session = SessionStore::new(store, &args.tenant, &args.session_id);
     let done = runtime()?.block_on(export::export(&session, &args.out))?;
     if done.records == 0 {
@@ -668,8 +686,7 @@ fn add_exam(args: ExamArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let signing = crate::exam_cmd::read_trusted(&args.signing_keys)?;
-    let data = &args.store.data_dir;
-    let store = open_store(data, args.store.store.as_deref())?;
+    let store = args.store.open_for(&args.tenant)?;
     let entry = runtime()?.block_on(join::add_exam(
         &store,
         &args.tenant,
@@ -696,7 +713,7 @@ fn add_exam(args: ExamArgs) -> anyhow::Result<ExitCode> {
         utc(entry.opens_at),
         utc(entry.closes_at),
         utc(entry.key_from()),
-        data.display(),
+        args.store.data_dir.display(),
         args.tenant,
         entry.exam_id
     ))?;
@@ -802,7 +819,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     // What a killed predecessor left half-written is never an object.
     paraakh_ingest::sweep_half_written(data, args.store.store.as_deref())?;
-    let store = open_store(data, args.store.store.as_deref())?;
+    let stores = args.store.stores()?;
     for tenant in &keys.tenants {
         if tenant.encryption_key.is_none() {
             crate::render::note(&format!(
@@ -825,13 +842,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             )
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let signer = paraakh_ingest::open_signer(data, args.store.store.as_deref())?;
-    let (sweep_store, sweep_index) = (Arc::clone(&store), Arc::clone(&index));
+    let (sweep_stores, sweep_index) = (stores.clone(), Arc::clone(&index));
     let backend = Arc::new(
-        Backend::new(keys, store, secs(args.access_ttl), args.limits.limits())
-            .with_index(index)
-            .with_tenant_secrets(secrets)?
-            .with_store_signer(signer),
+        Backend::new(
+            keys,
+            Arc::clone(stores.shared()),
+            secs(args.access_ttl),
+            args.limits.limits(),
+        )
+        .with_stores(stores)
+        .with_index(index)
+        .with_tenant_secrets(secrets)?,
     );
     let sweep_every = args.sweep_every.max(Duration::from_secs(1));
     runtime()?.block_on(async move {
@@ -840,7 +861,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tokio::spawn(async move {
             loop {
                 match paraakh_ingest::retention::sweep(
-                    &sweep_store,
+                    &sweep_stores,
                     &sweep_index,
                     tokens::now_secs(),
                 )

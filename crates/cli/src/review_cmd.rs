@@ -30,6 +30,8 @@ enum ReviewSub {
     Decide(DecideArgs),
     /// Make a reviewer's signing key (the secret FILE and FILE.pub beside it).
     Key(KeyArgs),
+    /// Check a tenant's access log saved from the backend (GET /v1/access-log pages): the chain from the first entry and the backend's cosigned checkpoints.
+    AccessLog(AccessLogArgs),
 }
 
 #[derive(Debug, Args)]
@@ -94,10 +96,24 @@ struct KeyArgs {
     json: bool,
 }
 
+#[derive(Debug, Args)]
+struct AccessLogArgs {
+    /// The saved pages (JSON as GET /v1/access-log returns them), every page from from=0.
+    #[arg(required = true)]
+    pages: Vec<PathBuf>,
+    /// The backend's cosigning key you trust (a vkey file, backend.pub).
+    #[arg(long, value_name = "FILE")]
+    backend_key: PathBuf,
+    /// Print one JSON document (tenant, entries, refused, by_action, head, checkpoints_verified, vouched_size, first_at, last_at, problems, intact).
+    #[arg(long)]
+    json: bool,
+}
+
 pub(crate) fn run(cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
     match cmd.command {
         Some(ReviewSub::Decide(args)) => decide(args),
         Some(ReviewSub::Key(args)) => key(args),
+        Some(ReviewSub::AccessLog(args)) => access_log(args),
         None => report(cmd.report),
     }
 }
@@ -266,4 +282,61 @@ fn key(args: KeyArgs) -> anyhow::Result<ExitCode> {
         ))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn access_log(args: AccessLogArgs) -> anyhow::Result<ExitCode> {
+    use paraakh_review::access_log::{AccessLogPage, check};
+    let backend = read_backend_key(&args.backend_key)?;
+    let pages = args
+        .pages
+        .iter()
+        .map(|path| {
+            let text = std::fs::read(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_slice::<AccessLogPage>(&text).with_context(|| {
+                format!(
+                    "{} is not a page of an access log (save the JSON of GET /v1/access-log as it comes)",
+                    path.display()
+                )
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let checked = check(&pages, &backend);
+    let intact = checked.intact();
+    if args.json {
+        let mut doc = serde_json::to_value(&checked)?;
+        doc["intact"] = intact.into();
+        crate::render::print_json(&doc)?;
+    } else {
+        let mut text = format!(
+            "Access log of tenant {}: {} entries ({} refused)",
+            checked.tenant, checked.entries, checked.refused
+        );
+        if let (Some(first), Some(last)) = (checked.first_at, checked.last_at) {
+            let utc = |t: i64| paraakh_evidence::clock::format_utc(t.saturating_mul(1_000_000_000));
+            text.push_str(&format!(", {} to {}", utc(first), utc(last)));
+        }
+        text.push_str(".\n");
+        if intact {
+            text.push_str(&format!(
+                "Intact: the chain recomputes from the first entry, and the backend {} cosigned its head at {} entries.\n",
+                backend.name(),
+                checked.vouched_size
+            ));
+        } else {
+            text.push_str("NOT intact:\n");
+            for p in &checked.problems {
+                text.push_str(&format!("  - {p}\n"));
+            }
+        }
+        for (action, n) in &checked.by_action {
+            text.push_str(&format!("  {action}: {n}\n"));
+        }
+        crate::render::out(&text)?;
+    }
+    Ok(if intact {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

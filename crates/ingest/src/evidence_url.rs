@@ -183,7 +183,7 @@ pub(crate) async fn issue(
     let ttl = q.ttl.unwrap_or(DEFAULT_TTL_SECS).clamp(1, MAX_TTL_SECS);
     let now = u64::try_from(tokens::now_secs()).unwrap_or(0);
     let expires_at = now + ttl;
-    let url = match backend.store_signer() {
+    let url = match backend.store_signer(&claims.tenant) {
         Some(s) => {
             let path = store.blob_path(&sha256);
             let full = if s.prefix.is_empty() {

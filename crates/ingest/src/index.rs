@@ -3,26 +3,28 @@
 //! receipts) stay in the object store; the index only says what is there
 //! and who looked. A database, so that several replicas can share it:
 //! SQLite in the data directory by default (nothing to start on one
-//! machine). Its schema comes from numbered migrations, applied in order
-//! and recorded, so an index made by an older backend is brought up to date
-//! and one made by a newer backend is refused rather than misread.
+//! machine), PostgreSQL when several replicas share one object store. Its
+//! schema comes from numbered migrations, applied in order and recorded, so
+//! an index made by an older backend is brought up to date and one made by
+//! a newer backend is refused rather than misread.
 //!
 //! Calls block: the server makes them off its async workers.
 
+mod db;
+mod postgres;
+mod sqlite;
+
 use std::path::Path;
-use std::sync::Mutex;
 
 use paraakh_evidence::Severity;
-use paraakh_evidence::merkle::sha256;
-use paraakh_evidence::record::to_hex;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::IngestError;
+use db::{Db, Dialect, Tx, Value};
 
 /// The schema, one step per migration; never edit a step once released,
-/// add one.
-const MIGRATIONS: &[&str] = &[
+/// add one (to both lists: the same step number means the same schema).
+const SQLITE_MIGRATIONS: &[&str] = &[
     // 1: sessions and the access log.
     "CREATE TABLE sessions (
         tenant TEXT NOT NULL,
@@ -66,6 +68,49 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE sessions ADD COLUMN deleted_at INTEGER;
     CREATE TABLE retention (tenant TEXT PRIMARY KEY, keep_secs INTEGER NOT NULL);",
+];
+
+/// The same steps for PostgreSQL (64-bit integers throughout).
+const POSTGRES_MIGRATIONS: &[&str] = &[
+    "CREATE TABLE sessions (
+        tenant TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        exam_id TEXT,
+        ended BIGINT NOT NULL DEFAULT 0,
+        records BIGINT NOT NULL DEFAULT 0,
+        first_upload BIGINT NOT NULL,
+        last_upload BIGINT NOT NULL,
+        max_severity BIGINT,
+        serious_events BIGINT NOT NULL DEFAULT 0,
+        serious_decided BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant, session_id)
+    );
+    CREATE INDEX sessions_by_upload ON sessions (tenant, last_upload);
+    CREATE TABLE access_log (
+        tenant TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        at BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        allowed BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (tenant, seq)
+    );",
+    "CREATE TABLE decisions (
+        tenant TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        event_seq BIGINT NOT NULL,
+        serious BIGINT NOT NULL,
+        verdict TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        PRIMARY KEY (tenant, session_id, event_seq)
+    );",
+    "ALTER TABLE sessions ADD COLUMN closed_at BIGINT;
+    ALTER TABLE sessions ADD COLUMN held BIGINT NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN deleted_at BIGINT;
+    CREATE TABLE retention (tenant TEXT PRIMARY KEY, keep_secs BIGINT NOT NULL);",
 ];
 
 /// Sets `closed_at` when a session's review closes (it ended and every high
@@ -210,36 +255,23 @@ pub struct NewAccess {
     pub allowed: bool,
 }
 
-/// One entry of a tenant's access log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessEntry {
-    /// Its position, from 0.
-    pub seq: u64,
-    /// When (POSIX seconds).
-    pub at: i64,
-    /// Who.
-    pub actor: String,
-    /// With which role.
-    pub role: String,
-    /// What.
-    pub action: String,
-    /// On what.
-    pub target: String,
-    /// Whether the role allowed it (a refused attempt is logged too).
-    pub allowed: bool,
-    /// SHA-256 over the previous entry's hash and this entry: the chain.
-    pub hash: String,
-}
+/// One entry of a tenant's access log (the auditor's tool reads the same).
+pub type AccessEntry = paraakh_review::access_log::LoggedAccess;
 
-impl AccessEntry {
-    /// The chain hash of entry `seq` made of `a`, after the entry whose
+impl NewAccess {
+    /// The chain hash of this access as entry `seq`, after the entry whose
     /// hash is `previous` (64 zeros for the first).
-    pub fn chain_hash(previous: &str, seq: u64, a: &NewAccess) -> String {
-        let line = serde_json::json!([
-            previous, seq, a.at, a.actor, a.role, a.action, a.target, a.allowed
-        ])
-        .to_string();
-        to_hex(&sha256(line.as_bytes()))
+    pub fn chain_hash(&self, previous: &str, seq: u64) -> String {
+        paraakh_review::access_log::chain_hash(
+            previous,
+            seq,
+            self.at,
+            &self.actor,
+            &self.role,
+            &self.action,
+            &self.target,
+            self.allowed,
+        )
     }
 }
 
@@ -253,86 +285,142 @@ fn severity_of(rank: i64) -> Option<Severity> {
         .and_then(|i| Severity::ALL.get(i).copied())
 }
 
-fn db_err(e: rusqlite::Error) -> IngestError {
-    IngestError::Index(e.to_string())
-}
-
-/// The index.
+/// The index, on SQLite or PostgreSQL.
 #[derive(Debug)]
 pub struct Index {
-    conn: Mutex<Connection>,
+    db: Box<dyn Db>,
 }
 
 impl Index {
-    /// Opens (or makes) the SQLite index at `path` and brings its schema up to date.
+    /// Opens the index `spec` names: a `postgres://` (or `postgresql://`)
+    /// URL, else a SQLite file; brings its schema up to date.
+    pub fn open(spec: &str) -> Result<Self, IngestError> {
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            Self::open_postgres(spec)
+        } else {
+            Self::open_sqlite(Path::new(spec))
+        }
+    }
+
+    /// Opens (or makes) the SQLite index at `path`.
     pub fn open_sqlite(path: &Path) -> Result<Self, IngestError> {
-        let conn = Connection::open(path).map_err(|e| {
-            IngestError::Index(format!("cannot open the index {}: {e}", path.display()))
-        })?;
-        Self::from_connection(conn)
+        Self::with(Box::new(sqlite::Sqlite::open(path)?))
+    }
+
+    /// Connects to the PostgreSQL index at `url`.
+    pub fn open_postgres(url: &str) -> Result<Self, IngestError> {
+        Self::with(Box::new(postgres::Postgres::connect(url)?))
     }
 
     /// An index in memory (tests, `ingest export`).
     pub fn in_memory() -> Result<Self, IngestError> {
-        Self::from_connection(Connection::open_in_memory().map_err(db_err)?)
+        Self::with(Box::new(sqlite::Sqlite::in_memory()?))
     }
 
-    fn from_connection(mut conn: Connection) -> Result<Self, IngestError> {
-        // Several processes (replicas, `ingest token`) may share the file.
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(db_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(db_err)?;
-        migrate(&mut conn)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
+    fn with(db: Box<dyn Db>) -> Result<Self, IngestError> {
+        let index = Self { db };
+        index.migrate()?;
+        Ok(index)
+    }
+
+    /// Runs `work` in one transaction and returns what it made.
+    fn tx<T>(
+        &self,
+        mut work: impl FnMut(&mut dyn Tx) -> Result<T, IngestError>,
+    ) -> Result<T, IngestError> {
+        let mut out = None;
+        self.db.transaction(&mut |tx| {
+            out = Some(work(tx)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| IngestError::Index("a transaction ended without a result".into()))
+    }
+
+    fn migrations(&self) -> &'static [&'static str] {
+        match self.db.dialect() {
+            Dialect::Sqlite => SQLITE_MIGRATIONS,
+            Dialect::Postgres => POSTGRES_MIGRATIONS,
+        }
+    }
+
+    fn migrate(&self) -> Result<(), IngestError> {
+        let steps = self.migrations();
+        self.tx(|tx| {
+            // Replicas starting together: one migrates, the others wait
+            // and find it done.
+            tx.lock("paraakh schema")?;
+            tx.batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )?;
+            let have = scalar(tx.query(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )?);
+            let known = steps.len() as i64;
+            if have > known {
+                return Err(IngestError::Index(format!(
+                    "the index has schema version {have}, newer than this backend knows ({known}): run the newer paraakh, or restore the index it made"
+                )));
+            }
+            for (i, step) in steps
+                .iter()
+                .enumerate()
+                .skip(usize::try_from(have).unwrap_or(0))
+            {
+                tx.batch(step).map_err(|e| {
+                    IngestError::Index(format!("migration {} failed: {e}", i + 1))
+                })?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                    &[Value::int(i as i64 + 1), Value::int(crate::tokens::now_secs())],
+                )?;
+            }
+            Ok(())
         })
-    }
-
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The schema version (the number of migrations applied).
     pub fn schema_version(&self) -> Result<u32, IngestError> {
-        version(&self.conn())
+        let n = self.tx(|tx| {
+            Ok(scalar(
+                tx.query("SELECT COUNT(*) FROM schema_migrations", &[])?,
+            ))
+        })?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     /// Records what the backend holds of a session after an upload.
     pub fn record_upload(&self, u: &Upload<'_>) -> Result<(), IngestError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        tx.execute(
+        let max = self.db.dialect().greatest();
+        let upsert = format!(
             "INSERT INTO sessions (tenant, session_id, exam_id, ended, records, first_upload, last_upload, max_severity, serious_events)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)
              ON CONFLICT (tenant, session_id) DO UPDATE SET
                 exam_id = COALESCE(sessions.exam_id, excluded.exam_id),
-                ended = MAX(sessions.ended, excluded.ended),
-                records = MAX(sessions.records, excluded.records),
-                last_upload = MAX(sessions.last_upload, excluded.last_upload),
-                max_severity = MAX(COALESCE(sessions.max_severity, -1), COALESCE(excluded.max_severity, -1)),
-                serious_events = MAX(sessions.serious_events, excluded.serious_events)",
-            params![
-                u.tenant,
-                u.session_id,
-                u.exam_id,
-                u.ended,
-                i64::try_from(u.records).unwrap_or(i64::MAX),
-                u.at,
-                u.max_severity.map(severity_rank),
-                i64::try_from(u.serious_events).unwrap_or(i64::MAX),
-            ],
-        )
-        .map_err(db_err)?;
-        tx.execute(CLOSE, params![u.tenant, u.session_id, u.at])
-            .map_err(db_err)?;
-        tx.commit().map_err(db_err)
+                ended = {max}(sessions.ended, excluded.ended),
+                records = {max}(sessions.records, excluded.records),
+                last_upload = {max}(sessions.last_upload, excluded.last_upload),
+                max_severity = {max}(COALESCE(sessions.max_severity, -1), COALESCE(excluded.max_severity, -1)),
+                serious_events = {max}(sessions.serious_events, excluded.serious_events)"
+        );
+        let values = [
+            Value::text(u.tenant),
+            Value::text(u.session_id),
+            Value::Text(u.exam_id.map(str::to_owned)),
+            u.ended.into(),
+            u.records.into(),
+            Value::int(u.at),
+            Value::Int(u.max_severity.map(severity_rank)),
+            u.serious_events.into(),
+        ];
+        self.tx(|tx| {
+            tx.execute(&upsert, &values)?;
+            tx.execute(
+                CLOSE,
+                &[values[0].clone(), values[1].clone(), Value::int(u.at)],
+            )?;
+            Ok(())
+        })
     }
 
     /// Records the decision at `position` of a session's review log on
@@ -347,71 +435,73 @@ impl Index {
         verdict: &str,
         position: u64,
     ) -> Result<(), IngestError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        tx.execute(
-            "INSERT INTO decisions (tenant, session_id, event_seq, serious, verdict, position)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (tenant, session_id, event_seq) DO UPDATE SET
-                verdict = excluded.verdict, position = excluded.position
-             WHERE excluded.position > decisions.position",
-            params![
-                tenant,
-                session_id,
-                i64::try_from(event_seq).unwrap_or(i64::MAX),
-                serious,
-                verdict,
-                i64::try_from(position).unwrap_or(i64::MAX)
-            ],
-        )
-        .map_err(db_err)?;
-        tx.execute(
-            "UPDATE sessions SET serious_decided = (
-                SELECT COUNT(*) FROM decisions d
-                WHERE d.tenant = ?1 AND d.session_id = ?2 AND d.serious = 1
-                  AND d.verdict IN ('confirmed', 'dismissed'))
-             WHERE tenant = ?1 AND session_id = ?2",
-            params![tenant, session_id],
-        )
-        .map_err(db_err)?;
-        tx.execute(
-            CLOSE,
-            params![tenant, session_id, crate::tokens::now_secs()],
-        )
-        .map_err(db_err)?;
-        tx.commit().map_err(db_err)
+        let key = [Value::text(tenant), Value::text(session_id)];
+        self.tx(|tx| {
+            // The count below sees every decision committed before it.
+            tx.lock(&format!("decisions {tenant}/{session_id}"))?;
+            tx.execute(
+                "INSERT INTO decisions (tenant, session_id, event_seq, serious, verdict, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (tenant, session_id, event_seq) DO UPDATE SET
+                    verdict = excluded.verdict, position = excluded.position
+                 WHERE excluded.position > decisions.position",
+                &[
+                    key[0].clone(),
+                    key[1].clone(),
+                    event_seq.into(),
+                    serious.into(),
+                    Value::text(verdict),
+                    position.into(),
+                ],
+            )?;
+            tx.execute(
+                "UPDATE sessions SET serious_decided = (
+                    SELECT COUNT(*) FROM decisions d
+                    WHERE d.tenant = ?1 AND d.session_id = ?2 AND d.serious = 1
+                      AND d.verdict IN ('confirmed', 'dismissed'))
+                 WHERE tenant = ?1 AND session_id = ?2",
+                &key,
+            )?;
+            tx.execute(
+                CLOSE,
+                &[
+                    key[0].clone(),
+                    key[1].clone(),
+                    Value::int(crate::tokens::now_secs()),
+                ],
+            )?;
+            Ok(())
+        })
     }
 
     /// Sets how long `tenant` keeps a session's evidence after its review
     /// closes (`None`: for ever).
     pub fn set_retention(&self, tenant: &str, keep_secs: Option<i64>) -> Result<(), IngestError> {
-        let conn = self.conn();
-        match keep_secs {
-            Some(k) => conn.execute(
-                "INSERT INTO retention (tenant, keep_secs) VALUES (?1, ?2)
-                 ON CONFLICT (tenant) DO UPDATE SET keep_secs = excluded.keep_secs",
-                params![tenant, k],
-            ),
-            None => conn.execute("DELETE FROM retention WHERE tenant = ?1", params![tenant]),
-        }
-        .map_err(db_err)?;
-        Ok(())
+        self.tx(|tx| {
+            match keep_secs {
+                Some(k) => tx.execute(
+                    "INSERT INTO retention (tenant, keep_secs) VALUES (?1, ?2)
+                     ON CONFLICT (tenant) DO UPDATE SET keep_secs = excluded.keep_secs",
+                    &[Value::text(tenant), Value::int(k)],
+                ),
+                None => tx.execute(
+                    "DELETE FROM retention WHERE tenant = ?1",
+                    &[Value::text(tenant)],
+                ),
+            }
+            .map(|_| ())
+        })
     }
 
     /// Every tenant's retention (tenant, seconds kept after the review closes).
     pub fn retentions(&self) -> Result<Vec<(String, i64)>, IngestError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT tenant, keep_secs FROM retention ORDER BY tenant")
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
-        Ok(rows)
+        let rows = self.tx(|tx| {
+            tx.query(
+                "SELECT tenant, keep_secs FROM retention ORDER BY tenant",
+                &[],
+            )
+        })?;
+        Ok(rows.iter().map(|r| (text(r, 0), int(r, 1))).collect())
     }
 
     /// Puts a legal hold on a session (`held`) or lifts it; false if the
@@ -422,13 +512,12 @@ impl Index {
         session_id: &str,
         held: bool,
     ) -> Result<bool, IngestError> {
-        let n = self
-            .conn()
-            .execute(
+        let n = self.tx(|tx| {
+            tx.execute(
                 "UPDATE sessions SET held = ?3 WHERE tenant = ?1 AND session_id = ?2 AND deleted_at IS NULL",
-                params![tenant, session_id, held],
+                &[Value::text(tenant), Value::text(session_id), held.into()],
             )
-            .map_err(db_err)?;
+        })?;
         Ok(n > 0)
     }
 
@@ -440,35 +529,28 @@ impl Index {
         now: i64,
         keep_secs: i64,
     ) -> Result<Vec<(String, i64)>, IngestError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
+        let rows = self.tx(|tx| {
+            tx.query(
                 "SELECT session_id, closed_at FROM sessions
                  WHERE tenant = ?1 AND deleted_at IS NULL AND held = 0
-                   AND closed_at IS NOT NULL AND closed_at <= ?2 - ?3
+                   AND closed_at IS NOT NULL AND closed_at <= CAST(?2 AS BIGINT) - CAST(?3 AS BIGINT)
                  ORDER BY session_id",
+                &[Value::text(tenant), Value::int(now), Value::int(keep_secs)],
             )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(params![tenant, now, keep_secs], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .map_err(db_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
-        Ok(rows)
+        })?;
+        Ok(rows.iter().map(|r| (text(r, 0), int(r, 1))).collect())
     }
 
     /// Marks a session deleted (its objects are gone; its row stays, so an
     /// upload of it again is refused and the listing can say so).
     pub fn mark_deleted(&self, tenant: &str, session_id: &str, at: i64) -> Result<(), IngestError> {
-        self.conn()
-            .execute(
+        self.tx(|tx| {
+            tx.execute(
                 "UPDATE sessions SET deleted_at = ?3 WHERE tenant = ?1 AND session_id = ?2",
-                params![tenant, session_id, at],
+                &[Value::text(tenant), Value::text(session_id), Value::int(at)],
             )
-            .map_err(db_err)?;
-        Ok(())
+            .map(|_| ())
+        })
     }
 
     /// One session of `tenant`.
@@ -477,14 +559,13 @@ impl Index {
         tenant: &str,
         session_id: &str,
     ) -> Result<Option<SessionRow>, IngestError> {
-        self.conn()
-            .query_row(
+        let rows = self.tx(|tx| {
+            tx.query(
                 &format!("SELECT {COLUMNS} FROM sessions WHERE tenant = ?1 AND session_id = ?2"),
-                params![tenant, session_id],
-                row,
+                &[Value::text(tenant), Value::text(session_id)],
             )
-            .optional()
-            .map_err(db_err)
+        })?;
+        Ok(rows.first().map(|r| session_row(r)))
     }
 
     /// The sessions of `tenant` that pass `filter`, in id order.
@@ -494,9 +575,9 @@ impl Index {
         filter: &SessionFilter,
     ) -> Result<Vec<SessionRow>, IngestError> {
         let mut sql = format!("SELECT {COLUMNS} FROM sessions WHERE tenant = ?1");
-        let mut args: Vec<rusqlite::types::Value> = vec![tenant.to_owned().into()];
+        let mut args = vec![Value::text(tenant)];
         // Each value is bound, never spliced into the SQL.
-        let mut bind = |v: rusqlite::types::Value| {
+        let mut bind = |v: Value| {
             args.push(v);
             format!("?{}", args.len())
         };
@@ -511,79 +592,66 @@ impl Index {
             None => {}
         }
         if let Some(ended) = filter.ended {
-            sql.push_str(&format!(" AND ended = {}", bind(i64::from(ended).into())));
+            sql.push_str(&format!(" AND ended = {}", bind(ended.into())));
         }
         if let Some(sev) = filter.min_severity {
             sql.push_str(&format!(
                 " AND max_severity >= {}",
-                bind(severity_rank(sev).into())
+                bind(Value::int(severity_rank(sev)))
             ));
         }
         if let Some(exam) = &filter.exam_id {
-            sql.push_str(&format!(" AND exam_id = {}", bind(exam.clone().into())));
+            sql.push_str(&format!(" AND exam_id = {}", bind(Value::text(exam))));
         }
         if let Some(after) = &filter.after {
-            sql.push_str(&format!(" AND session_id > {}", bind(after.clone().into())));
+            sql.push_str(&format!(" AND session_id > {}", bind(Value::text(after))));
         }
         let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
         sql.push_str(&format!(" ORDER BY session_id LIMIT {limit}"));
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&sql).map_err(db_err)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), row)
-            .map_err(db_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
-        Ok(rows)
+        let rows = self.tx(|tx| tx.query(&sql, &args))?;
+        Ok(rows.iter().map(|r| session_row(r)).collect())
     }
 
     /// Appends to a tenant's access log; returns the entry.
     pub fn log_access(&self, a: &NewAccess) -> Result<AccessEntry, IngestError> {
-        let mut conn = self.conn();
-        // One transaction: the entry's place and its chain hash come from
-        // the same last entry, whichever process appends.
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(db_err)?;
-        let last: Option<(i64, String)> = tx
-            .query_row(
+        self.tx(|tx| {
+            // The entry's place and its chain hash come from the same last
+            // entry, whichever process appends.
+            tx.lock(&format!("access log {}", a.tenant))?;
+            let last = tx.query(
                 "SELECT seq, hash FROM access_log WHERE tenant = ?1 ORDER BY seq DESC LIMIT 1",
-                params![a.tenant],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db_err)?;
-        let (seq, previous) = match last {
-            Some((s, h)) => (u64::try_from(s + 1).unwrap_or(0), h),
-            None => (0, "0".repeat(64)),
-        };
-        let hash = AccessEntry::chain_hash(&previous, seq, a);
-        tx.execute(
-            "INSERT INTO access_log (tenant, seq, at, actor, role, action, target, allowed, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                a.tenant,
-                i64::try_from(seq).unwrap_or(i64::MAX),
-                a.at,
-                a.actor,
-                a.role,
-                a.action,
-                a.target,
-                a.allowed,
-                hash
-            ],
-        )
-        .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
-        Ok(AccessEntry {
-            seq,
-            at: a.at,
-            actor: a.actor.clone(),
-            role: a.role.clone(),
-            action: a.action.clone(),
-            target: a.target.clone(),
-            allowed: a.allowed,
-            hash,
+                &[Value::text(&a.tenant)],
+            )?;
+            let (seq, previous) = match last.first() {
+                Some(r) => (u64::try_from(int(r, 0) + 1).unwrap_or(0), text(r, 1)),
+                None => (0, "0".repeat(64)),
+            };
+            let hash = a.chain_hash(&previous, seq);
+            tx.execute(
+                "INSERT INTO access_log (tenant, seq, at, actor, role, action, target, allowed, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                &[
+                    Value::text(&a.tenant),
+                    seq.into(),
+                    Value::int(a.at),
+                    Value::text(&a.actor),
+                    Value::text(&a.role),
+                    Value::text(&a.action),
+                    Value::text(&a.target),
+                    a.allowed.into(),
+                    Value::text(&hash),
+                ],
+            )?;
+            Ok(AccessEntry {
+                seq,
+                at: a.at,
+                actor: a.actor.clone(),
+                role: a.role.clone(),
+                action: a.action.clone(),
+                target: a.target.clone(),
+                allowed: a.allowed,
+                hash,
+            })
         })
     }
 
@@ -594,58 +662,67 @@ impl Index {
         from: u64,
         limit: u32,
     ) -> Result<Vec<AccessEntry>, IngestError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare(
+        let rows = self.tx(|tx| {
+            tx.query(
                 "SELECT seq, at, actor, role, action, target, allowed, hash FROM access_log
                  WHERE tenant = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(
-                params![
-                    tenant,
-                    i64::try_from(from).unwrap_or(i64::MAX),
-                    limit.clamp(1, 10_000)
+                &[
+                    Value::text(tenant),
+                    from.into(),
+                    Value::int(i64::from(limit.clamp(1, 10_000))),
                 ],
-                |r| {
-                    Ok(AccessEntry {
-                        seq: u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
-                        at: r.get(1)?,
-                        actor: r.get(2)?,
-                        role: r.get(3)?,
-                        action: r.get(4)?,
-                        target: r.get(5)?,
-                        allowed: r.get::<_, i64>(6)? != 0,
-                        hash: r.get(7)?,
-                    })
-                },
             )
-            .map_err(db_err)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
-        Ok(rows)
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| AccessEntry {
+                seq: u64::try_from(int(r, 0)).unwrap_or(0),
+                at: int(r, 1),
+                actor: text(r, 2),
+                role: text(r, 3),
+                action: text(r, 4),
+                target: text(r, 5),
+                allowed: int(r, 6) != 0,
+                hash: text(r, 7),
+            })
+            .collect())
     }
 }
 
 const COLUMNS: &str = "session_id, exam_id, ended, records, first_upload, last_upload, max_severity, serious_events, serious_decided, closed_at, held, deleted_at";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
-    let serious_events = u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0);
-    let serious_decided = u64::try_from(r.get::<_, i64>(8)?).unwrap_or(0);
-    Ok(SessionRow {
-        session_id: r.get(0)?,
-        exam_id: r.get(1)?,
-        ended: r.get::<_, i64>(2)? != 0,
-        records: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
-        first_upload: r.get(4)?,
-        last_upload: r.get(5)?,
-        max_severity: r.get::<_, Option<i64>>(6)?.and_then(severity_of),
+/// Column `i` of a row as an integer (null or missing: 0).
+fn int(row: &[Value], i: usize) -> i64 {
+    row.get(i).and_then(Value::as_int).unwrap_or(0)
+}
+
+/// Column `i` of a row as text (null or missing: empty).
+fn text(row: &[Value], i: usize) -> String {
+    row.get(i).and_then(Value::as_text).unwrap_or_default()
+}
+
+/// The first column of the first row.
+fn scalar(rows: Vec<Vec<Value>>) -> i64 {
+    rows.first().map_or(0, |r| int(r, 0))
+}
+
+fn session_row(r: &[Value]) -> SessionRow {
+    let opt = |i: usize| r.get(i).and_then(Value::as_int);
+    let serious_events = u64::try_from(int(r, 7)).unwrap_or(0);
+    let serious_decided = u64::try_from(int(r, 8)).unwrap_or(0);
+    SessionRow {
+        session_id: text(r, 0),
+        exam_id: r.get(1).and_then(Value::as_text),
+        ended: int(r, 2) != 0,
+        records: u64::try_from(int(r, 3)).unwrap_or(0),
+        first_upload: int(r, 4),
+        last_upload: int(r, 5),
+        max_severity: opt(6).and_then(severity_of),
         serious_events,
         serious_decided,
-        closed_at: r.get(9)?,
-        held: r.get::<_, i64>(10)? != 0,
-        deleted_at: r.get(11)?,
+        closed_at: opt(9),
+        held: int(r, 10) != 0,
+        deleted_at: opt(11),
         review: if serious_events == 0 {
             ReviewState::NothingToReview
         } else if serious_decided >= serious_events {
@@ -653,52 +730,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRow> {
         } else {
             ReviewState::PendingReview
         },
-    })
-}
-
-fn version(conn: &Connection) -> Result<u32, IngestError> {
-    conn.query_row("SELECT COUNT(*) FROM schema_migrations", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
-    .map_err(db_err)
-}
-
-fn migrate(conn: &mut Connection) -> Result<(), IngestError> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
-    )
-    .map_err(db_err)?;
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(db_err)?;
-    let have: i64 = tx
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(db_err)?;
-    let known = MIGRATIONS.len() as i64;
-    if have > known {
-        return Err(IngestError::Index(format!(
-            "the index has schema version {have}, newer than this backend knows ({known}): run the newer paraakh, or restore the index it made"
-        )));
     }
-    for (i, step) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(have).unwrap_or(0))
-    {
-        tx.execute_batch(step)
-            .map_err(|e| IngestError::Index(format!("migration {} failed: {e}", i + 1)))?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
-            params![i as i64 + 1, crate::tokens::now_secs()],
-        )
-        .map_err(db_err)?;
-    }
-    tx.commit().map_err(db_err)
 }
 
 #[cfg(test)]

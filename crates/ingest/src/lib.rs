@@ -24,6 +24,7 @@ pub mod review_page;
 pub mod roles;
 mod server;
 pub mod store;
+pub mod stores;
 pub mod tokens;
 
 pub use config::BackendKeys;
@@ -31,6 +32,7 @@ pub use error::IngestError;
 pub use limits::Limits;
 pub use listen::serve;
 pub use server::{Backend, OPENAPI};
+pub use stores::Stores;
 
 use std::sync::Arc;
 
@@ -47,7 +49,17 @@ pub fn open_store(
     data: &std::path::Path,
     url: Option<&str>,
 ) -> Result<Arc<dyn ObjectStore>, IngestError> {
-    match location(data, url)? {
+    open_location(location(data, url)?)
+}
+
+/// Opens the object store at `url` (`file:///PATH`, a path, or
+/// `s3://BUCKET[/PREFIX][?endpoint=…&region=…&allow_http=true]`).
+pub fn open_url(url: &str) -> Result<Arc<dyn ObjectStore>, IngestError> {
+    open_location(parse_location(url)?)
+}
+
+fn open_location(location: Location) -> Result<Arc<dyn ObjectStore>, IngestError> {
+    match location {
         Location::S3(u) => open_s3(&u),
         Location::Local(path) => {
             std::fs::create_dir_all(&path).map_err(|e| {
@@ -83,9 +95,15 @@ fn location(data: &std::path::Path, url: Option<&str>) -> Result<Location, Inges
             saved.as_deref().map(str::trim)
         }
     };
-    Ok(match url {
-        None => Location::Local(data.join("store")),
-        Some(u) if u.starts_with("file://") => {
+    match url {
+        None => Ok(Location::Local(data.join("store"))),
+        Some(u) => parse_location(u),
+    }
+}
+
+fn parse_location(u: &str) -> Result<Location, IngestError> {
+    Ok(match u {
+        u if u.starts_with("file://") => {
             let parsed = url::Url::parse(u)
                 .map_err(|e| IngestError::Config(format!("bad store URL {u:?}: {e}")))?;
             Location::Local(
@@ -94,13 +112,13 @@ fn location(data: &std::path::Path, url: Option<&str>) -> Result<Location, Inges
                     .map_err(|()| IngestError::Config(format!("bad store URL {u:?}")))?,
             )
         }
-        Some(u) if u.starts_with("s3://") => Location::S3(u.to_owned()),
-        Some(u) if u.contains("://") => {
+        u if u.starts_with("s3://") => Location::S3(u.to_owned()),
+        u if u.contains("://") => {
             return Err(IngestError::Config(format!(
                 "the store URL {u:?} is not supported; use file:///PATH or s3://BUCKET[/PREFIX]"
             )));
         }
-        Some(p) => Location::Local(std::path::PathBuf::from(p)),
+        p => Location::Local(std::path::PathBuf::from(p)),
     })
 }
 
@@ -143,7 +161,16 @@ pub fn open_signer(
     data: &std::path::Path,
     url: Option<&str>,
 ) -> Result<Option<evidence_url::StoreSigner>, IngestError> {
-    let Location::S3(u) = location(data, url)? else {
+    signer_of(location(data, url)?)
+}
+
+/// The presigned-URL signer of the store at `url`, when it is S3.
+pub fn signer_of_url(url: &str) -> Result<Option<evidence_url::StoreSigner>, IngestError> {
+    signer_of(parse_location(url)?)
+}
+
+fn signer_of(location: Location) -> Result<Option<evidence_url::StoreSigner>, IngestError> {
+    let Location::S3(u) = location else {
         return Ok(None);
     };
     let (s3, prefix) = s3_builder(&u)?;
@@ -164,8 +191,23 @@ fn s3_builder(url: &str) -> Result<(object_store::aws::AmazonS3, String), Ingest
     }
     // reqwest is built without a crypto provider; ring is this project's.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let s3 = object_store::aws::AmazonS3Builder::from_env()
-        .with_bucket_name(bucket)
+    let mut builder = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+    // Where this store is, when it is not where the AWS_* variables say: a
+    // tenant's store in its own region or on its own server. Credentials
+    // stay in the environment, never in a URL that `ps` shows.
+    for (key, value) in parsed.query_pairs() {
+        builder = match key.as_ref() {
+            "endpoint" => builder.with_endpoint(value.as_ref()),
+            "region" => builder.with_region(value.as_ref()),
+            "allow_http" => builder.with_allow_http(value == "true"),
+            other => {
+                return Err(IngestError::Config(format!(
+                    "the store URL {url:?} has {other:?}: an s3:// URL takes endpoint=, region= and allow_http=true"
+                )));
+            }
+        };
+    }
+    let s3 = builder
         .build()
         .map_err(|e| IngestError::Config(format!("cannot use the S3 store {url:?}: {e}")))?;
     Ok((s3, parsed.path().trim_matches('/').to_owned()))

@@ -9,13 +9,13 @@
 use std::sync::Arc;
 
 use futures_util::TryStreamExt;
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt};
 use serde::Serialize;
 
 use crate::index::{Index, NewAccess};
 use crate::server::off_workers;
-use crate::{IngestError, tokens};
+use crate::{IngestError, Stores, tokens};
 
 /// A session the sweep deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,9 +30,10 @@ pub struct Deleted {
     pub objects: u64,
 }
 
-/// Deletes every session the tenants' retention lets go at `now`.
+/// Deletes every session the tenants' retention lets go at `now`, each from
+/// its tenant's store.
 pub async fn sweep(
-    store: &Arc<dyn ObjectStore>,
+    stores: &Stores,
     index: &Arc<Index>,
     now: i64,
 ) -> Result<Vec<Deleted>, IngestError> {
@@ -43,6 +44,7 @@ pub async fn sweep(
         let ix = Arc::clone(index);
         let t = tenant.clone();
         let expired = off_workers(move || ix.expired(&t, now, keep_secs)).await?;
+        let store = stores.of(&tenant);
         for (session_id, closed_at) in expired {
             let prefix = Path::from(format!("tenants/{tenant}/sessions/{session_id}"));
             let objects: Vec<Path> = store

@@ -175,11 +175,10 @@ pub(crate) async fn access_log(
         off_workers(move || index.access_log(&tenant, from, q.limit.unwrap_or(1000))).await?;
     let checkpoint = match entries.last() {
         Some(last) => {
-            let text = format!(
-                "paraakh access log v1\ntenant {}\nsize {}\nhead {}\n",
-                claims.tenant,
+            let text = paraakh_review::access_log::checkpoint_text(
+                &claims.tenant,
                 last.seq + 1,
-                last.hash
+                &last.hash,
             );
             let mut note = paraakh_evidence::note::SignedNote::sign(&text, &[])
                 .map_err(|e| IngestError::Config(e.to_string()))?;

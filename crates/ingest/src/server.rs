@@ -51,7 +51,8 @@ struct Held {
 #[derive(Debug)]
 pub struct Backend {
     keys: BackendKeys,
-    store: Arc<dyn ObjectStore>,
+    /// Each tenant's object store.
+    stores: crate::Stores,
     sessions: Mutex<HashMap<(String, String), Held>>,
     /// Joins are rare: one at a time, so a link binds to one computer even
     /// where the store has no conditional writes.
@@ -67,8 +68,6 @@ pub struct Backend {
     index: Option<Arc<Index>>,
     /// Tenants' evidence keys given to render review pages (tenant → key).
     tenant_secrets: HashMap<String, paraakh_evidence::TenantSecretKey>,
-    /// The store's own URL signer (S3); else evidence URLs are the backend's.
-    store_signer: Option<crate::evidence_url::StoreSigner>,
 }
 
 impl Backend {
@@ -81,7 +80,7 @@ impl Backend {
     ) -> Self {
         Self {
             keys,
-            store,
+            stores: crate::Stores::single(store),
             sessions: Mutex::new(HashMap::new()),
             joins: tokio::sync::Mutex::new(()),
             usage: tokio::sync::Mutex::new(HashMap::new()),
@@ -92,19 +91,29 @@ impl Backend {
             limits,
             index: None,
             tenant_secrets: HashMap::new(),
-            store_signer: None,
         }
     }
 
     /// The same backend handing out the store's own presigned URLs for
     /// evidence (an S3 store's; see [`crate::open_signer`]).
     pub fn with_store_signer(mut self, signer: Option<crate::evidence_url::StoreSigner>) -> Self {
-        self.store_signer = signer;
+        self.stores = self.stores.with_signer(signer);
         self
     }
 
-    pub(crate) fn store_signer(&self) -> Option<&crate::evidence_url::StoreSigner> {
-        self.store_signer.as_ref()
+    /// The same backend keeping each tenant's objects where `stores` says.
+    pub fn with_stores(mut self, stores: crate::Stores) -> Self {
+        self.stores = stores;
+        self
+    }
+
+    /// The store of `tenant`'s objects.
+    pub(crate) fn store(&self, tenant: &str) -> &Arc<dyn ObjectStore> {
+        self.stores.of(tenant)
+    }
+
+    pub(crate) fn store_signer(&self, tenant: &str) -> Option<&crate::evidence_url::StoreSigner> {
+        self.stores.signer_of(tenant)
     }
 
     /// The same backend decrypting review pages' evidence with these
@@ -241,7 +250,11 @@ impl Backend {
     }
 
     pub(crate) fn session_store(&self, scope: &Scope) -> SessionStore {
-        SessionStore::new(Arc::clone(&self.store), &scope.tenant, &scope.session)
+        SessionStore::new(
+            Arc::clone(self.store(&scope.tenant)),
+            &scope.tenant,
+            &scope.session,
+        )
     }
 
     /// What the session must be, from outside its records.
@@ -253,17 +266,25 @@ impl Backend {
             .map(|k| *k.key());
         // An exam handed out here: its policy bounds what a client records.
         let policy_bound = match &scope.exam {
-            Some(exam) => match join::exam_entry(&self.store, &scope.tenant, exam).await {
-                Ok(entry) => entry.max_blob_bytes,
-                Err(IngestError::NotFound(_) | IngestError::BadRequest(_)) => None,
-                Err(e) => return Err(e),
-            },
+            Some(exam) => {
+                match join::exam_entry(self.store(&scope.tenant), &scope.tenant, exam).await {
+                    Ok(entry) => entry.max_blob_bytes,
+                    Err(IngestError::NotFound(_) | IngestError::BadRequest(_)) => None,
+                    Err(e) => return Err(e),
+                }
+            }
             None => None,
         };
         Ok(Expect {
             tenant_key,
-            device: binding::bound_device(&self.store, &scope.tenant, &scope.session).await?,
-            nonces: binding::statement_nonces(&self.store, &scope.tenant, &scope.session).await?,
+            device: binding::bound_device(self.store(&scope.tenant), &scope.tenant, &scope.session)
+                .await?,
+            nonces: binding::statement_nonces(
+                self.store(&scope.tenant),
+                &scope.tenant,
+                &scope.session,
+            )
+            .await?,
             max_blob_bytes: policy_bound.map_or(self.limits.max_blob_bytes, |b| {
                 b.min(self.limits.max_blob_bytes)
             }),
@@ -330,7 +351,7 @@ impl Backend {
         let mut usage = self.usage.lock().await;
         let used = match usage.get(tenant) {
             Some(u) => *u,
-            None => crate::store::tenant_bytes(&self.store, tenant).await?,
+            None => crate::store::tenant_bytes(self.store(tenant), tenant).await?,
         };
         if used.saturating_add(bytes) > quota {
             usage.insert(tenant.to_owned(), used);
@@ -421,7 +442,7 @@ impl Backend {
         if let Some(device) = applied.bind_device {
             // Recorded before any session statement: bound by its first upload.
             binding::bind(
-                &self.store,
+                self.store(&scope.tenant),
                 &scope.tenant,
                 &scope.session,
                 &device,
@@ -618,7 +639,8 @@ async fn candidate(
     let claims = tokens::authorize(&backend.keys, bearer(headers), id, write)?;
     let scope = scope(&claims, id)?;
     if claims.role == paraakh_policy::jwt::Role::Candidate {
-        binding::refuse_if_revoked(&backend.store, &scope.tenant, &scope.session).await?;
+        binding::refuse_if_revoked(backend.store(&scope.tenant), &scope.tenant, &scope.session)
+            .await?;
     }
     refuse_if_deleted(backend, &scope).await?;
     Ok((claims, scope))
@@ -851,9 +873,11 @@ async fn post_token(
         .bytes;
     let request: TokenRequest = serde_json::from_slice(&body)
         .map_err(|e| IngestError::BadRequest(format!("the body is not a token request: {e}")))?;
+    // A refresh token starts with its tenant's id, which names the store.
+    let tenant = request.refresh_token.split('.').next().unwrap_or_default();
     let tokens = tokens::refresh(
         &backend.keys,
-        &backend.store,
+        backend.store(tenant),
         &request.refresh_token,
         backend.access_ttl_secs,
     )
@@ -878,7 +902,7 @@ async fn post_join(
         let _one_at_a_time = backend.joins.lock().await;
         join::join(
             &backend.keys,
-            &backend.store,
+            backend.store(&tenant),
             &tenant,
             &claims,
             &request,
@@ -908,14 +932,14 @@ async fn post_exam_key(
             IngestError::BadRequest(format!("the body is not an exam-key request: {e}"))
         })?
     };
-    let mut response = join::exam_key(&backend.store, &claims).await?;
+    let mut response = join::exam_key(backend.store(&scope.tenant), &claims).await?;
     if let (Some(device), Some(exam)) = (
-        binding::bound_device(&backend.store, &scope.tenant, &scope.session).await?,
+        binding::bound_device(backend.store(&scope.tenant), &scope.tenant, &scope.session).await?,
         &claims.exam,
     ) {
         let note = binding::issue_statement(
             &backend.keys,
-            &backend.store,
+            backend.store(&scope.tenant),
             &scope.tenant,
             exam,
             &scope.session,
@@ -949,7 +973,7 @@ async fn post_statement(
         .clone()
         .ok_or_else(|| IngestError::Forbidden("the token names no exam".into()))?;
     binding::bind(
-        &backend.store,
+        backend.store(&scope.tenant),
         &scope.tenant,
         &scope.session,
         &device,
@@ -958,7 +982,7 @@ async fn post_statement(
     .await?;
     let note = binding::issue_statement(
         &backend.keys,
-        &backend.store,
+        backend.store(&scope.tenant),
         &scope.tenant,
         &exam,
         &scope.session,

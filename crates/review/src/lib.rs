@@ -14,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 mod build;
 pub mod html;
 pub mod layer;

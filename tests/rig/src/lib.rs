@@ -13,6 +13,8 @@
 //!
 //! - [`webdriver::Browser`]: WebKit's MiniBrowser driven by WebDriver, for
 //!   pages that are not the app (the reviewer's report);
+//! - [`postgres::Postgres`]: a private PostgreSQL server (Debian's
+//!   `postgresql-15`) on a free loopback port, for the backend's index;
 //! - [`proxy::FaultProxy`]: a TCP proxy that cuts, delays and refuses
 //!   connections, for tests of uploads over a bad network.
 //!
@@ -25,6 +27,7 @@
 #![allow(clippy::print_stderr)]
 
 pub mod fixture;
+pub mod postgres;
 pub mod proxy;
 // Test support: a panic is the failure report.
 #[allow(clippy::unwrap_used, clippy::expect_used)]

@@ -17,6 +17,8 @@ mod check;
 mod grammar;
 #[cfg(all(feature = "sync", feature = "ingest"))]
 mod join;
+#[cfg(all(feature = "sync", feature = "ingest"))]
+mod replicas;
 mod results;
 #[cfg(all(feature = "check", feature = "sync", feature = "ingest"))]
 mod review;

@@ -12,7 +12,7 @@ use super::sync::{Backend, offline_session, sync, token};
 use super::{json, p, paraakh, stderr};
 
 /// A staff member's access token from `paraakh ingest token --role`.
-fn staff(data: &Path, tenant: &str, role: &str, subject: &str, ttl: &str) -> String {
+pub(super) fn staff(data: &Path, tenant: &str, role: &str, subject: &str, ttl: &str) -> String {
     let out = paraakh(&[
         "ingest",
         "token",
@@ -60,7 +60,7 @@ fn expired(data: &Path) -> String {
     sign_eddsa(&claims, &token_kid("acme"), &tenant.signer)
 }
 
-fn get(url: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
+pub(super) fn get(url: &str, token: Option<&str>) -> (StatusCode, serde_json::Value) {
     let mut req = client().get(url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -262,25 +262,7 @@ fn each_role_reaches_its_routes_only_and_every_attempt_is_in_the_access_log() {
     );
     // The chain recomputes from the first entry, and its head is cosigned
     // by the backend's key.
-    let mut previous = "0".repeat(64);
-    for e in entries {
-        let entry = paraakh_ingest::index::NewAccess {
-            tenant: "acme".into(),
-            at: e["at"].as_i64().unwrap(),
-            actor: e["actor"].as_str().unwrap().into(),
-            role: e["role"].as_str().unwrap().into(),
-            action: e["action"].as_str().unwrap().into(),
-            target: e["target"].as_str().unwrap().into(),
-            allowed: e["allowed"].as_bool().unwrap(),
-        };
-        let hash = paraakh_ingest::index::AccessEntry::chain_hash(
-            &previous,
-            e["seq"].as_u64().unwrap(),
-            &entry,
-        );
-        assert_eq!(e["hash"].as_str().unwrap(), hash);
-        previous = hash;
-    }
+    let previous = access_chain_head("acme", entries);
     let note =
         paraakh_evidence::note::SignedNote::parse(log["checkpoint"].as_str().unwrap().as_bytes())
             .unwrap();
@@ -298,6 +280,45 @@ fn each_role_reaches_its_routes_only_and_every_attempt_is_in_the_access_log() {
     )
     .unwrap();
     assert!(note.verify_cosignature(&backend_key).is_ok());
+    // The auditor's offline check of the saved log: intact; one refusal
+    // turned into an allowed access afterwards is found.
+    let saved = tmp.path().join("access-log.json");
+    std::fs::write(&saved, log.to_string()).unwrap();
+    let backend_pub = data.join("backend.pub");
+    let out = paraakh(&[
+        "review",
+        "access-log",
+        p(&saved),
+        "--backend-key",
+        p(&backend_pub),
+        "--json",
+    ]);
+    let checked = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{checked:#}");
+    assert_eq!(checked["entries"], entries.len(), "{checked:#}");
+    assert_eq!(checked["vouched_size"], entries.len(), "{checked:#}");
+    let refused = entries.iter().position(|e| e["allowed"] == false).unwrap();
+    let mut altered = log.clone();
+    altered["entries"][refused]["allowed"] = true.into();
+    std::fs::write(&saved, altered.to_string()).unwrap();
+    let out = paraakh(&[
+        "review",
+        "access-log",
+        p(&saved),
+        "--backend-key",
+        p(&backend_pub),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("entry {refused}")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let (_, theirs_log) = get(
         &format!("{url}/v1/access-log"),
         Some(&staff(&data, "other", "admin", "root@other.example", "15m")),
@@ -309,7 +330,33 @@ fn each_role_reaches_its_routes_only_and_every_attempt_is_in_the_access_log() {
     );
 }
 
-fn post(url: &str, token: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+/// Recomputes a tenant's access log chain from its first entry (each
+/// entry's hash must be the one recomputed); returns the head.
+pub(super) fn access_chain_head(tenant: &str, entries: &[serde_json::Value]) -> String {
+    let mut previous = "0".repeat(64);
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(e["seq"].as_u64(), Some(i as u64), "a gap or repeat at {e}");
+        let entry = paraakh_ingest::index::NewAccess {
+            tenant: tenant.into(),
+            at: e["at"].as_i64().unwrap(),
+            actor: e["actor"].as_str().unwrap().into(),
+            role: e["role"].as_str().unwrap().into(),
+            action: e["action"].as_str().unwrap().into(),
+            target: e["target"].as_str().unwrap().into(),
+            allowed: e["allowed"].as_bool().unwrap(),
+        };
+        let hash = entry.chain_hash(&previous, i as u64);
+        assert_eq!(e["hash"].as_str().unwrap(), hash);
+        previous = hash;
+    }
+    previous
+}
+
+pub(super) fn post(
+    url: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
     let res = client()
         .post(url)
         .bearer_auth(token)

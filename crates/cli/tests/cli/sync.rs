@@ -79,9 +79,9 @@ impl Drop for Backend {
 }
 
 /// s3s-fs, a real S3-compatible server (crates.io), on a free port.
-struct S3Server {
+pub(super) struct S3Server {
     child: Child,
-    port: u16,
+    pub(super) port: u16,
 }
 
 thread_local! {
@@ -89,7 +89,7 @@ thread_local! {
 }
 
 impl S3Server {
-    fn start(root: &Path) -> Option<Self> {
+    pub(super) fn start(root: &Path) -> Option<Self> {
         let Some(bin) = std::env::var_os("PARAAKH_S3S_FS") else {
             paraakh_test_rig::skip("PARAAKH_S3S_FS not set (./scripts/test installs s3s-fs)");
             return None;
@@ -124,8 +124,8 @@ impl S3Server {
     }
 
     /// The `AWS_*` settings for a command whose arguments use an `s3://` store.
-    fn env_of(args: &[&str]) -> Vec<(&'static str, String)> {
-        if !args.iter().any(|a| a.starts_with("s3://")) {
+    pub(super) fn env_of(args: &[&str]) -> Vec<(&'static str, String)> {
+        if !args.iter().any(|a| a.contains("s3://")) {
             return Vec::new();
         }
         let port = S3_PORT.with(std::cell::Cell::get);
@@ -197,6 +197,18 @@ pub(super) fn record(
     blob_size: &str,
     extra: &[&str],
 ) -> PathBuf {
+    record_as(tmp, "acme", session, blobs, blob_size, extra)
+}
+
+/// A session of `tenant` (exam `physics`), recorded as [`record`] does.
+pub(super) fn record_as(
+    tmp: &Path,
+    tenant: &str,
+    session: &str,
+    blobs: u32,
+    blob_size: &str,
+    extra: &[&str],
+) -> PathBuf {
     let key = tenant_keys(tmp).join("encryption.pub");
     let dir = tmp.join(session);
     let blobs = blobs.to_string();
@@ -207,7 +219,7 @@ pub(super) fn record(
         "--out",
         p(&dir),
         "--tenant",
-        "acme",
+        tenant,
         "--exam",
         "physics",
         "--session-id",

@@ -1,6 +1,39 @@
 #![allow(clippy::unwrap_used)]
 
+use std::sync::Arc;
+
 use super::*;
+
+/// Every scenario below, run on SQLite (one test each) and on PostgreSQL
+/// (one server, a database each).
+/// A test run on a fresh index.
+type Scenario = fn(&Index);
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    (
+        "uploads",
+        uploads_add_up_per_session_and_listing_filters_them,
+    ),
+    (
+        "decisions",
+        a_session_is_reviewed_when_its_serious_events_have_a_decision_in_force,
+    ),
+    ("pages", pages_follow_the_session_ids),
+    ("bound", a_filter_value_is_bound_never_spliced),
+    ("chain", the_access_log_is_a_hash_chain_per_tenant),
+    (
+        "retention",
+        the_retention_lets_go_only_closed_sessions_not_held_after_their_time,
+    ),
+];
+
+#[test]
+fn every_scenario_on_sqlite() {
+    for (name, scenario) in SCENARIOS {
+        eprintln!("sqlite: {name}");
+        scenario(&Index::in_memory().unwrap());
+    }
+}
 
 fn upload(session: &str, records: u64, sev: Option<Severity>, serious: u64, at: i64) -> Upload<'_> {
     Upload {
@@ -15,9 +48,7 @@ fn upload(session: &str, records: u64, sev: Option<Severity>, serious: u64, at: 
     }
 }
 
-#[test]
-fn uploads_add_up_per_session_and_listing_filters_them() {
-    let index = Index::in_memory().unwrap();
+fn uploads_add_up_per_session_and_listing_filters_them(index: &Index) {
     index
         .record_upload(&upload("s-1", 10, Some(Severity::Low), 0, 100))
         .unwrap();
@@ -80,9 +111,7 @@ fn uploads_add_up_per_session_and_listing_filters_them() {
     );
 }
 
-#[test]
-fn a_session_is_reviewed_when_its_serious_events_have_a_decision_in_force() {
-    let index = Index::in_memory().unwrap();
+fn a_session_is_reviewed_when_its_serious_events_have_a_decision_in_force(index: &Index) {
     index
         .record_upload(&upload("s-1", 50, Some(Severity::Critical), 2, 1))
         .unwrap();
@@ -115,9 +144,7 @@ fn a_session_is_reviewed_when_its_serious_events_have_a_decision_in_force() {
     );
 }
 
-#[test]
-fn pages_follow_the_session_ids() {
-    let index = Index::in_memory().unwrap();
+fn pages_follow_the_session_ids(index: &Index) {
     for i in 0..25 {
         index
             .record_upload(&upload(&format!("s-{i:03}"), 1, None, 0, 1))
@@ -146,9 +173,7 @@ fn pages_follow_the_session_ids() {
     assert!(seen.windows(2).all(|w| w[0] < w[1]));
 }
 
-#[test]
-fn a_filter_value_is_bound_never_spliced() {
-    let index = Index::in_memory().unwrap();
+fn a_filter_value_is_bound_never_spliced(index: &Index) {
     index.record_upload(&upload("s-1", 1, None, 0, 1)).unwrap();
     let hostile = SessionFilter {
         exam_id: Some("x' OR '1'='1".into()),
@@ -169,9 +194,7 @@ fn access(tenant: &str, at: i64, action: &str, target: &str, allowed: bool) -> N
     }
 }
 
-#[test]
-fn the_access_log_is_a_hash_chain_per_tenant() {
-    let index = Index::in_memory().unwrap();
+fn the_access_log_is_a_hash_chain_per_tenant(index: &Index) {
     let first = access("acme", 10, "list_sessions", "{}", true);
     let second = access("acme", 11, "read_access_log", "from=0", false);
     let a = index.log_access(&first).unwrap();
@@ -180,8 +203,8 @@ fn the_access_log_is_a_hash_chain_per_tenant() {
         .log_access(&access("other", 12, "view_session", "s-1", true))
         .unwrap();
     assert_eq!((a.seq, b.seq, other.seq), (0, 1, 0));
-    assert_eq!(a.hash, AccessEntry::chain_hash(&"0".repeat(64), 0, &first));
-    assert_eq!(b.hash, AccessEntry::chain_hash(&a.hash, 1, &second));
+    assert_eq!(a.hash, first.chain_hash(&"0".repeat(64), 0));
+    assert_eq!(b.hash, second.chain_hash(&a.hash, 1));
     assert!(!b.allowed);
     assert_eq!(index.access_log("acme", 0, 100).unwrap(), [a, b.clone()]);
     assert_eq!(index.access_log("acme", 1, 100).unwrap(), [b]);
@@ -192,15 +215,21 @@ fn an_index_is_migrated_once_and_one_from_a_newer_backend_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("index.sqlite");
     let index = Index::open_sqlite(&path).unwrap();
-    assert_eq!(index.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    assert_eq!(
+        index.schema_version().unwrap(),
+        SQLITE_MIGRATIONS.len() as u32
+    );
     index.record_upload(&upload("s-1", 1, None, 0, 1)).unwrap();
     drop(index);
     // Opened again: nothing re-applied, nothing lost.
     let index = Index::open_sqlite(&path).unwrap();
-    assert_eq!(index.schema_version().unwrap(), MIGRATIONS.len() as u32);
+    assert_eq!(
+        index.schema_version().unwrap(),
+        SQLITE_MIGRATIONS.len() as u32
+    );
     assert!(index.session("acme", "s-1").unwrap().is_some());
     drop(index);
-    let conn = Connection::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute(
         "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)",
         [],
@@ -214,9 +243,7 @@ fn an_index_is_migrated_once_and_one_from_a_newer_backend_is_refused() {
     );
 }
 
-#[test]
-fn the_retention_lets_go_only_closed_sessions_not_held_after_their_time() {
-    let index = Index::in_memory().unwrap();
+fn the_retention_lets_go_only_closed_sessions_not_held_after_their_time(index: &Index) {
     let ended = |session: &'static str, serious: u64, at: i64| Upload {
         ended: true,
         ..upload(session, 10, Some(Severity::High), serious, at)
@@ -262,4 +289,116 @@ fn the_retention_lets_go_only_closed_sessions_not_held_after_their_time() {
     index.set_retention("other", Some(60)).unwrap();
     index.set_retention("other", None).unwrap();
     assert_eq!(index.retentions().unwrap(), [("acme".to_owned(), 30)]);
+}
+
+/// Two replicas' worth of connections appending to one tenant's access log
+/// and deciding on one session at once: the log stays one unbroken chain
+/// with no gap or repeat, and the decided count is exact.
+fn replicas_append_in_turn(a: Arc<Index>, b: Arc<Index>) {
+    a.record_upload(&upload("s-1", 50, Some(Severity::High), 40, 1))
+        .unwrap();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let index = Arc::clone(if t % 2 == 0 { &a } else { &b });
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let target = format!("t{t}-{i}");
+                    index
+                        .log_access(&access("acme", i, "view_session", &target, true))
+                        .unwrap();
+                    let event = t * 10 + i;
+                    index
+                        .record_decision("acme", "s-1", event as u64, event < 40, "dismissed", 0)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let log = b.access_log("acme", 0, 1000).unwrap();
+    assert_eq!(log.len(), 80);
+    let mut previous = "0".repeat(64);
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i as u64);
+        let again = NewAccess {
+            tenant: "acme".into(),
+            at: e.at,
+            actor: e.actor.clone(),
+            role: e.role.clone(),
+            action: e.action.clone(),
+            target: e.target.clone(),
+            allowed: e.allowed,
+        };
+        assert_eq!(e.hash, again.chain_hash(&previous, e.seq));
+        previous = e.hash.clone();
+    }
+    let row = a.session("acme", "s-1").unwrap().unwrap();
+    assert_eq!(
+        (row.serious_decided, row.review),
+        (40, ReviewState::Reviewed)
+    );
+}
+
+#[test]
+fn replicas_sharing_a_sqlite_file_append_in_turn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("index.sqlite");
+    replicas_append_in_turn(
+        Arc::new(Index::open_sqlite(&path).unwrap()),
+        Arc::new(Index::open_sqlite(&path).unwrap()),
+    );
+}
+
+#[test]
+fn every_scenario_on_postgres_and_replicas_sharing_it() {
+    if !paraakh_test_rig::postgres::Postgres::available() {
+        paraakh_test_rig::skip("the PostgreSQL index: postgresql-15 is not installed");
+        return;
+    }
+    let server = paraakh_test_rig::postgres::Postgres::start().unwrap();
+    for (name, scenario) in SCENARIOS {
+        eprintln!("postgres: {name}");
+        let url = server.database(name).unwrap();
+        scenario(&Index::open(&url).unwrap());
+    }
+    // Migrations: applied once by whichever replica comes first; the
+    // second finds them done; a newer schema is refused.
+    let url = server.database("replicas").unwrap();
+    let (a, b) = std::thread::scope(|s| {
+        let first = s.spawn(|| Index::open(&url).unwrap());
+        let second = s.spawn(|| Index::open(&url).unwrap());
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    assert_eq!(
+        a.schema_version().unwrap(),
+        POSTGRES_MIGRATIONS.len() as u32
+    );
+    assert_eq!(
+        b.schema_version().unwrap(),
+        POSTGRES_MIGRATIONS.len() as u32
+    );
+    replicas_append_in_turn(Arc::new(a), Arc::new(b));
+    let newer = server.database("newer").unwrap();
+    let index = Index::open(&newer).unwrap();
+    index
+        .tx(|tx| {
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (99, 0)",
+                &[],
+            )
+        })
+        .unwrap();
+    let e = Index::open(&newer).unwrap_err();
+    assert!(
+        e.to_string().contains("newer than this backend knows"),
+        "{e}"
+    );
+    // A database that is not there: a message that says where and what to check.
+    let e = Index::open(&server.url("nowhere")).unwrap_err().to_string();
+    assert!(
+        e.contains("cannot reach the index") && e.contains("/nowhere"),
+        "{e}"
+    );
 }
