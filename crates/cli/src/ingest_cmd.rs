@@ -34,6 +34,65 @@ pub(crate) enum IngestCommand {
     Retention(RetentionArgs),
     /// Delete now what the tenants' retention lets go (`serve` does it every --sweep-every).
     Sweep(SweepArgs),
+    /// Load a backend with simulated candidates uploading real sessions, then check every session it holds.
+    Load(LoadArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// A backend to upload to (repeat for replicas: candidates are spread over them by session, and move to the next when one fails).
+    #[arg(long = "server", value_name = "URL", required = true)]
+    servers: Vec<String>,
+    /// Send each upload round to the next server (round robin with no affinity) instead of keeping a candidate on one.
+    #[arg(long)]
+    rotate: bool,
+    /// Tenant of the sessions.
+    #[arg(long, value_name = "ID")]
+    tenant: String,
+    /// Exam of the sessions.
+    #[arg(long, value_name = "ID", default_value = "load")]
+    exam: String,
+    /// The tenant's evidence encryption key to encrypt to (encryption.pub).
+    #[arg(long, value_name = "FILE")]
+    encryption_key: PathBuf,
+    /// Simulated candidates.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    candidates: usize,
+    /// How long each candidate's exam lasts (its session is uploaded as it is recorded over this time).
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::grammar::duration)]
+    duration: Duration,
+    /// Candidates start spread over this long.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = crate::grammar::duration)]
+    ramp: Duration,
+    /// A candidate uploads what it recorded every this often.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::grammar::duration)]
+    every: Duration,
+    /// Give up on a candidate not complete this long after its exam ended.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::grammar::duration)]
+    grace: Duration,
+    /// Uploads in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    workers: usize,
+    /// Event records per session.
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    events: u64,
+    /// Encrypted media blobs per session.
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    blobs: u64,
+    /// Blob plaintext size in bytes, or a range MIN-MAX.
+    #[arg(long, value_name = "BYTES", default_value = "20000-120000", value_parser = crate::simulate_cmd::parse_range)]
+    blob_size: (u64, u64),
+    /// Records between checkpoints.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    checkpoint_records: u64,
+    /// Session ids are this and the candidate's number.
+    #[arg(long, value_name = "PREFIX", default_value = "load-")]
+    prefix: String,
+    /// Print one JSON document (load: figures; check: verified, stored_bytes, failures; ok).
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -421,6 +480,7 @@ pub(crate) fn run(cmd: IngestCommand) -> anyhow::Result<ExitCode> {
         IngestCommand::Export(args) => export_session(args),
         IngestCommand::Retention(args) => retention(args),
         IngestCommand::Sweep(args) => sweep(args),
+        IngestCommand::Load(args) => load(args),
     }
 }
 
@@ -907,4 +967,91 @@ async fn shutdown_signal() {
             }
         } => {}
     }
+}
+
+fn load(args: LoadArgs) -> anyhow::Result<ExitCode> {
+    let data = &args.store.data_dir;
+    let keys = BackendKeys::load(data)?;
+    let stores = args.store.stores()?;
+    let tenant_key = read_encryption_key(Some(&args.encryption_key))?
+        .context("an --encryption-key is needed: the sessions are encrypted to it")?;
+    let backend_key = crate::verify_cmd::read_backend_key(&data.join("backend.pub"))?;
+    if args.checkpoint_records == 0 {
+        anyhow::bail!("--checkpoint-records must be at least 1");
+    }
+    let opts = paraakh_load::LoadOptions {
+        servers: args.servers.clone(),
+        rotate: args.rotate,
+        tenant: args.tenant.clone(),
+        exam: args.exam.clone(),
+        candidates: args.candidates,
+        duration: args.duration,
+        ramp: args.ramp,
+        every: args.every.max(Duration::from_millis(100)),
+        workers: args.workers.max(1),
+        recording: paraakh_load::Recording {
+            events: args.events,
+            blobs: args.blobs,
+            blob_size: args.blob_size,
+            checkpoint_every: args.checkpoint_records,
+        },
+        prefix: args.prefix.clone(),
+        grace: args.grace,
+    };
+    let work = paraakh_load::work_dir()?;
+    crate::render::note(&format!(
+        "recording {} sessions, then uploading them over {} s",
+        opts.candidates,
+        (opts.ramp + opts.duration).as_secs()
+    ));
+    let (report, expected) = paraakh_load::run(&opts, &keys, &stores, &tenant_key, work.path())?;
+    crate::render::note("checking every session the backend holds");
+    let check = paraakh_load::check(
+        &expected,
+        &args.tenant,
+        &stores,
+        &backend_key,
+        work.path(),
+        opts.workers.min(16),
+    )?;
+    let ok = report.complete == report.candidates && check.failures.is_empty();
+    if args.json {
+        crate::render::print_json(&serde_json::json!({"load": report, "check": check, "ok": ok}))?;
+    } else {
+        let r = &report;
+        let mut text = format!(
+            "{} candidates, {:.0} s: {} complete; {} rounds ({:.1}/s), {} failed; round p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, max {:.1} ms\n{} records ({:.0}/s), {} blobs, {:.1} MB sent ({:.2} MB/s), {} retries\nchecked: {} verified with every record under a receipt, {} failed; the tenant holds {:.1} MB\n",
+            r.candidates,
+            r.seconds,
+            r.complete,
+            r.rounds,
+            r.rounds_per_second,
+            r.failed_rounds,
+            r.round_ms.p50,
+            r.round_ms.p90,
+            r.round_ms.p99,
+            r.round_ms.max,
+            r.records_sent,
+            r.records_per_second,
+            r.blobs_sent,
+            r.bytes_sent as f64 / 1e6,
+            r.bytes_per_second / 1e6,
+            r.retries,
+            check.verified,
+            check.failures.len(),
+            check.stored_bytes as f64 / 1e6
+        );
+        for (e, n) in &r.errors {
+            text.push_str(&format!("  {n} × {e}\n"));
+        }
+        for f in &check.failures {
+            text.push_str(&format!("  FAILED {f}\n"));
+        }
+        crate::render::out(&text)?;
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

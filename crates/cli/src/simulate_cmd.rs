@@ -81,7 +81,7 @@ pub(crate) struct SimulateArgs {
     backend_key: Option<PathBuf>,
 }
 
-fn parse_range(s: &str) -> Result<(u64, u64), String> {
+pub(crate) fn parse_range(s: &str) -> Result<(u64, u64), String> {
     let parse = |v: &str| {
         v.trim()
             .parse::<u64>()

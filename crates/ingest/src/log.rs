@@ -676,7 +676,7 @@ impl SessionLog {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
@@ -685,14 +685,14 @@ mod tests {
     use paraakh_evidence::keys::SIG_TYPE_COSIGNATURE_V1;
     use paraakh_evidence::simulate::{SimulateOptions, simulate};
 
-    pub(super) struct Session {
-        pub(super) records: Vec<Vec<u8>>,
-        pub(super) checkpoints: Vec<SignedNote>,
-        pub(super) device: std::sync::Arc<NoteSigner>,
+    pub(crate) struct Session {
+        pub(crate) records: Vec<Vec<u8>>,
+        pub(crate) checkpoints: Vec<SignedNote>,
+        pub(crate) device: std::sync::Arc<NoteSigner>,
         _dir: tempfile::TempDir,
     }
 
-    pub(super) fn tenant() -> TenantSecretKey {
+    pub(crate) fn tenant() -> TenantSecretKey {
         TenantSecretKey::from_bytes("t", [9; 32]).unwrap()
     }
 
@@ -707,7 +707,12 @@ mod tests {
         }
     }
 
-    pub(super) fn session() -> Session {
+    pub(crate) fn session() -> Session {
+        session_named("s-1")
+    }
+
+    /// A simulated session of tenant acme, exam physics, with this id.
+    pub(crate) fn session_named(id: &str) -> Session {
         let dir = tempfile::tempdir().unwrap();
         let device =
             std::sync::Arc::new(NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519).unwrap());
@@ -716,7 +721,7 @@ mod tests {
         opts.offline = true;
         opts.tenant_id = "acme".into();
         opts.exam_id = "physics".into();
-        opts.session_id = Some("s-1".into());
+        opts.session_id = Some(id.into());
         opts.events = 60;
         opts.blobs = 3;
         opts.blob_size = (100, 200);
@@ -859,7 +864,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod batches {
+pub(crate) mod batches {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::tests::{expect, session};
@@ -884,7 +889,7 @@ mod batches {
         }
     }
 
-    fn batch(s: &super::tests::Session, first: u64, upto: usize) -> Batch {
+    pub(crate) fn batch(s: &super::tests::Session, first: u64, upto: usize) -> Batch {
         let end = size_of(&s.checkpoints[upto]);
         Batch {
             first_seq: first,

@@ -414,8 +414,10 @@ impl Backend {
         // touched it, the state is rebuilt from storage, so memory never runs
         // ahead of what was stored.
         let log = match guard.take() {
-            Some(log) => log,
-            None => self.load(scope).await?,
+            // Records beyond what this replica holds in memory: another
+            // replica took some meanwhile; read what is stored.
+            Some(log) if batch.first_seq <= log.size() => log,
+            _ => self.load(scope).await?,
         };
         let now = u64::try_from(tokens::now_secs()).unwrap_or(0);
         let (log, applied) = off_workers(move || {
@@ -453,9 +455,7 @@ impl Backend {
         if !applied.framed.is_empty() {
             self.charge(&scope.tenant, applied.framed.len() as u64)
                 .await?;
-            store
-                .put_records(applied.first_new, log.size(), applied.framed)
-                .await?;
+            store.put_records(applied.first_new, applied.framed).await?;
         }
         for (size, note) in &applied.checkpoints {
             store.put_note("checkpoints", *size, &note.encode()).await?;
@@ -1005,6 +1005,10 @@ async fn get_backend_key(State(backend): State<Arc<Backend>>) -> String {
 async fn get_openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/yaml")], OPENAPI)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod replicas;
 
 #[cfg(test)]
 mod tests {

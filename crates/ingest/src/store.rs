@@ -4,7 +4,8 @@
 //! new state, never half of one.
 //!
 //! ```text
-//! tenants/<t>/sessions/<s>/records/<first>-<end>   framed records first..end
+//! tenants/<t>/sessions/<s>/records/<first>         framed records from first (written once)
+//! tenants/<t>/sessions/<s>/records/<first>-<end>   the same, as backends before 0.2 named it
 //! tenants/<t>/sessions/<s>/checkpoints/<size>      a signed checkpoint
 //! tenants/<t>/sessions/<s>/receipts/<size>         the cosigned checkpoint
 //! tenants/<t>/sessions/<s>/blobs/<sha256>          a complete blob
@@ -41,10 +42,15 @@ pub async fn tenant_bytes(store: &Arc<dyn ObjectStore>, tenant: &str) -> Result<
         .await?)
 }
 
-/// The records `first..end` a batch object's name (`<first>-<end>`) says it holds.
-fn batch_range(name: &str) -> Option<(u64, u64)> {
-    name.split_once('-')
-        .and_then(|(a, b)| Some((parse_num(a)?, parse_num(b)?)))
+/// The first record of a batch object by its name (`<first>`, or the older
+/// `<first>-<end>`).
+fn batch_first(name: &str) -> Option<u64> {
+    parse_num(name.split_once('-').map_or(name, |(first, _)| first))
+}
+
+/// The framed records of a batch.
+fn batch_frames(batch: &[u8]) -> Vec<paraakh_evidence::frame::Frame> {
+    paraakh_evidence::frame::parse_all(batch, paraakh_evidence::frame::FileKind::Log).0
 }
 
 /// One session's objects.
@@ -92,27 +98,36 @@ impl SessionStore {
     pub async fn record_batches(&self) -> Result<Vec<(u64, u64, Bytes)>, IngestError> {
         let mut out = Vec::new();
         for name in self.list_names("records").await? {
-            let Some((first, end)) = batch_range(&name) else {
+            let Some(first) = batch_first(&name) else {
                 continue;
             };
-            out.push((
-                first,
-                end,
-                self.get(&self.path(&format!("records/{name}"))).await?,
-            ));
+            let batch = self.get(&self.path(&format!("records/{name}"))).await?;
+            let end = first + batch_frames(&batch).len() as u64;
+            out.push((first, end, batch));
         }
         Ok(out)
     }
 
-    /// Stores records `first..end` (framed).
-    pub async fn put_records(
-        &self,
-        first: u64,
-        end: u64,
-        framed: Vec<u8>,
-    ) -> Result<(), IngestError> {
-        let path = self.path(&format!("records/{}-{}", num(first), num(end)));
-        self.put(&path, framed).await
+    /// Stores the framed records that follow record `first - 1`, only if
+    /// no batch starts there yet: two replicas appending to one session at
+    /// once cannot both extend it from the same place (the other is told
+    /// to send again, and reads what is held first).
+    pub async fn put_records(&self, first: u64, framed: Vec<u8>) -> Result<(), IngestError> {
+        let path = self.path(&format!("records/{}", num(first)));
+        let create = object_store::PutOptions {
+            mode: object_store::PutMode::Create,
+            ..object_store::PutOptions::default()
+        };
+        match self.store.put_opts(&path, framed.into(), create).await {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::AlreadyExists { .. }) => Err(IngestError::Conflict {
+                message: format!(
+                    "records from {first} of this session were stored by another request at the same moment: ask what is held and send the rest"
+                ),
+                offset: None,
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Stored notes under `dir` (`checkpoints` or `receipts`) by size.
@@ -134,21 +149,21 @@ impl SessionStore {
 
     /// The bytes of record `seq`, if held.
     pub async fn record(&self, seq: u64) -> Result<Option<Vec<u8>>, IngestError> {
-        for name in self.list_names("records").await? {
-            let Some((first, end)) = batch_range(&name) else {
-                continue;
-            };
-            if (first..end).contains(&seq) {
-                let batch = self.get(&self.path(&format!("records/{name}"))).await?;
-                let (frames, _) = paraakh_evidence::frame::parse_all(
-                    &batch,
-                    paraakh_evidence::frame::FileKind::Log,
-                );
-                let at = usize::try_from(seq - first).unwrap_or(usize::MAX);
-                return Ok(frames.into_iter().nth(at).map(|f| f.payload));
-            }
-        }
-        Ok(None)
+        // Batches follow each other: the one holding `seq` is the last
+        // that starts at or before it.
+        let holder = self
+            .list_names("records")
+            .await?
+            .into_iter()
+            .filter_map(|name| Some((batch_first(&name)?, name)))
+            .filter(|(first, _)| *first <= seq)
+            .max_by_key(|(first, _)| *first);
+        let Some((first, name)) = holder else {
+            return Ok(None);
+        };
+        let batch = self.get(&self.path(&format!("records/{name}"))).await?;
+        let at = usize::try_from(seq - first).unwrap_or(usize::MAX);
+        Ok(batch_frames(&batch).into_iter().nth(at).map(|f| f.payload))
     }
 
     /// Reviewers' decisions (signed notes), by position.

@@ -87,6 +87,11 @@ impl Credentials {
         })
     }
 
+    /// The tokens now held (renewed ones included).
+    pub fn tokens(&self) -> Tokens {
+        self.lock().clone()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Tokens> {
         self.tokens
             .lock()
@@ -150,7 +155,17 @@ impl Api {
         credentials: Credentials,
         retry: RetryPolicy,
     ) -> Result<Self, SyncError> {
-        install_crypto();
+        Self::with_http(server, credentials, retry, Self::http_client()?)
+    }
+
+    /// The same over an HTTP client shared with others (its connections
+    /// and its thread): many sessions uploading from one process.
+    pub fn with_http(
+        server: &str,
+        credentials: Credentials,
+        retry: RetryPolicy,
+        http: Client,
+    ) -> Result<Self, SyncError> {
         let server = server.trim_end_matches('/').to_owned();
         if !(server.starts_with("https://") || server.starts_with("http://")) {
             return Err(SyncError::Protocol {
@@ -158,7 +173,18 @@ impl Api {
                 message: format!("{server:?} is not an http:// or https:// URL"),
             });
         }
-        let http = Client::builder()
+        Ok(Self {
+            http,
+            server,
+            credentials,
+            retry,
+        })
+    }
+
+    /// The HTTP client an [`Api`] uses, to share between several.
+    pub fn http_client() -> Result<Client, SyncError> {
+        install_crypto();
+        Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .user_agent(concat!("paraakh-sync/", env!("CARGO_PKG_VERSION")))
@@ -166,13 +192,12 @@ impl Api {
             .map_err(|e| SyncError::Protocol {
                 what: "the HTTP client".into(),
                 message: e.to_string(),
-            })?;
-        Ok(Self {
-            http,
-            server,
-            credentials,
-            retry,
-        })
+            })
+    }
+
+    /// Its tokens (renewed ones included).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// The server's base URL.

@@ -29,16 +29,15 @@ impl Backend {
     /// With extra arguments (`--store URL`); S3 settings come from [`S3Server::env_of`].
     /// Both tenants' evidence key is the key set beside `data` (`tenant-keys`).
     pub(super) fn start_with(data: &Path, extra: &[&str]) -> Self {
+        Self::start_on(data, "127.0.0.1:0", extra)
+    }
+
+    /// On a given address (a replica restarted where its load balancer
+    /// sends it requests).
+    pub(super) fn start_on(data: &Path, listen: &str, extra: &[&str]) -> Self {
         let keys = tenant_keys(data.parent().unwrap());
         let mut child = Command::new(BIN)
-            .args([
-                "ingest",
-                "serve",
-                "--data",
-                p(data),
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .args(["ingest", "serve", "--data", p(data), "--listen", listen])
             .args(["--tenant", "acme", "--tenant", "other"])
             .args(["--encryption-key", p(&keys.join("encryption.pub"))])
             .args(extra)
@@ -379,12 +378,17 @@ fn receipts_match(local_session: &Path, copy: &Path) {
 /// other without overlap, one file per blob, no upload parts left behind.
 fn stored_exactly_once(data: &Path, session: &str, records: u64, blobs: usize) {
     let root = data.join("store/tenants/acme/sessions").join(session);
+    // Each batch is `records/<first>`, holding the records from there.
     let mut batches: Vec<(u64, u64)> = std::fs::read_dir(root.join("records"))
         .unwrap()
         .map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            let (a, b) = name.split_once('-').unwrap();
-            (a.parse().unwrap(), b.parse().unwrap())
+            let e = e.unwrap();
+            let first: u64 = e.file_name().into_string().unwrap().parse().unwrap();
+            let bytes = std::fs::read(e.path()).unwrap();
+            let (frames, err) =
+                paraakh_evidence::frame::parse_all(&bytes, paraakh_evidence::frame::FileKind::Log);
+            assert!(err.is_none(), "a damaged batch at {first}: {err:?}");
+            (first, first + frames.len() as u64)
         })
         .collect();
     batches.sort_unstable();
