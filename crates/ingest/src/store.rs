@@ -108,26 +108,42 @@ impl SessionStore {
         Ok(out)
     }
 
+    /// Writes `data` at `rest` only if nothing is there; `conflict` says
+    /// why when something is. A store without create-only writes takes a
+    /// plain write (safe with one replica only).
+    async fn put_new(
+        &self,
+        rest: &str,
+        data: PutPayload,
+        conflict: impl FnOnce() -> String,
+    ) -> Result<(), IngestError> {
+        let path = self.path(rest);
+        let create = object_store::PutOptions {
+            mode: object_store::PutMode::Create,
+            ..object_store::PutOptions::default()
+        };
+        match self.store.put_opts(&path, data.clone(), create).await {
+            Ok(_) => Ok(()),
+            Err(object_store::Error::AlreadyExists { .. }) => Err(IngestError::Conflict {
+                message: conflict(),
+                offset: None,
+            }),
+            Err(object_store::Error::NotImplemented { .. }) => self.put(&path, data).await,
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Stores the framed records that follow record `first - 1`, only if
     /// no batch starts there yet: two replicas appending to one session at
     /// once cannot both extend it from the same place (the other is told
     /// to send again, and reads what is held first).
     pub async fn put_records(&self, first: u64, framed: Vec<u8>) -> Result<(), IngestError> {
-        let path = self.path(&format!("records/{}", num(first)));
-        let create = object_store::PutOptions {
-            mode: object_store::PutMode::Create,
-            ..object_store::PutOptions::default()
-        };
-        match self.store.put_opts(&path, framed.into(), create).await {
-            Ok(_) => Ok(()),
-            Err(object_store::Error::AlreadyExists { .. }) => Err(IngestError::Conflict {
-                message: format!(
-                    "records from {first} of this session were stored by another request at the same moment: ask what is held and send the rest"
-                ),
-                offset: None,
-            }),
-            Err(e) => Err(e.into()),
-        }
+        self.put_new(&format!("records/{}", num(first)), framed.into(), || {
+            format!(
+                "records from {first} of this session were stored by another request at the same moment: ask what is held and send the rest"
+            )
+        })
+        .await
     }
 
     /// Stored notes under `dir` (`checkpoints` or `receipts`) by size.
@@ -174,25 +190,16 @@ impl SessionStore {
     /// Stores decision `position`, only if no other is there: two replicas
     /// deciding at once cannot both take one place.
     pub async fn put_decision(&self, position: u64, note: &str) -> Result<(), IngestError> {
-        let path = self.path(&format!("review/{}", num(position)));
-        let create = object_store::PutOptions {
-            mode: object_store::PutMode::Create,
-            ..object_store::PutOptions::default()
-        };
-        match self
-            .store
-            .put_opts(&path, Bytes::from(note.to_owned()).into(), create)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(object_store::Error::AlreadyExists { .. }) => Err(IngestError::Conflict {
-                message: format!(
+        self.put_new(
+            &format!("review/{}", num(position)),
+            Bytes::from(note.to_owned()).into(),
+            || {
+                format!(
                     "another decision took place {position} of the review log at the same moment: send yours again"
-                ),
-                offset: None,
-            }),
-            Err(e) => Err(e.into()),
-        }
+                )
+            },
+        )
+        .await
     }
 
     /// Names of complete blobs.

@@ -53,6 +53,25 @@ fn upload(t: &Path, data: &Path, store: &[&str], url: &str, tenant: &str, sessio
     assert_eq!(report["complete"], true, "{session}: {report:#}");
 }
 
+/// `n` replicas started with `serve` in `t/replica-0`, `t/replica-1`, …:
+/// the first makes the keys, the others get a copy of its data directory
+/// and nothing else of it.
+fn replicas(t: &Path, n: usize, serve: &[&str]) -> Vec<Backend> {
+    let first = t.join("replica-0");
+    let mut started = vec![Backend::start_with(&first, serve)];
+    for i in 1..n {
+        let data = t.join(format!("replica-{i}"));
+        std::fs::create_dir_all(&data).unwrap();
+        let copied = Command::new("cp")
+            .args(["-a", &format!("{}/.", p(&first)), p(&data)])
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        started.push(Backend::start_with(&data, serve));
+    }
+    started
+}
+
 /// What `paraakh verify` says of a session directory.
 fn verified(dir: &Path, data: &Path) -> serde_json::Value {
     json(&paraakh(&[
@@ -78,19 +97,13 @@ fn two_replicas_share_one_postgres_index_and_one_s3_store() {
     };
     let pg = Postgres::start().unwrap();
     let index = pg.database("paraakh").unwrap();
-    let (data_a, data_b) = (t.join("replica-a"), t.join("replica-b"));
+    let (data_a, data_b) = (t.join("replica-0"), t.join("replica-1"));
     let shared = ["--store", "s3://evidence/prod"];
     let serve = ["--store", "s3://evidence/prod", "--index", index.as_str()];
-    let a = Backend::start_with(&data_a, &serve);
-    // The second replica: the same keys, copied; no file of the first.
-    std::fs::create_dir_all(&data_b).unwrap();
-    let copied = Command::new("cp")
-        .args(["-a", &format!("{}/.", p(&data_a)), p(&data_b)])
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    let mut started = replicas(t, 2, &serve);
     assert!(!data_b.join("index.sqlite").exists());
-    let b = Backend::start_with(&data_b, &serve);
+    let b = started.pop().unwrap();
+    let a = started.pop().unwrap();
     let urls = [a.url(), b.url()];
 
     // Four candidates, two through each replica.
@@ -303,17 +316,7 @@ fn three_replicas_under_load_with_one_killed_and_restarted_lose_and_duplicate_no
     let shared = ["--store", "s3://evidence/prod"];
     let serve = ["--store", "s3://evidence/prod", "--index", index.as_str()];
     let first = t.join("replica-0");
-    let mut replicas = vec![Backend::start_with(&first, &serve)];
-    for i in 1..3 {
-        let data = t.join(format!("replica-{i}"));
-        std::fs::create_dir_all(&data).unwrap();
-        let copied = Command::new("cp")
-            .args(["-a", &format!("{}/.", p(&first)), p(&data)])
-            .status()
-            .unwrap();
-        assert!(copied.success());
-        replicas.push(Backend::start_with(&data, &serve));
-    }
+    let mut replicas = replicas(t, 3, &serve);
     let urls: Vec<String> = replicas.iter().map(Backend::url).collect();
     let keys = super::sync::tenant_keys(t);
     let mut load = Command::new(BIN);
