@@ -93,12 +93,13 @@ ensure_app_test_tools() {
 # weston with Xwayland is a Wayland desktop (its demo clients draw there);
 # cage is the exam session's kiosk compositor; PostgreSQL 15 is the index
 # several backend replicas share (the tests start a private server of their
-# own, never the system's).
+# own, never the system's); libfaketime moves one process's wall clock (the
+# endurance test's clock jumps, as a candidate would move it).
 ensure_rig_packages() {
     ensure_debian_packages xvfb xserver-xorg-core xserver-xorg-video-dummy \
         x11-xserver-utils x11-apps tigervnc-standalone-server openbox pulseaudio \
         pulseaudio-utils libasound2-plugins opus-tools xdotool x11vnc pipewire \
-        pipewire-bin weston xwayland cage postgresql-15
+        pipewire-bin weston xwayland cage postgresql-15 faketime
 }
 
 # A real S3-compatible server for the backend's object-store tests: s3s-fs

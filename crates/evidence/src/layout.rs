@@ -10,6 +10,7 @@
 //!   conflicts     framed records of histories the backend refused (backend exports only)
 //!   review        framed signed decisions of reviewers (see `review`), append-only
 //!   .lock         held by the writing process (empty)
+//!   .reserve      space held back for the log while the session runs (not evidence)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -30,6 +31,8 @@ pub const CONFLICTS: &str = "conflicts";
 pub const REVIEW: &str = "review";
 /// The writer's lock file.
 pub const LOCK: &str = ".lock";
+/// Space held back for the log when the disk fills (see `writer`).
+pub const RESERVE: &str = ".reserve";
 /// Prefix of blob files still being written.
 pub const BLOB_TMP_PREFIX: &str = ".tmp-";
 

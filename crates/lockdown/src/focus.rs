@@ -16,8 +16,8 @@ use serde::Serialize;
 use x11rb::connection::Connection;
 use x11rb::protocol::Event;
 use x11rb::protocol::xproto::{
-    AtomEnum, ChangeWindowAttributesAux, ClientMessageEvent, ConfigureWindowAux,
-    ConnectionExt as _, EventMask, InputFocus, StackMode, Window,
+    ChangeWindowAttributesAux, ClientMessageEvent, ConfigureWindowAux, ConnectionExt as _,
+    EventMask, InputFocus, StackMode, Window,
 };
 use x11rb::rust_connection::RustConnection;
 
@@ -53,8 +53,6 @@ struct Watched {
     root: Window,
     window: Window,
     net_active_window: u32,
-    net_wm_name: u32,
-    utf8_string: u32,
 }
 
 impl Watched {
@@ -68,29 +66,8 @@ impl Watched {
     }
 
     /// The title of `w` or of the nearest ancestor that has one.
-    fn title(&self, mut w: Window) -> Option<String> {
-        for _ in 0..64 {
-            if w == self.root || w == 0 {
-                return None;
-            }
-            for (prop, kind) in [
-                (self.net_wm_name, self.utf8_string),
-                (AtomEnum::WM_NAME.into(), AtomEnum::STRING.into()),
-            ] {
-                let value = self
-                    .conn
-                    .get_property(false, w, prop, kind, 0, 256)
-                    .ok()
-                    .and_then(|c| c.reply().ok())
-                    .map(|r| String::from_utf8_lossy(&r.value).into_owned())
-                    .filter(|t| !t.is_empty());
-                if value.is_some() {
-                    return value;
-                }
-            }
-            w = self.conn.query_tree(w).ok()?.reply().ok()?.parent;
-        }
-        None
+    fn title(&self, w: Window) -> Option<String> {
+        crate::x11::title(&self.conn, self.root, w)
     }
 
     /// Asks the window manager to activate the exam window, and sets the
@@ -142,8 +119,6 @@ impl FocusGuard {
             .root;
         let watched = Watched {
             net_active_window: atom(&conn, "_NET_ACTIVE_WINDOW")?,
-            net_wm_name: atom(&conn, "_NET_WM_NAME")?,
-            utf8_string: atom(&conn, "UTF8_STRING")?,
             conn,
             root,
             window,

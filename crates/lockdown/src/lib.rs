@@ -14,6 +14,8 @@
 //!   socket sealed, every program connected to it named;
 //! - [`focus`]: the exam window keeps the focus; every loss is an event,
 //!   and the window can take the focus back at once (X11);
+//! - [`input`]: input that no hand made: XTEST and virtual-device events
+//!   attributed by XInput2 raw events, devices added during the exam (X11);
 //! - [`keyboard`]: the keyboard grab that keeps the window manager's
 //!   shortcuts from firing, and those shortcuts recognised (X11);
 //! - [`remote`]: remote sessions (SSH, X forwarding, VNC, RDP) and screen
@@ -38,6 +40,8 @@ mod error;
 pub mod exam_session;
 #[cfg(target_os = "linux")]
 pub mod focus;
+#[cfg(target_os = "linux")]
+pub mod input;
 #[cfg(target_os = "linux")]
 pub mod keyboard;
 #[cfg(target_os = "linux")]

@@ -386,6 +386,20 @@ pub fn describe(loaded: &Loaded) -> String {
         "a screen capture",
         k.enabled,
     );
+    w.rule(
+        "keyboard.synthetic_input",
+        "Keys or clicks that no hand made (sent by a program, or by a virtual input device)",
+        &k.synthetic_input,
+        "a screen capture",
+        k.enabled,
+    );
+    w.rule(
+        "keyboard.input_device_added",
+        "A keyboard or pointer connected during the exam",
+        &k.input_device_added,
+        "a screen capture",
+        k.enabled,
+    );
 
     let n = &p.network;
     let mut nd = vec![if n.offline_allowed {

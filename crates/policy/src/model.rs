@@ -234,6 +234,11 @@ pub struct KeyboardLayer {
     pub print_screen: Rule,
     /// A blocked shortcut pressed (Alt+Tab, Super, ...).
     pub blocked_shortcut: Rule,
+    /// Keys, clicks or pointer motion that no hand made (XTEST, a virtual
+    /// input device): one record per episode.
+    pub synthetic_input: Rule,
+    /// A keyboard or pointer that appeared during the exam.
+    pub input_device_added: Rule,
     /// On a Wayland desktop.
     pub wayland: WaylandMode,
 }

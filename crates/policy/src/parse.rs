@@ -235,6 +235,23 @@ fn rule(ctx: &mut Ctx, t: &Table, parent: &str, key: &str, spec: RuleSpec, extra
     }
 }
 
+/// A rule added to format 1 after policies were written without it: when
+/// missing it is on, medium, logged (the record is there for the reviewer;
+/// no warning or capture the candidate was not told of), so an older
+/// policy stays valid and keeps its hash.
+fn optional_rule(ctx: &mut Ctx, t: &Table, parent: &str, key: &str, when: When) -> Rule {
+    if t.contains_key(key) {
+        return rule(ctx, t, parent, key, instant(when), &[]);
+    }
+    Rule {
+        enabled: true,
+        after_seconds: None,
+        severity: Severity::Medium,
+        action: Action::Log,
+        occurrences: None,
+    }
+}
+
 fn placeholder() -> Rule {
     Rule {
         enabled: false,
@@ -506,6 +523,8 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
             "block_copy_out",
             "print_screen",
             "blocked_shortcut",
+            "synthetic_input",
+            "input_device_added",
             "wayland",
         ],
     )
@@ -520,6 +539,8 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
         block_copy_out: ctx.bool(s, p, "block_copy_out"),
         print_screen: rule(ctx, s, p, "print_screen", instant(When::During), &[]),
         blocked_shortcut: rule(ctx, s, p, "blocked_shortcut", instant(When::During), &[]),
+        synthetic_input: optional_rule(ctx, s, p, "synthetic_input", When::During),
+        input_device_added: optional_rule(ctx, s, p, "input_device_added", When::During),
         wayland: ctx
             .choice(s, p, "wayland", &wayland_modes)
             .unwrap_or(WaylandMode::FocusOnly),
@@ -679,6 +700,11 @@ fn cross_checks(ctx: &mut Ctx, p: &Policy) {
             ),
             ("keyboard.print_screen", &p.keyboard.print_screen),
             ("keyboard.blocked_shortcut", &p.keyboard.blocked_shortcut),
+            ("keyboard.synthetic_input", &p.keyboard.synthetic_input),
+            (
+                "keyboard.input_device_added",
+                &p.keyboard.input_device_added,
+            ),
         ];
         for (path, rule) in screen_evidence {
             if rule.enabled && rule.action == Action::Snapshot {

@@ -636,6 +636,15 @@ fn not_watched(h: &mut String, r: &SessionReview) {
     } else {
         h.push_str("<ul>\n");
         for n in &env.not_watched {
+            if n.kind == "gap" {
+                let _ = writeln!(
+                    h,
+                    "<li><strong>Nothing</strong> was watched before record {}: {}.</li>",
+                    n.seq,
+                    esc(&n.reason)
+                );
+                continue;
+            }
             let again = n
                 .watched_again_from
                 .map(|s| format!(" Watched again from record {s}."))

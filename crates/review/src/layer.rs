@@ -119,7 +119,8 @@ pub fn of(kind: &str, monitor: Option<&str>) -> Layer {
         "displays_changed" => Layer::Display,
         "virtual_machine" => Layer::VirtualMachine,
         "remote_session" | "screen_sharing" => Layer::RemoteSession,
-        "print_screen" | "blocked_shortcut" | "copy_blocked" => Layer::Keyboard,
+        "print_screen" | "blocked_shortcut" | "copy_blocked" | "synthetic_input"
+        | "input_device_added" => Layer::Keyboard,
         "page_blocked" => Layer::Network,
         "monitor_unavailable" | "monitor_trouble" => match monitor {
             Some("camera") => Layer::Face,
@@ -127,10 +128,12 @@ pub fn of(kind: &str, monitor: Option<&str>) -> Layer {
             Some("screen") => Layer::Screen,
             Some("processes") => Layer::Process,
             Some("displays") => Layer::Display,
+            Some("input devices") => Layer::Keyboard,
             _ => Layer::Session,
         },
         "statement_unavailable"
         | "session_resumed"
+        | "monitoring_gap"
         | "consent_given"
         | "environment"
         | "monitoring_started"
@@ -141,6 +144,8 @@ pub fn of(kind: &str, monitor: Option<&str>) -> Layer {
         | "receipt_refused"
         | "upload_interrupted"
         | "upload_resumed"
+        | "storage_low"
+        | "storage_low_ended"
         | "auto_submitted"
         | "session_ended" => Layer::Session,
         _ => Layer::Other,

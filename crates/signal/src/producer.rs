@@ -51,6 +51,14 @@ impl<T: Send + 'static> Producer<T> {
         self.reports.pop_timeout(timeout)
     }
 
+    /// Stops the thread and waits for it; reports it made stay readable.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+
     /// Reports lost because nobody read them in time.
     pub fn dropped(&self) -> u64 {
         self.reports.dropped()

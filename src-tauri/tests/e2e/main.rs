@@ -998,14 +998,7 @@ fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
     saved(&d);
 
     // The app is killed (a crash, a power cut): no chance to close anything.
-    for (pid, name) in app_processes() {
-        if name == "paraakh-app" {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-        }
-    }
-    app_gone();
+    kill_app();
     d.quit();
     let dir = session_dir(&demo, SESSION);
     assert_eq!(
@@ -1062,6 +1055,121 @@ fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
         answer_hash(serde_json::json!(SHORT))
     );
     drop(demo.backend);
+}
+
+/// SIGKILLs every `paraakh-app` process and waits until they are gone.
+fn kill_app() {
+    for (pid, name) in app_processes() {
+        if name == "paraakh-app" {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+    app_gone();
+}
+
+/// After a crash: the proctor's code, the check, the exam screen again.
+fn resume_with_code(d: &Driver, code: &str) {
+    let long = Duration::from_secs(60);
+    let input = d.wait_for("#resume-proctor-code", long);
+    d.type_into(&input, code);
+    d.click_on("#resume-button");
+    pass_check(d);
+    d.wait_for("#screen-exam", long);
+}
+
+/// The app killed `kills` times at random moments of one exam (a fixed
+/// seed): on the exam screen after an answer, and every other time once
+/// more during the next start-up, resumption or system check. After every
+/// kill the log begins with every record it held before; after every
+/// resumption the last saved answer is on screen; at the end the session
+/// verifies intact under the backend's receipt with that answer submitted.
+fn app_killed_again_and_again(kills: u32) {
+    let Some(detect_data) = prerequisites("app kills") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = prepare(tmp.path(), &detect_data);
+    let rig = Rig::start(&demo);
+    let dir = session_dir(&demo, SESSION);
+    let mut seed: u64 = 0x00a9_9c1e_0000 + u64::from(kills);
+    let mut random_ms = |below: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        Duration::from_millis(seed % below)
+    };
+    let mut durable: Vec<serde_json::Value> = Vec::new();
+    let mut killed = |d: Driver, kill: u32| {
+        kill_app();
+        d.quit();
+        let now = records(&dir);
+        assert!(
+            now.len() >= durable.len() && now[..durable.len()] == durable[..],
+            "kill {kill}: the log lost or changed records ({} then, {} now)",
+            durable.len(),
+            now.len()
+        );
+        durable = now;
+    };
+
+    let mut d = Driver::start(rig.port, Path::new(APP));
+    join_check_consent(&d, &demo.start_code);
+    let mut chosen = 0;
+    d.click_on("#question [data-choice='0']");
+    saved(&d);
+    for kill in 0..kills {
+        std::thread::sleep(random_ms(1500));
+        killed(d, kill);
+        d = Driver::start(rig.port, Path::new(APP));
+        if kill % 2 == 1 {
+            std::thread::sleep(random_ms(4000));
+            killed(d, kill);
+            d = Driver::start(rig.port, Path::new(APP));
+        }
+        resume_with_code(&d, &demo.proctor_code);
+        let checked = d.execute(&format!(
+            "return document.querySelector(\"#question [data-choice='{chosen}']\").checked"
+        ));
+        assert_eq!(checked, serde_json::json!(true), "after kill {kill}");
+        chosen = (kill + 1) % 3;
+        d.click_on(&format!("#question [data-choice='{chosen}']"));
+        saved(&d);
+    }
+    submit_and_wait_for_receipt(&d);
+    close_and_verify(d, &demo, &dir);
+    let recs = records(&dir);
+    assert!(recs[..durable.len()] == durable[..]);
+    let resumed = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == "session_resumed")
+        .count();
+    assert!(
+        resumed >= kills as usize,
+        "{resumed} resumptions for {kills} kills"
+    );
+    assert_eq!(
+        last_answer(&recs, "q1"),
+        answer_hash(serde_json::json!(chosen))
+    );
+    drop(demo.backend);
+}
+
+#[test]
+fn an_exam_whose_app_is_killed_again_and_again_keeps_every_answer() {
+    app_killed_again_and_again(4);
+}
+
+/// The figure: 20 kills on the exam screen and 10 more during
+/// start-up (about six minutes).
+#[test]
+#[ignore = "endurance: run with --ignored (about six minutes)"]
+fn an_exam_whose_app_is_killed_twenty_times_keeps_every_answer() {
+    app_killed_again_and_again(20);
 }
 
 #[test]

@@ -15,6 +15,9 @@
 //!   pages that are not the app (the reviewer's report);
 //! - [`postgres::Postgres`]: a private PostgreSQL server (Debian's
 //!   `postgresql-15`) on a free loopback port, for the backend's index;
+//! - [`disk::SmallDisk`]: a small tmpfs to fill mid-exam (root only);
+//! - [`xtest::Injector`]: keys and clicks sent through the X server's
+//!   XTEST extension (the X protocol directly, no `xdotool`);
 //! - [`proxy::FaultProxy`]: a TCP proxy that cuts, delays and refuses
 //!   connections, for tests of uploads over a bad network.
 //!
@@ -26,9 +29,11 @@
 // Test support: a panic is the failure report, and messages go to stderr.
 #![allow(clippy::print_stderr)]
 
+pub mod disk;
 pub mod fixture;
 pub mod postgres;
 pub mod proxy;
+pub mod xtest;
 // Test support: a panic is the failure report.
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod webdriver;

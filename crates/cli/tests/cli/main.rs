@@ -14,7 +14,11 @@ mod agent;
 mod capture;
 #[cfg(feature = "check")]
 mod check;
+#[cfg(all(feature = "check", feature = "sync", feature = "ingest"))]
+mod endurance;
 mod grammar;
+#[cfg(feature = "check")]
+mod input;
 #[cfg(all(feature = "sync", feature = "ingest"))]
 mod join;
 #[cfg(all(feature = "sync", feature = "ingest"))]

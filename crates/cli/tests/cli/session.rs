@@ -50,7 +50,7 @@ pub(super) fn keys(tmp: &Path) -> PathBuf {
 
 /// Verifies an offline session: no backend witnessed it, so it is intact
 /// only as machine-attested evidence, and the report says so.
-fn verify(dir: &Path, keys: &Path) -> serde_json::Value {
+pub(super) fn verify(dir: &Path, keys: &Path) -> serde_json::Value {
     let key = keys.join("encryption.key");
     let args = ["verify", p(dir), "--tenant-key", p(&key), "--json"];
     let report = json(&paraakh(&args));

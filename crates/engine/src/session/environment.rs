@@ -167,6 +167,13 @@ impl Environment {
         if !watch_displays && policy.displays.enabled {
             add("displays", "watched", "not watched".into());
         }
+        let k = &policy.keyboard;
+        if !watch_displays
+            && k.enabled
+            && (k.synthetic_input.enabled || k.input_device_added.enabled)
+        {
+            add("input devices", "watched", "not watched".into());
+        }
         out
     }
 

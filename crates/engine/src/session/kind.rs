@@ -41,6 +41,10 @@ pub enum EventKind {
     ScreenSharing,
     /// A remote session was found.
     RemoteSession,
+    /// Keys, clicks or motion that no hand made (one episode).
+    SyntheticInput,
+    /// A keyboard or pointer connected during the exam.
+    InputDeviceAdded,
 
     // The end of a lasting condition that was reported (info).
     /// [`EventKind::NoFace`] is over.
@@ -63,6 +67,9 @@ pub enum EventKind {
     StatementUnavailable,
     /// The session continued after the client stopped unexpectedly.
     SessionResumed,
+    /// Nothing was watched for a while: the computer slept, or the
+    /// program was stopped while the computer ran on.
+    MonitoringGap,
     /// The candidate agreed to what is captured.
     ConsentGiven,
     /// How the machine was set up (start of every segment).
@@ -87,6 +94,10 @@ pub enum EventKind {
     UploadInterrupted,
     /// Uploading works again.
     UploadResumed,
+    /// The disk is filling: some evidence is no longer stored.
+    StorageLow,
+    /// Disk space is back (or the session ended): what was not stored.
+    StorageLowEnded,
     /// The policy submitted the exam.
     AutoSubmitted,
     /// The session ended.
@@ -95,7 +106,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 36] = [
+    pub const ALL: [EventKind; 41] = [
         Self::NoFace,
         Self::MultipleFaces,
         Self::CameraBlocked,
@@ -110,6 +121,8 @@ impl EventKind {
         Self::BlockedShortcut,
         Self::ScreenSharing,
         Self::RemoteSession,
+        Self::SyntheticInput,
+        Self::InputDeviceAdded,
         Self::NoFaceEnded,
         Self::MultipleFacesEnded,
         Self::CameraBlockedEnded,
@@ -118,6 +131,7 @@ impl EventKind {
         Self::CopyBlocked,
         Self::StatementUnavailable,
         Self::SessionResumed,
+        Self::MonitoringGap,
         Self::ConsentGiven,
         Self::Environment,
         Self::MonitoringStarted,
@@ -130,6 +144,8 @@ impl EventKind {
         Self::ReceiptRefused,
         Self::UploadInterrupted,
         Self::UploadResumed,
+        Self::StorageLow,
+        Self::StorageLowEnded,
         Self::AutoSubmitted,
         Self::SessionEnded,
     ];
@@ -151,6 +167,8 @@ impl EventKind {
             Self::BlockedShortcut => "blocked_shortcut",
             Self::ScreenSharing => "screen_sharing",
             Self::RemoteSession => "remote_session",
+            Self::SyntheticInput => "synthetic_input",
+            Self::InputDeviceAdded => "input_device_added",
             Self::NoFaceEnded => "no_face_ended",
             Self::MultipleFacesEnded => "multiple_faces_ended",
             Self::CameraBlockedEnded => "camera_blocked_ended",
@@ -159,8 +177,9 @@ impl EventKind {
             Self::CopyBlocked => "copy_blocked",
             Self::StatementUnavailable => "statement_unavailable",
             Self::SessionResumed => "session_resumed",
+            Self::MonitoringGap => setup::MONITORING_GAP,
             Self::ConsentGiven => "consent_given",
-            // The verifier reads these four: their names live with it.
+            // The verifier reads these: their names live with it.
             Self::Environment => setup::ENVIRONMENT,
             Self::MonitoringStarted => setup::MONITORING_STARTED,
             Self::MonitorUnavailable => setup::MONITOR_UNAVAILABLE,
@@ -172,6 +191,8 @@ impl EventKind {
             Self::ReceiptRefused => "receipt_refused",
             Self::UploadInterrupted => "upload_interrupted",
             Self::UploadResumed => "upload_resumed",
+            Self::StorageLow => "storage_low",
+            Self::StorageLowEnded => "storage_low_ended",
             Self::AutoSubmitted => "auto_submitted",
             Self::SessionEnded => "session_ended",
         }
@@ -202,7 +223,7 @@ mod tests {
 
     /// The names as the log has always had them: changing one would break
     /// every reviewer's tool and every recorded session's reading.
-    const NAMES: [&str; 36] = [
+    const NAMES: [&str; 41] = [
         "no_face",
         "multiple_faces",
         "camera_blocked",
@@ -217,6 +238,8 @@ mod tests {
         "blocked_shortcut",
         "screen_sharing",
         "remote_session",
+        "synthetic_input",
+        "input_device_added",
         "no_face_ended",
         "multiple_faces_ended",
         "camera_blocked_ended",
@@ -225,6 +248,7 @@ mod tests {
         "copy_blocked",
         "statement_unavailable",
         "session_resumed",
+        "monitoring_gap",
         "consent_given",
         "environment",
         "monitoring_started",
@@ -237,6 +261,8 @@ mod tests {
         "receipt_refused",
         "upload_interrupted",
         "upload_resumed",
+        "storage_low",
+        "storage_low_ended",
         "auto_submitted",
         "session_ended",
     ];
@@ -284,28 +310,33 @@ mod tests {
                 EventKind::BlockedShortcut => 11,
                 EventKind::ScreenSharing => 12,
                 EventKind::RemoteSession => 13,
-                EventKind::NoFaceEnded => 14,
-                EventKind::MultipleFacesEnded => 15,
-                EventKind::CameraBlockedEnded => 16,
-                EventKind::LookingAwayEnded => 17,
-                EventKind::PageBlocked => 18,
-                EventKind::CopyBlocked => 19,
-                EventKind::StatementUnavailable => 20,
-                EventKind::SessionResumed => 21,
-                EventKind::ConsentGiven => 22,
-                EventKind::Environment => 23,
-                EventKind::MonitoringStarted => 24,
-                EventKind::MonitorUnavailable => 25,
-                EventKind::GuardUnavailable => 26,
-                EventKind::MonitorTrouble => 27,
-                EventKind::BreakStarted => 28,
-                EventKind::BreakEnded => 29,
-                EventKind::ProctorUnlock => 30,
-                EventKind::ReceiptRefused => 31,
-                EventKind::UploadInterrupted => 32,
-                EventKind::UploadResumed => 33,
-                EventKind::AutoSubmitted => 34,
-                EventKind::SessionEnded => 35,
+                EventKind::SyntheticInput => 14,
+                EventKind::InputDeviceAdded => 15,
+                EventKind::NoFaceEnded => 16,
+                EventKind::MultipleFacesEnded => 17,
+                EventKind::CameraBlockedEnded => 18,
+                EventKind::LookingAwayEnded => 19,
+                EventKind::PageBlocked => 20,
+                EventKind::CopyBlocked => 21,
+                EventKind::StatementUnavailable => 22,
+                EventKind::SessionResumed => 23,
+                EventKind::MonitoringGap => 24,
+                EventKind::ConsentGiven => 25,
+                EventKind::Environment => 26,
+                EventKind::MonitoringStarted => 27,
+                EventKind::MonitorUnavailable => 28,
+                EventKind::GuardUnavailable => 29,
+                EventKind::MonitorTrouble => 30,
+                EventKind::BreakStarted => 31,
+                EventKind::BreakEnded => 32,
+                EventKind::ProctorUnlock => 33,
+                EventKind::ReceiptRefused => 34,
+                EventKind::UploadInterrupted => 35,
+                EventKind::UploadResumed => 36,
+                EventKind::StorageLow => 37,
+                EventKind::StorageLowEnded => 38,
+                EventKind::AutoSubmitted => 39,
+                EventKind::SessionEnded => 40,
             };
             assert_eq!(position, i, "{kind}");
         }

@@ -16,6 +16,7 @@ mod kind;
 pub mod monitors;
 mod open;
 pub mod rules;
+mod storage;
 mod upload;
 
 pub use crate::sources::{CameraSpec, MicrophoneSpec, ScreenSpec, Sources};
@@ -39,6 +40,7 @@ use paraakh_evidence::note::CheckpointBody;
 use paraakh_evidence::record::{Event, SubmittedAnswer};
 use paraakh_evidence::{BlobMeta, Body, SessionWriter, Severity};
 use paraakh_lockdown::displays::DisplayWatch;
+use paraakh_lockdown::input::{InputEvent, InputWatch};
 use paraakh_lockdown::process::ProcessWatch;
 use paraakh_signal::DropOldestQueue;
 use serde_json::{Map, Value, json};
@@ -130,6 +132,7 @@ pub(crate) struct Opened {
     pub(crate) screen_requests: Option<Sender<u64>>,
     pub(crate) processes: Option<ProcessWatch>,
     pub(crate) displays: Option<DisplayWatch>,
+    pub(crate) input: Option<InputWatch>,
     pub(crate) answers: BTreeMap<String, u64>,
     pub(crate) uploader: Option<upload::Uploader>,
     pub(crate) upload_options: paraakh_sync::SyncOptions,
@@ -149,6 +152,8 @@ struct Running {
     troubles: std::collections::HashMap<&'static str, (Option<Instant>, u64)>,
     /// When each guard's trouble was last recorded.
     guards_said: std::collections::HashMap<String, Instant>,
+    /// Free space where the evidence is written.
+    storage: storage::Storage,
 }
 
 /// At most one `monitor_trouble` record per monitor in this long.
@@ -173,13 +178,14 @@ impl Running {
             ..SessionSummary::default()
         };
         Self {
-            o,
             events,
             summary,
             paused_at: None,
             offline: false,
             troubles: std::collections::HashMap::new(),
             guards_said: std::collections::HashMap::new(),
+            storage: storage::Storage::new(&o.config.dir),
+            o,
         }
     }
 
@@ -221,6 +227,8 @@ impl Running {
         Ok(seq)
     }
 
+    /// Stores a blob, unless the disk is too full for its kind (then it
+    /// is counted, and the shortage's record says so).
     fn blob(
         &mut self,
         sev: Severity,
@@ -228,19 +236,97 @@ impl Running {
         purpose: &str,
         event_seq: Option<u64>,
         data: &[u8],
-    ) -> Result<u64, EngineError> {
-        let (seq, blob) = self.writer()?.add_blob(
-            sev,
-            BlobMeta {
-                media_type: media_type.into(),
-                purpose: purpose.into(),
-                event_seq,
-            },
-            data,
-        )?;
-        self.summary.blobs += 1;
-        self.summary.blob_bytes += blob.size;
-        Ok(seq)
+    ) -> Result<(), EngineError> {
+        self.check_storage()?;
+        if !self.storage.level().stores(purpose) {
+            self.storage.not_stored(purpose);
+            return Ok(());
+        }
+        let meta = BlobMeta {
+            media_type: media_type.into(),
+            purpose: purpose.into(),
+            event_seq,
+        };
+        match self.writer()?.add_blob(sev, meta, data) {
+            Ok((_, blob)) => {
+                self.summary.blobs += 1;
+                self.summary.blob_bytes += blob.size;
+                Ok(())
+            }
+            Err(e) if e.is_storage_full() => {
+                self.storage.not_stored(purpose);
+                let change = self.storage.full();
+                self.storage_change(change)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn check_storage(&mut self) -> Result<(), EngineError> {
+        let change = self.storage.check();
+        self.storage_change(change)
+    }
+
+    /// Records a change in what the disk has room for; tells the candidate
+    /// once per shortage.
+    fn storage_change(&mut self, change: Option<storage::Change>) -> Result<(), EngineError> {
+        let mb = |b: u64| b / 1_000_000;
+        match change {
+            None => {}
+            Some(storage::Change::Worse { level, free, first }) => {
+                let stopped = level.stopped();
+                self.event(
+                    Severity::Medium,
+                    EventKind::StorageLow,
+                    format!(
+                        "Free disk space is low ({} MB): {} are no longer stored; the exam and its log go on",
+                        mb(free),
+                        stopped.join(", ")
+                    ),
+                    detail(json!({"free_mb": mb(free), "not_stored": stopped})),
+                )?;
+                if first {
+                    self.emit(EngineEvent::Warning {
+                        kind: EventKind::StorageLow.as_str().to_owned(),
+                        text: "This computer is running out of disk space. Your answers are safe and the exam goes on; please do not download or save anything else until you submit.".to_owned(),
+                        severity: Severity::Medium,
+                    });
+                }
+            }
+            Some(storage::Change::Recovered {
+                free,
+                seconds,
+                not_stored,
+                still_short,
+            }) => {
+                let reserve_used = self.writer()?.reserve_released();
+                let counted: Vec<String> =
+                    not_stored.iter().map(|(p, n)| format!("{n} {p}")).collect();
+                let how = if still_short {
+                    "was still short when the session ended, after"
+                } else {
+                    "was short for"
+                };
+                self.event(
+                    Severity::Info,
+                    EventKind::StorageLowEnded,
+                    format!(
+                        "Disk space {how} {seconds:.0} s ({} MB free now); not stored meanwhile: {}",
+                        mb(free),
+                        if counted.is_empty() { "nothing".to_owned() } else { counted.join(", ") }
+                    ),
+                    detail(json!({
+                        "free_mb": mb(free),
+                        "seconds": seconds.round(),
+                        "not_stored": not_stored,
+                        "log_reserve_used": reserve_used,
+                        "still_short": still_short,
+                    })),
+                )?;
+                self.writer()?.hold_reserve();
+            }
+        }
+        Ok(())
     }
 
     /// Records a violation, attaches its evidence, warns, and submits if it must.
@@ -355,6 +441,36 @@ impl Running {
                 };
                 self.observe(&obs, at.boot_ns, detail(json!({"found": what})), None)
             }
+            Signal::Gap(gap) => {
+                self.o.rules.interrupted();
+                let seconds = gap.seconds;
+                let (severity, cause, message) = if gap.slept {
+                    (
+                        Severity::Medium,
+                        "computer_slept",
+                        format!(
+                            "The computer slept for {seconds:.0} s: nothing was watched meanwhile"
+                        ),
+                    )
+                } else {
+                    // Not a sleep: something stopped the exam program (a
+                    // debugger, SIGSTOP) or starved it, and it saw nothing.
+                    (
+                        Severity::High,
+                        "program_stopped",
+                        format!(
+                            "The exam program did not run for {seconds:.0} s while the computer ran on (stopped by another program, or starved of time): nothing was watched meanwhile"
+                        ),
+                    )
+                };
+                self.event(
+                    severity,
+                    EventKind::MonitoringGap,
+                    message,
+                    detail(json!({"seconds": (seconds * 10.0).round() / 10.0, "cause": cause})),
+                )?;
+                Ok(false)
+            }
             Signal::Trouble {
                 monitor,
                 message,
@@ -426,6 +542,15 @@ impl Running {
             let extra = detail(json!({"change": e.change}));
             submit |= self.observe(&obs, e.at.boot_ns, extra, None)?;
         }
+        let mut inputs = Vec::new();
+        if let Some(w) = &self.o.input {
+            while let Some(e) = w.next_event(Duration::ZERO) {
+                inputs.push(e);
+            }
+        }
+        for e in inputs {
+            submit |= self.input(e)?;
+        }
         // A watch whose source went away watches nothing from here on.
         if self.o.processes.as_ref().is_some_and(|w| w.is_finished()) {
             self.o.processes = None;
@@ -435,7 +560,35 @@ impl Running {
             self.o.displays = None;
             self.watch_stopped("displays", "the connection to the X server was lost")?;
         }
+        if self.o.input.as_ref().is_some_and(|w| w.is_finished()) {
+            self.o.input = None;
+            self.watch_stopped("input devices", "the connection to the X server was lost")?;
+        }
         Ok(submit)
+    }
+
+    /// Records what the input watch saw.
+    fn input(&mut self, e: InputEvent) -> Result<bool, EngineError> {
+        let (obs, at, extra) = match e {
+            InputEvent::Synthetic(episode) => (
+                Observation::SyntheticInput {
+                    keys: episode.keys,
+                    buttons: episode.buttons,
+                    motions: episode.motions,
+                    devices: episode.devices.join(", "),
+                },
+                episode.at,
+                serde_json::to_value(&episode).unwrap_or_default(),
+            ),
+            InputEvent::DeviceAdded { at, device } => (
+                Observation::InputDeviceAdded {
+                    name: device.name.clone(),
+                },
+                at,
+                json!({"device": device}),
+            ),
+        };
+        self.observe(&obs, at.boot_ns, detail(extra), None)
     }
 
     fn watch_stopped(&mut self, monitor: &'static str, why: &str) -> Result<bool, EngineError> {
@@ -659,6 +812,7 @@ impl Running {
             if submit {
                 break self.auto_submit()?;
             }
+            self.check_storage()?;
             let now = Instant::now();
             if now >= next_heartbeat {
                 next_heartbeat = now + heartbeat;
@@ -680,6 +834,14 @@ impl Running {
     }
 
     fn finish(&mut self, reason: &str) -> Result<SessionSummary, EngineError> {
+        // An episode of synthetic input still open (an auto-typer that
+        // ends by submitting) is recorded while the screen is still captured.
+        if let Some(mut w) = self.o.input.take() {
+            w.stop();
+            while let Some(e) = w.next_event(Duration::ZERO) {
+                self.input(e)?;
+            }
+        }
         // Stop capturing first, then record what the monitors still reported.
         self.o.monitors.clear();
         self.o.processes = None;
@@ -689,6 +851,8 @@ impl Running {
             self.signal(s)?;
         }
         let dropped = self.o.signal_tx.dropped();
+        let short = self.storage.at_end();
+        self.storage_change(short)?;
         self.event(
             Severity::Info,
             EventKind::SessionEnded,

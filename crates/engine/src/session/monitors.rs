@@ -61,6 +61,8 @@ pub enum Signal {
         /// What was found, in plain words.
         what: String,
     },
+    /// Nothing ran for a while: the computer slept or the program was stopped.
+    Gap(Gap),
     /// A device or detector problem, in plain words.
     Trouble {
         /// Which monitor.
@@ -402,9 +404,87 @@ pub fn remote(
     .map_err(EngineError::start("the remote-session monitor"))
 }
 
+/// A stretch of time in which the session's threads did not run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gap {
+    /// How long, by the boot clock (which counts a sleep), in seconds.
+    pub seconds: f64,
+    /// The computer slept (its monotonic clock stood still meanwhile);
+    /// otherwise the program alone was stopped while the computer ran on.
+    pub slept: bool,
+}
+
+/// A wake-up this late means the process did not run: a busy old laptop
+/// delays a thread by milliseconds, a stopped one by as long as it is stopped.
+const GAP_AFTER: Duration = Duration::from_secs(5);
+/// How often the gap watch wakes.
+const GAP_TICK: Duration = Duration::from_millis(500);
+
+impl Gap {
+    /// The gap between two wake-ups `boot` and `monotonic` apart, if any.
+    /// Linux's monotonic clock stops while the computer sleeps and its boot
+    /// clock does not: the difference tells a sleep from a stopped program.
+    pub fn between(boot: Duration, monotonic: Duration) -> Option<Self> {
+        (boot >= GAP_AFTER).then(|| Self {
+            seconds: boot.as_secs_f64(),
+            slept: boot.saturating_sub(monotonic) >= Duration::from_secs(2),
+        })
+    }
+}
+
+/// Watches for gaps in the session's own running (a closed lid, SIGSTOP):
+/// reported when the process runs again, so the reviewer knows what was
+/// not watched and the rules do not count a condition across it.
+pub fn gap_watch(signals: Signals) -> Result<Monitor, EngineError> {
+    use paraakh_evidence::SystemClock;
+    Monitor::spawn("paraakh-gap-watch", move |stop| {
+        let mut last = (SystemClock.now().boot_ns, Instant::now());
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(GAP_TICK);
+            let now = (SystemClock.now().boot_ns, Instant::now());
+            let boot = Duration::from_nanos(now.0.saturating_sub(last.0));
+            if let Some(gap) = Gap::between(boot, now.1.duration_since(last.1)) {
+                signals.send(Signal::Gap(gap));
+            }
+            last = now;
+        }
+    })
+    .map_err(EngineError::start("the gap watch"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_late_wake_up_is_a_gap_and_the_clocks_tell_a_sleep_from_a_stop() {
+        let s = Duration::from_secs;
+        assert_eq!(
+            Gap::between(Duration::from_millis(700), Duration::from_millis(700)),
+            None
+        );
+        assert_eq!(
+            Gap::between(s(4), s(4)),
+            None,
+            "a busy machine is not a gap"
+        );
+        assert_eq!(
+            Gap::between(s(20), s(20)),
+            Some(Gap {
+                seconds: 20.0,
+                slept: false
+            }),
+            "SIGSTOP: both clocks ran on"
+        );
+        assert_eq!(
+            Gap::between(s(600), Duration::from_millis(500)),
+            Some(Gap {
+                seconds: 600.0,
+                slept: true
+            }),
+            "a closed lid: the monotonic clock stood still"
+        );
+    }
 
     #[test]
     fn the_silence_gate_passes_quiet_speech_and_stops_silence() {

@@ -19,6 +19,7 @@ use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::ClientInfo;
 use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
 use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
+use paraakh_lockdown::input::InputWatch;
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
 use paraakh_lockdown::session_type::Lockdown;
 use paraakh_policy::Policy;
@@ -291,6 +292,13 @@ pub(crate) fn open(
     }
     let consent = Consent::given(scope, clock.now());
     let policy = config.policy.clone();
+    let exam_session = config
+        .environment
+        .session
+        .as_ref()
+        .is_some_and(|s| s.lockdown == Lockdown::ExamSession);
+    // Started before the environment record, which lists the devices it found.
+    let input = watch_input(&config, &policy, exam_session, &clock);
     let deviations = config.environment.observed_deviations(
         &policy,
         &config.sources,
@@ -322,6 +330,7 @@ pub(crate) fn open(
             "managed": config.environment.managed,
             "development_build": config.environment.development_build,
             "deviations": deviations,
+            "input_devices": input.as_ref().ok().and_then(|w| w.as_ref()).map(InputWatch::devices),
         }),
     )?;
     for (guard, why) in &config.environment.guards_unavailable {
@@ -341,7 +350,9 @@ pub(crate) fn open(
     };
     let (signal_tx, signals) = Signals::channel(256);
     let last_frame = new_last_frame();
-    let mut monitors = Vec::new();
+    // Not a layer of the policy: a gap in the session's own running is
+    // always the reviewer's business.
+    let mut monitors = vec![monitors::gap_watch(signal_tx.clone())?];
     let mut running = Vec::new();
     let mut not_running = Vec::new();
 
@@ -508,11 +519,17 @@ pub(crate) fn open(
     } else if let (true, Some(why)) = (policy.remote_session.enabled, set_by("processes")) {
         not_running.push(("remote sessions", why));
     }
-    let exam_session = config
-        .environment
-        .session
-        .as_ref()
-        .is_some_and(|s| s.lockdown == Lockdown::ExamSession);
+    let input = match input {
+        Ok(Some(w)) => {
+            running.push("input devices".to_owned());
+            Some(w)
+        }
+        Ok(None) => None,
+        Err(why) => {
+            not_running.push(("input devices", why));
+            None
+        }
+    };
     let displays = if policy.displays.enabled && config.watch_displays && exam_session {
         // Changes are watched through X11 RandR, which the exam session
         // does not have: said, not hidden.
@@ -600,9 +617,35 @@ pub(crate) fn open(
         screen_requests,
         processes,
         displays,
+        input,
         answers,
         uploader,
         upload_options,
         config,
     })
+}
+
+/// Where input comes from (XTEST, virtual devices, devices added), on an
+/// X11 desktop: `Ok(None)` where there is nothing to watch (no X display:
+/// a headless run; the exam session, whose compositor offers no way to
+/// inject input), `Err(why)` where it should be watched and cannot be.
+fn watch_input(
+    config: &SessionConfig,
+    policy: &Policy,
+    exam_session: bool,
+    clock: &Arc<dyn Clock>,
+) -> Result<Option<InputWatch>, String> {
+    let k = &policy.keyboard;
+    if !k.enabled || !(k.synthetic_input.enabled || k.input_device_added.enabled) {
+        return Ok(None);
+    }
+    if !config.watch_displays {
+        return Err(format!("switched off by {}", config.environment.set_by()));
+    }
+    if exam_session || std::env::var_os("DISPLAY").is_none() {
+        return Ok(None);
+    }
+    InputWatch::start(None, Arc::clone(clock))
+        .map(Some)
+        .map_err(|e| e.to_string())
 }

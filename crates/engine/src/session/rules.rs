@@ -49,6 +49,20 @@ pub enum Observation {
         /// Print Screen (a capture attempt), not a switch.
         print_screen: bool,
     },
+    /// Keys, clicks or motion that no hand made, one episode of it.
+    SyntheticInput {
+        /// Key presses, clicks, pointer motions.
+        keys: u64,
+        buttons: u64,
+        motions: u64,
+        /// The devices it came through.
+        devices: String,
+    },
+    /// A keyboard or pointer that appeared during the exam.
+    InputDeviceAdded {
+        /// Its name, as the X server has it.
+        name: String,
+    },
     /// A screen-sharing session appeared.
     ScreenSharing,
     /// A remote session appeared (the exam shown on or typed from another machine).
@@ -173,6 +187,12 @@ fn warning_for(kind: EventKind) -> Option<&'static str> {
         EventKind::DevtoolsAttempt => "That tool is not available during the exam.",
         EventKind::PrintScreen => "Screenshots are not available during the exam.",
         EventKind::BlockedShortcut => "That shortcut is not available during the exam.",
+        EventKind::SyntheticInput => {
+            "Input that did not come from this computer's keyboard or mouse was noticed — please type and click yourself, and close any program that does it for you."
+        }
+        EventKind::InputDeviceAdded => {
+            "A keyboard or mouse was connected — please use only the ones you started the exam with."
+        }
         EventKind::ScreenSharing => "Your screen is being shared — please stop sharing it.",
         EventKind::RemoteSession => {
             "This computer seems to be used from another one — please end that connection."
@@ -185,6 +205,7 @@ fn warning_for(kind: EventKind) -> Option<&'static str> {
         | EventKind::CopyBlocked
         | EventKind::StatementUnavailable
         | EventKind::SessionResumed
+        | EventKind::MonitoringGap
         | EventKind::ConsentGiven
         | EventKind::Environment
         | EventKind::MonitoringStarted
@@ -197,6 +218,8 @@ fn warning_for(kind: EventKind) -> Option<&'static str> {
         | EventKind::ReceiptRefused
         | EventKind::UploadInterrupted
         | EventKind::UploadResumed
+        | EventKind::StorageLow
+        | EventKind::StorageLowEnded
         | EventKind::AutoSubmitted
         | EventKind::SessionEnded => return None,
     })
@@ -259,6 +282,14 @@ impl Rules {
     pub fn set_paused(&mut self, paused: bool) {
         self.paused = paused;
         self.conditions.clear();
+    }
+
+    /// Nothing was observed for a while (the computer slept, the program
+    /// was stopped): a condition not yet reported starts afresh, so the
+    /// first frames after the gap are not taken as lasting through it. One
+    /// already reported stays open until it is seen to end.
+    pub fn interrupted(&mut self) {
+        self.conditions.retain(|_, c| c.reported);
     }
 
     fn violation(
@@ -477,6 +508,35 @@ impl Rules {
                     ));
                 }
             }
+            Observation::SyntheticInput {
+                keys,
+                buttons,
+                motions,
+                ref devices,
+            } => {
+                let rule = &p.keyboard.synthetic_input;
+                if p.keyboard.enabled && rule.enabled {
+                    out.push(self.violation(
+                        EventKind::SyntheticInput,
+                        rule,
+                        format!(
+                            "Input no hand made, sent through {devices}: {keys} key presses, {buttons} clicks, {motions} pointer motions"
+                        ),
+                        Evidence::Screen,
+                    ));
+                }
+            }
+            Observation::InputDeviceAdded { ref name } => {
+                let rule = &p.keyboard.input_device_added;
+                if p.keyboard.enabled && rule.enabled {
+                    out.push(self.violation(
+                        EventKind::InputDeviceAdded,
+                        rule,
+                        format!("An input device was connected: {name}"),
+                        Evidence::Screen,
+                    ));
+                }
+            }
             Observation::RemoteSession => {
                 let rule = &p.remote_session.detected;
                 if p.remote_session.enabled && rule.enabled {
@@ -578,6 +638,28 @@ mod tests {
         assert_eq!(end[0].kind, "no_face_ended");
         assert_eq!(end[0].lasted_seconds, Some(25.0));
         assert_eq!(end[0].severity, Severity::Info);
+    }
+
+    #[test]
+    fn a_gap_restarts_a_condition_not_yet_reported_and_keeps_a_reported_one() {
+        let mut r = Rules::new(standard());
+        assert!(r.observe(&camera(0), 0).is_empty());
+        // The computer sleeps for a minute with no face seen before it.
+        r.interrupted();
+        assert!(
+            r.observe(&camera(0), 60 * S).is_empty(),
+            "the minute asleep is not a minute without a face"
+        );
+        assert!(r.observe(&camera(0), 69 * S).is_empty());
+        assert_eq!(r.observe(&camera(0), 70 * S)[0].kind, "no_face");
+        r.interrupted();
+        assert!(
+            r.observe(&camera(0), 80 * S).is_empty(),
+            "reported once, across the gap too"
+        );
+        let end = r.observe(&camera(1), 90 * S);
+        assert_eq!(end[0].kind, "no_face_ended");
+        assert_eq!(end[0].lasted_seconds, Some(30.0));
     }
 
     #[test]

@@ -17,12 +17,15 @@ pub const MONITORING_STARTED: &str = "monitoring_started";
 pub const MONITOR_UNAVAILABLE: &str = "monitor_unavailable";
 /// A lockdown guard that did not start or stopped (`detail.guard`, `detail.reason`).
 pub const GUARD_UNAVAILABLE: &str = "guard_unavailable";
+/// Nothing ran for a while before this record (`detail.seconds`,
+/// `detail.cause`: `computer_slept` or `program_stopped`).
+pub const MONITORING_GAP: &str = "monitoring_gap";
 
 /// Whether verification keeps this event kind for the summary.
 pub(crate) fn is_setup(kind: &str) -> bool {
     matches!(
         kind,
-        ENVIRONMENT | MONITORING_STARTED | MONITOR_UNAVAILABLE | GUARD_UNAVAILABLE
+        ENVIRONMENT | MONITORING_STARTED | MONITOR_UNAVAILABLE | GUARD_UNAVAILABLE | MONITORING_GAP
     )
 }
 
@@ -48,7 +51,8 @@ pub struct NotWatched {
     pub seq: u64,
     /// The monitor or guard.
     pub what: String,
-    /// `monitor` or `guard`.
+    /// `monitor`, `guard`, or `gap` (nothing at all ran for a while
+    /// before record `seq`; watched again from it).
     pub kind: &'static str,
     /// Why.
     pub reason: String,
@@ -86,6 +90,9 @@ impl EnvironmentSummary {
             .not_watched
             .iter()
             .map(|n| match n.watched_again_from {
+                _ if n.kind == "gap" => {
+                    format!("{} ({}; before record {})", n.what, n.reason, n.seq)
+                }
                 Some(again) => format!(
                     "{} ({}; records {}–{})",
                     n.what,
@@ -147,6 +154,27 @@ pub(crate) fn summarise(
                         n.watched_again_from = Some(*seq);
                     }
                 }
+            }
+            MONITORING_GAP => {
+                let seconds = e
+                    .detail
+                    .get("seconds")
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(0.0);
+                let why = match e.detail.get("cause").and_then(serde_json::Value::as_str) {
+                    Some("computer_slept") => "the computer slept",
+                    Some("program_stopped") => {
+                        "the exam program did not run while the computer ran on"
+                    }
+                    _ => "nothing ran",
+                };
+                s.not_watched.push(NotWatched {
+                    seq: *seq,
+                    what: "everything".into(),
+                    kind: "gap",
+                    reason: format!("{why}, for {seconds:.0} s"),
+                    watched_again_from: Some(*seq),
+                });
             }
             MONITOR_UNAVAILABLE | GUARD_UNAVAILABLE => {
                 let (kind, key) = if e.kind == MONITOR_UNAVAILABLE {
@@ -228,6 +256,40 @@ mod tests {
         assert!(line.starts_with("Watched: camera; not watched: processes (switched off by the launch file; record 3), microphone (the audio server went away; record 9)"), "{line}");
         assert!(!line.contains("focus"));
         assert_eq!(summarise(&[], 10, false).line(), "Watched: nothing");
+    }
+
+    #[test]
+    fn a_gap_in_the_running_is_a_stretch_when_nothing_was_watched() {
+        let events = vec![
+            (
+                2,
+                event(
+                    MONITORING_STARTED,
+                    serde_json::json!({"monitors": ["camera", "screen"]}),
+                ),
+            ),
+            (
+                7,
+                event(
+                    MONITORING_GAP,
+                    serde_json::json!({"seconds": 12.3, "cause": "program_stopped"}),
+                ),
+            ),
+            (
+                9,
+                event(
+                    MONITORING_GAP,
+                    serde_json::json!({"seconds": 600.0, "cause": "computer_slept"}),
+                ),
+            ),
+        ];
+        let s = summarise(&events, 10, false);
+        assert_eq!(s.watched, ["camera", "screen"], "watched again after it");
+        let line = s.line();
+        assert!(
+            line.ends_with("not watched: everything (the exam program did not run while the computer ran on, for 12 s; before record 7), everything (the computer slept, for 600 s; before record 9)"),
+            "{line}"
+        );
     }
 
     #[test]

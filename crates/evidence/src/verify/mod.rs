@@ -622,6 +622,8 @@ fn check_entries(dir: &Path, findings: &mut Findings) {
             | layout::REVIEW => !is_dir,
             layout::BLOBS => is_dir,
             layout::LOCK => !is_dir && entry.metadata().map(|m| m.len() == 0).unwrap_or(false),
+            // Zeros the writer holds back; never read, never evidence.
+            layout::RESERVE => !is_dir,
             _ => false,
         };
         if !expected {

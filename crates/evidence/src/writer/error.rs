@@ -76,6 +76,19 @@ pub enum WriterError {
     Note(#[from] NoteError),
 }
 
+impl WriterError {
+    /// The disk (or the user's quota) is full: the write can succeed again
+    /// once space is freed, and nothing already recorded was lost.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            Self::Io { source, .. } | Self::Blob(BlobError::Io(source)) => {
+                super::is_storage_full(source)
+            }
+            _ => false,
+        }
+    }
+}
+
 pub(crate) fn io_err<'a>(
     what: &'static str,
     path: &'a Path,

@@ -10,6 +10,7 @@
 mod durability;
 mod error;
 mod late_receipt;
+mod reserve;
 mod resume;
 
 pub use durability::GROUP_COMMIT_WINDOW;
@@ -20,7 +21,7 @@ pub use resume::Recovered;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -41,6 +42,8 @@ use crate::record::{
 use crate::statement::SessionStatement;
 
 use durability::{Durability, flusher};
+pub use reserve::{RESERVE_BYTES, is_storage_full};
+use reserve::{Reserve, append_whole};
 
 /// Who and what a new session is for.
 #[derive(Debug, Clone)]
@@ -95,6 +98,7 @@ pub struct SessionWriter {
     checkpoint_notes: BTreeMap<u64, SignedNote>,
     last_receipt_size: Option<u64>,
     failed: Option<String>,
+    reserve: Reserve,
     /// Resumed after an end record: only the seal may follow.
     sealing_only: bool,
     clock: Arc<dyn Clock>,
@@ -171,6 +175,29 @@ impl SessionParams {
         }
         Ok(Some(statement.nonce))
     }
+}
+
+/// Appends a whole frame to `file` (checkpoints, receipts) and syncs it. A
+/// full disk leaves the file as it was; any other failure stops the writer
+/// (`failed`) until recovery.
+fn append_synced(
+    file: &mut File,
+    frame: &[u8],
+    reserve: &mut Reserve,
+    failed: &mut Option<String>,
+    path: &Path,
+) -> Result<(), WriterError> {
+    let appended = file
+        .metadata()
+        .and_then(|m| append_whole(file, m.len(), frame, reserve))
+        .map_err(|e| (is_storage_full(&e), e))
+        .and_then(|()| file.sync_data().map_err(|e| (false, e)));
+    appended.map_err(|(full, e)| {
+        if !full {
+            *failed = Some(e.to_string());
+        }
+        io_err("cannot append to", path)(e)
+    })
 }
 
 fn open_append(path: &Path) -> Result<File, WriterError> {
@@ -344,6 +371,7 @@ impl SessionWriter {
             checkpoint_notes: BTreeMap::new(),
             last_receipt_size: None,
             failed: None,
+            reserve: Reserve::hold(dir),
             sealing_only: false,
             clock,
         })
@@ -412,9 +440,13 @@ impl SessionWriter {
             });
         }
         let frame = encode_frame(&bytes);
-        if let Err(e) = self.log.write_all(&frame) {
-            // A partial frame may be on disk: only recovery may continue from here.
-            self.failed = Some(e.to_string());
+        if let Err(e) = append_whole(&mut self.log, self.log_len, &frame, &mut self.reserve) {
+            // A full disk left the log whole, and writing can go on once
+            // space is freed. Otherwise a partial frame may be on disk:
+            // only recovery may continue from here.
+            if !is_storage_full(&e) {
+                self.failed = Some(e.to_string());
+            }
             return Err(io_err("cannot append to", &self.dir.join(layout::LOG))(e));
         }
         self.log_len += frame.len() as u64;
@@ -507,27 +539,11 @@ impl SessionWriter {
             .create_new(true)
             .open(&tmp)
             .map_err(io_err("cannot create", &tmp))?;
-        let mut sealer =
-            BlobSealer::new(&self.tenant_key, BufWriter::with_capacity(256 << 10, file))?;
-        let mut buf = vec![0u8; 64 << 10];
-        loop {
-            let n = match data.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let _ = fs::remove_file(&tmp);
-                    return Err(io_err("cannot read the media for", &tmp)(e));
-                }
-            };
-            sealer.write_plaintext(&buf[..n])?;
-        }
-        let (out, digest) = sealer.finish()?;
-        let file = out
-            .into_inner()
-            .map_err(|e| io_err("cannot write", &tmp)(e.into_error()))?;
-        file.sync_all().map_err(io_err("cannot sync", &tmp))?;
-        drop(file);
+        // A blob that cannot be stored whole (a full disk) leaves nothing
+        // behind: its partial file would hold space the log needs.
+        let digest = self.seal_blob(file, &tmp, &mut data).inspect_err(|_| {
+            let _ = fs::remove_file(&tmp);
+        })?;
         let name = to_hex(&digest.ciphertext_sha256);
         let dest = blobs.join(&name);
         fs::rename(&tmp, &dest).map_err(io_err("cannot store", &dest))?;
@@ -543,6 +559,33 @@ impl SessionWriter {
         };
         let seq = self.append(severity, Body::Blob(blob.clone()))?;
         Ok((seq, blob))
+    }
+
+    /// Encrypts `data` into `file` (at `tmp`) and makes it durable.
+    fn seal_blob(
+        &self,
+        file: File,
+        tmp: &Path,
+        data: &mut impl Read,
+    ) -> Result<crate::blob::SealedDigest, WriterError> {
+        let mut sealer =
+            BlobSealer::new(&self.tenant_key, BufWriter::with_capacity(256 << 10, file))?;
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            let n = match data.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(io_err("cannot read the media for", tmp)(e)),
+            };
+            sealer.write_plaintext(&buf[..n])?;
+        }
+        let (out, digest) = sealer.finish()?;
+        let file = out
+            .into_inner()
+            .map_err(|e| io_err("cannot write", tmp)(e.into_error()))?;
+        file.sync_all().map_err(io_err("cannot sync", tmp))?;
+        Ok(digest)
     }
 
     /// Records an autosave of an answer, encrypted to the tenant; durable on return.
@@ -579,13 +622,14 @@ impl SessionWriter {
         let text = body.to_text();
         let note = SignedNote::sign(&text, &[&self.session_key])?;
         let path = self.dir.join(layout::CHECKPOINTS);
-        self.checkpoints
-            .write_all(&encode_frame(note.encode().as_bytes()))
-            .and_then(|()| self.checkpoints.sync_data())
-            .map_err(|e| {
-                self.failed = Some(e.to_string());
-                io_err("cannot append to", &path)(e)
-            })?;
+        let frame = encode_frame(note.encode().as_bytes());
+        append_synced(
+            &mut self.checkpoints,
+            &frame,
+            &mut self.reserve,
+            &mut self.failed,
+            &path,
+        )?;
         self.checkpoint_notes.insert(body.size, note.clone());
         Ok(note)
     }
@@ -620,13 +664,14 @@ impl SessionWriter {
         }
         let encoded = stored.encode();
         let path = self.dir.join(layout::RECEIPTS);
-        self.receipts
-            .write_all(&encode_frame(encoded.as_bytes()))
-            .and_then(|()| self.receipts.sync_data())
-            .map_err(|e| {
-                self.failed = Some(e.to_string());
-                io_err("cannot append to", &path)(e)
-            })?;
+        let frame = encode_frame(encoded.as_bytes());
+        append_synced(
+            &mut self.receipts,
+            &frame,
+            &mut self.reserve,
+            &mut self.failed,
+            &path,
+        )?;
         self.last_receipt_size = Some(body.size);
         self.append(
             Severity::Info,
@@ -648,7 +693,21 @@ impl SessionWriter {
                 reason: reason.to_owned(),
             }),
         )?;
-        self.sign_checkpoint()
+        let note = self.sign_checkpoint()?;
+        self.reserve.remove();
+        Ok(note)
+    }
+
+    /// The space held back for the log was given up in this run (the disk
+    /// was full): the record went on in it.
+    pub fn reserve_released(&self) -> bool {
+        self.reserve.released()
+    }
+
+    /// Holds back space for the log again, if the disk has it now; true
+    /// when the reserve is in place.
+    pub fn hold_reserve(&mut self) -> bool {
+        self.reserve.held() || self.reserve.take_back()
     }
 }
 

@@ -488,3 +488,79 @@ fn a_boot_clock_running_backwards_is_reported_even_with_a_clock_jump_record() {
     assert_eq!(s, Status::Invalid);
     assert!(kinds.contains(&FindingKind::BadTime), "{kinds:?}");
 }
+
+/// A disk that fills up under a running session (a tmpfs of its own,
+/// root only): a blob that does not fit is refused whole and leaves no
+/// file; the log goes on in the space the writer held back; once that is
+/// gone too, an append is refused whole and the log stays intact; when
+/// space returns, writing goes on and the session verifies.
+#[test]
+fn a_full_disk_refuses_what_does_not_fit_loses_nothing_and_writing_goes_on() {
+    use paraakh_test_rig::disk::SmallDisk;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut disk = match SmallDisk::mount(&tmp.path().join("disk"), 16) {
+        Ok(d) => d,
+        Err(e) => {
+            paraakh_test_rig::skip(&e);
+            return;
+        }
+    };
+    let dir = disk.path().join("s");
+    let (device, tenant) = keys();
+    let mut w = SessionWriter::create(&dir, params(&tenant, None), &device, clock()).unwrap();
+    for i in 0..5 {
+        event(&mut w, Severity::Info, i);
+    }
+    disk.fill_to(0);
+    let meta = || BlobMeta {
+        media_type: "application/octet-stream".into(),
+        purpose: "test".into(),
+        event_seq: None,
+    };
+    let err = w
+        .add_blob(Severity::Info, meta(), &vec![7u8; 2 << 20])
+        .unwrap_err();
+    assert!(err.is_storage_full(), "{err}");
+    let partial = std::fs::read_dir(dir.join("blobs")).unwrap().count();
+    assert_eq!(partial, 0, "no partial blob is left");
+
+    // The log writes into the reserve.
+    for i in 0..1000 {
+        event(&mut w, Severity::Info, 100 + i);
+    }
+    assert!(w.reserve_released());
+    w.checkpoint().unwrap();
+
+    // Then that is full too: refused whole, nothing lost, no poisoned writer.
+    disk.fill_to(0);
+    let refused = (0..10_000).find_map(|i| {
+        let mut detail = serde_json::Map::new();
+        detail.insert("n".into(), (5000 + i).into());
+        let body = Body::Event(Event {
+            kind: "test_event".into(),
+            message: None,
+            detail,
+        });
+        w.append(Severity::Info, body).err()
+    });
+    let refused = refused.expect("the disk fills");
+    assert!(refused.is_storage_full(), "{refused}");
+    let on_disk = frames(&dir.join("log"), FileKind::Log).len() as u64;
+    assert_eq!(
+        on_disk,
+        w.size(),
+        "the log holds exactly the accepted records"
+    );
+
+    disk.empty();
+    event(&mut w, Severity::Info, 9999);
+    assert!(w.hold_reserve());
+    let (_, blob) = w.add_blob(Severity::Info, meta(), b"fits now").unwrap();
+    assert_eq!(blob.plaintext_size, 8);
+    w.finish("done").unwrap();
+    assert!(
+        !dir.join(".reserve").exists(),
+        "the reserve goes at the end"
+    );
+    assert_eq!(status(&dir, &tenant), (Status::Intact, vec![]));
+}

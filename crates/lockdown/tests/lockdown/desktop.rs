@@ -532,3 +532,61 @@ fn text_copied_in_the_exam_cannot_be_pasted_elsewhere() {
     assert!(guard.next_event(Duration::from_millis(300)).is_none());
     assert_eq!(owner(primary), exam, "PRIMARY is left to the exam");
 }
+
+/// Keys and clicks sent through XTEST (the X protocol directly, as an
+/// auto-typer does) while the exam window holds the keyboard grab: the
+/// input watch attributes them to the XTEST devices and reports one
+/// episode each, with its counts and the focused window; the devices at
+/// the start are listed, XTEST ones as such.
+#[test]
+fn keys_and_clicks_sent_through_xtest_are_synthetic_even_under_the_grab() {
+    use paraakh_lockdown::input::{InputEvent, InputWatch, Origin};
+    use paraakh_test_rig::xtest::Injector;
+    let Some(d) = Desktop::start() else {
+        return;
+    };
+    let watch = InputWatch::start(Some(d.display.name()), Arc::new(SystemClock)).unwrap();
+    let devices = watch.devices();
+    let origin = |name: &str| devices.iter().find(|x| x.name == name).map(|x| x.origin);
+    assert_eq!(
+        origin("Virtual core XTEST keyboard"),
+        Some(Origin::Xtest),
+        "{devices:#?}"
+    );
+    assert_eq!(origin("Virtual core XTEST pointer"), Some(Origin::Xtest));
+    assert_eq!(
+        origin("Xvfb keyboard"),
+        Some(Origin::Physical),
+        "{devices:#?}"
+    );
+    let _lock = KeyboardLock::acquire(&d.conn, d.exam).unwrap();
+    // Nothing yet: no report without input.
+    assert_eq!(watch.next_event(Duration::from_millis(2000)), None);
+
+    let injector = Injector::connect(d.display.name()).unwrap();
+    injector
+        .type_text("The answer is 42\n", Duration::from_millis(5))
+        .unwrap();
+    let Some(InputEvent::Synthetic(typed)) = watch.next_event(Duration::from_secs(10)) else {
+        panic!("no synthetic input reported");
+    };
+    // 17 characters, one of them capital: 18 key presses with its Shift.
+    assert_eq!((typed.keys, typed.buttons), (18, 0), "{typed:#?}");
+    assert_eq!(typed.devices, ["Virtual core XTEST keyboard"]);
+    assert_eq!(typed.focus.as_deref(), Some("Exam"), "{typed:#?}");
+
+    for _ in 0..3 {
+        injector.click_at(50, 50).unwrap();
+    }
+    let Some(InputEvent::Synthetic(clicked)) = watch.next_event(Duration::from_secs(10)) else {
+        panic!("the clicks were not reported");
+    };
+    assert_eq!((clicked.keys, clicked.buttons), (0, 3), "{clicked:#?}");
+    assert!(clicked.motions >= 1);
+    assert_eq!(clicked.devices, ["Virtual core XTEST pointer"]);
+    assert_eq!(
+        watch.next_event(Duration::from_millis(2500)),
+        None,
+        "one report per episode"
+    );
+}
