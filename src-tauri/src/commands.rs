@@ -99,9 +99,11 @@ pub(crate) async fn save_answer(
     handle: AppHandle,
     question: String,
     answer: Value,
+    typing: Option<paraakh_engine::session::TypingSample>,
 ) -> Result<impl Serialize, AppError> {
     blocking(handle, move |app| {
-        app.save_answer(&question, &answer).map(|seq| Saved { seq })
+        app.save_answer(&question, &answer, typing)
+            .map(|seq| Saved { seq })
     })
     .await
 }

@@ -143,8 +143,13 @@ impl ExamRun {
 
     /// Saves an answer and returns once it is durable in the evidence log
     /// (the session's own reply: never confused with another save).
-    pub(crate) fn save_answer(&self, question: &str, answer: Vec<u8>) -> Result<u64, String> {
-        paraakh_engine::session::save_answer(&self.commands(), question, answer)
+    pub(crate) fn save_answer(
+        &self,
+        question: &str,
+        answer: Vec<u8>,
+        typing: Option<paraakh_engine::session::TypingSample>,
+    ) -> Result<u64, String> {
+        paraakh_engine::session::save_typed_answer(&self.commands(), question, answer, typing)
             .map_err(|e| self.stopped_or(e))
     }
 

@@ -123,6 +123,12 @@ export interface Question {
 /** single: choice index; multiple: sorted indices; text: the text */
 export type Answer = number | number[] | string;
 
+/** How an answer was typed since its last save (see typing.ts). */
+export interface TypingSample {
+  intervals_ms: number[];
+  inserted: number[];
+}
+
 export interface ExamPaper {
   session_id: string;
   title: string;
@@ -416,7 +422,7 @@ export interface Api {
   startExam(agree: boolean, proctorCode?: string): Promise<ExamPaper>;
   /** An online exam: the window goes to the organiser's page. */
   openOnlineExam(): Promise<void>;
-  saveAnswer(question: string, answer: Answer): Promise<{ seq: number }>;
+  saveAnswer(question: string, answer: Answer, typing?: TypingSample): Promise<{ seq: number }>;
   reportWindowEvent(kind: WindowEventKind): Promise<void>;
   submitExam(): Promise<SubmitReceipt>;
   syncStatus(): Promise<SyncStatus>;
@@ -477,7 +483,8 @@ export const tauriApi: Api = {
   startExam: (agree, proctorCode) =>
     invoke<ExamPaper>("start_exam", proctorCode ? { agree, proctorCode } : { agree }),
   openOnlineExam: () => invoke<void>("open_online_exam"),
-  saveAnswer: (question, answer) => invoke<{ seq: number }>("save_answer", { question, answer }),
+  saveAnswer: (question, answer, typing) =>
+    invoke<{ seq: number }>("save_answer", typing ? { question, answer, typing } : { question, answer }),
   reportWindowEvent: (kind) => invoke<void>("report_window_event", { kind }),
   submitExam: () => invoke<SubmitReceipt>("submit_exam"),
   syncStatus: () => invoke<SyncStatus>("sync_status"),

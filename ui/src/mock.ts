@@ -377,8 +377,8 @@ export function createMockApi(options: MockOptions = {}): MockApi {
         if (!started || !options.online) throw "This exam is not an online exam.";
       }),
 
-    saveAnswer: (question, answer) =>
-      record("save_answer", { question, answer }, () => {
+    saveAnswer: (question, answer, typing) =>
+      record("save_answer", typing ? { question, answer, typing } : { question, answer }, () => {
         if (saveFailures > 0) {
           saveFailures -= 1;
           throw "Could not save just now. Trying again.";

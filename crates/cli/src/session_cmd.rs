@@ -14,7 +14,7 @@ use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
     Command, CommandError, EngineEvent, Environment, LaunchSource, Session, SessionConfig,
-    SessionIdentity, Sources, UploadConfig, save_answer,
+    SessionIdentity, Sources, UploadConfig, save_typed_answer,
 };
 use paraakh_evidence::keys::{NoteSigner, TenantPublicKey};
 use paraakh_evidence::layout;
@@ -56,7 +56,7 @@ pub(crate) struct RunArgs {
     /// End after this long (more than 0, less than 7d); default: when the commands say so, or Ctrl-C.
     #[arg(long, value_name = "DURATION", value_parser = crate::grammar::duration)]
     duration: Option<Duration>,
-    /// Commands as JSON lines (`-` for stdin): {"save_answer":{"question":..,"answer":..}},
+    /// Commands as JSON lines (`-` for stdin): {"save_answer":{"question":..,"answer":..[,"typing":{"intervals_ms":[..],"inserted":[..]}]}},
     /// {"report":"focus_lost"|"fullscreen_exit"|"devtools_attempt"}, {"pause":"why"},
     /// {"resume":true}, {"submit":true}, {"end":"why"}; {"sleep":SECONDS} waits.
     #[arg(long, value_name = "FILE")]
@@ -126,6 +126,12 @@ fn parse_command(line: &str) -> anyhow::Result<Command> {
             (Some(question), Some(answer)) if !question.is_empty() => Command::SaveAnswer {
                 question: question.to_owned(),
                 answer: answer.as_bytes().to_vec(),
+                typing: match arg.get("typing") {
+                    None => None,
+                    Some(t) => Some(serde_json::from_value(t.clone()).with_context(|| {
+                        format!("save_answer's typing takes {{\"intervals_ms\": [MS, ...], \"inserted\": [LENGTH, ...]}}: {line}")
+                    })?),
+                },
                 reply: None,
             },
             _ => bail!(
@@ -367,8 +373,11 @@ fn spawn_command_reader(path: PathBuf, session: Sender<Command>, json: bool) -> 
                     // A save waits for its answer: one the session refuses
                     // is reported among the events, and the exam goes on.
                     Ok(Command::SaveAnswer {
-                        question, answer, ..
-                    }) => match save_answer(&session, &question, answer) {
+                        question,
+                        answer,
+                        typing,
+                        ..
+                    }) => match save_typed_answer(&session, &question, answer, typing) {
                         Ok(_) => {}
                         Err(CommandError::Refused(message)) => {
                             let refused = EngineEvent::Trouble {

@@ -394,6 +394,17 @@ pub fn describe(loaded: &Loaded) -> String {
         k.enabled,
     );
     w.rule(
+        "keyboard.machine_typing",
+        &format!(
+            "Typing no person types (faster than {} characters a second, gaps varying less than {:.0} %, or a long text at once): for the reviewer",
+            k.typing_max_chars_per_second,
+            k.typing_min_interval_spread * 100.0
+        ),
+        &k.machine_typing,
+        "no evidence",
+        k.enabled,
+    );
+    w.rule(
         "keyboard.input_device_added",
         "A keyboard or pointer connected during the exam",
         &k.input_device_added,

@@ -239,6 +239,14 @@ pub struct KeyboardLayer {
     pub synthetic_input: Rule,
     /// A keyboard or pointer that appeared during the exam.
     pub input_device_added: Rule,
+    /// Typing no person types (too fast, too regular, a long text at
+    /// once): information for the reviewer, never a warning or a penalty.
+    pub machine_typing: Rule,
+    /// Typing faster than this over 20 keys is not a person's.
+    pub typing_max_chars_per_second: f64,
+    /// Gaps between keys that vary less than this (standard deviation
+    /// over mean) over 20 keys are not a person's.
+    pub typing_min_interval_spread: f64,
     /// On a Wayland desktop.
     pub wayland: WaylandMode,
 }

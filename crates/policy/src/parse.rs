@@ -525,6 +525,9 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
             "blocked_shortcut",
             "synthetic_input",
             "input_device_added",
+            "machine_typing",
+            "typing_max_chars_per_second",
+            "typing_min_interval_spread",
             "wayland",
         ],
     )
@@ -541,6 +544,17 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
         blocked_shortcut: rule(ctx, s, p, "blocked_shortcut", instant(When::During), &[]),
         synthetic_input: optional_rule(ctx, s, p, "synthetic_input", When::During),
         input_device_added: optional_rule(ctx, s, p, "input_device_added", When::During),
+        machine_typing: optional_rule(ctx, s, p, "machine_typing", When::During),
+        typing_max_chars_per_second: if s.contains_key("typing_max_chars_per_second") {
+            ctx.number(s, p, "typing_max_chars_per_second", 5.0..=1000.0)
+        } else {
+            25.0
+        },
+        typing_min_interval_spread: if s.contains_key("typing_min_interval_spread") {
+            ctx.number(s, p, "typing_min_interval_spread", 0.0..=1.0)
+        } else {
+            0.1
+        },
         wayland: ctx
             .choice(s, p, "wayland", &wayland_modes)
             .unwrap_or(WaylandMode::FocusOnly),
@@ -654,6 +668,13 @@ fn read_proctor(ctx: &mut Ctx, t: &Table) -> ProctorSettings {
 
 /// Settings that are each valid but contradict each other.
 fn cross_checks(ctx: &mut Ctx, p: &Policy) {
+    // How someone types is a reviewer's clue, never grounds to end an exam.
+    if p.keyboard.machine_typing.action == Action::AutoSubmit {
+        ctx.problem(
+            "keyboard.machine_typing.action",
+            "auto_submit is not allowed here: unusual typing is information for a reviewer, never a penalty by itself; use log",
+        );
+    }
     if p.screen.keyframe_seconds < p.screen.interval_seconds {
         ctx.problem(
             "screen.keyframe_seconds",

@@ -120,7 +120,7 @@ pub fn of(kind: &str, monitor: Option<&str>) -> Layer {
         "virtual_machine" => Layer::VirtualMachine,
         "remote_session" | "screen_sharing" => Layer::RemoteSession,
         "print_screen" | "blocked_shortcut" | "copy_blocked" | "synthetic_input"
-        | "input_device_added" => Layer::Keyboard,
+        | "input_device_added" | "machine_typing" | "typing_profile" => Layer::Keyboard,
         "page_blocked" => Layer::Network,
         "monitor_unavailable" | "monitor_trouble" => match monitor {
             Some("camera") => Layer::Face,

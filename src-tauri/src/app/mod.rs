@@ -610,7 +610,7 @@ mod tests {
         assert!(refused(app.consent_terms().map(drop)).contains("unlock the exam first"));
         assert!(refused(app.run_system_check().map(drop)).contains("unlock the exam first"));
         assert!(
-            refused(app.save_answer("q1", &serde_json::json!(0)).map(drop))
+            refused(app.save_answer("q1", &serde_json::json!(0), None).map(drop))
                 .contains("has not started")
         );
         assert!(refused(app.submit_exam().map(drop)).contains("has not started"));

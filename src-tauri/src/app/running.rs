@@ -26,10 +26,13 @@ impl App {
             .ok_or_else(|| NOT_STARTED.to_owned())
     }
 
+    /// Saves an answer, with how it was typed since its last save when
+    /// the page measured it.
     pub(crate) fn save_answer(
         &self,
         question: &str,
         answer: &serde_json::Value,
+        typing: Option<paraakh_engine::session::TypingSample>,
     ) -> Result<u64, String> {
         let (run, encoded) = {
             let inner = self.inner();
@@ -47,7 +50,7 @@ impl App {
                 .ok_or_else(|| format!("there is no question {question:?} in this exam"))?;
             (running.run.clone(), answers::encode(q, answer)?)
         };
-        let seq = run.save_answer(question, encoded)?;
+        let seq = run.save_answer(question, encoded, typing)?;
         // The evidence has it; the draft lets a resumed exam show it again.
         if let Some(running) = self.inner().phase.running_mut() {
             running

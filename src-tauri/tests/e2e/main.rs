@@ -1057,7 +1057,8 @@ fn an_exam_killed_midway_resumes_with_its_answers_after_the_proctor_code() {
     drop(demo.backend);
 }
 
-/// SIGKILLs every `paraakh-app` process and waits until they are gone.
+/// SIGKILLs every `paraakh-app` process and waits until they are gone
+/// (with the shared memory the killed app's windows leave behind).
 fn kill_app() {
     for (pid, name) in app_processes() {
         if name == "paraakh-app" {
@@ -1067,6 +1068,7 @@ fn kill_app() {
         }
     }
     app_gone();
+    paraakh_test_rig::remove_orphaned_shm();
 }
 
 /// After a crash: the proctor's code, the check, the exam screen again.
@@ -1170,6 +1172,80 @@ fn an_exam_whose_app_is_killed_again_and_again_keeps_every_answer() {
 #[ignore = "endurance: run with --ignored (about six minutes)"]
 fn an_exam_whose_app_is_killed_twenty_times_keeps_every_answer() {
     app_killed_again_and_again(20);
+}
+
+/// A script types into the exam through XTEST (the X protocol directly,
+/// no `xdotool`): one `synthetic_input` record with the keys it sent, and
+/// the answer it went into carries a `machine_typing` note. The test's own
+/// typing through WebDriver is told apart by where it comes from: WebKit
+/// makes those key events itself, they never pass through the X server,
+/// so no input device sends them and no `synthetic_input` is recorded.
+#[test]
+fn a_script_typing_into_the_app_through_xtest_is_synthetic_input_and_machine_typing() {
+    use paraakh_test_rig::xtest::Injector;
+    let Some(detect_data) = prerequisites("app synthetic input") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = prepare(tmp.path(), &detect_data);
+    let rig = Rig::start(&demo);
+    let long = Duration::from_secs(60);
+    let d = Driver::start(rig.port, Path::new(APP));
+    join_check_consent(&d, &demo.start_code);
+    d.click_on("#next");
+    d.click_on("#next");
+    d.wait_until("q3 shown", long, |d| d.page_text().contains("second law"));
+    let text = d.wait_for("#answer-text", long);
+    d.type_into(&text, "F = ma");
+    saved(&d);
+    // The field has the focus; a script sends the rest.
+    let injector = Injector::connect(rig.display.name()).unwrap();
+    injector
+        .type_text(
+            " so force is mass times acceleration",
+            Duration::from_millis(5),
+        )
+        .unwrap();
+    d.wait_until("the script's text is in the answer", long, |d| {
+        d.execute("return document.querySelector('#answer-text').value")
+            .as_str()
+            .is_some_and(|v| v.ends_with("mass times acceleration"))
+    });
+    saved(&d);
+    submit_and_wait_for_receipt(&d);
+    let dir = session_dir(&demo, SESSION);
+    close_and_verify(d, &demo, &dir);
+    let recs = records(&dir);
+    let kind = |k: &str| -> Vec<&serde_json::Value> {
+        recs.iter()
+            .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == k)
+            .collect()
+    };
+    let synthetic = kind("synthetic_input");
+    assert_eq!(synthetic.len(), 1, "{synthetic:#?}");
+    let detail = &synthetic[0]["body"]["detail"];
+    assert_eq!(detail["keys"], 36, "{detail}");
+    assert_eq!(
+        detail["devices"],
+        serde_json::json!(["Virtual core XTEST keyboard"])
+    );
+    let machine = kind("machine_typing");
+    assert!(
+        machine
+            .iter()
+            .any(|r| r["body"]["detail"]["question"] == "q3"
+                && r["body"]["detail"]["why"] == "too_fast"),
+        "{machine:#?}"
+    );
+    assert!(
+        kind("typing_profile")
+            .iter()
+            .any(|r| r["body"]["detail"]["question"] == "q3")
+    );
+    drop(demo.backend);
 }
 
 #[test]

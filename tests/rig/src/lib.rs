@@ -319,6 +319,31 @@ impl Drop for Display {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        remove_orphaned_shm();
+    }
+}
+
+/// Removes SysV shared-memory segments that nobody is attached to and
+/// whose creator has exited. X clients that are killed (the tests kill
+/// x11vnc, and the app again and again) leave their MIT-SHM segments
+/// behind; a few thousand of them exhaust the kernel's limit and every
+/// later X client that asks for one fails ("shmget: No space left on
+/// device"). A segment still attached, or whose creator lives, is kept.
+pub fn remove_orphaned_shm() {
+    let Ok(table) = std::fs::read_to_string("/proc/sysvipc/shm") else {
+        return;
+    };
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (Some(id), Some(cpid), Some(nattch)) = (f.get(1), f.get(4), f.get(6)) else {
+            continue;
+        };
+        if *nattch == "0" && !Path::new("/proc").join(cpid).exists() {
+            let _ = Command::new("ipcrm")
+                .args(["-m", id])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 

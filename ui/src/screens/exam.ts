@@ -4,6 +4,7 @@
 import { errorText, type Answer, type EngineEvent, type Question, type SubmitReceipt } from "../api";
 import { charCounterText, countChars, countWords, overLimitText, toggleChoice, wordCounterText } from "../answers";
 import { Autosaver, saveStatusText, type AutosaveOptions, type SaveState } from "../autosave";
+import { TypingMeter } from "../typing";
 import { installPrivateClipboard } from "../clipboard";
 import { APP_NAME, errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
 import { Dialog } from "../dialog";
@@ -42,7 +43,18 @@ export function createExamScreen(
     if (saveStatus.textContent !== text) saveStatus.textContent = text;
     saveStatus.dataset.state = s.state;
   };
-  const saver = new Autosaver((q, a) => ctx.api.saveAnswer(q, a), onSaveState, opts.autosave);
+  const typing = new TypingMeter();
+  const saver = new Autosaver(
+    (q, a) => {
+      const sample = typing.take(q);
+      return ctx.api.saveAnswer(q, a, sample).catch((e: unknown) => {
+        if (sample) typing.giveBack(q, sample);
+        throw e;
+      });
+    },
+    onSaveState,
+    opts.autosave,
+  );
 
   // ---- header and timer ---------------------------------------------------
   const timer = h("p", { id: "timer", class: "timer", role: "timer", "aria-live": "off", "aria-atomic": "true" });
@@ -250,7 +262,8 @@ export function createExamScreen(
         counter.classList.toggle("counter-over", !!q.max_chars && chars >= q.max_chars);
       }
     };
-    field.addEventListener("input", () => {
+    field.addEventListener("input", (e) => {
+      if (e instanceof InputEvent) typing.input(q.id, e);
       updateCounter();
       answerChanged(q, field.value, false);
     });

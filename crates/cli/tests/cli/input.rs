@@ -2,7 +2,8 @@
 //! (Xvfb with openbox): keys and clicks sent through XTEST by a test
 //! helper speaking the X protocol directly are one `synthetic_input`
 //! record per episode with its counts and a screen capture; the devices
-//! present at the start are in the environment record.
+//! present at the start are in the environment record. And typing no
+//! person types, judged from the timings the page sends with each autosave.
 
 use std::io::Write;
 use std::process::Stdio;
@@ -148,5 +149,106 @@ fn keys_and_clicks_sent_through_xtest_are_one_record_per_episode_with_a_screen_c
         Some("physical"),
         "{devices:#?}"
     );
+    verify(&dir, &keys);
+}
+
+/// How answers were typed, sent with their autosaves (as the app's page
+/// does): a person's typing leaves only its profile; a machine's (5 ms a
+/// key, evenly) is one `machine_typing` record naming the answer it went
+/// into, for the reviewer; never a warning.
+#[test]
+fn typing_no_person_types_is_recorded_with_its_answer_and_every_answer_has_a_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = keys(t);
+    let dir = t.join("session");
+    // A person: 60–400 ms between keys, never evenly.
+    let human: Vec<u32> = (0..120u32).map(|i| 60 + (i * 7919) % 340).collect();
+    let machine = vec![5u32; 150];
+    let save = |q: &str, answer: &str, intervals: &[u32]| {
+        serde_json::json!({"save_answer": {
+            "question": q,
+            "answer": answer,
+            "typing": {"intervals_ms": intervals, "inserted": []},
+        }})
+        .to_string()
+    };
+    let commands = [
+        save("q1", "typed by hand", &human),
+        save("q2", "typed by a program", &machine),
+        save("q2", "typed by a program, still", &machine),
+        r#"{"submit":true}"#.to_owned(),
+    ]
+    .join("\n");
+    let mut child = std::process::Command::new(BIN)
+        .args(["session", "run", "--preset", "standard"])
+        .args([
+            "--out",
+            p(&dir),
+            "--tenant-key",
+            p(&keys.join("encryption.pub")),
+        ])
+        .args([
+            "--tenant",
+            "acme",
+            "--exam",
+            "physics",
+            "--session-id",
+            "s-typing",
+        ])
+        .args(["--device-key", p(&t.join("device.key"))])
+        .args([
+            "--no-detection",
+            "--no-lockdown",
+            "--commands",
+            "-",
+            "--json",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{commands}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("machine_typing\",\"text"),
+        "the candidate is not warned"
+    );
+
+    let recs = records(&dir);
+    let answer_seq = |q: &str| {
+        recs.iter()
+            .find(|r| r["body"]["type"] == "answer" && r["body"]["question"] == q)
+            .map(|r| r["seq"].as_u64().unwrap())
+    };
+    let machine = events(&recs, "machine_typing");
+    let whys: Vec<&str> = machine
+        .iter()
+        .map(|r| r["body"]["detail"]["why"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        whys,
+        ["too_fast", "too_regular"],
+        "once each, q2 only: {machine:#?}"
+    );
+    for r in &machine {
+        assert_eq!(r["body"]["detail"]["question"], "q2");
+        assert_eq!(r["body"]["detail"]["answer_seq"].as_u64(), answer_seq("q2"));
+        assert_eq!(r["severity"], "info");
+    }
+    let profiles = events(&recs, "typing_profile");
+    assert_eq!(profiles.len(), 2, "{profiles:#?}");
+    let q1 = &profiles[0]["body"]["detail"];
+    assert_eq!(q1["question"], "q1");
+    assert_eq!(q1["keys"], 120);
+    let cps = q1["chars_per_second"].as_f64().unwrap();
+    assert!((3.0..=8.0).contains(&cps), "{q1}");
+    assert_eq!(profiles[1]["body"]["detail"]["fastest_burst_cps"], 200.0);
     verify(&dir, &keys);
 }

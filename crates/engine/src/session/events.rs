@@ -10,6 +10,7 @@ use paraakh_evidence::Severity;
 use serde::Serialize;
 
 use super::rules::Observation;
+use super::typing::TypingSample;
 
 /// Where a command's outcome goes.
 pub type Reply<T> = SyncSender<Result<T, CommandError>>;
@@ -64,9 +65,21 @@ pub fn save_answer(
     question: &str,
     answer: Vec<u8>,
 ) -> Result<u64, CommandError> {
+    save_typed_answer(commands, question, answer, None)
+}
+
+/// Saves an answer with how it was typed since its last save (see
+/// [`TypingSample`]); returns its record once it is durable in the log.
+pub fn save_typed_answer(
+    commands: &Sender<Command>,
+    question: &str,
+    answer: Vec<u8>,
+    typing: Option<TypingSample>,
+) -> Result<u64, CommandError> {
     ask(commands, |reply| Command::SaveAnswer {
         question: question.to_owned(),
         answer,
+        typing,
         reply: Some(reply),
     })
 }
@@ -99,6 +112,8 @@ pub enum Command {
         question: String,
         /// The answer as the exam UI encodes it.
         answer: Vec<u8>,
+        /// How it was typed since its last save, when the page measured it.
+        typing: Option<TypingSample>,
         /// Its record, or why it was refused.
         reply: Option<Reply<u64>>,
     },

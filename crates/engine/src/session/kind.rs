@@ -45,6 +45,10 @@ pub enum EventKind {
     SyntheticInput,
     /// A keyboard or pointer connected during the exam.
     InputDeviceAdded,
+    /// Typing no person types, in one answer (for the reviewer).
+    MachineTyping,
+    /// How one answer was typed (at the submission).
+    TypingProfile,
 
     // The end of a lasting condition that was reported (info).
     /// [`EventKind::NoFace`] is over.
@@ -106,7 +110,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 41] = [
+    pub const ALL: [EventKind; 43] = [
         Self::NoFace,
         Self::MultipleFaces,
         Self::CameraBlocked,
@@ -123,6 +127,8 @@ impl EventKind {
         Self::RemoteSession,
         Self::SyntheticInput,
         Self::InputDeviceAdded,
+        Self::MachineTyping,
+        Self::TypingProfile,
         Self::NoFaceEnded,
         Self::MultipleFacesEnded,
         Self::CameraBlockedEnded,
@@ -169,6 +175,8 @@ impl EventKind {
             Self::RemoteSession => "remote_session",
             Self::SyntheticInput => "synthetic_input",
             Self::InputDeviceAdded => "input_device_added",
+            Self::MachineTyping => "machine_typing",
+            Self::TypingProfile => "typing_profile",
             Self::NoFaceEnded => "no_face_ended",
             Self::MultipleFacesEnded => "multiple_faces_ended",
             Self::CameraBlockedEnded => "camera_blocked_ended",
@@ -223,7 +231,7 @@ mod tests {
 
     /// The names as the log has always had them: changing one would break
     /// every reviewer's tool and every recorded session's reading.
-    const NAMES: [&str; 41] = [
+    const NAMES: [&str; 43] = [
         "no_face",
         "multiple_faces",
         "camera_blocked",
@@ -240,6 +248,8 @@ mod tests {
         "remote_session",
         "synthetic_input",
         "input_device_added",
+        "machine_typing",
+        "typing_profile",
         "no_face_ended",
         "multiple_faces_ended",
         "camera_blocked_ended",
@@ -312,31 +322,33 @@ mod tests {
                 EventKind::RemoteSession => 13,
                 EventKind::SyntheticInput => 14,
                 EventKind::InputDeviceAdded => 15,
-                EventKind::NoFaceEnded => 16,
-                EventKind::MultipleFacesEnded => 17,
-                EventKind::CameraBlockedEnded => 18,
-                EventKind::LookingAwayEnded => 19,
-                EventKind::PageBlocked => 20,
-                EventKind::CopyBlocked => 21,
-                EventKind::StatementUnavailable => 22,
-                EventKind::SessionResumed => 23,
-                EventKind::MonitoringGap => 24,
-                EventKind::ConsentGiven => 25,
-                EventKind::Environment => 26,
-                EventKind::MonitoringStarted => 27,
-                EventKind::MonitorUnavailable => 28,
-                EventKind::GuardUnavailable => 29,
-                EventKind::MonitorTrouble => 30,
-                EventKind::BreakStarted => 31,
-                EventKind::BreakEnded => 32,
-                EventKind::ProctorUnlock => 33,
-                EventKind::ReceiptRefused => 34,
-                EventKind::UploadInterrupted => 35,
-                EventKind::UploadResumed => 36,
-                EventKind::StorageLow => 37,
-                EventKind::StorageLowEnded => 38,
-                EventKind::AutoSubmitted => 39,
-                EventKind::SessionEnded => 40,
+                EventKind::MachineTyping => 16,
+                EventKind::TypingProfile => 17,
+                EventKind::NoFaceEnded => 18,
+                EventKind::MultipleFacesEnded => 19,
+                EventKind::CameraBlockedEnded => 20,
+                EventKind::LookingAwayEnded => 21,
+                EventKind::PageBlocked => 22,
+                EventKind::CopyBlocked => 23,
+                EventKind::StatementUnavailable => 24,
+                EventKind::SessionResumed => 25,
+                EventKind::MonitoringGap => 26,
+                EventKind::ConsentGiven => 27,
+                EventKind::Environment => 28,
+                EventKind::MonitoringStarted => 29,
+                EventKind::MonitorUnavailable => 30,
+                EventKind::GuardUnavailable => 31,
+                EventKind::MonitorTrouble => 32,
+                EventKind::BreakStarted => 33,
+                EventKind::BreakEnded => 34,
+                EventKind::ProctorUnlock => 35,
+                EventKind::ReceiptRefused => 36,
+                EventKind::UploadInterrupted => 37,
+                EventKind::UploadResumed => 38,
+                EventKind::StorageLow => 39,
+                EventKind::StorageLowEnded => 40,
+                EventKind::AutoSubmitted => 41,
+                EventKind::SessionEnded => 42,
             };
             assert_eq!(position, i, "{kind}");
         }

@@ -17,16 +17,18 @@ pub mod monitors;
 mod open;
 pub mod rules;
 mod storage;
+mod typing;
 mod upload;
 
 pub use crate::sources::{CameraSpec, MicrophoneSpec, ScreenSpec, Sources};
 pub use environment::{Deviation, Environment, LaunchSource};
 pub use events::{
     COMMAND_PATIENCE, Command, CommandError, EngineEvent, Reply, SessionSummary, Submitted,
-    proctor_unlock, save_answer, submit,
+    proctor_unlock, save_answer, save_typed_answer, submit,
 };
 pub use kind::EventKind;
 pub use open::{SessionConfig, SessionIdentity};
+pub use typing::{Thresholds as TypingThresholds, TypingProfile, TypingSample};
 pub use upload::UploadConfig;
 
 use std::collections::BTreeMap;
@@ -154,6 +156,8 @@ struct Running {
     guards_said: std::collections::HashMap<String, Instant>,
     /// Free space where the evidence is written.
     storage: storage::Storage,
+    /// How each answer was typed.
+    typing: typing::Typing,
 }
 
 /// At most one `monitor_trouble` record per monitor in this long.
@@ -185,6 +189,7 @@ impl Running {
             troubles: std::collections::HashMap::new(),
             guards_said: std::collections::HashMap::new(),
             storage: storage::Storage::new(&o.config.dir),
+            typing: typing::Typing::new(typing_thresholds(&o.config.policy)),
             o,
         }
     }
@@ -605,6 +610,7 @@ impl Running {
             Command::SaveAnswer {
                 question,
                 answer,
+                typing,
                 reply,
             } => {
                 let answered = |r: Result<u64, CommandError>| {
@@ -618,6 +624,9 @@ impl Running {
                         self.o.answers.insert(question.clone(), seq);
                         self.summary.answers += 1;
                         answered(Ok(seq));
+                        if let Some(sample) = typing {
+                            self.typing(&question, seq, &sample)?;
+                        }
                         self.emit(EngineEvent::AnswerSaved { question, seq });
                     }
                     // A malformed request is refused; the exam goes on.
@@ -749,7 +758,58 @@ impl Running {
         Ok(None)
     }
 
+    /// Judges how an answer was typed; typing no person types is recorded
+    /// for the reviewer with the answer it went into.
+    fn typing(
+        &mut self,
+        question: &str,
+        answer_seq: u64,
+        sample: &TypingSample,
+    ) -> Result<(), EngineError> {
+        for unusual in self.typing.add(question, sample) {
+            let obs = Observation::MachineTyping {
+                question: question.to_owned(),
+                what: unusual.describe(),
+            };
+            let mut extra = detail(serde_json::to_value(unusual).unwrap_or_default());
+            extra.insert("question".into(), question.into());
+            extra.insert("answer_seq".into(), answer_seq.into());
+            let now = self.now_ns();
+            self.observe(&obs, now, extra, None)?;
+        }
+        Ok(())
+    }
+
+    /// Each answer's typing profile, for the reviewer (before the submission).
+    fn typing_profiles(&mut self) -> Result<(), EngineError> {
+        let profiles: Vec<(String, Value)> = self
+            .typing
+            .profiles()
+            .map(|(q, p)| (q.to_owned(), serde_json::to_value(p).unwrap_or_default()))
+            .collect();
+        for (question, profile) in profiles {
+            let mut extra = detail(profile);
+            let cps = extra
+                .get("chars_per_second")
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
+            extra.insert("question".into(), question.clone().into());
+            extra.insert(
+                "answer_seq".into(),
+                self.o.answers.get(&question).copied().into(),
+            );
+            self.event(
+                Severity::Info,
+                EventKind::TypingProfile,
+                format!("How the answer to {question} was typed: {cps:.1} characters a second"),
+                extra,
+            )?;
+        }
+        Ok(())
+    }
+
     fn submit(&mut self, how: &str) -> Result<Submitted, EngineError> {
+        self.typing_profiles()?;
         let answers: Vec<SubmittedAnswer> = self
             .o
             .answers
@@ -887,4 +947,13 @@ impl Running {
 /// Shared between `open` and `Running`: the newest webcam frame.
 pub(crate) fn new_last_frame() -> LastFrame {
     Arc::new(Mutex::new(None))
+}
+
+/// The policy's limits for typing no person types.
+fn typing_thresholds(p: &paraakh_policy::model::Policy) -> typing::Thresholds {
+    typing::Thresholds {
+        max_chars_per_second: p.keyboard.typing_max_chars_per_second,
+        min_interval_spread: p.keyboard.typing_min_interval_spread,
+        ..typing::Thresholds::default()
+    }
 }

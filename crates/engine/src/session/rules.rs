@@ -58,6 +58,13 @@ pub enum Observation {
         /// The devices it came through.
         devices: String,
     },
+    /// Typing no person types, in one answer.
+    MachineTyping {
+        /// The question it went into.
+        question: String,
+        /// What was unusual, in words.
+        what: String,
+    },
     /// A keyboard or pointer that appeared during the exam.
     InputDeviceAdded {
         /// Its name, as the X server has it.
@@ -220,6 +227,8 @@ fn warning_for(kind: EventKind) -> Option<&'static str> {
         | EventKind::UploadResumed
         | EventKind::StorageLow
         | EventKind::StorageLowEnded
+        | EventKind::MachineTyping
+        | EventKind::TypingProfile
         | EventKind::AutoSubmitted
         | EventKind::SessionEnded => return None,
     })
@@ -524,6 +533,23 @@ impl Rules {
                         ),
                         Evidence::Screen,
                     ));
+                }
+            }
+            Observation::MachineTyping {
+                ref question,
+                ref what,
+            } => {
+                let rule = &p.keyboard.machine_typing;
+                if p.keyboard.enabled && rule.enabled {
+                    let mut v = self.violation(
+                        EventKind::MachineTyping,
+                        rule,
+                        format!("Typing no person types in the answer to {question}: {what}"),
+                        Evidence::None,
+                    );
+                    // Information for the reviewer: the candidate is not told.
+                    v.warning = None;
+                    out.push(v);
                 }
             }
             Observation::InputDeviceAdded { ref name } => {

@@ -589,4 +589,42 @@ fn keys_and_clicks_sent_through_xtest_are_synthetic_even_under_the_grab() {
         None,
         "one report per episode"
     );
+
+    // A device that appears during the exam: a second pair of master
+    // devices (as a remote helper's own pointer would be) brings its own
+    // XTEST keyboard and pointer, each reported with where it comes from.
+    use x11rb::protocol::xinput::{
+        ConnectionExt as _, HierarchyChange, HierarchyChangeData, HierarchyChangeDataAddMaster,
+    };
+    let name = b"Remote helper".to_vec();
+    let len = u16::try_from((8 + name.len().div_ceil(4) * 4) / 4).unwrap();
+    d.conn
+        .xinput_xi_change_hierarchy(&[HierarchyChange {
+            len,
+            data: HierarchyChangeData::AddMaster(HierarchyChangeDataAddMaster {
+                send_core: true,
+                enable: true,
+                name,
+            }),
+        }])
+        .unwrap()
+        .check()
+        .unwrap();
+    let mut added = Vec::new();
+    while let Some(InputEvent::DeviceAdded { device, .. }) =
+        watch.next_event(Duration::from_secs(5))
+    {
+        added.push((device.name, device.origin));
+        if added.len() == 2 {
+            break;
+        }
+    }
+    added.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        added,
+        [
+            ("Remote helper XTEST keyboard".to_owned(), Origin::Xtest),
+            ("Remote helper XTEST pointer".to_owned(), Origin::Xtest),
+        ]
+    );
 }
