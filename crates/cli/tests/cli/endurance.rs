@@ -5,11 +5,11 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::session::{detection_data, events, keys, records, verify};
+use super::session::{detection_data, events, keys, records, session_run, verify};
 use super::sync::{Backend, export, token};
 use super::{BIN, json, p, paraakh, repo_file, stderr};
 
@@ -109,27 +109,12 @@ fn killed_again_and_again(kills: u32, seed: u64) {
     let camera = replay_pictures(&data, "coffee.png", &t.join("camera"));
     let screens = replay_pictures(&data, "page.png", &t.join("screens"));
     let dir = t.join("session");
-    let (public, device) = (keys.join("encryption.pub"), t.join("device.key"));
     let run = || {
-        let mut c = Command::new(BIN);
-        c.args(["session", "run", "--preset", "standard"])
-            .args(["--out", p(&dir), "--tenant-key", p(&public)])
-            .args([
-                "--tenant",
-                "acme",
-                "--exam",
-                "physics",
-                "--session-id",
-                "s-kills",
-            ])
-            .args(["--consent", "--device-key", p(&device)])
+        let mut c = session_run(Command::new(BIN), t, &keys, &dir, "s-kills");
+        c.args(["--preset", "standard"])
             .args(["--camera", p(&camera), "--screen", p(&screens)])
             .args(["--no-detection", "--no-lockdown"])
-            .args(["--heartbeat", "1", "--checkpoint-every", "1"])
-            .args(["--commands", "-", "--json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .args(["--heartbeat", "1", "--checkpoint-every", "1"]);
         c
     };
     let mut moments = Moments(seed);
@@ -282,19 +267,8 @@ fn a_stopped_exam_and_a_clock_moved_an_hour_each_way_are_recorded_and_uploads_re
     let offset = t.join("faketime");
     std::fs::write(&offset, "+0").unwrap();
     let dir = t.join("session");
-    let mut child = Command::new(BIN)
-        .args(["session", "run", "--preset", "standard"])
-        .args(["--out", p(&dir)])
-        .args(["--tenant-key", p(&keys.join("encryption.pub"))])
-        .args([
-            "--tenant",
-            "acme",
-            "--exam",
-            "physics",
-            "--session-id",
-            session,
-        ])
-        .args(["--consent", "--device-key", p(&t.join("device.key"))])
+    let mut child = session_run(Command::new(BIN), t, &keys, &dir, session)
+        .args(["--preset", "standard"])
         .args(["--camera", p(&camera), "--models", p(&repo_file("models"))])
         .args([
             "--no-lockdown",
@@ -305,14 +279,10 @@ fn a_stopped_exam_and_a_clock_moved_an_hour_each_way_are_recorded_and_uploads_re
         ])
         .args(["--server", &backend.url(), "--tokens", p(&tokens)])
         .args(["--backend-key", p(&store.join("backend.pub"))])
-        .args(["--commands", "-", "--json"])
         .env("LD_PRELOAD", FAKETIME)
         .env("FAKETIME_TIMESTAMP_FILE", &offset)
         .env("FAKETIME_NO_CACHE", "1")
         .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
@@ -417,29 +387,10 @@ fn a_disk_filled_mid_exam_gives_up_media_first_and_keeps_the_exam_and_its_log() 
     };
     let screens = replay_pictures(&data, "page.png", &t.join("screens"));
     let dir = disk.path().join("session");
-    let mut child = Command::new(BIN)
-        .args(["session", "run", "--preset", "standard"])
-        .args([
-            "--out",
-            p(&dir),
-            "--tenant-key",
-            p(&keys.join("encryption.pub")),
-        ])
-        .args([
-            "--tenant",
-            "acme",
-            "--exam",
-            "physics",
-            "--session-id",
-            "s-full",
-        ])
-        .args(["--consent", "--device-key", p(&t.join("device.key"))])
+    let mut child = session_run(Command::new(BIN), t, &keys, &dir, "s-full")
+        .args(["--preset", "standard"])
         .args(["--screen", p(&screens), "--no-detection", "--no-lockdown"])
         .args(["--heartbeat", "1", "--checkpoint-every", "2"])
-        .args(["--commands", "-", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
@@ -660,23 +611,8 @@ fn long_session(real: Duration, speedup: u32) -> Option<Vec<Sample>> {
     .unwrap();
     let every = |exam_seconds: u32| (exam_seconds / speedup).max(1).to_string();
     let dir = t.join("session");
-    let mut child = Command::new(BIN)
-        .args(["session", "run", "--policy", p(&policy)])
-        .args([
-            "--out",
-            p(&dir),
-            "--tenant-key",
-            p(&keys.join("encryption.pub")),
-        ])
-        .args([
-            "--tenant",
-            "acme",
-            "--exam",
-            "physics",
-            "--session-id",
-            session,
-        ])
-        .args(["--consent", "--device-key", p(&t.join("device.key"))])
+    let mut child = session_run(Command::new(BIN), t, &keys, &dir, session)
+        .args(["--policy", p(&policy)])
         .args([
             "--camera",
             p(&cam),
@@ -689,10 +625,6 @@ fn long_session(real: Duration, speedup: u32) -> Option<Vec<Sample>> {
         .args(["--heartbeat", &every(60), "--checkpoint-every", &every(30)])
         .args(["--server", &backend.url(), "--tokens", p(&tokens)])
         .args(["--backend-key", p(&store.join("backend.pub"))])
-        .args(["--commands", "-", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();

@@ -12,8 +12,8 @@ use std::time::Duration;
 use paraakh_test_rig::xtest::Injector;
 use paraakh_test_rig::{Display, require};
 
-use super::session::{blobs_for, events, keys, records, verify};
-use super::{BIN, p};
+use super::BIN;
+use super::session::{blobs_for, events, keys, records, session_run, verify};
 
 struct Running(std::process::Child);
 
@@ -53,29 +53,14 @@ fn keys_and_clicks_sent_through_xtest_are_one_record_per_episode_with_a_screen_c
     std::thread::sleep(Duration::from_millis(500));
 
     let dir = t.join("session");
-    let mut child = display
-        .command(BIN)
-        .args(["session", "run", "--preset", "standard"])
+    let mut child = session_run(display.command(BIN), t, &keys, &dir, "s-xtest")
         .args([
-            "--out",
-            p(&dir),
-            "--tenant-key",
-            p(&keys.join("encryption.pub")),
+            "--preset",
+            "standard",
+            "--screen",
+            "desktop",
+            "--no-detection",
         ])
-        .args([
-            "--tenant",
-            "acme",
-            "--exam",
-            "physics",
-            "--session-id",
-            "s-xtest",
-        ])
-        .args(["--consent", "--device-key", p(&t.join("device.key"))])
-        .args(["--screen", "desktop", "--no-detection"])
-        .args(["--commands", "-", "--json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
@@ -180,33 +165,8 @@ fn typing_no_person_types_is_recorded_with_its_answer_and_every_answer_has_a_pro
         r#"{"submit":true}"#.to_owned(),
     ]
     .join("\n");
-    let mut child = std::process::Command::new(BIN)
-        .args(["session", "run", "--preset", "standard"])
-        .args([
-            "--out",
-            p(&dir),
-            "--tenant-key",
-            p(&keys.join("encryption.pub")),
-        ])
-        .args([
-            "--tenant",
-            "acme",
-            "--exam",
-            "physics",
-            "--session-id",
-            "s-typing",
-        ])
-        .args(["--device-key", p(&t.join("device.key"))])
-        .args([
-            "--no-detection",
-            "--no-lockdown",
-            "--commands",
-            "-",
-            "--json",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let mut child = session_run(std::process::Command::new(BIN), t, &keys, &dir, "s-typing")
+        .args(["--preset", "standard", "--no-detection", "--no-lockdown"])
         .spawn()
         .unwrap();
     writeln!(child.stdin.take().unwrap(), "{commands}").unwrap();

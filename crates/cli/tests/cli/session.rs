@@ -41,6 +41,33 @@ pub(super) fn blobs_for<'a>(
         .collect()
 }
 
+/// `paraakh session run` (`cmd`, as the test starts it: on a display, with
+/// an environment) of session `id` (tenant `acme`, exam `physics`) into
+/// `dir`, encrypted to the key set `keys`, with the device key
+/// `t/device.key` and the candidate's consent; commands on stdin, events as
+/// JSON on stdout, all three piped. The caller adds the policy and sources.
+pub(super) fn session_run(
+    mut cmd: Command,
+    t: &Path,
+    keys: &Path,
+    dir: &Path,
+    id: &str,
+) -> Command {
+    cmd.args(["session", "run", "--out"])
+        .arg(dir)
+        .arg("--tenant-key")
+        .arg(keys.join("encryption.pub"))
+        .args(["--tenant", "acme", "--exam", "physics", "--session-id", id])
+        .arg("--consent")
+        .arg("--device-key")
+        .arg(t.join("device.key"))
+        .args(["--commands", "-", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
 pub(super) fn keys(tmp: &Path) -> PathBuf {
     let keys = tmp.join("tenant-keys");
     let out = paraakh(&["keys", "generate", "--out", p(&keys)]);
