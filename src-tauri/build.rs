@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "submit_exam",
     "sync_status",
     "proctor_unlock",
+    "confirm_held",
     "quit_app",
 ];
 

@@ -147,6 +147,13 @@ pub(crate) async fn proctor_unlock(
     .await
 }
 
+/// A proctor confirms, with the proctor code, the keyboard or pointer that
+/// held the exam; the exam goes on.
+#[tauri::command]
+pub(crate) async fn confirm_held(handle: AppHandle, code: String) -> Result<(), AppError> {
+    blocking(handle, move |app| app.confirm_held(&code)).await
+}
+
 #[tauri::command]
 pub(crate) async fn quit_app(handle: AppHandle) -> Result<(), AppError> {
     let exit = handle.clone();

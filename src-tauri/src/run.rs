@@ -173,6 +173,10 @@ impl ExamRun {
     }
 
     /// Records a proctor's unlock; the session ends after it.
+    pub(crate) fn confirm_held(&self, by: &str) -> Result<(), String> {
+        paraakh_engine::session::confirm_held(&self.commands(), by).map_err(|e| self.stopped_or(e))
+    }
+
     pub(crate) fn proctor_unlock(&self, by: &str, reason: &str) -> Result<(), String> {
         paraakh_engine::session::proctor_unlock(&self.commands(), by, reason)
             .map_err(|e| self.stopped_or(e))
@@ -253,7 +257,8 @@ fn sync_status(s: &Sending<'_>) -> SyncStatus {
         (
             SyncState::Synced,
             format!(
-                "Everything reached {tenant} and was confirmed. This computer deletes its copy {when}, as {tenant}'s rules say."
+                // The receipt's own line says it was confirmed; this adds when the copy goes.
+                "This computer deletes its copy {when}, as {tenant}'s rules say."
             ),
         )
     } else if !s.online {

@@ -229,6 +229,22 @@ export interface SubmittedEvent {
   how: string;
 }
 
+/**
+ * The exam is held until a proctor confirms a keyboard or pointer that
+ * appeared during it: answers are not saved and it cannot be submitted
+ * meanwhile. The app covers the exam until `released`.
+ */
+export interface HeldEvent {
+  event: "held";
+  /** The devices, by name. */
+  devices: string[];
+}
+
+/** A proctor confirmed; the exam goes on. */
+export interface ReleasedEvent {
+  event: "released";
+}
+
 /** The backend cosigned the log up to `cosigned_size` records. */
 export interface UploadedEvent {
   event: "uploaded";
@@ -261,6 +277,8 @@ export type EngineEvent =
   | WarningEvent
   | AnswerSavedEvent
   | SubmittedEvent
+  | HeldEvent
+  | ReleasedEvent
   | UploadedEvent
   | TroubleEvent
   | EndedEvent;
@@ -325,6 +343,10 @@ export const ENGINE_EVENT_SCHEMA: EngineEventSchema = {
     answers: { type: "number" },
     how: { type: "string" },
   },
+  held: {
+    devices: { type: "string[]" },
+  },
+  released: {},
   uploaded: {
     cosigned_size: { type: "number" },
   },
@@ -427,6 +449,8 @@ export interface Api {
   submitExam(): Promise<SubmitReceipt>;
   syncStatus(): Promise<SyncStatus>;
   proctorUnlock(code: string, reason: string): Promise<void>;
+  /** A proctor confirms the input device that holds the exam. */
+  confirmHeld(code: string): Promise<void>;
   quitApp(): Promise<void>;
   listen<E extends keyof EventMap>(event: E, cb: (payload: EventMap[E]) => void): Promise<Unlisten>;
 }
@@ -489,6 +513,7 @@ export const tauriApi: Api = {
   submitExam: () => invoke<SubmitReceipt>("submit_exam"),
   syncStatus: () => invoke<SyncStatus>("sync_status"),
   proctorUnlock: (code, reason) => invoke<void>("proctor_unlock", { code, reason }),
+  confirmHeld: (code) => invoke<void>("confirm_held", { code }),
   quitApp: () => invoke<void>("quit_app"),
   listen: (event, cb) => tauriListen(event, (e) => cb(e.payload as never)),
 };

@@ -276,12 +276,18 @@ describe("receipt", () => {
     expect($("#receipt-sync").textContent).toBe(
       "Saved on this computer; sending to Demo School — you can leave this open.",
     );
+    expect($("#receipt-sync-detail").hidden).toBe(true);
     await vi.advanceTimersByTimeAsync(2000);
     expect(api.callsOf("sync_status")).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(2000);
     expect(api.callsOf("sync_status")).toHaveLength(2);
     expect($("#receipt-sync").textContent).toBe(
       "Your answers and the exam record reached Demo School and were confirmed.",
+    );
+    // Said once, with when this computer's copy goes.
+    expect($("#screen-receipt").textContent?.match(/confirmed/g)).toHaveLength(1);
+    expect($("#receipt-sync-detail").textContent).toBe(
+      "This computer deletes its copy on 2027-01-06 (UTC), as Demo School's rules say.",
     );
     await vi.advanceTimersByTimeAsync(10_000);
     expect(api.callsOf("sync_status")).toHaveLength(2);
@@ -316,5 +322,50 @@ describe("receipt", () => {
     app.go({ name: "receipt", receipt: await api.submitExam() });
     expect($("#receipt-sync").textContent).toBe("Saved safely on this computer; it will be sent when you are online.");
     expect(document.querySelector("#receipt-time-up")).toBeNull();
+  });
+});
+
+describe("screen changes", () => {
+  it("each screen opens at its top, without the last screen's warning", async () => {
+    const scrolled = vi.spyOn(window, "scrollTo");
+    const api = await start();
+    await api.startExam(true);
+    api.emit("engine", { event: "warning", kind: "focus_lost", text: "You left the exam window.", severity: "medium" });
+    await flush();
+    expect($("#warning-text").textContent).toBe("You left the exam window.");
+    scrolled.mockClear();
+    app?.go({ name: "receipt", receipt: await api.submitExam() });
+    expect(scrolled).toHaveBeenCalledWith(0, 0);
+    expect($("#warning-text").textContent).toBe("");
+  });
+});
+
+describe("held exam", () => {
+  it("a new input device covers the exam until the proctor's code; Escape does not lift it", async () => {
+    const api = await start();
+    api.emit("engine", { event: "held", devices: ["Logitech K380 Keyboard"] });
+    await flush();
+    const dialog = $("#held-dialog");
+    expect(dialog.getAttribute("role")).toBe("dialog");
+    expect($("#held-devices").textContent).toContain("Logitech K380 Keyboard");
+    expect(document.activeElement).toBe($("#held-code"));
+    expect($("#app").hasAttribute("inert")).toBe(true);
+
+    key(dialog, { key: "Escape" });
+    expect(dialog.closest(".dialog-overlay")?.hasAttribute("hidden")).toBe(false);
+
+    $input("#held-code").value = "WRONG";
+    submit("#held-dialog form");
+    await flush();
+    expect($("#held-error").textContent).toBe("That proctor code did not match.");
+    expect(dialog.closest(".dialog-overlay")?.hasAttribute("hidden")).toBe(false);
+
+    $input("#held-code").value = "PROC-TOR1";
+    submit("#held-dialog form");
+    await flush();
+    expect(last(api.callsOf("confirm_held"))?.args).toEqual({ code: "PROC-TOR1" });
+    expect(dialog.closest(".dialog-overlay")?.hasAttribute("hidden")).toBe(true);
+    expect($("#app").hasAttribute("inert")).toBe(false);
+    expect($("#warning-text").textContent).toMatch(/proctor confirmed/);
   });
 });

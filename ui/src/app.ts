@@ -9,6 +9,7 @@ import { APP_NAME, errorLine, screenRoot, showError, type AppState, type Ctx, ty
 import { Dialog } from "./dialog";
 import { h, setBusy } from "./dom";
 import { installDevtoolsGuard } from "./guard";
+import { heldDialog } from "./held";
 import { createCheckScreen } from "./screens/check";
 import { createConsentScreen, createDeclinedScreen } from "./screens/consent";
 import { createExamScreen, type ExamScreenOptions } from "./screens/exam";
@@ -161,13 +162,18 @@ export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): A
       current?.destroy?.();
       currentRoute = route;
       current = buildScreen(ctx, route, opts);
+      // A warning belongs to the screen it was raised on.
+      banner.hide();
       main.replaceChildren(current.root);
       document.title = current.title;
-      current.root.focus();
+      // Each screen opens at its top, wherever the last one was scrolled to.
+      window.scrollTo(0, 0);
+      current.root.focus({ preventScroll: true });
     },
   };
 
   const proctor = proctorDialog(api, banner);
+  const held = heldDialog(api);
 
   const onShortcut = (e: KeyboardEvent) => {
     if (e.ctrlKey && e.altKey && (e.code === "KeyP" || e.key.toLowerCase() === "p")) {
@@ -196,6 +202,11 @@ export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): A
     if (e.event === "started") troubles.reset();
     else if (e.event === "warning") banner.show(e.text, e.severity);
     else if (e.event === "trouble") troubles.trouble(e.monitor);
+    else if (e.event === "held") held.hold(e.devices);
+    else if (e.event === "released") {
+      held.release();
+      banner.show("The proctor confirmed the new device. The exam goes on.");
+    } else if (e.event === "ended") held.release();
     current?.onEngine?.(e);
   };
 
@@ -235,6 +246,7 @@ export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): A
       removeGuard();
       window.removeEventListener("keydown", onShortcut);
       proctor.dialog.destroy();
+      held.dialog.destroy();
     },
   };
 }

@@ -17,6 +17,7 @@ export const COMMANDS = [
   "submit_exam",
   "sync_status",
   "proctor_unlock",
+  "confirm_held",
   "quit_app",
 ] as const;
 

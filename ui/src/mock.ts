@@ -424,13 +424,22 @@ export function createMockApi(options: MockOptions = {}): MockApi {
           synced,
           cosigned_size: synced === "synced" ? 4096 : 0,
           records: seq + 12,
-          message: synced === "synced" ? "Confirmed by the exam server." : "Sending…",
+          message:
+            synced === "synced"
+              ? "This computer deletes its copy on 2027-01-06 (UTC), as Demo School's rules say."
+              : "Sending to Demo School…",
         };
       }),
 
     proctorUnlock: (code, reason) =>
       record("proctor_unlock", { code, reason }, () => {
         if (normCode(code) !== normCode(proctorCode)) throw { code: "wrong_code", message: "That proctor code did not match." };
+      }),
+
+    confirmHeld: (code) =>
+      record("confirm_held", { code }, () => {
+        if (normCode(code) !== normCode(proctorCode)) throw { code: "wrong_code", message: "That proctor code did not match." };
+        api.emit("engine", { event: "released" });
       }),
 
     quitApp: () => record("quit_app", {}, () => undefined),

@@ -209,6 +209,7 @@ const REPLIES: { readonly [C in CommandName]: Shape | null } = {
   submit_exam: SUBMIT_RECEIPT,
   sync_status: SYNC_STATUS,
   proctor_unlock: null,
+  confirm_held: null,
   quit_app: null,
 };
 

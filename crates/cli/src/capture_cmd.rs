@@ -33,6 +33,26 @@ pub(crate) enum CaptureCommand {
     Microphone(MicrophoneArgs),
     /// Take one picture with a webcam.
     Camera(CameraArgs),
+    /// Make a camera stand-in for demos and machines without a camera: a
+    /// still of a person as a short looping sequence that moves (replay it
+    /// with `--camera DIR/`), so the replay is not a frozen picture.
+    StandIn(StandInArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StandInArgs {
+    /// The still picture (PNG or JPEG).
+    #[arg(long, value_name = "IMAGE")]
+    from: PathBuf,
+    /// The directory to write the sequence into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Pictures in the loop (2–600).
+    #[arg(long, value_name = "N", default_value_t = 24)]
+    frames: u32,
+    /// Print one JSON document.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +122,7 @@ pub(crate) fn run(cmd: CaptureCommand) -> anyhow::Result<ExitCode> {
         CaptureCommand::Screen(a) => screen(a),
         CaptureCommand::Microphone(a) => microphone(a),
         CaptureCommand::Camera(a) => camera(a),
+        CaptureCommand::StandIn(a) => stand_in(a),
     }
 }
 
@@ -432,6 +453,23 @@ fn camera(args: CameraArgs) -> anyhow::Result<ExitCode> {
             text.push_str(&format!("VIRTUAL CAMERA: {why}\n"));
         }
         render::out(&text)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn stand_in(args: StandInArgs) -> anyhow::Result<ExitCode> {
+    let files =
+        paraakh_capture::camera::stand_in::write_sequence(&args.from, &args.out, args.frames)?;
+    if args.json {
+        render::print_json(&json!({"dir": args.out, "frames": files.len()}))?;
+    } else {
+        render::out(&format!(
+            "{}: {} pictures of {} that move; replay them with --camera {}/\n",
+            args.out.display(),
+            files.len(),
+            args.from.display(),
+            args.out.display()
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

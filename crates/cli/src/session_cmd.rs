@@ -14,7 +14,7 @@ use paraakh_capture::ConsentScope;
 use paraakh_engine::session::rules::Observation;
 use paraakh_engine::session::{
     Command, CommandError, EngineEvent, Environment, LaunchSource, Session, SessionConfig,
-    SessionIdentity, Sources, UploadConfig, save_typed_answer,
+    SessionIdentity, Sources, UploadConfig, save_typed_answer, submit,
 };
 use paraakh_evidence::keys::{NoteSigner, TenantPublicKey};
 use paraakh_evidence::layout;
@@ -58,7 +58,8 @@ pub(crate) struct RunArgs {
     duration: Option<Duration>,
     /// Commands as JSON lines (`-` for stdin): {"save_answer":{"question":..,"answer":..[,"typing":{"intervals_ms":[..],"inserted":[..]}]}},
     /// {"report":"focus_lost"|"fullscreen_exit"|"devtools_attempt"}, {"pause":"why"},
-    /// {"resume":true}, {"submit":true}, {"end":"why"}; {"sleep":SECONDS} waits.
+    /// {"resume":true}, {"confirm_held":"who"} (a proctor confirmed a new input device), {"submit":true}, {"end":"why"};
+    /// {"sleep":SECONDS} waits.
     #[arg(long, value_name = "FILE")]
     commands: Option<PathBuf>,
     /// This installation's device key (created if missing; default: in the data directory).
@@ -147,6 +148,13 @@ fn parse_command(line: &str) -> anyhow::Result<Command> {
         "pause" => Command::Pause { reason: text(arg) },
         "resume" => Command::Resume,
         "submit" => Command::Submit { reply: None },
+        "confirm_held" => match arg.as_str().map(str::trim) {
+            Some(by) if !by.is_empty() => Command::ConfirmHeld {
+                by: by.to_owned(),
+                reply: None,
+            },
+            _ => bail!("confirm_held takes who confirmed, e.g. {{\"confirm_held\": \"proctor R. Iyer\"}}: {line}"),
+        },
         "end" => Command::End { reason: text(arg) },
         other => bail!("unknown command {other:?}: {line}"),
     })
@@ -185,6 +193,11 @@ fn render(e: &EngineEvent) -> String {
             format!("#{seq} submitted {answers} answers ({how})")
         }
         EngineEvent::Trouble { monitor, message } => format!("  trouble: {monitor}: {message}"),
+        EngineEvent::Held { devices } => format!(
+            "  held until a proctor confirms the new input device: {}",
+            devices.join(", ")
+        ),
+        EngineEvent::Released => "  released: the exam goes on".into(),
         EngineEvent::Uploaded { cosigned_size } => {
             format!("  uploaded: the backend's receipt covers {cosigned_size} records")
         }
@@ -369,34 +382,44 @@ fn spawn_command_reader(path: PathBuf, session: Sender<Command>, json: bool) -> 
                     std::thread::sleep(Duration::from_secs_f64(secs.clamp(0.0, 3600.0)));
                     continue;
                 }
-                match parse_command(&line) {
-                    // A save waits for its answer: one the session refuses
-                    // is reported among the events, and the exam goes on.
+                // A save or a submission waits for its answer: one the
+                // session refuses (the exam is held, a malformed answer) is
+                // reported among the events, and the exam goes on.
+                let asked = match parse_command(&line) {
                     Ok(Command::SaveAnswer {
                         question,
                         answer,
                         typing,
                         ..
-                    }) => match save_typed_answer(&session, &question, answer, typing) {
-                        Ok(_) => {}
-                        Err(CommandError::Refused(message)) => {
-                            let refused = EngineEvent::Trouble {
-                                monitor: "answers".into(),
-                                message,
-                            };
-                            if print_event(&refused, json).is_err() {
-                                break;
-                            }
-                        }
-                        Err(CommandError::Ended) => break,
-                        Err(e) => crate::render::note(&format!("answer to {question}: {e}")),
-                    },
+                    }) => Some((
+                        "answers",
+                        save_typed_answer(&session, &question, answer, typing).map(drop),
+                    )),
+                    Ok(Command::Submit { .. }) => Some(("submission", submit(&session).map(drop))),
                     Ok(cmd) => {
                         if session.send(cmd).is_err() {
                             break;
                         }
+                        None
                     }
-                    Err(e) => crate::render::note(&format!("command ignored: {e:#}")),
+                    Err(e) => {
+                        crate::render::note(&format!("command ignored: {e:#}"));
+                        None
+                    }
+                };
+                match asked {
+                    None | Some((_, Ok(()))) => {}
+                    Some((monitor, Err(CommandError::Refused(message)))) => {
+                        let refused = EngineEvent::Trouble {
+                            monitor: monitor.into(),
+                            message,
+                        };
+                        if print_event(&refused, json).is_err() {
+                            break;
+                        }
+                    }
+                    Some((_, Err(CommandError::Ended))) => break,
+                    Some((monitor, Err(e))) => crate::render::note(&format!("{monitor}: {e}")),
                 }
             }
         })?;

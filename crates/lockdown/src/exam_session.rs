@@ -17,7 +17,11 @@
 //!   diagnostics: anything but the app and its own processes connected
 //!   before the seal, and is named (and can be ended);
 //! - X11: the session's Xwayland must refuse, so no X program can open a
-//!   window either.
+//!   window either;
+//! - input: which protocols the compositor offers for typing or pointing
+//!   as if by hand (a virtual keyboard, a virtual pointer, an input
+//!   method), listed from its registry before the seal. After the seal no
+//!   other program is connected to use them.
 
 use std::collections::HashMap;
 use std::os::unix::net::UnixStream;
@@ -29,6 +33,7 @@ use serde::Serialize;
 
 use crate::LockdownError;
 use crate::linux::unix_diag;
+use crate::linux::wayland::{self, INPUT_INJECTION};
 
 /// The kiosk compositor the exam session runs in (`/proc/PID/comm`).
 pub const KIOSK_COMPOSITOR: &str = "cage";
@@ -96,6 +101,56 @@ pub struct Client {
     pub program: String,
 }
 
+/// Whether another program could type or point into the exam through
+/// the compositor, as checked before the seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputInjection {
+    /// The compositor's protocols were listed.
+    pub checked: bool,
+    /// The input-injection protocols it offers any client (Wayland
+    /// interface names).
+    pub offered: Vec<String>,
+    /// Why they could not be listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl InputInjection {
+    /// From the compositor's registry (or why it could not be read).
+    fn from_globals(globals: Result<Vec<String>, String>) -> Self {
+        match globals {
+            Ok(globals) => Self {
+                checked: true,
+                offered: globals
+                    .into_iter()
+                    .filter(|g| INPUT_INJECTION.iter().any(|(name, _)| name == g))
+                    .collect(),
+                error: None,
+            },
+            Err(e) => Self {
+                checked: false,
+                offered: Vec::new(),
+                error: Some(e),
+            },
+        }
+    }
+
+    /// "a virtual keyboard, a virtual pointer".
+    fn words(&self) -> String {
+        let words: Vec<&str> = self
+            .offered
+            .iter()
+            .map(|g| {
+                INPUT_INJECTION
+                    .iter()
+                    .find(|(name, _)| name == g)
+                    .map_or(g.as_str(), |(_, words)| words)
+            })
+            .collect();
+        words.join(", ")
+    }
+}
+
 /// The exam session as checked now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExamSession {
@@ -116,6 +171,8 @@ pub struct ExamSession {
     /// Programs that had connected before the seal, ended by it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ended_at_seal: Vec<Client>,
+    /// How other programs could type or point into the exam.
+    pub input_injection: InputInjection,
 }
 
 impl ExamSession {
@@ -148,10 +205,17 @@ impl ExamSession {
             w.push(format!("the compositor runs with LD_PRELOAD={p}"));
         }
         if !self.other_clients.is_empty() {
-            w.push(format!(
+            let mut weak = format!(
                 "other programs are connected to it: {}",
                 names(&self.other_clients)
-            ));
+            );
+            if !self.input_injection.offered.is_empty() {
+                weak.push_str(&format!(
+                    " (they can type and point through {})",
+                    self.input_injection.words()
+                ));
+            }
+            w.push(weak);
         }
         w
     }
@@ -180,6 +244,17 @@ impl ExamSession {
                 names(&self.ended_at_seal)
             ));
         }
+        let input = &self.input_injection;
+        s.push_str(&match &input.error {
+            Some(e) => format!("; its input protocols were not checked ({e})"),
+            None if input.offered.is_empty() => {
+                "; it offers no protocol to type or point for another program".into()
+            }
+            None => format!(
+                "; it offers {} to its clients, the exam app alone",
+                input.words()
+            ),
+        });
         s
     }
 }
@@ -430,6 +505,7 @@ struct Sealed {
     seal_error: Option<String>,
     x11_refused: Option<bool>,
     ended: Vec<Client>,
+    input_injection: InputInjection,
 }
 
 static SEALED: OnceLock<Sealed> = OnceLock::new();
@@ -464,6 +540,8 @@ pub fn seal_at(socket: &Path, x_display: Option<&str>) -> Result<ExamSession, Lo
                 first.socket.display()
             )));
         }
+        // Listed while a new client can still connect: this process's.
+        let input_injection = InputInjection::from_globals(wayland::globals(socket));
         let seal_error = match std::fs::remove_file(socket) {
             Ok(()) => None,
             Err(e) => Some(format!("cannot remove {}: {e}", socket.display())),
@@ -477,6 +555,7 @@ pub fn seal_at(socket: &Path, x_display: Option<&str>) -> Result<ExamSession, Lo
             seal_error,
             x11_refused: x_display.map(x11_refuses),
             ended,
+            input_injection,
         });
     }
     current().ok_or_else(|| error("the exam session was not sealed".into()))
@@ -502,6 +581,7 @@ pub fn current() -> Option<ExamSession> {
         x11_refused: s.x11_refused,
         other_clients,
         ended_at_seal: s.ended.clone(),
+        input_injection: s.input_injection.clone(),
     })
 }
 
@@ -571,7 +651,58 @@ mod tests {
             x11_refused: Some(true),
             other_clients: Vec::new(),
             ended_at_seal: Vec::new(),
+            input_injection: InputInjection::from_globals(Ok(vec!["wl_seat".into()])),
         }
+    }
+
+    #[test]
+    fn input_protocols_offered_are_named_and_weaken_only_with_another_program_connected() {
+        let mut s = session();
+        assert!(s.input_injection.checked);
+        assert!(s.input_injection.offered.is_empty());
+        assert!(
+            s.summary().contains("offers no protocol to type or point"),
+            "{}",
+            s.summary()
+        );
+        s.input_injection = InputInjection::from_globals(Ok(vec![
+            "wl_seat".into(),
+            "zwp_virtual_keyboard_manager_v1".into(),
+            "zwlr_virtual_pointer_manager_v1".into(),
+        ]));
+        assert_eq!(
+            s.input_injection.offered,
+            [
+                "zwp_virtual_keyboard_manager_v1",
+                "zwlr_virtual_pointer_manager_v1"
+            ]
+        );
+        // Sealed with no other program: nobody is there to use them.
+        assert!(s.holds());
+        assert!(
+            s.summary().contains(
+                "offers a virtual keyboard, a virtual pointer to its clients, the exam app alone"
+            ),
+            "{}",
+            s.summary()
+        );
+        s.other_clients.push(Client {
+            pid: Some(7),
+            program: "wtype".into(),
+        });
+        let words = s.weaknesses().join("\n");
+        assert!(
+            words.contains("wtype (7) (they can type and point through a virtual keyboard"),
+            "{words}"
+        );
+        let unread = InputInjection::from_globals(Err("no answer".into()));
+        assert!(!unread.checked);
+        s.input_injection = unread;
+        assert!(
+            s.summary().contains("were not checked (no answer)"),
+            "{}",
+            s.summary()
+        );
     }
 
     #[test]

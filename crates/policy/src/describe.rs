@@ -406,7 +406,11 @@ pub fn describe(loaded: &Loaded) -> String {
     );
     w.rule(
         "keyboard.input_device_added",
-        "A keyboard or pointer connected during the exam",
+        if k.hold_on_new_device {
+            "A keyboard or pointer connected during the exam (the exam is held until a proctor confirms it)"
+        } else {
+            "A keyboard or pointer connected during the exam"
+        },
         &k.input_device_added,
         "a screen capture",
         k.enabled,

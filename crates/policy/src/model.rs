@@ -239,6 +239,10 @@ pub struct KeyboardLayer {
     pub synthetic_input: Rule,
     /// A keyboard or pointer that appeared during the exam.
     pub input_device_added: Rule,
+    /// Such a device holds the exam until a proctor confirms it with the
+    /// proctor code (optional, off: policies from before keep their hash).
+    #[serde(skip_serializing_if = "is_false")]
+    pub hold_on_new_device: bool,
     /// Typing no person types (too fast, too regular, a long text at
     /// once): information for the reviewer, never a warning or a penalty.
     pub machine_typing: Rule,
@@ -276,6 +280,10 @@ pub struct ProctorSettings {
     /// code is always asked for.
     #[serde(skip_serializing_if = "is_zero")]
     pub resume_free_minutes: u32,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -525,6 +525,7 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
             "blocked_shortcut",
             "synthetic_input",
             "input_device_added",
+            "hold_on_new_device",
             "machine_typing",
             "typing_max_chars_per_second",
             "typing_min_interval_spread",
@@ -544,6 +545,8 @@ fn read_policy(ctx: &mut Ctx, t: &Table, preset: Option<String>) -> Policy {
         blocked_shortcut: rule(ctx, s, p, "blocked_shortcut", instant(When::During), &[]),
         synthetic_input: optional_rule(ctx, s, p, "synthetic_input", When::During),
         input_device_added: optional_rule(ctx, s, p, "input_device_added", When::During),
+        hold_on_new_device: s.contains_key("hold_on_new_device")
+            && ctx.bool(s, p, "hold_on_new_device"),
         machine_typing: optional_rule(ctx, s, p, "machine_typing", When::During),
         typing_max_chars_per_second: if s.contains_key("typing_max_chars_per_second") {
             ctx.number(s, p, "typing_max_chars_per_second", 5.0..=1000.0)

@@ -18,6 +18,7 @@ use crate::model::{
     EventEntry, FORMAT_V1, Facts, LayerCount, Mark, Media, SessionReview, Span, Timeline,
 };
 use crate::time::{self, Save};
+use crate::typing;
 
 /// Blob purposes that are evidence for an event (the periodic screen
 /// recording is not shown per event).
@@ -152,6 +153,7 @@ pub fn build(
         .or_else(|| records.iter().find(|(r, _)| matches!(r.body, Body::End(_))))
         .map(|(r, _)| clock.at(r.seq));
     let time = time::analyse(&saves, end_s, report.answers.submitted);
+    let typing = typing::per_answer(&events);
     let facts = facts(&report, &records, timeline.duration_s);
     Ok(SessionReview {
         format: FORMAT_V1,
@@ -161,6 +163,7 @@ pub fn build(
         events,
         layers,
         time,
+        typing,
     })
 }
 

@@ -174,6 +174,7 @@ pub fn render(r: &SessionReview, o: &PageOptions) -> String {
     events(&mut h, r, o);
     not_watched(&mut h, r);
     time(&mut h, r);
+    typing(&mut h, r);
     layers(&mut h, r);
     let _ = write!(
         h,
@@ -727,6 +728,56 @@ fn time(h: &mut String, r: &SessionReview) {
         h.push_str("</ul>\n");
     }
     h.push_str("</section>\n");
+}
+
+fn typing(h: &mut String, r: &SessionReview) {
+    h.push_str("<section id=\"typing\" aria-labelledby=\"typing-h\">\n<h2 id=\"typing-h\">Typing</h2>\n<p>From the key timings the exam page sent with its autosaves (never the keys themselves). People type about 4 characters a second on average and rarely above 10; the gaps between their keys vary by about half their length. Information for the reviewer, never a verdict by itself.</p>\n");
+    if r.typing.is_empty() {
+        h.push_str("<p>No typing was profiled.</p>\n</section>\n");
+        return;
+    }
+    h.push_str("<table>\n<caption>How each answer was typed</caption>\n<thead><tr><th scope=\"col\">Question</th><th scope=\"col\">Keys typed</th><th scope=\"col\">Characters a second</th><th scope=\"col\">Bursts</th><th scope=\"col\">Fastest burst</th><th scope=\"col\">Least varied gaps</th><th scope=\"col\">Arrived at once</th><th scope=\"col\">Unusual</th></tr></thead>\n<tbody>\n");
+    for q in &r.typing {
+        let unusual = if q.unusual.is_empty() {
+            "none".to_owned()
+        } else {
+            q.unusual
+                .iter()
+                .map(|seq| format!("<a href=\"#ev-{seq}\">record {seq}</a>"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (keys, cps, bursts, fastest) = match q.profile_seq {
+            Some(_) => (
+                q.keys.to_string(),
+                format!("{:.1}", q.chars_per_second),
+                q.bursts.to_string(),
+                if q.fastest_burst_cps > 0.0 {
+                    format!("{:.1} a second", q.fastest_burst_cps)
+                } else {
+                    "—".to_owned()
+                },
+            ),
+            None => ("—".into(), "—".into(), "—".into(), "—".into()),
+        };
+        let spread = q
+            .least_spread
+            .map_or("—".to_owned(), |s| format!("{:.0} %", s * 100.0));
+        let at_once = if q.inserted_chars > 0 {
+            format!(
+                "{} characters (longest {})",
+                q.inserted_chars, q.longest_insert
+            )
+        } else {
+            "none".to_owned()
+        };
+        let _ = writeln!(
+            h,
+            "<tr><th scope=\"row\">{}</th><td>{keys}</td><td>{cps}</td><td>{bursts}</td><td>{fastest}</td><td>{spread}</td><td>{at_once}</td><td>{unusual}</td></tr>",
+            esc(&q.question),
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 fn layers(h: &mut String, r: &SessionReview) {

@@ -141,6 +141,8 @@ pub fn of(kind: &str, monitor: Option<&str>) -> Layer {
         | "break_started"
         | "break_ended"
         | "proctor_unlock"
+        | "exam_held"
+        | "exam_released"
         | "receipt_refused"
         | "upload_interrupted"
         | "upload_resumed"

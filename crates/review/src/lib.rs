@@ -4,7 +4,8 @@
 //! verification first and puts its result at the top): the trust statement
 //! and findings, who and what, a timeline of segments, gaps, breaks and
 //! every event, each flagged event with its evidence decrypted, what was
-//! not watched and why, time from the autosaves, and the reviewers'
+//! not watched and why, time from the autosaves, how each answer was
+//! typed, and the reviewers'
 //! signed decisions ([`paraakh_evidence::review`]). Rendered as one
 //! self-contained HTML page ([`html`]) or as JSON ([`model`]).
 //!
@@ -20,6 +21,7 @@ pub mod html;
 pub mod layer;
 pub mod model;
 mod time;
+mod typing;
 
 use std::path::PathBuf;
 

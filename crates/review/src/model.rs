@@ -32,6 +32,8 @@ pub struct SessionReview {
     pub layers: Vec<LayerCount>,
     /// Time from the autosaves.
     pub time: TimeAnalysis,
+    /// How each answer was typed.
+    pub typing: Vec<QuestionTyping>,
 }
 
 /// Who and what the session is.
@@ -196,6 +198,34 @@ pub struct Idle {
     pub from_s: f64,
     /// End, seconds of session time.
     pub to_s: f64,
+}
+
+/// How one answer was typed: its last typing profile (each counts on
+/// from the one before) and the records of typing no person types.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QuestionTyping {
+    /// The question.
+    pub question: String,
+    /// The profile's record (`None`: only flags, no profile was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_seq: Option<u64>,
+    /// Characters typed key by key.
+    pub keys: u64,
+    /// Characters a second while typing.
+    pub chars_per_second: f64,
+    /// Bursts of typing.
+    pub bursts: u64,
+    /// The fastest burst long enough to judge, characters a second.
+    pub fastest_burst_cps: f64,
+    /// The least varied such burst (standard deviation over mean of its gaps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub least_spread: Option<f64>,
+    /// Characters that arrived in one go (pasted, dictated, or injected).
+    pub inserted_chars: u64,
+    /// The longest text that arrived in one go.
+    pub longest_insert: u32,
+    /// Its `machine_typing` records.
+    pub unusual: Vec<u64>,
 }
 
 /// Time from the autosaves.

@@ -69,10 +69,7 @@ fn a_simulated_session_has_every_event_on_the_page_and_in_the_json() {
 /// Whoever holds the device key writes the records: a candidate could put
 /// markup in an event's text, its details, a blob's type, and a web page
 /// in a blob. The page shows all of it as text and embeds nothing active.
-#[test]
-fn records_written_to_take_over_the_page_are_shown_as_text() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("s");
+fn writer(dir: &std::path::Path, session_id: &str) -> SessionWriter {
     let device = NoteSigner::generate("paraakh-device", SIG_TYPE_ED25519).unwrap();
     let clock = Arc::new(ManualClock::new(
         Timestamp {
@@ -82,7 +79,7 @@ fn records_written_to_take_over_the_page_are_shown_as_text() {
         1_000_000_000,
     ));
     let params = SessionParams {
-        session_id: "s-hostile".into(),
+        session_id: session_id.into(),
         exam_id: "exam".into(),
         tenant_id: "acme".into(),
         policy_sha256: [1; 32],
@@ -94,7 +91,71 @@ fn records_written_to_take_over_the_page_are_shown_as_text() {
         backend_key: None,
         statement: None,
     };
-    let mut w = SessionWriter::create(&dir, params, &device, clock).unwrap();
+    SessionWriter::create(dir, params, &device, clock).unwrap()
+}
+
+fn event(kind: &str, detail: serde_json::Value) -> Body {
+    Body::Event(Event {
+        kind: kind.into(),
+        message: None,
+        detail: detail.as_object().unwrap().clone(),
+    })
+}
+
+/// The reviewer sees how each answer was typed in a table of its own: the
+/// last profile of each answer (each counts on from the one before) and
+/// links to the records of typing no person types.
+#[test]
+fn each_answers_typing_has_its_row_with_links_to_its_unusual_typing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    let mut w = writer(&dir, "s-typing");
+    let profile = |q: &str, keys: u64, cps: f64| {
+        event(
+            "typing_profile",
+            serde_json::json!({"question": q, "keys": keys, "typing_seconds": 10.0,
+                "chars_per_second": cps, "bursts": 3, "fastest_burst_cps": cps * 1.5,
+                "least_spread": 0.45, "inserted_chars": 0, "longest_insert": 0, "answer_seq": 2}),
+        )
+    };
+    w.append(Severity::Info, profile("q1", 40, 4.2)).unwrap();
+    let flagged = w
+        .append(
+            Severity::Info,
+            event(
+                "machine_typing",
+                serde_json::json!({"question": "essay", "why": "too_fast", "chars_per_second": 200.0, "keys": 100}),
+            ),
+        )
+        .unwrap();
+    w.append(Severity::Info, profile("q1", 90, 4.8)).unwrap();
+    w.finish("ended").unwrap();
+    let review = paraakh_review::build(&dir, Some(tenant()), accepting()).unwrap();
+    assert_eq!(review.typing.len(), 2, "{:#?}", review.typing);
+    let q1 = &review.typing[0];
+    assert_eq!(
+        (q1.question.as_str(), q1.keys),
+        ("q1", 90),
+        "the last profile counts"
+    );
+    assert!(q1.unusual.is_empty());
+    let essay = &review.typing[1];
+    assert_eq!(essay.profile_seq, None, "flagged, never profiled");
+    assert_eq!(essay.unusual, [flagged]);
+    let page = render(&review, &PageOptions::default());
+    assert!(page.contains("<caption>How each answer was typed</caption>"));
+    assert!(
+        page.contains("<tr><th scope=\"row\">q1</th><td>90</td><td>4.8</td>"),
+        "{page}"
+    );
+    assert!(page.contains(&format!("<a href=\"#ev-{flagged}\">record {flagged}</a>")));
+}
+
+#[test]
+fn records_written_to_take_over_the_page_are_shown_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    let mut w = writer(&dir, "s-hostile");
     let script = "<script>alert('pwned')</script>";
     let mut detail = serde_json::Map::new();
     detail.insert(

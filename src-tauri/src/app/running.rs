@@ -263,6 +263,18 @@ impl App {
     }
 
     /// The proctor's emergency unlock: recorded, then the session ends.
+    /// A proctor confirms what holds the exam (a new input device) with
+    /// the proctor code.
+    pub(crate) fn confirm_held(&self, code: &str) -> Result<(), AppError> {
+        let policy_code = Self::policy_code(&self.inner().phase);
+        let authority = self.check_proctor_code(policy_code.as_deref(), code)?;
+        let run = self.inner().phase.running().map(|r| r.run.clone());
+        match run {
+            Some(run) => Ok(run.confirm_held(&format!("A proctor with {authority}"))?),
+            None => Err(AppError::from("no exam is running")),
+        }
+    }
+
     pub(crate) fn proctor_unlock(&self, code: &str, reason: &str) -> Result<(), AppError> {
         let policy_code = Self::policy_code(&self.inner().phase);
         let authority = self.check_proctor_code(policy_code.as_deref(), code)?;

@@ -186,6 +186,9 @@ impl App {
             guards.push(("clipboard clearing".into(), e.to_string()));
         }
         let environment = self.environment(joined.is_some(), &policy, check, guards);
+        // A hold for a new input device needs someone who can confirm it.
+        let proctor_can_confirm =
+            policy.proctor.unlock_code.is_some() || self.launch.proctor_unlock_code.is_some();
         let who = SessionIdentity {
             tenant_id: offer.tenant.id.clone(),
             exam_id: offer.package.manifest.exam_id.clone(),
@@ -205,6 +208,7 @@ impl App {
                     .clamp(1.0, 3600.0),
             ),
             environment,
+            proctor_can_confirm,
             ..SessionConfig::new(dir.clone(), policy, who)
                 .capturing(self.sources())
                 .lockdown(lockdown)

@@ -325,6 +325,7 @@ mod tests {
             ("submit_exam", vec![to(receipt(true)), to(receipt(false))]),
             ("sync_status", vec![to(status(true)), to(status(false))]),
             ("proctor_unlock", none()),
+            ("confirm_held", none()),
             ("quit_app", none()),
         ];
         pairs

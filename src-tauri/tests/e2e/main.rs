@@ -256,9 +256,17 @@ fn prepare_with(tmp: &Path, detect_data: &Path, preset: &str, extra: &str) -> De
     )
     .unwrap();
 
-    let camera = tmp.join("camera");
-    std::fs::create_dir(&camera).unwrap();
-    std::fs::copy(detect_data.join("astronaut.png"), camera.join("0001.png")).unwrap();
+    // The camera: a still of a person that moves (a replayed still would
+    // be rightly "frozen", which a real camera never is).
+    let stand_in = paraakh(&[
+        "capture",
+        "stand-in",
+        "--from",
+        p(&detect_data.join("astronaut.png")),
+        "--out",
+        p(&tmp.join("camera")),
+    ]);
+    assert!(stand_in.status.success(), "{stand_in:?}");
     quiet_room(&tmp.join("room.wav"), 600);
     // The centre's own code, accepted as well as the tenant's.
     let centre_code = "CENTRE-CODE-1".to_owned();
@@ -552,9 +560,21 @@ fn join_check_consent_to(d: &Driver, code: &str, shown: &str) {
 fn agree(d: &Driver, shown: &str) {
     let long = Duration::from_secs(60);
     d.wait_for("#screen-consent", long);
+    // "What is captured" and "Why" start at the same line in every item.
+    let misaligned = d.execute(
+        "return [...document.querySelectorAll('#consent-items dl')].filter(dl => \
+         new Set([...dl.querySelectorAll('dd')].map(dd => Math.round(dd.getBoundingClientRect().left))).size !== 1).length",
+    );
+    assert_eq!(misaligned, 0, "consent items whose columns do not line up");
     d.click_on("#consent-checkbox");
     d.click_on("#consent-accept");
     d.wait_for(shown, long);
+    // The next screen opens at its top, wherever the consent was scrolled to.
+    assert_eq!(
+        d.execute("return window.scrollY"),
+        0,
+        "{shown} opened scrolled"
+    );
 }
 
 /// Waits for the system check and goes on.
@@ -929,6 +949,15 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         shortcuts[0]["body"]["message"],
         "Alt+Tab was pressed and kept from the desktop"
     );
+    // The demo's camera moves as a person does: it is never "frozen", and
+    // the face detector sees the face throughout.
+    for quiet in ["camera_blocked", "no_face"] {
+        let found: Vec<_> = recs
+            .iter()
+            .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == quiet)
+            .collect();
+        assert!(found.is_empty(), "{quiet}: {found:#?}");
+    }
     assert_eq!(last_answer(&recs, "q1"), answer_hash(serde_json::json!(1)));
     assert_eq!(
         last_answer(&recs, "q2"),
@@ -1174,6 +1203,21 @@ fn an_exam_whose_app_is_killed_twenty_times_keeps_every_answer() {
     app_killed_again_and_again(20);
 }
 
+/// The WCAG contrast ratio of the current question's button as drawn now
+/// (its text colour on its background).
+const CONTRAST_OF_CURRENT_QUESTION: &str = "
+    const s = getComputedStyle(document.querySelector('.nav-button[aria-current=\"true\"]'));
+    const lum = (c) => {
+        const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [a, b] = [lum(s.color), lum(s.backgroundColor)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+";
+
 /// A script types into the exam through XTEST (the X protocol directly,
 /// no `xdotool`): one `synthetic_input` record with the keys it sent, and
 /// the answer it went into carries a `machine_typing` note. The test's own
@@ -1215,6 +1259,28 @@ fn a_script_typing_into_the_app_through_xtest_is_synthetic_input_and_machine_typ
             .is_some_and(|v| v.ends_with("mass times acceleration"))
     });
     saved(&d);
+    // The current question's button under the pointer stays readable (it
+    // once turned pale under white text): the pointer is moved onto it
+    // and the colours WebKit draws are measured.
+    let at = d.execute(
+        "const b = document.querySelector('.nav-button[aria-current=\"true\"]').getBoundingClientRect(); \
+         return [Math.round(window.screenX + b.left + b.width / 2), \
+                 Math.round(window.screenY + (window.outerHeight - window.innerHeight) + b.top + b.height / 2)]",
+    );
+    let (x, y) = (at[0].as_i64().unwrap(), at[1].as_i64().unwrap());
+    injector
+        .move_to(i16::try_from(x).unwrap(), i16::try_from(y).unwrap())
+        .unwrap();
+    d.wait_until("the pointer is on the current question", long, |d| {
+        d.execute(
+            "return document.querySelector('.nav-button[aria-current=\"true\"]').matches(':hover')",
+        ) == serde_json::Value::Bool(true)
+    });
+    let ratio = d.execute(CONTRAST_OF_CURRENT_QUESTION).as_f64().unwrap();
+    assert!(
+        ratio >= 4.5,
+        "the hovered current question's contrast is {ratio:.2}"
+    );
     submit_and_wait_for_receipt(&d);
     let dir = session_dir(&demo, SESSION);
     close_and_verify(d, &demo, &dir);
@@ -1224,13 +1290,24 @@ fn a_script_typing_into_the_app_through_xtest_is_synthetic_input_and_machine_typ
             .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == k)
             .collect()
     };
+    // The typing, then the pointer moved onto the question list: one
+    // episode or two, depending on how soon the save came.
     let synthetic = kind("synthetic_input");
-    assert_eq!(synthetic.len(), 1, "{synthetic:#?}");
-    let detail = &synthetic[0]["body"]["detail"];
-    assert_eq!(detail["keys"], 36, "{detail}");
-    assert_eq!(
-        detail["devices"],
-        serde_json::json!(["Virtual core XTEST keyboard"])
+    assert!((1..=2).contains(&synthetic.len()), "{synthetic:#?}");
+    let total = |field: &str| -> u64 {
+        synthetic
+            .iter()
+            .map(|r| r["body"]["detail"][field].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!((total("keys"), total("buttons")), (36, 0), "{synthetic:#?}");
+    assert!(total("motions") >= 1, "{synthetic:#?}");
+    assert!(
+        synthetic[0]["body"]["detail"]["devices"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("Virtual core XTEST keyboard")),
+        "{synthetic:#?}"
     );
     let machine = kind("machine_typing");
     assert!(
@@ -1244,6 +1321,93 @@ fn a_script_typing_into_the_app_through_xtest_is_synthetic_input_and_machine_typ
         kind("typing_profile")
             .iter()
             .any(|r| r["body"]["detail"]["question"] == "q3")
+    );
+    drop(demo.backend);
+}
+
+/// A centre's policy holds the exam when a keyboard or pointer appears
+/// (here a remote helper's pair of master devices, added through the X
+/// server): the app covers the exam with the proctor's field, Escape does
+/// not lift it, the answer typed meanwhile is not saved, and the proctor's
+/// code lets the exam go on.
+#[test]
+fn a_device_connected_during_the_exam_pauses_the_app_until_the_proctors_code() {
+    use paraakh_test_rig::xtest::Injector;
+    let Some(detect_data) = prerequisites("app held for a new device") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = prepare_with(
+        tmp.path(),
+        &detect_data,
+        "standard",
+        "\n[keyboard]\nhold_on_new_device = true\n",
+    );
+    let rig = Rig::start(&demo);
+    let long = Duration::from_secs(60);
+    let d = Driver::start(rig.port, Path::new(APP));
+    join_check_consent(&d, &demo.start_code);
+    d.click_on("#next");
+    d.click_on("#next");
+    d.wait_until("q3 shown", long, |d| d.page_text().contains("second law"));
+    let text = d.wait_for("#answer-text", long);
+    d.type_into(&text, "F = ma");
+    saved(&d);
+
+    Injector::connect(rig.display.name())
+        .unwrap()
+        .add_master("Remote helper")
+        .unwrap();
+    let devices = d.wait_for("#held-devices", long);
+    d.wait_until("the hold names the device", long, |d| {
+        d.text(&devices).contains("Remote helper XTEST")
+    });
+    d.screenshot(&screenshots().join("19-held-new-device.png"));
+    // The candidate cannot close it, and what is typed meanwhile stays out.
+    d.execute(
+        "document.querySelector('#held-dialog').dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));",
+    );
+    assert!(
+        d.execute(
+            "return document.querySelector('#held-dialog').closest('.dialog-overlay').hidden"
+        ) == serde_json::Value::Bool(false),
+        "Escape lifted the hold"
+    );
+    let code = d.wait_for("#held-code", long);
+    d.type_into(&code, &demo.proctor_code);
+    d.click_on("#held-confirm");
+    d.wait_until("the hold is lifted", long, |d| {
+        d.execute("return document.querySelector('#held-dialog').closest('.dialog-overlay').hidden")
+            == serde_json::Value::Bool(true)
+    });
+    let text = d.wait_for("#answer-text", long);
+    d.type_into(&text, " after the proctor came");
+    saved(&d);
+    submit_and_wait_for_receipt(&d);
+    let dir = session_dir(&demo, SESSION);
+    close_and_verify(d, &demo, &dir);
+    let recs = records(&dir);
+    let kind = |k: &str| -> Vec<&serde_json::Value> {
+        recs.iter()
+            .filter(|r| r["body"]["type"] == "event" && r["body"]["kind"] == k)
+            .collect()
+    };
+    assert_eq!(kind("exam_held").len(), 1, "{:#?}", kind("exam_held"));
+    let released = kind("exam_released");
+    assert_eq!(released.len(), 1);
+    assert!(
+        released[0]["body"]["detail"]["by"]
+            .as_str()
+            .unwrap()
+            .starts_with("A proctor with"),
+        "{released:#?}"
+    );
+    assert_eq!(
+        last_answer(&recs, "q3"),
+        answer_hash(serde_json::json!("F = ma after the proctor came"))
     );
     drop(demo.backend);
 }
@@ -2315,6 +2479,15 @@ fn the_demo_exam_in_the_exam_session_is_the_only_program_on_screen() {
     assert_eq!(session["lockdown"], "exam_session", "{session:#}");
     assert_eq!(session["exam_session"]["sealed"], true, "{session:#}");
     assert_eq!(session["exam_session"]["compositor"]["name"], "cage");
+    // No program could type or point into the exam: the compositor's
+    // protocols were read before the seal, and none injects input.
+    let input = &session["exam_session"]["input_injection"];
+    assert_eq!(input["checked"], true, "{session:#}");
+    assert_eq!(input["offered"], serde_json::json!([]), "{session:#}");
+    assert!(
+        summary.contains("offers no protocol to type or point"),
+        "{summary}"
+    );
     // Nothing the exam session made unnecessary is recorded as missing.
     let missing: Vec<_> = records(&dir)
         .into_iter()

@@ -393,7 +393,8 @@ impl Wayland {
         loop {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             if let Some(rest) = text.split("xserver listening on display ").nth(1)
-                && w.dir.path().join("wayland-1").exists()
+                // Answering, not only bound: a test connects at once.
+                && std::os::unix::net::UnixStream::connect(w.dir.path().join("wayland-1")).is_ok()
             {
                 w.x_display = rest.split_whitespace().next().unwrap_or(":0").to_owned();
                 return Ok(w);

@@ -92,10 +92,39 @@ impl Injector {
         Ok(())
     }
 
+    /// Moves the pointer to (`x`, `y`).
+    pub fn move_to(&self, x: i16, y: i16) -> Result<(), RigError> {
+        self.fake(xproto::MOTION_NOTIFY_EVENT, 0, x, y)
+    }
+
     /// Moves the pointer to (`x`, `y`) and clicks button 1 there.
     pub fn click_at(&self, x: i16, y: i16) -> Result<(), RigError> {
         self.fake(xproto::MOTION_NOTIFY_EVENT, 0, x, y)?;
         self.fake(xproto::BUTTON_PRESS_EVENT, 1, x, y)?;
         self.fake(xproto::BUTTON_RELEASE_EVENT, 1, x, y)
+    }
+
+    /// Adds a pair of master devices named `name` (as a remote helper's own
+    /// pointer would be): the X server gives them their own XTEST keyboard
+    /// and pointer, so a watch sees two devices appear.
+    pub fn add_master(&self, name: &str) -> Result<(), RigError> {
+        use x11rb::protocol::xinput::{
+            ConnectionExt as _, HierarchyChange, HierarchyChangeData, HierarchyChangeDataAddMaster,
+        };
+        let name = name.as_bytes().to_vec();
+        let len = u16::try_from((8 + name.len().div_ceil(4) * 4) / 4).map_err(|e| e.to_string())?;
+        self.conn
+            .xinput_xi_change_hierarchy(&[HierarchyChange {
+                len,
+                data: HierarchyChangeData::AddMaster(HierarchyChangeDataAddMaster {
+                    send_core: true,
+                    enable: true,
+                    name,
+                }),
+            }])
+            .map_err(|e| e.to_string())?
+            .check()
+            .map_err(|e| e.to_string())?;
+        Ok(())
     }
 }

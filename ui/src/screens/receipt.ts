@@ -76,7 +76,9 @@ export function createReceiptScreen(ctx: Ctx, route: Extract<Route, { name: "rec
     syncLine.dataset.sync = state;
     const text = syncText(state, tenant);
     if (syncLine.textContent !== text) syncLine.textContent = text;
-    syncDetail.textContent = message && message !== text ? message : "";
+    // The detail adds what the line does not say (when this computer's copy
+    // goes, why it was not sent); "sending…" it would only say twice.
+    syncDetail.textContent = state !== "pending" && message && message !== text ? message : "";
     syncDetail.hidden = syncDetail.textContent === "";
   };
 

@@ -8,6 +8,9 @@ Object.defineProperty(HTMLCanvasElement.prototype, "getContext", {
   value: () => null,
 });
 
+// jsdom does not scroll ("Not implemented"): screens scroll to their top.
+window.scrollTo = (() => undefined) as typeof window.scrollTo;
+
 afterEach(() => {
   vi.useRealTimers();
   document.body.replaceChildren();

@@ -5,6 +5,7 @@
 #[cfg(feature = "native")]
 pub mod native;
 pub mod replay;
+pub mod stand_in;
 mod stream;
 pub mod virtual_camera;
 pub mod y4m;

@@ -212,3 +212,206 @@ fn typing_no_person_types_is_recorded_with_its_answer_and_every_answer_has_a_pro
     assert_eq!(profiles[1]["body"]["detail"]["fastest_burst_cps"], 200.0);
     verify(&dir, &keys);
 }
+
+/// A profile is written with each checkpoint for the answers typed into
+/// since the last, and at the end: a candidate who ends the program after
+/// machine typing neither loses the profile nor has the same typing said
+/// about them twice; the restarted session counts on from it.
+#[test]
+fn typing_profiles_are_written_with_the_checkpoints_and_carried_across_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = keys(t);
+    let dir = t.join("session");
+    let save = serde_json::json!({"save_answer": {
+        "question": "essay",
+        "answer": "typed by a program",
+        "typing": {"intervals_ms": vec![5u32; 100], "inserted": []},
+    }})
+    .to_string();
+    let run = || {
+        session_run(std::process::Command::new(BIN), t, &keys, &dir, "s-typed")
+            .args(["--preset", "standard", "--no-detection", "--no-lockdown"])
+            .args(["--checkpoint-every", "1"])
+            .spawn()
+            .unwrap()
+    };
+    let mut first = run();
+    let mut stdin = first.stdin.take().unwrap();
+    writeln!(stdin, "{save}").unwrap();
+    // A checkpoint or two, then the program is ended.
+    std::thread::sleep(Duration::from_secs(3));
+    first.kill().unwrap();
+    first.wait().unwrap();
+    drop(stdin);
+    let profiles = events(&records(&dir), "typing_profile").len();
+    assert_eq!(profiles, 1, "written once, under a checkpoint");
+
+    let mut second = run();
+    writeln!(second.stdin.take().unwrap(), "{save}\n{{\"submit\":true}}").unwrap();
+    let out = second.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&dir);
+    let keys_typed: Vec<u64> = events(&recs, "typing_profile")
+        .iter()
+        .map(|r| r["body"]["detail"]["keys"].as_u64().unwrap())
+        .collect();
+    assert_eq!(keys_typed, [100, 200], "counted on across the restart");
+    let machine = events(&recs, "machine_typing");
+    assert_eq!(
+        machine.len(),
+        2,
+        "too fast and too regular, once: {machine:#?}"
+    );
+}
+
+/// A keyboard or pointer connected during the exam holds it where the
+/// policy says so: the candidate who wants to cheat hands the typing to a
+/// new device (here a remote helper's pair of master devices, which come
+/// with their own XTEST keyboard and pointer) and then tries to save and
+/// submit, and to end the program to be rid of the hold. Nothing is saved
+/// or submitted until a proctor confirms; the resumed session is held
+/// again. The candidate wrongly accused sees in the evidence exactly what
+/// appeared, that the exam waited, and who let it go on.
+#[test]
+fn a_device_connected_during_the_exam_holds_it_until_a_proctor_confirms_even_across_a_restart() {
+    if !require("an input device added on Xvfb", &["Xvfb"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let keys = keys(t);
+    let policy = t.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "preset = \"standard\"\nname = \"Centre exam\"\n[keyboard]\nhold_on_new_device = true\n",
+    )
+    .unwrap();
+    let display = Display::xvfb(800, 600).unwrap();
+    let dir = t.join("session");
+    let start = || {
+        let mut child = session_run(display.command(BIN), t, &keys, &dir, "s-held")
+            .arg("--policy")
+            .arg(&policy)
+            .args(["--no-detection"])
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        (Running(child), stdin, lines.map_while(Result::ok))
+    };
+    let wait_for = |lines: &mut dyn Iterator<Item = String>, want: &str| -> Vec<String> {
+        let mut seen = Vec::new();
+        for line in &mut *lines {
+            let found = line.contains(want);
+            seen.push(line);
+            if found {
+                return seen;
+            }
+        }
+        panic!("{want} never came: {seen:#?}");
+    };
+
+    let (mut first, mut stdin, mut lines) = start();
+    wait_for(&mut lines, r#""event":"started""#);
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q1","answer":"before"}}}}"#
+    )
+    .unwrap();
+    wait_for(&mut lines, r#""event":"answer_saved""#);
+    Injector::connect(display.name())
+        .unwrap()
+        .add_master("Remote helper")
+        .unwrap();
+    let held = wait_for(&mut lines, r#""event":"held""#);
+    assert!(
+        held.last().unwrap().contains("Remote helper XTEST"),
+        "{held:#?}"
+    );
+    // The new device types an answer and submits: neither is taken.
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q2","answer":"typed by the helper"}}}}"#
+    )
+    .unwrap();
+    let refused = wait_for(&mut lines, r#""event":"trouble""#);
+    assert!(
+        refused
+            .last()
+            .unwrap()
+            .contains("held until a proctor confirms"),
+        "{refused:#?}"
+    );
+    writeln!(stdin, r#"{{"submit":true}}"#).unwrap();
+    wait_for(&mut lines, r#""monitor":"submission""#);
+    // Ending the program does not lift the hold.
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    drop((stdin, lines));
+
+    let (mut second, mut stdin, mut lines) = start();
+    let resumed = wait_for(&mut lines, r#""event":"held""#);
+    assert!(
+        resumed.iter().any(|l| l.contains("The exam is still held")),
+        "{resumed:#?}"
+    );
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q2","answer":"still the helper"}}}}"#
+    )
+    .unwrap();
+    wait_for(&mut lines, "held until a proctor confirms");
+    writeln!(stdin, r#"{{"confirm_held":"proctor A. Rao"}}"#).unwrap();
+    wait_for(&mut lines, r#""event":"released""#);
+    writeln!(
+        stdin,
+        r#"{{"save_answer":{{"question":"q2","answer":"my own answer"}}}}"#
+    )
+    .unwrap();
+    wait_for(&mut lines, r#""event":"answer_saved""#);
+    writeln!(stdin, r#"{{"submit":true}}"#).unwrap();
+    drop(stdin);
+    wait_for(&mut lines, r#""event":"ended""#);
+    assert!(second.0.wait().unwrap().success());
+
+    let recs = records(&dir);
+    let added = events(&recs, "input_device_added");
+    assert_eq!(added.len(), 2, "its keyboard and its pointer: {added:#?}");
+    assert!(
+        added
+            .iter()
+            .all(|r| r["body"]["detail"]["holds_exam"] == true)
+    );
+    let holds = events(&recs, "exam_held");
+    assert_eq!(
+        holds.len(),
+        2,
+        "held, and held again after the restart: {holds:#?}"
+    );
+    assert_eq!(holds[1]["body"]["detail"]["resumed"], true);
+    let released = events(&recs, "exam_released");
+    assert_eq!(released.len(), 1, "{released:#?}");
+    let detail = &released[0]["body"]["detail"];
+    assert_eq!(detail["by"], "proctor A. Rao");
+    assert_eq!(detail["refused"], 1, "the save after the restart: {detail}");
+    let devices = detail["devices"].as_array().unwrap();
+    assert_eq!(devices.len(), 2, "{detail}");
+    // Only the candidate's own answers are in the evidence.
+    let answers: Vec<&str> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "answer")
+        .map(|r| r["body"]["question"].as_str().unwrap())
+        .collect();
+    assert_eq!(answers, ["q1", "q2"], "nothing typed while held was saved");
+    let submissions: Vec<_> = recs
+        .iter()
+        .filter(|r| r["body"]["type"] == "submission")
+        .collect();
+    assert_eq!(submissions.len(), 1, "the one after the proctor confirmed");
+    verify(&dir, &keys);
+}

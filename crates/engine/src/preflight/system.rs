@@ -431,7 +431,7 @@ pub(super) fn backend(p: &Policy, server: Option<&str>) -> CheckItem {
 mod tests {
     use super::*;
 
-    use paraakh_lockdown::exam_session::{Compositor, DrawsOn, ExamSession};
+    use paraakh_lockdown::exam_session::{Compositor, DrawsOn, ExamSession, InputInjection};
     use paraakh_lockdown::session_type::{Lockdown, Observation, Witness, decide};
 
     fn wayland() -> SessionType {
@@ -462,6 +462,11 @@ mod tests {
             x11_refused: Some(true),
             other_clients: Vec::new(),
             ended_at_seal: Vec::new(),
+            input_injection: InputInjection {
+                checked: true,
+                offered: Vec::new(),
+                error: None,
+            },
         }
     }
 

@@ -103,6 +103,16 @@ pub fn proctor_unlock(
     })
 }
 
+/// Records that a proctor confirmed what held the exam (a new input
+/// device; the caller checked the proctor's code); the exam goes on. Asked
+/// when nothing holds it, it does nothing.
+pub fn confirm_held(commands: &Sender<Command>, by: &str) -> Result<(), CommandError> {
+    ask(commands, |reply| Command::ConfirmHeld {
+        by: by.to_owned(),
+        reply: Some(reply),
+    })
+}
+
 /// Something the app or a script asks of the session.
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -146,6 +156,13 @@ pub enum Command {
         by: String,
         /// Why.
         reason: String,
+        /// Once recorded.
+        reply: Option<Reply<()>>,
+    },
+    /// A proctor confirmed what held the exam: it goes on.
+    ConfirmHeld {
+        /// Whose authority (the tenant's code, the centre's), never the code.
+        by: String,
         /// Once recorded.
         reply: Option<Reply<()>>,
     },
@@ -220,6 +237,14 @@ pub enum EngineEvent {
         /// By whom or what.
         how: String,
     },
+    /// The exam is held until a proctor confirms: answers are not saved
+    /// and the exam cannot be submitted meanwhile (the UI covers it).
+    Held {
+        /// The input devices that appeared, by name.
+        devices: Vec<String>,
+    },
+    /// A proctor confirmed; the exam goes on.
+    Released,
     /// The backend cosigned the log up to `cosigned_size` records.
     Uploaded {
         /// Records under the newest receipt.
@@ -339,6 +364,8 @@ mod tests {
                 answers: _,
                 how: _,
             } => "submitted",
+            EngineEvent::Held { devices: _ } => "held",
+            EngineEvent::Released => "released",
             EngineEvent::Uploaded { cosigned_size: _ } => "uploaded",
             EngineEvent::Trouble {
                 monitor: _,
@@ -359,6 +386,8 @@ mod tests {
         "warning",
         "answer_saved",
         "submitted",
+        "held",
+        "released",
         "uploaded",
         "trouble",
         "ended",
@@ -405,6 +434,10 @@ mod tests {
                 answers: 4,
                 how: "submitted by the candidate".into(),
             },
+            EngineEvent::Held {
+                devices: vec!["Logitech K380 Keyboard".into()],
+            },
+            EngineEvent::Released,
             EngineEvent::Uploaded {
                 cosigned_size: 4096,
             },

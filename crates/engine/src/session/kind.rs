@@ -92,6 +92,10 @@ pub enum EventKind {
     BreakEnded,
     /// A proctor unlocked (ended) the exam with the proctor code.
     ProctorUnlock,
+    /// The exam is held until a proctor confirms (a new input device).
+    ExamHeld,
+    /// A proctor confirmed; the exam goes on.
+    ExamReleased,
     /// A receipt from the backend was not accepted.
     ReceiptRefused,
     /// Uploading stopped for now (the evidence is kept).
@@ -110,7 +114,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 43] = [
+    pub const ALL: [EventKind; 45] = [
         Self::NoFace,
         Self::MultipleFaces,
         Self::CameraBlocked,
@@ -147,6 +151,8 @@ impl EventKind {
         Self::BreakStarted,
         Self::BreakEnded,
         Self::ProctorUnlock,
+        Self::ExamHeld,
+        Self::ExamReleased,
         Self::ReceiptRefused,
         Self::UploadInterrupted,
         Self::UploadResumed,
@@ -196,6 +202,8 @@ impl EventKind {
             Self::BreakStarted => "break_started",
             Self::BreakEnded => "break_ended",
             Self::ProctorUnlock => "proctor_unlock",
+            Self::ExamHeld => "exam_held",
+            Self::ExamReleased => "exam_released",
             Self::ReceiptRefused => "receipt_refused",
             Self::UploadInterrupted => "upload_interrupted",
             Self::UploadResumed => "upload_resumed",
@@ -231,7 +239,7 @@ mod tests {
 
     /// The names as the log has always had them: changing one would break
     /// every reviewer's tool and every recorded session's reading.
-    const NAMES: [&str; 43] = [
+    const NAMES: [&str; 45] = [
         "no_face",
         "multiple_faces",
         "camera_blocked",
@@ -268,6 +276,8 @@ mod tests {
         "break_started",
         "break_ended",
         "proctor_unlock",
+        "exam_held",
+        "exam_released",
         "receipt_refused",
         "upload_interrupted",
         "upload_resumed",
@@ -342,13 +352,15 @@ mod tests {
                 EventKind::BreakStarted => 33,
                 EventKind::BreakEnded => 34,
                 EventKind::ProctorUnlock => 35,
-                EventKind::ReceiptRefused => 36,
-                EventKind::UploadInterrupted => 37,
-                EventKind::UploadResumed => 38,
-                EventKind::StorageLow => 39,
-                EventKind::StorageLowEnded => 40,
-                EventKind::AutoSubmitted => 41,
-                EventKind::SessionEnded => 42,
+                EventKind::ExamHeld => 36,
+                EventKind::ExamReleased => 37,
+                EventKind::ReceiptRefused => 38,
+                EventKind::UploadInterrupted => 39,
+                EventKind::UploadResumed => 40,
+                EventKind::StorageLow => 41,
+                EventKind::StorageLowEnded => 42,
+                EventKind::AutoSubmitted => 43,
+                EventKind::SessionEnded => 44,
             };
             assert_eq!(position, i, "{kind}");
         }

@@ -10,8 +10,10 @@
 //! directory that already holds an unfinished session is resumed: a new
 //! segment with a new session key, and the gap recorded as an event.
 
+mod carried;
 mod environment;
 mod events;
+mod hold;
 mod kind;
 pub mod monitors;
 mod open;
@@ -24,7 +26,7 @@ pub use crate::sources::{CameraSpec, MicrophoneSpec, ScreenSpec, Sources};
 pub use environment::{Deviation, Environment, LaunchSource};
 pub use events::{
     COMMAND_PATIENCE, Command, CommandError, EngineEvent, Reply, SessionSummary, Submitted,
-    proctor_unlock, save_answer, save_typed_answer, submit,
+    confirm_held, proctor_unlock, save_answer, save_typed_answer, submit,
 };
 pub use kind::EventKind;
 pub use open::{SessionConfig, SessionIdentity};
@@ -136,6 +138,10 @@ pub(crate) struct Opened {
     pub(crate) displays: Option<DisplayWatch>,
     pub(crate) input: Option<InputWatch>,
     pub(crate) answers: BTreeMap<String, u64>,
+    /// A hold left open by the session's previous segment (its devices).
+    pub(crate) held: Option<Vec<String>>,
+    /// Each answer's typing as the previous segments recorded it.
+    pub(crate) typed_before: BTreeMap<String, carried::TypedBefore>,
     pub(crate) uploader: Option<upload::Uploader>,
     pub(crate) upload_options: paraakh_sync::SyncOptions,
     pub(crate) config: SessionConfig,
@@ -158,6 +164,8 @@ struct Running {
     storage: storage::Storage,
     /// How each answer was typed.
     typing: typing::Typing,
+    /// What holds the exam until a proctor confirms.
+    held: Option<hold::Held>,
 }
 
 /// At most one `monitor_trouble` record per monitor in this long.
@@ -181,6 +189,10 @@ impl Running {
             session_id: o.config.session_id.clone(),
             ..SessionSummary::default()
         };
+        let mut typing = typing::Typing::new(typing_thresholds(&o.config.policy));
+        for (question, before) in &o.typed_before {
+            typing.carry_on(question, before.profile.clone(), &before.said);
+        }
         Self {
             events,
             summary,
@@ -189,7 +201,8 @@ impl Running {
             troubles: std::collections::HashMap::new(),
             guards_said: std::collections::HashMap::new(),
             storage: storage::Storage::new(&o.config.dir),
-            typing: typing::Typing::new(typing_thresholds(&o.config.policy)),
+            typing,
+            held: None,
             o,
         }
     }
@@ -585,13 +598,18 @@ impl Running {
                 episode.at,
                 serde_json::to_value(&episode).unwrap_or_default(),
             ),
-            InputEvent::DeviceAdded { at, device } => (
-                Observation::InputDeviceAdded {
+            InputEvent::DeviceAdded { at, device } => {
+                let holds = self.holds_for_devices();
+                let obs = Observation::InputDeviceAdded {
                     name: device.name.clone(),
-                },
-                at,
-                json!({"device": device}),
-            ),
+                };
+                let extra = detail(json!({"device": device, "holds_exam": holds}));
+                let submit = self.observe(&obs, at.boot_ns, extra, None)?;
+                if holds {
+                    self.hold(vec![device.name], false)?;
+                }
+                return Ok(submit);
+            }
         };
         self.observe(&obs, at.boot_ns, detail(extra), None)
     }
@@ -619,6 +637,10 @@ impl Running {
                         let _ = reply.try_send(r);
                     }
                 };
+                if let Some(why) = self.held_refusal("the answer was not saved") {
+                    answered(Err(CommandError::Refused(why)));
+                    return Ok(None);
+                }
                 match self.writer()?.save_answer(&question, &answer) {
                     Ok(seq) => {
                         self.o.answers.insert(question.clone(), seq);
@@ -669,6 +691,12 @@ impl Running {
                 }
             }
             Command::Submit { reply } => {
+                if let Some(why) = self.held_refusal("the exam was not submitted") {
+                    if let Some(reply) = reply {
+                        let _ = reply.try_send(Err(CommandError::Refused(why)));
+                    }
+                    return Ok(None);
+                }
                 let submitted = self.submit("submitted by the candidate")?;
                 if let Some(reply) = reply {
                     let _ = reply.try_send(Ok(submitted));
@@ -705,6 +733,12 @@ impl Running {
                     format!("{guard} is not in force: {reason}"),
                     detail(json!({"guard": guard, "reason": reason})),
                 )?;
+            }
+            Command::ConfirmHeld { by, reply } => {
+                self.release(&by)?;
+                if let Some(reply) = reply {
+                    let _ = reply.try_send(Ok(()));
+                }
             }
             Command::End { reason } => return Ok(Some(reason)),
             Command::Receipt { note, backend } => match self.writer()?.add_receipt(&note, &backend)
@@ -780,15 +814,12 @@ impl Running {
         Ok(())
     }
 
-    /// Each answer's typing profile, for the reviewer (before the submission).
+    /// The typing profile of each answer typed into since the last ones,
+    /// for the reviewer: with each checkpoint, before the submission and at
+    /// the end (a resumed session counts on from the last).
     fn typing_profiles(&mut self) -> Result<(), EngineError> {
-        let profiles: Vec<(String, Value)> = self
-            .typing
-            .profiles()
-            .map(|(q, p)| (q.to_owned(), serde_json::to_value(p).unwrap_or_default()))
-            .collect();
-        for (question, profile) in profiles {
-            let mut extra = detail(profile);
+        for (question, profile) in self.typing.take_changed() {
+            let mut extra = detail(serde_json::to_value(profile).unwrap_or_default());
             let cps = extra
                 .get("chars_per_second")
                 .and_then(Value::as_f64)
@@ -845,6 +876,12 @@ impl Running {
     }
 
     fn run(&mut self, commands: &Receiver<Command>) -> Result<SessionSummary, EngineError> {
+        // Ending the program did not lift a hold.
+        if let Some(devices) = self.o.held.take()
+            && self.holds_for_devices()
+        {
+            self.hold(devices, true)?;
+        }
         let c = &self.o.config;
         let (heartbeat, checkpoint_every) = (c.heartbeat, c.checkpoint_every);
         let deadline = c.duration.map(|d| Instant::now() + d);
@@ -880,6 +917,9 @@ impl Running {
             }
             if now >= next_checkpoint {
                 next_checkpoint = now + checkpoint_every;
+                // Under the checkpoint: a crash loses no more of a profile
+                // than of the log, and the resumed session counts on.
+                self.typing_profiles()?;
                 self.writer()?.checkpoint()?;
                 self.summary.checkpoints += 1;
                 if let Some(u) = &self.o.uploader {
@@ -910,6 +950,7 @@ impl Running {
         while let Ok(s) = self.o.signals.try_recv() {
             self.signal(s)?;
         }
+        self.typing_profiles()?;
         let dropped = self.o.signal_tx.dropped();
         let short = self.storage.at_end();
         self.storage_change(short)?;

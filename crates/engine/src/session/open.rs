@@ -4,8 +4,7 @@
 //! without it: a missing camera or detector never fails a candidate; the
 //! reviewer sees what was not watched.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,11 +12,10 @@ use paraakh_capture::camera::CameraStream;
 use paraakh_capture::screen::{ScreenRecorder, ScreenSettings};
 use paraakh_capture::{Consent, ConsentScope};
 use paraakh_detect::{FaceConfig, FaceDetector, Runtime, RuntimeConfig, VoiceDetector};
-use paraakh_evidence::frame::{FileKind, FrameReader};
 use paraakh_evidence::keys::{NoteSigner, NoteVerifier, TenantPublicKey};
 use paraakh_evidence::note::SignedNote;
 use paraakh_evidence::record::ClientInfo;
-use paraakh_evidence::{Body, Clock, Record, SessionParams, SessionWriter, Severity};
+use paraakh_evidence::{Body, Clock, SessionParams, SessionWriter, Severity};
 use paraakh_lockdown::displays::{DisplayWatch, X11Displays};
 use paraakh_lockdown::input::InputWatch;
 use paraakh_lockdown::process::{Matcher, ProcessGuard, ProcessWatch, WatchOptions};
@@ -26,6 +24,7 @@ use paraakh_policy::Policy;
 use paraakh_signal::DropOldestQueue;
 use serde_json::json;
 
+use super::carried::Carried;
 use super::environment::Environment;
 use super::monitors::{self, Signals};
 use super::rules::Rules;
@@ -80,6 +79,10 @@ pub struct SessionConfig {
     pub clock: Arc<dyn Clock>,
     /// How the machine was set up: recorded at the start of every segment.
     pub environment: Environment,
+    /// A proctor can confirm what holds the exam (the app has a proctor
+    /// code to check): without one, a new input device is recorded but
+    /// does not hold the exam, whatever the policy says.
+    pub proctor_can_confirm: bool,
 }
 
 /// Who a session is and the keys it is recorded under.
@@ -128,6 +131,7 @@ impl SessionConfig {
             upload: None,
             clock: Arc::new(paraakh_evidence::SystemClock),
             environment: Environment::default(),
+            proctor_can_confirm: true,
         }
     }
 
@@ -185,24 +189,6 @@ fn statement_for(config: &SessionConfig) -> (Option<SignedNote>, Option<String>)
 
 /// Webcam frames analysed per second: enough for conditions that must last seconds.
 const CAMERA_FPS: f32 = 2.0;
-
-/// The last autosave of each question in the log (for a resumed session's submission).
-fn answers_in_log(dir: &Path) -> BTreeMap<String, u64> {
-    let mut answers = BTreeMap::new();
-    if let Ok(mut reader) = FrameReader::open(&dir.join(FileKind::Log.file_name()), FileKind::Log) {
-        while let Ok(Some(frame)) = reader.next_frame() {
-            if let Ok(Record {
-                seq,
-                body: Body::Answer(a),
-                ..
-            }) = Record::parse(&frame.payload)
-            {
-                answers.insert(a.question, seq);
-            }
-        }
-    }
-    answers
-}
 
 pub(crate) fn open(
     config: SessionConfig,
@@ -602,10 +588,10 @@ pub(crate) fn open(
         )?),
         None => None,
     };
-    let answers = if resuming {
-        answers_in_log(&config.dir)
+    let carried = if resuming {
+        Carried::from_log(&config.dir)
     } else {
-        BTreeMap::new()
+        Carried::default()
     };
     Ok(Opened {
         writer: Some(writer),
@@ -618,7 +604,9 @@ pub(crate) fn open(
         processes,
         displays,
         input,
-        answers,
+        answers: carried.answers,
+        held: carried.held,
+        typed_before: carried.typing,
         uploader,
         upload_options,
         config,
@@ -627,8 +615,9 @@ pub(crate) fn open(
 
 /// Where input comes from (XTEST, virtual devices, devices added), on an
 /// X11 desktop: `Ok(None)` where there is nothing to watch (no X display:
-/// a headless run; the exam session, whose compositor offers no way to
-/// inject input), `Err(why)` where it should be watched and cannot be.
+/// a headless run; the exam session, where no other program can connect
+/// and what the compositor offers for injecting input is checked and
+/// recorded at the seal), `Err(why)` where it should be watched and cannot be.
 fn watch_input(
     config: &SessionConfig,
     policy: &Policy,

@@ -222,6 +222,8 @@ fn warning_for(kind: EventKind) -> Option<&'static str> {
         | EventKind::BreakStarted
         | EventKind::BreakEnded
         | EventKind::ProctorUnlock
+        | EventKind::ExamHeld
+        | EventKind::ExamReleased
         | EventKind::ReceiptRefused
         | EventKind::UploadInterrupted
         | EventKind::UploadResumed

@@ -15,7 +15,7 @@
 //! characters a second over 20 keys or more, or gaps that vary by less than
 //! a tenth of their mean over 20 keys or more, are not a person's typing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +61,7 @@ impl Default for Thresholds {
 const BURST_GAP_MS: u32 = 1000;
 
 /// One answer's typing so far.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TypingProfile {
     /// Characters typed key by key.
     pub keys: u64,
@@ -107,12 +107,15 @@ pub(crate) enum Unusual {
     },
 }
 
+/// The names [`Unusual`] is recorded under (`why` in its detail).
+const TAGS: [&str; 3] = ["too_fast", "too_regular", "inserted_at_once"];
+
 impl Unusual {
     fn tag(&self) -> &'static str {
         match self {
-            Self::TooFast { .. } => "too_fast",
-            Self::TooRegular { .. } => "too_regular",
-            Self::InsertedAtOnce { .. } => "inserted_at_once",
+            Self::TooFast { .. } => TAGS[0],
+            Self::TooRegular { .. } => TAGS[1],
+            Self::InsertedAtOnce { .. } => TAGS[2],
         }
     }
 
@@ -158,6 +161,8 @@ fn judge(burst: &[u32]) -> (f64, f64) {
 pub(crate) struct Typing {
     thresholds: Thresholds,
     answers: BTreeMap<String, (TypingProfile, Vec<&'static str>)>,
+    /// Answers typed into since their profile was last recorded.
+    changed: BTreeSet<String>,
 }
 
 impl Typing {
@@ -166,6 +171,27 @@ impl Typing {
         Self {
             thresholds,
             answers: BTreeMap::new(),
+            changed: BTreeSet::new(),
+        }
+    }
+
+    /// Goes on from what an earlier segment of the session recorded: its
+    /// last profile of the answer, and the kinds of unusual typing already
+    /// recorded for it (`why` of its `machine_typing` records).
+    pub(crate) fn carry_on(
+        &mut self,
+        question: &str,
+        profile: Option<TypingProfile>,
+        said: &[String],
+    ) {
+        let (p, known) = self.answers.entry(question.to_owned()).or_default();
+        if let Some(profile) = profile {
+            *p = profile;
+        }
+        for tag in TAGS {
+            if said.iter().any(|s| s == tag) && !known.contains(&tag) {
+                known.push(tag);
+            }
         }
     }
 
@@ -174,6 +200,9 @@ impl Typing {
     /// recorded once per answer).
     pub(crate) fn add(&mut self, question: &str, sample: &TypingSample) -> Vec<Unusual> {
         let t = self.thresholds;
+        if !sample.intervals_ms.is_empty() || !sample.inserted.is_empty() {
+            self.changed.insert(question.to_owned());
+        }
         let (profile, said) = self.answers.entry(question.to_owned()).or_default();
         let mut found = Vec::new();
         let gaps = &sample.intervals_ms[..sample.intervals_ms.len().min(MAX_INTERVALS)];
@@ -221,8 +250,20 @@ impl Typing {
     }
 
     /// The profile of each answer typed into.
+    #[cfg(test)]
     pub(crate) fn profiles(&self) -> impl Iterator<Item = (&str, &TypingProfile)> {
         self.answers.iter().map(|(q, (p, _))| (q.as_str(), p))
+    }
+
+    /// The profiles of the answers typed into since this was last asked.
+    pub(crate) fn take_changed(&mut self) -> Vec<(String, TypingProfile)> {
+        std::mem::take(&mut self.changed)
+            .into_iter()
+            .filter_map(|q| {
+                let p = self.answers.get(&q)?.0.clone();
+                Some((q, p))
+            })
+            .collect()
     }
 }
 
@@ -246,6 +287,37 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// A profile goes into the log when an answer was typed into since the
+    /// last one; a resumed session goes on from it and does not say again
+    /// what it said before.
+    #[test]
+    fn profiles_are_taken_once_per_change_and_carried_across_a_resume() {
+        let mut t = Typing::new(Thresholds::default());
+        let machine = TypingSample {
+            intervals_ms: vec![5; 100],
+            inserted: vec![],
+        };
+        assert_eq!(t.add("essay", &machine).len(), 2);
+        t.add("q2", &TypingSample::default());
+        let taken = t.take_changed();
+        assert_eq!(taken.len(), 1, "an empty sample changes nothing: {taken:?}");
+        assert_eq!(taken[0].1.keys, 100);
+        assert_eq!(t.take_changed(), []);
+
+        // Resumed: the earlier profile and what was said about it carry on.
+        let mut resumed = Typing::new(Thresholds::default());
+        resumed.carry_on("essay", Some(taken[0].1.clone()), &["too_fast".into()]);
+        let found = resumed.add("essay", &machine);
+        let kinds: Vec<_> = found.iter().map(Unusual::tag).collect();
+        assert_eq!(
+            kinds,
+            ["too_regular"],
+            "too_fast was recorded before the resume"
+        );
+        let after = resumed.take_changed();
+        assert_eq!(after[0].1.keys, 200, "counted on from the first segment");
     }
 
     #[test]

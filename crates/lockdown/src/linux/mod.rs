@@ -2,6 +2,7 @@
 
 pub(crate) mod proc_events;
 pub(crate) mod unix_diag;
+pub(crate) mod wayland;
 
 /// A native-endian `u16` at `at` in a netlink message (`None` past its end).
 pub(crate) fn u16_at(b: &[u8], at: usize) -> Option<u16> {

@@ -593,23 +593,7 @@ fn keys_and_clicks_sent_through_xtest_are_synthetic_even_under_the_grab() {
     // A device that appears during the exam: a second pair of master
     // devices (as a remote helper's own pointer would be) brings its own
     // XTEST keyboard and pointer, each reported with where it comes from.
-    use x11rb::protocol::xinput::{
-        ConnectionExt as _, HierarchyChange, HierarchyChangeData, HierarchyChangeDataAddMaster,
-    };
-    let name = b"Remote helper".to_vec();
-    let len = u16::try_from((8 + name.len().div_ceil(4) * 4) / 4).unwrap();
-    d.conn
-        .xinput_xi_change_hierarchy(&[HierarchyChange {
-            len,
-            data: HierarchyChangeData::AddMaster(HierarchyChangeDataAddMaster {
-                send_core: true,
-                enable: true,
-                name,
-            }),
-        }])
-        .unwrap()
-        .check()
-        .unwrap();
+    injector.add_master("Remote helper").unwrap();
     let mut added = Vec::new();
     while let Some(InputEvent::DeviceAdded { device, .. }) =
         watch.next_event(Duration::from_secs(5))

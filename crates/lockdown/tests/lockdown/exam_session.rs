@@ -94,10 +94,23 @@ fn the_exam_session_is_sealed_and_a_program_connected_before_is_named_and_ended(
     assert_eq!(session.ended_at_seal[0].pid, Some(early));
     assert!(!alive(early), "{early} was not ended");
     assert!(session.other_clients.is_empty(), "{session:?}");
+    // Its input protocols were read from its registry before the seal.
+    // Debian 12's cage (0.1.4) offers no virtual keyboard, virtual pointer
+    // or input method; a later cage that does is named here first.
+    assert!(session.input_injection.checked, "{session:?}");
+    assert!(
+        session.input_injection.offered.is_empty(),
+        "{:?}",
+        session.input_injection
+    );
     assert!(session.holds(), "{}", session.summary());
     let summary = session.summary();
     assert!(
         summary.contains("the exam is the only program on screen"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("it offers no protocol to type or point for another program"),
         "{summary}"
     );
     assert!(
