@@ -20,8 +20,10 @@ ensure_debian_packages() {
     say "installing Debian packages: ${missing[*]}"
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # On stderr: callers print results on stdout (build-deb prints the
+    # package's path), and apt's progress must not become part of them.
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
 # Installs a Debian package when a command it provides is missing (a command
@@ -78,10 +80,11 @@ ensure_ui() {
 # What driving the app end to end needs: WebKitWebDriver (Debian), tauri-driver
 # (crates.io), a window manager and X tools for the headless display; the
 # GStreamer plugins with which WebKit plays the review page's Ogg Opus clips
-# into PulseAudio.
+# into PulseAudio; the fonts the exam pages' languages need (Hindi: Lohit
+# Devanagari).
 ensure_app_test_tools() {
     ensure_debian_packages webkit2gtk-driver xvfb openbox xdotool x11-apps x11-utils wmctrl x11vnc \
-        gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+        gstreamer1.0-plugins-base gstreamer1.0-plugins-good fonts-dejavu-core fonts-lohit-deva
     ensure_cargo_tool tauri-driver@2.1.0 tauri-driver
 }
 

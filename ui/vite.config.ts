@@ -26,5 +26,7 @@ export default defineConfig({
     include: ["src/**/*.test.ts"],
     setupFiles: ["src/test/setup.ts"],
     restoreMocks: true,
+    // CSS is left out of tests unless named; the colour test reads the style sheet as text.
+    css: { include: [/style\.css/] },
   },
 });

@@ -3,6 +3,7 @@
 //   multiple_choice → number[] (sorted, unique indices)
 //   short_text/essay → string (exactly as typed)
 
+import { t } from "./i18n";
 import type { Answer, Question } from "./api";
 
 function validIndex(q: Question, i: unknown): i is number {
@@ -78,20 +79,18 @@ export function countChars(text: string): number {
 }
 
 export function wordCounterText(words: number, max?: number): string {
-  const unit = words === 1 ? "word" : "words";
-  if (!max) return `${words} ${unit}`;
-  return `${words} of ${max} words`;
+  if (!max) return t("exam-words", { words });
+  return t("exam-words-of", { words, max });
 }
 
 /** Calm note for an essay over its word limit (the text is never cut). */
 export function overLimitText(words: number, max: number): string | null {
   if (!max || words <= max) return null;
-  const over = words - max;
-  return `${over} ${over === 1 ? "word" : "words"} over the limit of ${max}. Your text is kept; please shorten it if you can.`;
+  return t("exam-words-over", { over: words - max, max });
 }
 
 export function charCounterText(chars: number, max?: number): string {
-  if (!max) return `${chars} ${chars === 1 ? "character" : "characters"}`;
-  if (chars >= max) return `${chars} of ${max} characters — limit reached`;
-  return `${chars} of ${max} characters`;
+  if (!max) return t("exam-chars", { chars });
+  if (chars >= max) return t("exam-chars-limit", { chars, max });
+  return t("exam-chars-of", { chars, max });
 }

@@ -6,6 +6,7 @@
 
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import type { CommandName } from "./commands.gen";
+import { t } from "./i18n";
 
 /** Calls one of the app's commands: only the names the app has (commands.gen.ts). */
 const invoke = <T>(command: CommandName, args?: Record<string, unknown>): Promise<T> =>
@@ -486,7 +487,7 @@ export function errorText(err: unknown): string {
     const m = (err as { message: unknown }).message;
     if (typeof m === "string" && m.trim() !== "") return m;
   }
-  return "Something went wrong. Please try again.";
+  return t("error-generic");
 }
 
 export function isTauri(win: Window = window): boolean {

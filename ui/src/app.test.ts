@@ -325,6 +325,37 @@ describe("receipt", () => {
   });
 });
 
+describe("language", () => {
+  it("the join screen changes the language at once, turns the page for Arabic, and keeps the focus on the menu", async () => {
+    await start();
+    const menu = $("#language") as HTMLSelectElement;
+    expect(menu.value).toBe("en");
+    expect(document.querySelector('label[for="language"]')?.textContent).toBe("Language");
+    menu.value = "ar";
+    menu.dispatchEvent(new Event("change", { bubbles: true }));
+    await flush();
+    expect($("#screen-join h1").textContent).toBe("انضم إلى امتحانك");
+    expect(document.documentElement.dir).toBe("rtl");
+    // The app bar, which outlives the screens, speaks it too.
+    expect($("#contrast-toggle").textContent).toContain("تباين عالٍ");
+    expect(document.activeElement).toBe($("#language"));
+    expect(($("#language") as HTMLSelectElement).value).toBe("ar");
+    // A fresh start remembers it.
+    app?.destroy();
+    document.body.replaceChildren();
+    await start();
+    expect($("#join-button").textContent).toBe("افتح الامتحان");
+  });
+
+  it("starts in the system's language when the candidate chose none", async () => {
+    const languages = vi.spyOn(navigator, "languages", "get").mockReturnValue(["hi-IN", "en"]);
+    await start();
+    expect($("#screen-join h1").textContent).toBe("अपनी परीक्षा में शामिल हों");
+    expect(document.documentElement.lang).toBe("hi");
+    languages.mockRestore();
+  });
+});
+
 describe("screen changes", () => {
   it("each screen opens at its top, without the last screen's warning", async () => {
     const scrolled = vi.spyOn(window, "scrollTo");

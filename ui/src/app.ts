@@ -5,11 +5,13 @@
 import { engineEventProblem, errorText, type Api, type EngineEvent, type Unlisten } from "./api";
 import { Banner } from "./banner";
 import { createContrastToggle } from "./contrast";
-import { APP_NAME, errorLine, screenRoot, showError, type AppState, type Ctx, type Route, type Screen } from "./context";
+import { errorLine, screenRoot, showError, type AppState, type Ctx, type Route, type Screen } from "./context";
 import { Dialog } from "./dialog";
-import { h, setBusy } from "./dom";
+import { h } from "./dom";
 import { installDevtoolsGuard } from "./guard";
 import { heldDialog } from "./held";
+import { onProctorCode } from "./proctorCode";
+import { chooseLocale, LANGUAGE_CHANGED, rememberedLanguage, setLocale, t } from "./i18n";
 import { createCheckScreen } from "./screens/check";
 import { createConsentScreen, createDeclinedScreen } from "./screens/consent";
 import { createExamScreen, type ExamScreenOptions } from "./screens/exam";
@@ -58,16 +60,16 @@ function buildScreen(ctx: Ctx, route: Route, opts: AppOptions): Screen {
 }
 
 function troubleScreen(ctx: Ctx, message: string): Screen {
-  const retry = h("button", { id: "trouble-retry", type: "button", class: "button-primary" }, "Try again");
+  const retry = h("button", { id: "trouble-retry", type: "button", class: "button-primary" }, t("try-again"));
   const root = screenRoot(
     "screen-trouble",
-    "Paraakh could not get ready",
+    t("trouble-heading"),
     h("p", { id: "trouble-message", role: "alert" }, message),
-    h("p", null, "Nothing was lost. Please try again; if this keeps happening, tell your proctor."),
+    h("p", null, t("trouble-nothing-lost")),
     h("div", { class: "actions" }, retry),
   );
   retry.addEventListener("click", () => void launch(ctx));
-  return { root, title: `Trouble starting — ${APP_NAME}` };
+  return { root, title: t("trouble-title") };
 }
 
 async function launch(ctx: Ctx): Promise<void> {
@@ -89,43 +91,27 @@ function proctorDialog(api: Api, banner: Banner): { dialog: Dialog; open(): void
   const reason = h("textarea", { id: "proctor-reason", rows: 3 });
   const error = errorLine("proctor-error");
   showError(error, null);
-  const unlock = h("button", { id: "proctor-unlock", type: "submit", class: "button-primary" }, "Unlock");
-  const cancel = h("button", { id: "proctor-cancel", type: "button" }, "Cancel");
-  const dialog: Dialog = new Dialog({ id: "proctor-dialog", title: "Proctor", initialFocus: () => code });
+  const unlock = h("button", { id: "proctor-unlock", type: "submit", class: "button-primary" }, t("proctor-unlock"));
+  const cancel = h("button", { id: "proctor-cancel", type: "button" }, t("proctor-cancel"));
+  const dialog: Dialog = new Dialog({ id: "proctor-dialog", title: t("proctor-heading"), initialFocus: () => code });
   const form = h(
     "form",
     { class: "form", novalidate: true },
-    h("p", { class: "hint" }, "For the proctor only."),
-    h("label", { for: "proctor-code-input" }, "Proctor code"),
+    h("p", { class: "hint" }, t("proctor-only")),
+    h("label", { for: "proctor-code-input" }, t("proctor-code-label")),
     code,
-    h("label", { for: "proctor-reason" }, "Reason"),
+    h("label", { for: "proctor-reason" }, t("proctor-reason-label")),
     reason,
     error,
     h("div", { class: "actions actions-end" }, cancel, unlock),
   );
   dialog.body.append(form);
   cancel.addEventListener("click", () => dialog.close());
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    if (!code.value.trim()) {
-      showError(error, "Please type the proctor code.");
-      code.focus();
-      return;
-    }
-    setBusy(unlock, true, "Unlocking…");
-    showError(error, null);
-    try {
-      await api.proctorUnlock(code.value.trim(), reason.value.trim());
-      code.value = "";
-      reason.value = "";
-      dialog.close();
-      banner.show("The proctor code was accepted.");
-    } catch (err) {
-      showError(error, errorText(err));
-      code.focus();
-    } finally {
-      setBusy(unlock, false);
-    }
+  onProctorCode(form, code, error, unlock, t("proctor-unlocking"), async (typed) => {
+    await api.proctorUnlock(typed, reason.value.trim());
+    reason.value = "";
+    dialog.close();
+    banner.show(t("proctor-accepted"));
   });
   return {
     dialog,
@@ -137,14 +123,25 @@ function proctorDialog(api: Api, banner: Banner): { dialog: Dialog; open(): void
 }
 
 export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): App {
+  // The candidate's own choice, else the system's languages, else English.
+  setLocale(chooseLocale(rememberedLanguage(), navigator.languages ?? [navigator.language]));
   const banner = new Banner(opts.bannerHideMs);
   const state: AppState = { launch: null, exam: null };
   const main = h("main", { id: "main", class: "main" });
+  const brandName = h("span", { class: "brand-name" }, t("app-name"));
+  const contrastToggle = createContrastToggle();
+  // The app bar outlives the screens: it says its words again in a language chosen later.
+  const sayAppBar = () => {
+    brandName.textContent = t("app-name");
+    const label = contrastToggle.querySelector(".contrast-label");
+    if (label) label.textContent = t("contrast-toggle");
+  };
+  document.addEventListener(LANGUAGE_CHANGED, sayAppBar);
   const appBar = h(
     "header",
     { class: "app-bar" },
-    h("p", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "◆"), ` ${APP_NAME}`),
-    createContrastToggle(),
+    h("p", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }, "◆ "), brandName),
+    contrastToggle,
   );
   mount.replaceChildren(appBar, banner.root, main);
 
@@ -205,7 +202,7 @@ export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): A
     else if (e.event === "held") held.hold(e.devices);
     else if (e.event === "released") {
       held.release();
-      banner.show("The proctor confirmed the new device. The exam goes on.");
+      banner.show(t("held-released"));
     } else if (e.event === "ended") held.release();
     current?.onEngine?.(e);
   };
@@ -247,6 +244,7 @@ export function startApp(mount: HTMLElement, api: Api, opts: AppOptions = {}): A
       window.removeEventListener("keydown", onShortcut);
       proctor.dialog.destroy();
       held.dialog.destroy();
+      document.removeEventListener(LANGUAGE_CHANGED, sayAppBar);
     },
   };
 }

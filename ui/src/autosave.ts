@@ -3,6 +3,7 @@
 
 import { errorText, type Answer } from "./api";
 import { sameAnswer } from "./answers";
+import { formatTime, t } from "./i18n";
 
 export type SaveState =
   | { state: "idle" }
@@ -173,14 +174,14 @@ export function saveStatusText(s: SaveState, formatTime: (d: Date) => string = s
     case "idle":
       return "";
     case "saving":
-      return "Saving…";
+      return t("save-saving");
     case "saved":
-      return `Saved at ${formatTime(s.at)}`;
+      return t("save-saved", { time: formatTime(s.at) });
     case "retrying":
-      return "Not saved yet — trying again";
+      return t("save-retrying");
   }
 }
 
 export function shortTime(d: Date): string {
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return formatTime(d);
 }

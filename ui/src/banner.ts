@@ -2,6 +2,7 @@
 // exactly as given (as text, never HTML). Dismissable; hides itself after ~15 s.
 
 import { h } from "./dom";
+import { t } from "./i18n";
 
 export const BANNER_HIDE_MS = 15_000;
 
@@ -17,7 +18,7 @@ export class Banner {
     const dismiss = h(
       "button",
       { id: "warning-dismiss", type: "button", class: "button-quiet", onclick: () => this.hide() },
-      "Dismiss",
+      t("banner-dismiss"),
     );
     this.box = h(
       "div",

@@ -62,12 +62,5 @@ export function showError(el: HTMLElement, message: string | null): void {
   el.hidden = !message;
 }
 
-export function formatDateTime(d: Date): string {
-  if (Number.isNaN(d.getTime())) return "an unknown time";
-  return d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-}
-
-export function formatTime(d: Date): string {
-  if (Number.isNaN(d.getTime())) return "an unknown time";
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
+// Dates and times as the candidate's language writes them.
+export { formatDateTime, formatTime } from "./i18n";

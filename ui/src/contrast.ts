@@ -3,6 +3,7 @@
 // and `forced-colors` are honoured in CSS on their own.
 
 import { h } from "./dom";
+import { t } from "./i18n";
 
 export const CONTRAST_KEY = "paraakh.highContrast";
 
@@ -38,12 +39,14 @@ export function applyStoredContrast(doc: Document = document, storage: Storage |
 
 export function createContrastToggle(doc: Document = document, storage: Storage | null = safeLocalStorage()): HTMLButtonElement {
   const on = applyStoredContrast(doc, storage);
+  const label = h("span", { class: "contrast-label" }, t("contrast-toggle"));
   const button = h(
     "button",
     { id: "contrast-toggle", type: "button", class: "button-quiet", "aria-pressed": on ? "true" : "false" },
-    h("span", { class: "contrast-icon", "aria-hidden": "true" }, "◐"),
-    " High contrast",
+    h("span", { class: "contrast-icon", "aria-hidden": "true" }, "◐ "),
+    label,
   );
+
   button.addEventListener("click", () => {
     const next = !doc.documentElement.classList.contains("high-contrast");
     doc.documentElement.classList.toggle("high-contrast", next);

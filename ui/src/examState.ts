@@ -1,5 +1,6 @@
 // Exam runner state without DOM: answers, flags, the current question.
 
+import { t } from "./i18n";
 import type { Answer, ExamPaper, Question } from "./api";
 import { isAnswered, restoreAll } from "./answers";
 
@@ -122,7 +123,6 @@ export class ExamState {
 
 /** "Question 2, answered, flagged for review" */
 export function navLabel(s: QuestionSummary): string {
-  const parts = [`Question ${s.number}`, s.answered ? "answered" : "not answered"];
-  if (s.flagged) parts.push("flagged for review");
-  return parts.join(", ");
+  const id = `exam-nav-${s.answered ? "answered" : "not-answered"}${s.flagged ? "-flagged" : ""}`;
+  return t(id, { number: s.number });
 }

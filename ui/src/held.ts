@@ -4,10 +4,12 @@
 // engine refuses saves and the submission meanwhile, so nothing typed on
 // the new device becomes an answer; ending the app does not lift it either.
 
-import { errorText, type Api } from "./api";
+import type { Api } from "./api";
 import { errorLine, showError } from "./context";
 import { Dialog } from "./dialog";
-import { h, setBusy } from "./dom";
+import { h } from "./dom";
+import { t } from "./i18n";
+import { onProctorCode } from "./proctorCode";
 
 export interface HeldDialog {
   readonly dialog: Dialog;
@@ -22,11 +24,11 @@ export function heldDialog(api: Api): HeldDialog {
   const code = h("input", { id: "held-code", type: "password", autocomplete: "off", spellcheck: "false" });
   const error = errorLine("held-error");
   showError(error, null);
-  const confirm = h("button", { id: "held-confirm", type: "submit", class: "button-primary" }, "Confirm");
+  const confirm = h("button", { id: "held-confirm", type: "submit", class: "button-primary" }, t("held-confirm"));
   // Escape does nothing: the candidate cannot dismiss a hold.
   const dialog = new Dialog({
     id: "held-dialog",
-    title: "The exam is paused",
+    title: t("held-heading"),
     initialFocus: () => code,
     onCancel: () => undefined,
   });
@@ -34,42 +36,20 @@ export function heldDialog(api: Api): HeldDialog {
     "form",
     { class: "form", novalidate: true },
     devices,
-    h(
-      "p",
-      null,
-      "Please call your proctor. Your answers so far are saved; nothing can be answered or submitted until the proctor confirms the new device.",
-    ),
-    h("label", { for: "held-code" }, "Proctor code"),
+    h("p", null, t("held-explain")),
+    h("label", { for: "held-code" }, t("held-code-label")),
     code,
     error,
     h("div", { class: "actions actions-end" }, confirm),
   );
   dialog.body.append(form);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    if (!code.value.trim()) {
-      showError(error, "Please type the proctor code.");
-      code.focus();
-      return;
-    }
-    setBusy(confirm, true, "Confirming…");
-    showError(error, null);
-    try {
-      // The engine's "released" event closes the dialog.
-      await api.confirmHeld(code.value.trim());
-      code.value = "";
-    } catch (err) {
-      showError(error, errorText(err));
-      code.focus();
-    } finally {
-      setBusy(confirm, false);
-    }
-  });
+  // The engine's "released" event closes the dialog.
+  onProctorCode(form, code, error, confirm, t("held-confirming"), (typed) => api.confirmHeld(typed));
   return {
     dialog,
     hold(names) {
-      const list = names.length > 0 ? names.join(", ") : "an unnamed device";
-      devices.textContent = `A keyboard or mouse was connected during the exam: ${list}.`;
+      const list = names.length > 0 ? names.join(", ") : t("held-unnamed");
+      devices.textContent = t("held-devices", { devices: list });
       dialog.open();
     },
     release() {

@@ -1,5 +1,7 @@
 // Time arithmetic and wording for the exam timer. Pure functions, no DOM.
 
+import { t } from "./i18n";
+
 /** Seconds left, rounded up so "0:00" only shows when time is really up. */
 export function secondsLeft(endsAtMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((endsAtMs - nowMs) / 1000));
@@ -17,7 +19,7 @@ export function formatClock(totalSeconds: number): string {
 }
 
 export function timerText(totalSeconds: number): string {
-  return `Time left ${formatClock(totalSeconds)}`;
+  return t("timer-left", { clock: formatClock(totalSeconds) });
 }
 
 /** Total minutes including extra time (rounded to the nearest minute). */
@@ -31,17 +33,23 @@ export function formatDuration(minutes: number): string {
   const m = Math.max(0, Math.round(minutes));
   const hours = Math.floor(m / 60);
   const rest = m % 60;
-  const parts: string[] = [];
-  if (hours > 0) parts.push(`${hours} ${hours === 1 ? "hour" : "hours"}`);
-  if (rest > 0 || hours === 0) parts.push(`${rest} ${rest === 1 ? "minute" : "minutes"}`);
-  return parts.join(" ");
+  if (hours === 0) return t("duration-minutes", { minutes: rest });
+  if (rest === 0) return t("duration-hours", { hours });
+  return t("duration-hours-minutes", {
+    hours: t("duration-hours", { hours }),
+    minutes: t("duration-minutes", { minutes: rest }),
+  });
 }
 
 /** "90 minutes (60 minutes plus 50 % extra time)" */
 export function durationText(durationMinutes: number, extraPercent: number): string {
   const total = withExtraTime(durationMinutes, extraPercent);
   if (extraPercent > 0) {
-    return `${formatDuration(total)} (${formatDuration(durationMinutes)} plus ${extraPercent} % extra time)`;
+    return t("duration-with-extra", {
+      total: formatDuration(total),
+      base: formatDuration(durationMinutes),
+      percent: extraPercent,
+    });
   }
   return formatDuration(total);
 }
@@ -53,8 +61,7 @@ export const LOW_TIME_SECONDS = 5 * 60;
 export const ANNOUNCE_AT_MINUTES = [10, 5, 1] as const;
 
 export function announcementFor(minutes: number): string {
-  if (minutes === 1) return "1 minute left. Your answers are saved as you go.";
-  return `${minutes} minutes left.`;
+  return t("timer-announce", { minutes });
 }
 
 /**

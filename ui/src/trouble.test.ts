@@ -26,7 +26,7 @@ describe("trouble wording", () => {
       "Your camera and your microphone aren't working right now — the exam goes on; please tell your proctor.",
     );
     expect(troubleText(["camera", "screen", "displays"])).toMatch(
-      /^Your camera, the screen recording and the check for other screens aren't working/,
+      /^Your camera, the screen recording, and the check for other screens aren.t working/,
     );
     expect(troubleText([])).toBe("");
   });

@@ -6,55 +6,39 @@
 // while the banner still shows one are told together.
 
 import type { Banner } from "./banner";
+import { locale, PSEUDO, t } from "./i18n";
 
 /** "answers": an answer was refused; the save_answer rejection shows that next to the question. */
 export const ANSWERS_MONITOR = "answers";
 
-interface Named {
-  name: string;
-  plural?: boolean;
-}
-
-const MONITORS: Record<string, Named> = {
-  camera: { name: "your camera" },
-  microphone: { name: "your microphone" },
-  screen: { name: "the screen recording" },
-  processes: { name: "the check for other programs" },
-  displays: { name: "the check for other screens" },
-  detection: { name: "the face and voice checks", plural: true },
-  "face detection": { name: "the face check" },
-  "voice detection": { name: "the voice check" },
+/** Each monitor's message: the candidate's name for it, inside a sentence. */
+const MONITORS: Record<string, string> = {
+  camera: "monitor-camera",
+  microphone: "monitor-microphone",
+  screen: "monitor-screen",
+  processes: "monitor-processes",
+  displays: "monitor-displays",
+  detection: "monitor-detection",
+  "face detection": "monitor-face-detection",
+  "voice detection": "monitor-voice-detection",
 };
 
-const UNKNOWN: Named = { name: "one of the exam's checks" };
-
-function named(monitor: string): Named {
-  return Object.prototype.hasOwnProperty.call(MONITORS, monitor) ? MONITORS[monitor] : UNKNOWN;
-}
+/** Monitors whose name is plural ("the face and voice checks"). */
+const PLURAL = new Set(["detection"]);
 
 /** The candidate's name for a monitor (never the engine's wording). */
 export function monitorName(monitor: string): string {
-  return named(monitor).name;
-}
-
-function list(names: string[]): string {
-  if (names.length <= 1) return names.join("");
-  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return t(Object.prototype.hasOwnProperty.call(MONITORS, monitor) ? (MONITORS[monitor] as string) : "monitor-unknown");
 }
 
 /** "Your camera isn't working right now — the exam goes on; please tell your proctor." */
 export function troubleText(monitors: readonly string[]): string {
-  const all = monitors.map(named);
-  const names = [...new Set(all.map((n) => n.name))];
+  const names = [...new Set(monitors.map(monitorName))];
   if (names.length === 0) return "";
-  const plural = names.length > 1 || all.some((n) => n.plural);
-  const subject = list(names);
-  return (
-    subject.charAt(0).toUpperCase() +
-    subject.slice(1) +
-    (plural ? " aren't" : " isn't") +
-    " working right now — the exam goes on; please tell your proctor."
-  );
+  const plural = names.length > 1 || monitors.some((m) => PLURAL.has(m));
+  const parts = new Intl.ListFormat(locale() === PSEUDO ? "en" : locale(), { type: "conjunction" }).format(names);
+  const text = t("trouble-not-working", { parts, count: plural ? 2 : 1 });
+  return text.charAt(0).toLocaleUpperCase(locale()) + text.slice(1);
 }
 
 export class TroubleNotices {

@@ -432,6 +432,15 @@ impl Rig {
             .args(["--native-port", &native_port.to_string()])
             .env("PARAAKH_APP_LAUNCH", &demo.launch)
             .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+            // The page's own storage (the language and contrast chosen, the
+            // flags) is this test's: nothing carries over to the next one.
+            .env(
+                "XDG_DATA_HOME",
+                demo.data_dir
+                    .parent()
+                    .unwrap_or(&demo.data_dir)
+                    .join("xdg-data"),
+            )
             .env(
                 "PARAAKH_MANAGED_CONFIG",
                 demo.managed
@@ -556,6 +565,29 @@ fn join_check_consent_to(d: &Driver, code: &str, shown: &str) {
     agree(d, shown);
 }
 
+/// axe-core (the UI's pinned copy, `ui/node_modules/axe-core`) on the page
+/// as WebKit lays it out now, colour contrast included: any serious or
+/// critical violation fails, named with where it is.
+fn assert_accessible(d: &Driver, screen: &str) {
+    if d.execute("return typeof axe") != "object" {
+        let source = std::fs::read_to_string(repo().join("ui/node_modules/axe-core/axe.min.js"))
+            .expect("axe-core is in ui/node_modules (./scripts/test installs it)");
+        d.execute(&format!("{source}\nreturn 1"));
+    }
+    let found = d.execute_async(
+        "const done = arguments[arguments.length - 1]; \
+         axe.run(document, { resultTypes: ['violations'] }).then((r) => done(r.violations \
+           .filter((v) => v.impact === 'serious' || v.impact === 'critical') \
+           .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', '))), \
+           (e) => done(['axe failed: ' + e]));",
+    );
+    assert_eq!(
+        found,
+        serde_json::json!([]),
+        "{screen}: accessibility violations"
+    );
+}
+
 /// Agrees on the consent screen; waits for the screen `shown` next.
 fn agree(d: &Driver, shown: &str) {
     let long = Duration::from_secs(60);
@@ -677,6 +709,24 @@ fn last_answer(recs: &[serde_json::Value], question: &str) -> String {
 }
 
 /// SHA-256 of an answer as the page sends it (JSON).
+/// The demo exam's answers as the walk-throughs give them: choice 1,
+/// choices 0 and 2, the short text, and `essay`.
+fn assert_demo_answers(recs: &[serde_json::Value], essay: &str) {
+    assert_eq!(last_answer(recs, "q1"), answer_hash(serde_json::json!(1)));
+    assert_eq!(
+        last_answer(recs, "q2"),
+        answer_hash(serde_json::json!([0, 2]))
+    );
+    assert_eq!(
+        last_answer(recs, "q3"),
+        answer_hash(serde_json::json!(SHORT))
+    );
+    assert_eq!(
+        last_answer(recs, "q4"),
+        answer_hash(serde_json::json!(essay))
+    );
+}
+
 fn answer_hash(v: serde_json::Value) -> String {
     sha256_hex(serde_json::to_string(&v).unwrap().as_bytes())
 }
@@ -767,6 +817,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     });
     println!("app shown in {:.1} s", app_started.elapsed().as_secs_f64());
     d.screenshot(&shots.join("01-join.png"));
+    assert_accessible(&d, "join");
     let code = d.wait_for("#start-code", long);
     d.type_into(&code, "WRONG-CODE-0000");
     d.click_on("#join-button");
@@ -793,6 +844,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
             .is_some_and(|m| d.text(&m).contains("We can see your face"))
     });
     d.screenshot(&shots.join("02-system-check.png"));
+    assert_accessible(&d, "system check");
     let next = d.wait_for("#check-continue", long);
     assert!(d.enabled(&next));
     d.click(&next);
@@ -818,6 +870,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         );
     }
     d.screenshot(&shots.join("03-consent.png"));
+    assert_accessible(&d, "consent");
     let accept = d.wait_for("#consent-accept", long);
     assert!(!d.enabled(&accept), "agreeing must be a deliberate tick");
     d.click_on("#consent-checkbox");
@@ -850,6 +903,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
             .is_some_and(|s| d.text(&s).contains("Saved"))
     });
     d.screenshot(&shots.join("05-exam-essay-flagged.png"));
+    assert_accessible(&d, "exam");
     let seconds = std::env::var("PARAAKH_E2E_MEASURE_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -914,6 +968,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     d.click_on("#submit-open");
     d.wait_for("#submit-dialog", long);
     d.screenshot(&shots.join("07-submit-confirm.png"));
+    assert_accessible(&d, "submit dialog");
     d.click_on("#submit-confirm");
     d.wait_for("#screen-receipt", long);
     let answered = d.wait_for("#receipt-answered", long);
@@ -931,6 +986,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
         },
     );
     d.screenshot(&shots.join("08-receipt.png"));
+    assert_accessible(&d, "receipt");
     let report = close_and_verify(d, &demo, &session_dir);
     assert_eq!(report["answers"]["submitted"], 4, "{report:#}");
 
@@ -958,19 +1014,7 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
             .collect();
         assert!(found.is_empty(), "{quiet}: {found:#?}");
     }
-    assert_eq!(last_answer(&recs, "q1"), answer_hash(serde_json::json!(1)));
-    assert_eq!(
-        last_answer(&recs, "q2"),
-        answer_hash(serde_json::json!([0, 2]))
-    );
-    assert_eq!(
-        last_answer(&recs, "q3"),
-        answer_hash(serde_json::json!(SHORT))
-    );
-    assert_eq!(
-        last_answer(&recs, "q4"),
-        answer_hash(serde_json::json!(format!("{ESSAY}{ESSAY}")))
-    );
+    assert_demo_answers(&recs, &format!("{ESSAY}{ESSAY}"));
 
     // The backend's own copy verifies with every record under its receipt.
     let copy = tmp.path().join("backend-copy");
@@ -999,6 +1043,86 @@ fn a_candidate_takes_the_demo_exam_and_the_evidence_holds_it() {
     assert_eq!(copy_report["receipts"]["cosigned_size"], report["records"]);
     drop(demo.backend);
     println!("screenshots in {}", shots.display());
+}
+
+/// The demo exam taken in Arabic and in Hindi, chosen on the join screen:
+/// the page turns right to left for Arabic (the question list on the
+/// right), every screen speaks the language, and the evidence is the same
+/// in meaning as in English: the same answers, submitted.
+#[test]
+fn the_demo_exam_in_arabic_and_in_hindi() {
+    let Some(detect_data) = prerequisites("the demo exam in Arabic and Hindi") else {
+        return;
+    };
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let long = Duration::from_secs(60);
+    for (tag, dir, heading, shot) in [
+        ("ar", "rtl", "انضم إلى امتحانك", "20-exam-arabic.png"),
+        ("hi", "ltr", "अपनी परीक्षा में शामिल हों", "21-exam-hindi.png"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let demo = prepare(tmp.path(), &detect_data);
+        let rig = Rig::start(&demo);
+        let d = Driver::start(rig.port, Path::new(APP));
+        d.wait_for("#language", long);
+        d.execute(&format!(
+            "const s = document.querySelector('#language'); s.value = '{tag}'; s.dispatchEvent(new Event('change')); return 1"
+        ));
+        d.wait_until("the join screen in the language", long, |d| {
+            d.find("#screen-join h1")
+                .is_some_and(|h| d.text(&h) == heading)
+        });
+        assert_eq!(d.execute("return document.documentElement.dir"), dir);
+        assert_eq!(d.execute("return document.documentElement.lang"), tag);
+        assert_accessible(&d, &format!("join ({tag})"));
+        join_check_consent(&d, &demo.start_code);
+        let saved = |d: &Driver, what: &str| {
+            d.wait_until(what, long, |d| {
+                d.execute("return document.querySelector('#save-status').dataset.state") == "saved"
+            });
+        };
+        d.click_on("#question [data-choice='1']");
+        saved(&d, "q1 saved");
+        d.click_on("#next");
+        d.click_on("#question [data-choice='0']");
+        d.click_on("#question [data-choice='2']");
+        saved(&d, "q2 saved");
+        d.click_on("#next");
+        let text = d.wait_for("#answer-text", long);
+        d.type_into(&text, SHORT);
+        d.click_on("#next");
+        let essay = d.wait_for("#answer-text", long);
+        d.type_into(&essay, ESSAY);
+        saved(&d, "the essay saved");
+        // Right to left: the question list sits on the right of the question.
+        let nav_right_of_question = d.execute(
+            "return document.querySelector('#question-nav').getBoundingClientRect().left > \
+             document.querySelector('#question').getBoundingClientRect().left",
+        );
+        assert_eq!(nav_right_of_question, dir == "rtl", "{tag}");
+        assert_accessible(&d, &format!("exam ({tag})"));
+        d.screenshot(&screenshots().join(shot));
+        d.click_on("#submit-open");
+        d.wait_for("#submit-dialog", long);
+        d.click_on("#submit-confirm");
+        d.wait_for("#screen-receipt", long);
+        d.wait_until(
+            "the backend confirmed everything",
+            Duration::from_secs(90),
+            |d| {
+                d.execute("return document.querySelector('#receipt-sync').dataset.sync") == "synced"
+            },
+        );
+        let dir_path = session_dir(&demo, SESSION);
+        let report = close_and_verify(d, &demo, &dir_path);
+        assert_eq!(report["answers"]["submitted"], 4, "{tag}: {report:#}");
+        let recs = records(&dir_path);
+        assert_demo_answers(&recs, ESSAY);
+        drop(rig);
+        drop(demo.backend);
+    }
 }
 
 #[test]
@@ -2373,6 +2497,14 @@ fn the_demo_exam_in_the_exam_session_is_the_only_program_on_screen() {
     let (port, native_port) = (free_port(), free_port());
     let (port_arg, native_arg) = (port.to_string(), native_port.to_string());
     let none = tmp_none().join("no-managed-config.toml");
+    // The page's own storage is this test's (cage's user may write it).
+    let xdg_data = tmp.path().join("xdg-data");
+    std::fs::create_dir(&xdg_data).unwrap();
+    std::fs::set_permissions(
+        &xdg_data,
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
     let started = Instant::now();
     let cage = paraakh_test_rig::Cage::start(
         &[
@@ -2385,6 +2517,7 @@ fn the_demo_exam_in_the_exam_session_is_the_only_program_on_screen() {
         &[
             ("PARAAKH_APP_LAUNCH", demo.launch.as_os_str()),
             ("PARAAKH_MANAGED_CONFIG", none.as_os_str()),
+            ("XDG_DATA_HOME", xdg_data.as_os_str()),
         ],
     )
     .unwrap();
@@ -2524,6 +2657,7 @@ fn the_app_alone_on_an_x_server_covers_the_screen() {
             .args(["--native-port", &native_port.to_string()])
             .env("PARAAKH_APP_LAUNCH", &demo.launch)
             .env("PARAAKH_MANAGED_CONFIG", &none)
+            .env("XDG_DATA_HOME", tmp.path().join("xdg-data"))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit()),
     );

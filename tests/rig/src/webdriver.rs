@@ -252,6 +252,16 @@ impl Driver {
         )
     }
 
+    /// Runs a script that calls its last argument with the result (a
+    /// promise's value); returns that result.
+    pub fn execute_async(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
     pub fn page_text(&self) -> String {
         self.execute("return document.body ? document.body.innerText : ''")
             .as_str()

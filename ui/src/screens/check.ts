@@ -2,16 +2,17 @@
 // a microphone meter. Continue is disabled while any item is blocking.
 
 import { errorCode, errorText, type CameraPreview, type CheckItem, type CheckReport, type Status } from "../api";
-import { APP_NAME, errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
+import { errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
 import { h, replace, setBusy } from "../dom";
+import { t } from "../i18n";
 
 export const CAMERA_POLL_MS = 1000;
 export const MIC_POLL_MS = 250;
 
 const STATUS_WORD: Record<Status, string> = {
-  ok: "Ready",
-  warning: "Check this",
-  blocking: "Needs action",
+  ok: "check-status-ok",
+  warning: "check-status-warning",
+  blocking: "check-status-blocking",
 };
 
 const STATUS_ICON: Record<Status, string> = {
@@ -38,10 +39,10 @@ export function checkItemElement(item: CheckItem): HTMLLIElement {
         { class: "check-title" },
         item.title,
         h("span", { class: "visually-hidden" }, ": "),
-        h("span", { class: "check-status" }, STATUS_WORD[status]),
+        h("span", { class: "check-status" }, t(STATUS_WORD[status])),
       ),
       item.detail ? h("p", { class: "check-detail" }, item.detail) : null,
-      status !== "ok" && item.fix ? h("p", { class: "check-fix" }, `How to fix: ${item.fix}`) : null,
+      status !== "ok" && item.fix ? h("p", { class: "check-fix" }, t("check-how-to-fix", { fix: item.fix })) : null,
     ),
   );
 }
@@ -50,13 +51,9 @@ export function summaryText(report: CheckReport): string {
   const count = (s: Status) => report.items.filter((i) => i.status === s).length;
   const blocking = count("blocking");
   const warning = count("warning");
-  if (blocking > 0) {
-    return `Check finished. ${blocking} ${blocking === 1 ? "item needs" : "items need"} action before you can start.`;
-  }
-  if (warning > 0) {
-    return `Check finished. You can start. ${warning} ${warning === 1 ? "item is" : "items are"} worth a look.`;
-  }
-  return "Check finished. Everything is ready.";
+  if (blocking > 0) return t("check-done-blocking", { count: blocking });
+  if (warning > 0) return t("check-done-warning", { count: warning });
+  return t("check-done-ok");
 }
 
 /** Draws the camera image and a rectangle around each face. */
@@ -121,54 +118,48 @@ export function createCheckScreen(ctx: Ctx, route: Extract<Route, { name: "check
     width: 320,
     height: 240,
     role: "img",
-    "aria-label": "Your camera picture",
+    "aria-label": t("check-camera-picture"),
   });
-  const cameraMessage = h("p", { id: "camera-message", class: "camera-message", "aria-live": "polite" }, "Starting the camera…");
+  const cameraMessage = h("p", { id: "camera-message", class: "camera-message", "aria-live": "polite" }, t("check-camera-starting"));
 
   const meter = h("meter", { id: "mic-level", min: "-60", max: "0", low: "-45", high: "-6", optimum: "-20", value: "-60" });
-  const micText = h("p", { id: "mic-hint", class: "hint" }, "Say a few words: the bar should move.");
+  const micText = h("p", { id: "mic-hint", class: "hint" }, t("check-microphone-hint"));
 
-  const recheck = h("button", { id: "recheck", type: "button" }, "Check again");
+  const recheck = h("button", { id: "recheck", type: "button" }, t("check-again"));
   const cont = h(
     "button",
     { id: "check-continue", type: "button", class: "button-primary", disabled: true, "aria-describedby": "check-blocked" },
-    "Continue",
+    t("check-continue"),
   );
-  const blocked = h(
-    "p",
-    { id: "check-blocked", class: "note" },
-    "Please wait while we check your computer.",
-  );
+  const blocked = h("p", { id: "check-blocked", class: "note" }, t("check-wait"));
 
   const root = screenRoot(
     "screen-check",
-    "Check your computer",
+    t("check-heading"),
     h(
       "p",
       { class: "lead" },
-      route.mode === "resume"
-        ? "Before you carry on, we check your computer again. This takes a few seconds."
-        : "Before the exam starts, we check that your computer, camera and microphone are ready. This takes a few seconds.",
+      t(route.mode === "resume" ? "check-lead-resume" : "check-lead-new"),
     ),
     h(
       "div",
       { class: "check-layout" },
-      h("section", { class: "card", "aria-labelledby": "check-list-title" }, h("h2", { id: "check-list-title" }, "Your computer"), status, list),
+      h("section", { class: "card", "aria-labelledby": "check-list-title" }, h("h2", { id: "check-list-title" }, t("check-computer-heading")), status, list),
       h(
         "div",
         { class: "check-side" },
         h(
           "section",
           { class: "card", "aria-labelledby": "camera-title" },
-          h("h2", { id: "camera-title" }, "Camera"),
+          h("h2", { id: "camera-title" }, t("check-camera-heading")),
           h("div", { class: "camera-frame" }, canvas),
           cameraMessage,
         ),
         h(
           "section",
           { class: "card", "aria-labelledby": "mic-title" },
-          h("h2", { id: "mic-title" }, "Microphone"),
-          h("label", { for: "mic-level" }, "Microphone level"),
+          h("h2", { id: "mic-title" }, t("check-microphone-heading")),
+          h("label", { for: "mic-level" }, t("check-microphone-level")),
           meter,
           micText,
         ),
@@ -183,12 +174,11 @@ export function createCheckScreen(ctx: Ctx, route: Extract<Route, { name: "check
     const isBlocked = hasBlocking(report);
     cont.disabled = running || !report || isBlocked;
     if (running) {
-      blocked.textContent = "Please wait while we check your computer.";
+      blocked.textContent = t("check-wait");
     } else if (!report) {
-      blocked.textContent = "The check did not finish. Please choose Check again.";
+      blocked.textContent = t("check-unfinished");
     } else if (isBlocked) {
-      blocked.textContent =
-        "You can continue once the items marked “Needs action” are fixed. Fix them, then choose Check again.";
+      blocked.textContent = t("check-fix-first");
     } else {
       blocked.textContent = "";
     }
@@ -200,8 +190,8 @@ export function createCheckScreen(ctx: Ctx, route: Extract<Route, { name: "check
     running = true;
     showError(checkError, null);
     list.setAttribute("aria-busy", "true");
-    status.textContent = "Checking your computer… this takes a few seconds.";
-    setBusy(recheck, true, "Checking…");
+    status.textContent = t("check-running");
+    setBusy(recheck, true, t("check-checking"));
     updateContinue();
     try {
       const r = await ctx.api.runSystemCheck();
@@ -267,7 +257,7 @@ export function createCheckScreen(ctx: Ctx, route: Extract<Route, { name: "check
       return;
     }
     // Resume: consent was given before; start (resume) the exam now.
-    setBusy(cont, true, "Opening your exam…");
+    setBusy(cont, true, t("check-opening"));
     showError(checkError, null);
     const code = ctx.state.proctorCode;
     try {
@@ -296,7 +286,7 @@ export function createCheckScreen(ctx: Ctx, route: Extract<Route, { name: "check
 
   return {
     root,
-    title: `System check — ${APP_NAME}`,
+    title: t("check-title"),
     destroy() {
       destroyed = true;
       if (cameraTimer !== null) clearTimeout(cameraTimer);

@@ -3,21 +3,22 @@
 // until the candidate ticks the box and chooses to start.
 
 import { errorText, type ConsentTerms } from "../api";
-import { APP_NAME, errorLine, screenRoot, showError, type Ctx, type Screen } from "../context";
+import { errorLine, screenRoot, showError, type Ctx, type Screen } from "../context";
 import { h, replace, setBusy } from "../dom";
+import { t } from "../i18n";
 
-function termsContent(t: ConsentTerms): HTMLElement[] {
+function termsContent(terms: ConsentTerms): HTMLElement[] {
   return [
     h(
       "p",
       { class: "lead" },
-      `${t.tenant_name} uses ${APP_NAME} to supervise “${t.exam_title}”. Here is exactly what happens while you take the exam.`,
+      t("consent-lead", { tenant: terms.tenant_name, exam: terms.exam_title }),
     ),
-    h("h2", null, "What is captured"),
+    h("h2", null, t("consent-captured-heading")),
     h(
       "ul",
       { id: "consent-items", class: "consent-items" },
-      t.items.map((i) =>
+      terms.items.map((i) =>
         h(
           "li",
           { class: "consent-item" },
@@ -25,48 +26,48 @@ function termsContent(t: ConsentTerms): HTMLElement[] {
           h(
             "dl",
             { class: "facts" },
-            h("div", { class: "fact" }, h("dt", null, "What is captured"), h("dd", null, i.captured)),
-            h("div", { class: "fact" }, h("dt", null, "Why"), h("dd", null, i.why)),
+            h("div", { class: "fact" }, h("dt", null, t("consent-captured-label")), h("dd", null, i.captured)),
+            h("div", { class: "fact" }, h("dt", null, t("consent-why-label")), h("dd", null, i.why)),
           ),
         ),
       ),
     ),
-    h("h2", null, "Where it goes"),
-    h("p", { id: "consent-destination", class: "text-block" }, t.destination),
-    h("h2", null, "How long it is kept"),
-    h("p", { id: "consent-retention", class: "text-block" }, t.retention),
-    h("h2", null, "What happens on this computer"),
-    h("p", { id: "consent-on-device", class: "text-block" }, t.on_device),
-    h("h2", null, "Who decides"),
+    h("h2", null, t("consent-where-heading")),
+    h("p", { id: "consent-destination", class: "text-block" }, terms.destination),
+    h("h2", null, t("consent-kept-heading")),
+    h("p", { id: "consent-retention", class: "text-block" }, terms.retention),
+    h("h2", null, t("consent-on-device-heading")),
+    h("p", { id: "consent-on-device", class: "text-block" }, terms.on_device),
+    h("h2", null, t("consent-who-heading")),
     h(
       "p",
       { id: "consent-person" },
-      `The software only marks moments for a person to look at. It never decides anything about you. A person at ${t.tenant_name} reviews anything marked and decides.`,
+      t("consent-person", { tenant: terms.tenant_name }),
     ),
   ];
 }
 
 export function createConsentScreen(ctx: Ctx): Screen {
   let destroyed = false;
-  const terms = h("div", { id: "consent-terms", "aria-busy": "true" }, h("p", null, "Loading the terms…"));
+  const terms = h("div", { id: "consent-terms", "aria-busy": "true" }, h("p", null, t("consent-loading")));
   const loadError = errorLine("consent-load-error");
   showError(loadError, null);
   const error = errorLine("consent-error");
   showError(error, null);
 
   const checkbox = h("input", { id: "consent-checkbox", type: "checkbox", disabled: true });
-  const accept = h("button", { id: "consent-accept", type: "button", class: "button-primary", disabled: true }, "Start the exam");
-  const decline = h("button", { id: "consent-decline", type: "button" }, "I do not agree");
+  const accept = h("button", { id: "consent-accept", type: "button", class: "button-primary", disabled: true }, t("consent-start"));
+  const decline = h("button", { id: "consent-decline", type: "button" }, t("consent-decline"));
 
   const root = screenRoot(
     "screen-consent",
-    "Before you start: your privacy",
+    t("consent-heading"),
     terms,
     loadError,
     h(
       "div",
       { class: "consent-agree" },
-      h("div", { class: "checkbox-row" }, checkbox, h("label", { for: "consent-checkbox" }, "I have read this and agree")),
+      h("div", { class: "checkbox-row" }, checkbox, h("label", { for: "consent-checkbox" }, t("consent-agree"))),
       h("div", { class: "actions" }, accept, decline),
       error,
     ),
@@ -76,15 +77,15 @@ export function createConsentScreen(ctx: Ctx): Screen {
     terms.setAttribute("aria-busy", "true");
     showError(loadError, null);
     try {
-      const t = await ctx.api.consentTerms();
+      const loaded = await ctx.api.consentTerms();
       if (destroyed) return;
-      replace(terms, termsContent(t));
+      replace(terms, termsContent(loaded));
       checkbox.disabled = false;
     } catch (err) {
       if (destroyed) return;
       replace(terms);
-      const retry = h("button", { type: "button", id: "consent-retry", onclick: () => void load() }, "Try again");
-      showError(loadError, `The terms could not be loaded. ${errorText(err)}`);
+      const retry = h("button", { type: "button", id: "consent-retry", onclick: () => void load() }, t("try-again"));
+      showError(loadError, t("consent-load-failed", { reason: errorText(err) }));
       loadError.append(" ", retry);
     } finally {
       if (!destroyed) terms.setAttribute("aria-busy", "false");
@@ -100,7 +101,7 @@ export function createConsentScreen(ctx: Ctx): Screen {
     if (!checkbox.checked || starting) return;
     starting = true;
     showError(error, null);
-    setBusy(accept, true, "Starting…");
+    setBusy(accept, true, t("consent-starting"));
     decline.disabled = true;
     try {
       const paper = await ctx.api.startExam(true);
@@ -122,7 +123,7 @@ export function createConsentScreen(ctx: Ctx): Screen {
   void load();
   return {
     root,
-    title: `Your privacy — ${APP_NAME}`,
+    title: t("consent-title"),
     destroy() {
       destroyed = true;
     },
@@ -130,22 +131,18 @@ export function createConsentScreen(ctx: Ctx): Screen {
 }
 
 export function createDeclinedScreen(ctx: Ctx): Screen {
-  const organiser = ctx.state.exam?.tenant_name ?? "the exam organiser";
+  const organiser = ctx.state.exam?.tenant_name ?? t("declined-organiser-unknown");
   const back = h(
     "button",
     { id: "declined-back", type: "button", onclick: () => ctx.go({ name: "consent" }) },
-    "Go back to the terms",
+    t("declined-back"),
   );
   const root = screenRoot(
     "screen-declined",
-    "You chose not to agree",
-    h("p", { class: "lead" }, "That is fine. Nothing was recorded and nothing was sent."),
-    h(
-      "p",
-      null,
-      `If you would like to take this exam another way, please contact ${organiser}. You can also go back and read the terms again.`,
-    ),
+    t("declined-heading"),
+    h("p", { class: "lead" }, t("declined-lead")),
+    h("p", null, t("declined-other-way", { tenant: organiser })),
     h("div", { class: "actions" }, back),
   );
-  return { root, title: `Not started — ${APP_NAME}` };
+  return { root, title: t("declined-title") };
 }

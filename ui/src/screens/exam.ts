@@ -6,7 +6,8 @@ import { charCounterText, countChars, countWords, overLimitText, toggleChoice, w
 import { Autosaver, saveStatusText, type AutosaveOptions, type SaveState } from "../autosave";
 import { TypingMeter } from "../typing";
 import { installPrivateClipboard } from "../clipboard";
-import { APP_NAME, errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
+import { errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
+import { formatNumber, t } from "../i18n";
 import { Dialog } from "../dialog";
 import { h, replace, setBusy } from "../dom";
 import { ExamState, navLabel, type QuestionSummary } from "../examState";
@@ -21,7 +22,7 @@ export interface ExamScreenOptions {
 export const TICK_MS = 500;
 
 export function pointsText(points: number): string {
-  return `${points} ${points === 1 ? "point" : "points"}`;
+  return t("exam-points", { points });
 }
 
 export function createExamScreen(
@@ -64,7 +65,7 @@ export function createExamScreen(
     { class: "timer-box" },
     timer,
     paper.extra_time_percent > 0
-      ? h("p", { id: "timer-extra", class: "hint" }, `Includes ${paper.extra_time_percent} % extra time`)
+      ? h("p", { id: "timer-extra", class: "hint" }, t("exam-extra-time", { percent: paper.extra_time_percent }))
       : null,
   );
   const announcer = new TimeAnnouncer(secondsLeft(paper.ends_at_ms, Date.now()));
@@ -72,8 +73,8 @@ export function createExamScreen(
   const instructions = h(
     "details",
     { id: "instructions", class: "instructions", open: true },
-    h("summary", null, "Instructions"),
-    h("p", { class: "text-block" }, paper.instructions || "Answer the questions. Your answers are saved as you go."),
+    h("summary", null, t("exam-instructions")),
+    h("p", { class: "text-block", dir: paper.instructions ? "auto" : null }, paper.instructions || t("exam-instructions-default")),
   );
 
   // ---- navigation ---------------------------------------------------------
@@ -87,14 +88,14 @@ export function createExamScreen(
   }
   const nav = h(
     "nav",
-    { id: "question-nav", class: "question-nav", "aria-label": "Questions" },
-    h("h2", { class: "nav-title" }, "Questions"),
+    { id: "question-nav", class: "question-nav", "aria-label": t("exam-questions") },
+    h("h2", { class: "nav-title" }, t("exam-questions")),
     navList,
     h(
       "p",
       // Visual key only: each button's aria-label says the same in words.
       { class: "hint nav-legend", "aria-hidden": "true" },
-      "✓ answered  ⚑ flagged",
+      t("exam-nav-legend"),
     ),
   );
 
@@ -104,7 +105,7 @@ export function createExamScreen(
       if (!b) continue;
       replace(
         b,
-        h("span", { class: "nav-number" }, String(s.number)),
+        h("span", { class: "nav-number" }, formatNumber(s.number)),
         h("span", { class: "nav-mark", "aria-hidden": "true" }, s.answered ? "✓" : ""),
         h("span", { class: "nav-flag", "aria-hidden": "true" }, s.flagged ? "⚑" : ""),
       );
@@ -119,11 +120,12 @@ export function createExamScreen(
   // ---- question area ------------------------------------------------------
   const qHeading = h("h2", { id: "question-heading", tabindex: "-1" });
   const qPoints = h("p", { id: "question-points", class: "points" });
-  const qPrompt = h("p", { id: "question-prompt", class: "prompt text-block" });
+  // The exam's own text keeps its direction whatever the page's language.
+  const qPrompt = h("p", { id: "question-prompt", class: "prompt text-block", dir: "auto" });
   const answerArea = h("div", { id: "answer-area", class: "answer-area" });
   const flagButton = h("button", { id: "flag-toggle", type: "button", "aria-pressed": "false" });
-  const prevButton = h("button", { id: "prev", type: "button" }, "← Previous");
-  const nextButton = h("button", { id: "next", type: "button" }, "Next →");
+  const prevButton = h("button", { id: "prev", type: "button" }, t("exam-previous"));
+  const nextButton = h("button", { id: "next", type: "button" }, t("exam-next"));
   const timeUpNote = h("p", {
     id: "time-up-note",
     class: "note note-strong",
@@ -133,7 +135,7 @@ export function createExamScreen(
   });
   const finishError = errorLine("finish-error");
   showError(finishError, null);
-  const submitOpen = h("button", { id: "submit-open", type: "button", class: "button-primary" }, "Submit exam…");
+  const submitOpen = h("button", { id: "submit-open", type: "button", class: "button-primary" }, t("exam-submit-open"));
 
   const questionSection = h(
     "section",
@@ -162,7 +164,7 @@ export function createExamScreen(
       h(
         "div",
         { class: "finish card" },
-        h("p", null, "When you have finished, submit your exam. You can review your answers first."),
+        h("p", null, t("exam-finish-hint")),
         submitOpen,
       ),
     ),
@@ -173,7 +175,7 @@ export function createExamScreen(
     paper.title,
     h("div", { class: "exam-header" }, timerBox, timerAnnounce),
     paper.resumed
-      ? h("p", { class: "note", id: "resumed-note" }, "Welcome back. Your saved answers are restored below.")
+      ? h("p", { class: "note", id: "resumed-note" }, t("exam-resumed"))
       : null,
     timeUpNote,
     finishError,
@@ -181,6 +183,7 @@ export function createExamScreen(
   );
   // The <h1> sits in the header next to the timer.
   const h1 = root.querySelector("h1") as HTMLElement;
+  h1.dir = "auto";
   root.querySelector(".exam-header")?.prepend(h1);
 
   // ---- answer inputs ------------------------------------------------------
@@ -196,7 +199,7 @@ export function createExamScreen(
     const fs = h(
       "fieldset",
       { class: "choices", "aria-describedby": "question-prompt" },
-      h("legend", null, multiple ? "Choose all that apply" : "Choose one answer"),
+      h("legend", null, t(multiple ? "exam-choose-all" : "exam-choose-one")),
     );
     (q.choices ?? []).forEach((text, i) => {
       const id = `choice-${i}`;
@@ -216,7 +219,7 @@ export function createExamScreen(
           answerChanged(q, i, true);
         }
       });
-      fs.append(h("div", { class: "choice" }, input, h("label", { for: id }, text)));
+      fs.append(h("div", { class: "choice" }, input, h("label", { for: id, dir: "auto" }, text)));
     });
     return fs;
   };
@@ -229,12 +232,14 @@ export function createExamScreen(
     const field = essay
       ? h("textarea", {
           id: "answer-text",
+          dir: "auto",
           rows: 12,
           spellcheck: "false",
           "aria-describedby": "question-prompt answer-counter answer-limit",
         })
       : h("input", {
           id: "answer-text",
+          dir: "auto",
           type: "text",
           autocomplete: "off",
           spellcheck: "false",
@@ -272,7 +277,7 @@ export function createExamScreen(
     return h(
       "div",
       { class: "text-answer" },
-      h("label", { for: "answer-text" }, "Your answer"),
+      h("label", { for: "answer-text" }, t("exam-your-answer")),
       field,
       counter,
       essay ? limitNote : null,
@@ -281,7 +286,7 @@ export function createExamScreen(
 
   const renderQuestion = () => {
     const q = state.question;
-    qHeading.textContent = `Question ${state.current + 1} of ${state.questions.length}`;
+    qHeading.textContent = t("exam-question-of", { number: state.current + 1, total: state.questions.length });
     qPoints.textContent = pointsText(q.points);
     qPrompt.textContent = q.prompt;
     let input: HTMLElement;
@@ -298,7 +303,7 @@ export function createExamScreen(
     replace(answerArea, input);
     const flagged = state.isFlagged(q.id);
     flagButton.setAttribute("aria-pressed", String(flagged));
-    replace(flagButton, h("span", { "aria-hidden": "true" }, "⚑ "), flagged ? "Flagged for review" : "Flag for review");
+    replace(flagButton, h("span", { "aria-hidden": "true" }, "⚑ "), t(flagged ? "exam-flagged" : "exam-flag"));
     prevButton.disabled = state.current === 0;
     nextButton.disabled = state.current === state.questions.length - 1;
     updateNav();
@@ -316,7 +321,7 @@ export function createExamScreen(
     const q = state.question;
     const flagged = state.toggleFlag(q.id);
     flagButton.setAttribute("aria-pressed", String(flagged));
-    replace(flagButton, h("span", { "aria-hidden": "true" }, "⚑ "), flagged ? "Flagged for review" : "Flag for review");
+    replace(flagButton, h("span", { "aria-hidden": "true" }, "⚑ "), t(flagged ? "exam-flagged" : "exam-flag"));
     updateNav();
   });
   prevButton.addEventListener("click", () => goTo(state.current - 1));
@@ -375,8 +380,8 @@ export function createExamScreen(
     timeUpNote.hidden = false;
     timeUpNote.textContent =
       why === "time"
-        ? "Time is up. Your answers are being submitted for you…"
-        : "The exam has ended. Your answers are being kept safe…";
+        ? t("exam-time-up")
+        : t("exam-ended");
     // The inputs are now disabled; keep focus somewhere meaningful.
     timeUpNote.focus();
     if (!(await saver.flush())) await saver.flush();
@@ -395,8 +400,8 @@ export function createExamScreen(
       }
     } catch (err) {
       if (destroyed) return;
-      timeUpNote.textContent = "Your answers are saved on this computer.";
-      const retry = h("button", { id: "finish-retry", type: "button" }, "Try again");
+      timeUpNote.textContent = t("exam-saved-here");
+      const retry = h("button", { id: "finish-retry", type: "button" }, t("try-again"));
       retry.addEventListener("click", () => {
         finishing = false;
         showError(finishError, null);
@@ -410,7 +415,7 @@ export function createExamScreen(
   // ---- submit dialog ------------------------------------------------------
   const submitDialog = new Dialog({
     id: "submit-dialog",
-    title: "Submit your exam?",
+    title: t("submit-heading"),
     initialFocus: () => document.getElementById("submit-cancel"),
     returnFocus: () => submitOpen,
   });
@@ -435,7 +440,7 @@ export function createExamScreen(
                 goTo(state.indexOf(s.question.id));
               },
             },
-            `Question ${s.number}`,
+            t("exam-nav-question", { number: s.number }),
           ),
         ),
       ),
@@ -448,19 +453,19 @@ export function createExamScreen(
     const unanswered = state.unanswered();
     const flagged = state.flagged();
     const total = state.questions.length;
-    const confirm = h("button", { id: "submit-confirm", type: "button", class: "button-primary" }, "Submit now");
-    const cancel = h("button", { id: "submit-cancel", type: "button" }, "Keep working");
+    const confirm = h("button", { id: "submit-confirm", type: "button", class: "button-primary" }, t("submit-now"));
+    const cancel = h("button", { id: "submit-cancel", type: "button" }, t("submit-keep-working"));
     showError(submitError, null);
     replace(
       submitDialog.body,
-      h("p", { id: "submit-summary" }, `You have answered ${total - unanswered.length} of ${total} questions.`),
-      h("h3", null, "Not answered yet"),
-      unanswered.length === 0 ? h("p", { class: "note" }, "Every question has an answer.") : null,
+      h("p", { id: "submit-summary" }, t("submit-summary", { answered: total - unanswered.length, total })),
+      h("h3", null, t("submit-not-answered")),
+      unanswered.length === 0 ? h("p", { class: "note" }, t("submit-all-answered")) : null,
       questionLinks("submit-unanswered", unanswered),
-      h("h3", null, "Flagged for review"),
-      flagged.length === 0 ? h("p", { class: "note" }, "No questions are flagged.") : null,
+      h("h3", null, t("submit-flagged")),
+      flagged.length === 0 ? h("p", { class: "note" }, t("submit-none-flagged")) : null,
       questionLinks("submit-flagged", flagged),
-      h("p", null, "After you submit, you cannot change your answers."),
+      h("p", null, t("submit-final")),
       submitError,
       h("div", { class: "actions actions-end" }, cancel, confirm),
     );
@@ -468,12 +473,12 @@ export function createExamScreen(
     confirm.addEventListener("click", async () => {
       if (finishing) return;
       finishing = true;
-      setBusy(confirm, true, "Submitting…");
+      setBusy(confirm, true, t("submit-submitting"));
       cancel.disabled = true;
       showError(submitError, null);
       try {
         const saved = await saver.flush();
-        if (!saved) throw "Some answers are not saved yet. Please wait a moment and try again.";
+        if (!saved) throw t("submit-not-saved");
         const receipt = await ctx.api.submitExam();
         if (tick !== null) clearInterval(tick);
         tick = null;
@@ -500,7 +505,7 @@ export function createExamScreen(
 
   return {
     root,
-    title: `${paper.title} — ${APP_NAME}`,
+    title: t("page-title", { title: paper.title }),
     destroy() {
       destroyed = true;
       if (tick !== null) clearInterval(tick);

@@ -1,8 +1,9 @@
 // 1. Join: unlock the exam with the proctor's start code, or open a join link.
 
 import { errorText, type ExamSummary } from "../api";
-import { APP_NAME, errorLine, formatDateTime, formatTime, screenRoot, showError, type Ctx, type Screen } from "../context";
+import { errorLine, screenRoot, showError, type Ctx, type Screen } from "../context";
 import { h, replace, setBusy } from "../dom";
+import { chooseLanguage, formatDateTime, formatTime, LOCALES, locale, t } from "../i18n";
 import { durationText } from "../timer";
 
 export function examCard(exam: ExamSummary | null): HTMLElement {
@@ -10,24 +11,24 @@ export function examCard(exam: ExamSummary | null): HTMLElement {
   if (!exam) {
     replace(
       card,
-      h("h2", { id: "exam-card-title" }, "Your exam"),
-      h("p", null, "Enter the start code from your proctor, or paste the join link you were sent."),
+      h("h2", { id: "exam-card-title" }, t("join-card-heading")),
+      h("p", null, t("join-card-hint")),
     );
     return card;
   }
   const opens = new Date(exam.opens_at * 1000);
   const closes = new Date(exam.closes_at * 1000);
   const rows: [string, string][] = [
-    ["Organiser", exam.tenant_name],
-    ["Time allowed", durationText(exam.duration_minutes, exam.extra_time_percent)],
-    ["Open", `from ${formatDateTime(opens)} to ${formatDateTime(closes)}`],
+    [t("join-organiser"), exam.tenant_name],
+    [t("join-time-allowed"), durationText(exam.duration_minutes, exam.extra_time_percent)],
+    [t("join-open"), t("join-open-window", { from: formatDateTime(opens), to: formatDateTime(closes) })],
   ];
   if (exam.question_count !== null && exam.question_count !== undefined) {
-    rows.push(["Questions", String(exam.question_count)]);
+    rows.push([t("join-questions"), String(exam.question_count)]);
   }
   replace(
     card,
-    h("h2", { id: "exam-card-title" }, exam.title),
+    h("h2", { id: "exam-card-title", dir: "auto" }, exam.title),
     h(
       "dl",
       { class: "facts" },
@@ -56,12 +57,12 @@ export function createJoinScreen(ctx: Ctx): Screen {
     "aria-describedby": "start-code-hint",
     required: true,
   });
-  const joinButton = h("button", { id: "join-button", type: "submit", class: "button-primary" }, "Unlock the exam");
+  const joinButton = h("button", { id: "join-button", type: "submit", class: "button-primary" }, t("join-unlock"));
   const codeForm = h(
     "form",
     { id: "join-form", class: "form", novalidate: true },
-    h("label", { for: "start-code" }, "Start code from your proctor"),
-    h("p", { id: "start-code-hint", class: "hint" }, "It looks like ABCD-EFGH-JKMN. Capital or small letters both work."),
+    h("label", { for: "start-code" }, t("join-code-label")),
+    h("p", { id: "start-code-hint", class: "hint" }, t("join-code-hint")),
     codeInput,
     h("div", { class: "actions" }, joinButton),
   );
@@ -75,11 +76,11 @@ export function createJoinScreen(ctx: Ctx): Screen {
     autocomplete: "off",
     spellcheck: "false",
   });
-  const linkButton = h("button", { id: "join-link-button", type: "submit" }, "Open the link");
+  const linkButton = h("button", { id: "join-link-button", type: "submit" }, t("join-link-open"));
   const linkForm = h(
     "form",
     { id: "join-link-form", class: "form", novalidate: true },
-    h("label", { for: "join-link" }, "Or paste your join link"),
+    h("label", { for: "join-link" }, t("join-link-label")),
     linkInput,
     h("div", { class: "actions" }, linkButton),
   );
@@ -87,19 +88,39 @@ export function createJoinScreen(ctx: Ctx): Screen {
   const continueButton = h(
     "button",
     { id: "join-continue", type: "button", class: "button-primary", onclick: () => ctx.go({ name: "check", mode: "new" }) },
-    "Continue to the system check",
+    t("join-continue"),
   );
   const continueBox = h(
     "div",
     { class: "actions", hidden: !ctx.state.exam?.unlocked },
-    h("p", null, "This exam is already unlocked."),
+    h("p", null, t("join-already-unlocked")),
     continueButton,
+  );
+
+  // The language, changeable before anything else happens.
+  const language = h(
+    "select",
+    { id: "language", name: "language" },
+    Object.entries(LOCALES).map(([tag, info]) => h("option", { value: tag, lang: tag }, info.name)),
+  );
+  language.value = locale();
+  language.addEventListener("change", () => {
+    chooseLanguage(language.value);
+    ctx.go({ name: "join" });
+    document.querySelector<HTMLSelectElement>("#language")?.focus();
+  });
+  const languageBox = h(
+    "div",
+    { class: "language-choice" },
+    h("label", { for: "language" }, t("join-language")),
+    language,
   );
 
   const root = screenRoot(
     "screen-join",
-    "Join your exam",
-    h("p", { class: "lead" }, `Welcome to ${APP_NAME}. Let's get you ready.`),
+    t("join-heading"),
+    languageBox,
+    h("p", { class: "lead" }, t("join-welcome")),
     card,
     continueBox,
     codeForm,
@@ -129,9 +150,7 @@ export function createJoinScreen(ctx: Ctx): Screen {
    */
   const waitForOpening = (summary: ExamSummary) => {
     const from = new Date((summary.questions_from ?? 0) * 1000);
-    status.textContent =
-      `You have joined “${summary.title}”. It opens at ${formatTime(from)}. ` +
-      "Keep this window open: it continues by itself when the exam opens.";
+    status.textContent = t("join-waiting", { title: summary.title, time: formatTime(from) });
     clearTimeout(waitTimer);
     const delay = Math.min(15_000, Math.max(2_000, from.getTime() - Date.now()));
     waitTimer = setTimeout(async () => {
@@ -156,13 +175,13 @@ export function createJoinScreen(ctx: Ctx): Screen {
     if (busy) return;
     const code = codeInput.value.trim();
     if (!code) {
-      fail(codeForm, "Please type the start code your proctor gave you.");
+      fail(codeForm, t("join-code-missing"));
       codeInput.focus();
       return;
     }
     busy = true;
     showError(error, null);
-    setBusy(joinButton, true, "Unlocking…");
+    setBusy(joinButton, true, t("join-unlocking"));
     try {
       const summary = await ctx.api.unlockExam(code);
       if (destroyed) return;
@@ -180,13 +199,13 @@ export function createJoinScreen(ctx: Ctx): Screen {
   const joinLink = async (link: string) => {
     if (busy) return;
     if (!link) {
-      fail(linkForm, "Please paste the join link first.");
+      fail(linkForm, t("join-link-missing"));
       linkInput.focus();
       return;
     }
     busy = true;
     showError(error, null);
-    setBusy(linkButton, true, "Opening…");
+    setBusy(linkButton, true, t("join-link-opening"));
     try {
       const summary = await ctx.api.joinWithLink(link);
       if (destroyed) return;
@@ -202,7 +221,7 @@ export function createJoinScreen(ctx: Ctx): Screen {
         waitForOpening(summary);
         return;
       }
-      status.textContent = `Found “${summary.title}”. Now type the start code from your proctor to unlock it.`;
+      status.textContent = t("join-found", { title: summary.title });
       codeInput.focus();
     } catch (err) {
       if (destroyed) return;
@@ -235,7 +254,7 @@ export function createJoinScreen(ctx: Ctx): Screen {
 
   return {
     root,
-    title: `Join your exam — ${APP_NAME}`,
+    title: t("join-title"),
     destroy() {
       destroyed = true;
       clearTimeout(waitTimer);

@@ -4,14 +4,15 @@
 // and brings the receipt.
 
 import { errorText, type ExamPaper } from "../api";
-import { APP_NAME, errorLine, formatTime, screenRoot, showError, type Ctx, type Screen } from "../context";
+import { errorLine, formatTime, screenRoot, showError, type Ctx, type Screen } from "../context";
+import { t } from "../i18n";
 import { h, setBusy } from "../dom";
 
 export function createOnlineScreen(ctx: Ctx, paper: ExamPaper): Screen {
   const site = (paper.online_origin ?? "").replace(/^https?:\/\//, "");
   const error = errorLine("online-error");
   showError(error, null);
-  const open = h("button", { id: "online-open", type: "button", class: "button-primary" }, "Open the exam");
+  const open = h("button", { id: "online-open", type: "button", class: "button-primary" }, t("online-open"));
   const root = screenRoot(
     "screen-online",
     paper.title,
@@ -19,19 +20,18 @@ export function createOnlineScreen(ctx: Ctx, paper: ExamPaper): Screen {
     h(
       "p",
       { id: "online-where" },
-      `The questions are on the organiser's site, ${site}. It opens in this window; only the exam's own pages can be opened.`,
+      t("online-where", { site }),
     ),
     h(
       "p",
       { id: "online-time" },
-      `Your time ends at ${formatTime(new Date(paper.ends_at_ms))}. Submit on the exam page when you are done: ` +
-        "this app then ends the exam and shows your receipt. When the time is up, it ends by itself.",
+      t("online-time", { time: formatTime(new Date(paper.ends_at_ms)) }),
     ),
     error,
     h("div", { class: "actions" }, open),
   );
   open.addEventListener("click", async () => {
-    setBusy(open, true, "Opening…");
+    setBusy(open, true, t("online-opening"));
     showError(error, null);
     try {
       await ctx.api.openOnlineExam();
@@ -40,5 +40,5 @@ export function createOnlineScreen(ctx: Ctx, paper: ExamPaper): Screen {
       setBusy(open, false);
     }
   });
-  return { root, title: `${paper.title} — ${APP_NAME}` };
+  return { root, title: t("page-title", { title: paper.title }) };
 }

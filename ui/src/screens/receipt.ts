@@ -2,30 +2,31 @@
 // and where the record is (polled until it is confirmed by the organiser).
 
 import { errorText, type EngineEvent, type SyncState } from "../api";
-import { APP_NAME, errorLine, formatDateTime, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
+import { errorLine, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
 import { h, setBusy } from "../dom";
+import { formatDateTime, t } from "../i18n";
 
 export const SYNC_POLL_MS = 2000;
 
 export function syncText(state: SyncState, tenant: string): string {
   switch (state) {
     case "synced":
-      return `Your answers and the exam record reached ${tenant} and were confirmed.`;
+      return t("receipt-synced", { tenant });
     case "pending":
-      return `Saved on this computer; sending to ${tenant} — you can leave this open.`;
+      return t("receipt-pending", { tenant });
     case "offline":
     default:
-      return "Saved safely on this computer; it will be sent when you are online.";
+      return t("receipt-offline");
   }
 }
 
 export function answeredText(answered: number, total: number): string {
-  return `${answered} of ${total} ${total === 1 ? "question" : "questions"} answered`;
+  return t("receipt-answered", { answered, total });
 }
 
 export function createReceiptScreen(ctx: Ctx, route: Extract<Route, { name: "receipt" }>): Screen {
   const r = route.receipt;
-  const tenant = ctx.state.exam?.tenant_name || "your exam organiser";
+  const tenant = ctx.state.exam?.tenant_name || t("receipt-tenant-unknown");
   let destroyed = false;
   let poll: ReturnType<typeof setTimeout> | null = null;
   let synced: SyncState = r.synced;
@@ -34,39 +35,39 @@ export function createReceiptScreen(ctx: Ctx, route: Extract<Route, { name: "rec
   const syncDetail = h("p", { id: "receipt-sync-detail", class: "hint" });
   const quitError = errorLine("quit-error");
   showError(quitError, null);
-  const quit = h("button", { id: "quit", type: "button", class: "button-primary" }, "Close");
+  const quit = h("button", { id: "quit", type: "button", class: "button-primary" }, t("receipt-close"));
 
   const note = route.timeUp
     ? h(
         "p",
         { id: "receipt-time-up", class: "note" },
-        "Time was up, so your answers were submitted for you. Everything you saved is included.",
+        t("receipt-time-up"),
       )
     : route.endedReason
-      ? h("p", { id: "receipt-ended", class: "note" }, "The exam has ended. Everything you saved is included.")
+      ? h("p", { id: "receipt-ended", class: "note" }, t("receipt-ended"))
       : null;
 
   const root = screenRoot(
     "screen-receipt",
-    "Your exam was submitted",
+    t("receipt-heading"),
     note,
-    h("p", { class: "lead" }, "Thank you. You do not need to do anything else."),
+    h("p", { class: "lead" }, t("receipt-thanks")),
     h(
       "dl",
       { class: "facts receipt-facts card" },
-      h("div", { class: "fact" }, h("dt", null, "Answered"), h("dd", { id: "receipt-answered" }, answeredText(r.answered, r.total))),
+      h("div", { class: "fact" }, h("dt", null, t("receipt-answered-label")), h("dd", { id: "receipt-answered" }, answeredText(r.answered, r.total))),
       h(
         "div",
         { class: "fact" },
-        h("dt", null, "Submitted"),
+        h("dt", null, t("receipt-submitted-label")),
         h("dd", { id: "receipt-time" }, formatDateTime(new Date(r.submitted_at))),
       ),
-      h("div", { class: "fact" }, h("dt", null, "Session"), h("dd", { id: "receipt-session", class: "mono" }, r.session_id)),
+      h("div", { class: "fact" }, h("dt", null, t("receipt-session-label")), h("dd", { id: "receipt-session", class: "mono" }, r.session_id)),
     ),
-    h("h2", null, "Sending your exam"),
+    h("h2", null, t("receipt-sending-heading")),
     syncLine,
     syncDetail,
-    h("p", { class: "hint" }, "Keep the session number above in case your exam organiser asks for it."),
+    h("p", { class: "hint" }, t("receipt-keep-session")),
     h("div", { class: "actions" }, quit),
     quitError,
   );
@@ -103,7 +104,7 @@ export function createReceiptScreen(ctx: Ctx, route: Extract<Route, { name: "rec
 
   quit.addEventListener("click", async () => {
     showError(quitError, null);
-    setBusy(quit, true, "Closing…");
+    setBusy(quit, true, t("receipt-closing"));
     try {
       await ctx.api.quitApp();
     } catch (err) {
@@ -118,7 +119,7 @@ export function createReceiptScreen(ctx: Ctx, route: Extract<Route, { name: "rec
 
   return {
     root,
-    title: `Exam submitted — ${APP_NAME}`,
+    title: t("receipt-title"),
     destroy() {
       destroyed = true;
       if (poll !== null) clearTimeout(poll);

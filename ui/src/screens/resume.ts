@@ -2,12 +2,13 @@
 // proctor code. Then the system check runs again, then start_exam (consent was
 // already given).
 
-import { APP_NAME, errorLine, formatDateTime, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
+import { errorLine, formatDateTime, screenRoot, showError, type Ctx, type Route, type Screen } from "../context";
+import { t } from "../i18n";
 import { h } from "../dom";
 
 export function createResumeScreen(ctx: Ctx, route: Extract<Route, { name: "resume" }>): Screen {
   const info = ctx.state.launch?.resume ?? null;
-  const stopped = info ? formatDateTime(new Date(info.stopped_at)) : "an earlier time";
+  const stopped = info ? formatDateTime(new Date(info.stopped_at)) : t("resume-earlier");
   const needsCode = info?.needs_proctor_code ?? false;
 
   const error = errorLine("resume-error");
@@ -26,17 +27,17 @@ export function createResumeScreen(ctx: Ctx, route: Extract<Route, { name: "resu
     : null;
   if (codeInput && route.code) codeInput.value = route.code;
 
-  const button = h("button", { id: "resume-button", type: "submit", class: "button-primary" }, "Resume the exam");
+  const button = h("button", { id: "resume-button", type: "submit", class: "button-primary" }, t("resume-button"));
   const form = h(
     "form",
     { id: "resume-form", class: "form", novalidate: true },
     codeInput
       ? [
-          h("label", { for: "resume-proctor-code" }, "Proctor code"),
+          h("label", { for: "resume-proctor-code" }, t("resume-code-label")),
           h(
             "p",
             { id: "resume-proctor-hint", class: "hint" },
-            "Please ask your proctor for a code to continue. This is normal after an interruption.",
+            t("resume-code-hint"),
           ),
           codeInput,
         ]
@@ -47,10 +48,10 @@ export function createResumeScreen(ctx: Ctx, route: Extract<Route, { name: "resu
 
   const root = screenRoot(
     "screen-resume",
-    "Welcome back",
+    t("resume-heading"),
     info ? h("p", { class: "lead" }, info.exam_title) : null,
-    h("p", { id: "resume-message" }, `Your exam was interrupted at ${stopped}. Your answers are saved.`),
-    h("p", null, "We will quickly check your computer again, then you can carry on where you left off."),
+    h("p", { id: "resume-message" }, t("resume-interrupted", { time: stopped })),
+    h("p", null, t("resume-check-again")),
     form,
   );
 
@@ -60,7 +61,7 @@ export function createResumeScreen(ctx: Ctx, route: Extract<Route, { name: "resu
     if (codeInput) {
       code = codeInput.value.trim();
       if (!code) {
-        showError(error, "Please type the proctor code first.");
+        showError(error, t("resume-code-missing"));
         codeInput.focus();
         return;
       }
@@ -69,5 +70,5 @@ export function createResumeScreen(ctx: Ctx, route: Extract<Route, { name: "resu
     ctx.go({ name: "check", mode: "resume" });
   });
 
-  return { root, title: `Resume your exam — ${APP_NAME}` };
+  return { root, title: t("resume-title") };
 }

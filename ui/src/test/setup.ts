@@ -1,6 +1,7 @@
 // jsdom has no canvas: make getContext return null quietly instead of logging
 // "Not implemented". The UI treats a missing 2D context as "nothing to draw".
 import { afterEach, vi } from "vitest";
+import { setLocale } from "../i18n";
 
 Object.defineProperty(HTMLCanvasElement.prototype, "getContext", {
   configurable: true,
@@ -13,6 +14,8 @@ window.scrollTo = (() => undefined) as typeof window.scrollTo;
 
 afterEach(() => {
   vi.useRealTimers();
+  // Each test starts in English, whatever the one before chose.
+  setLocale("en");
   document.body.replaceChildren();
   document.documentElement.className = "";
   localStorage.clear();
