@@ -347,6 +347,22 @@ describe("language", () => {
     expect($("#join-button").textContent).toBe("افتح الامتحان");
   });
 
+  it("the dialogs speak a language chosen after the app started", async () => {
+    const api = await start();
+    const menu = $("#language") as HTMLSelectElement;
+    menu.value = "es";
+    menu.dispatchEvent(new Event("change", { bubbles: true }));
+    await flush();
+    key(document.body, { key: "p", code: "KeyP", ctrlKey: true, altKey: true });
+    expect($("#proctor-dialog h2").textContent).toBe("Supervisor");
+    expect(document.querySelector('label[for="proctor-code-input"]')?.textContent).toBe("Código del supervisor");
+    key(document.body, { key: "p", code: "KeyP", ctrlKey: true, altKey: true });
+    api.emit("engine", { event: "held", devices: ["K380"] });
+    await flush();
+    expect($("#held-dialog h2").textContent).toBe("El examen está en pausa");
+    expect($("#held-confirm").textContent).toBe("Confirmar");
+  });
+
   it("starts in the system's language when the candidate chose none", async () => {
     const languages = vi.spyOn(navigator, "languages", "get").mockReturnValue(["hi-IN", "en"]);
     await start();

@@ -87,36 +87,41 @@ async function launch(ctx: Ctx): Promise<void> {
 }
 
 function proctorDialog(api: Api, banner: Banner): { dialog: Dialog; open(): void } {
-  const code = h("input", { id: "proctor-code-input", type: "password", autocomplete: "off", spellcheck: "false" });
-  const reason = h("textarea", { id: "proctor-reason", rows: 3 });
-  const error = errorLine("proctor-error");
-  showError(error, null);
-  const unlock = h("button", { id: "proctor-unlock", type: "submit", class: "button-primary" }, t("proctor-unlock"));
-  const cancel = h("button", { id: "proctor-cancel", type: "button" }, t("proctor-cancel"));
+  let code: HTMLInputElement | null = null;
   const dialog: Dialog = new Dialog({ id: "proctor-dialog", title: t("proctor-heading"), initialFocus: () => code });
-  const form = h(
-    "form",
-    { class: "form", novalidate: true },
-    h("p", { class: "hint" }, t("proctor-only")),
-    h("label", { for: "proctor-code-input" }, t("proctor-code-label")),
-    code,
-    h("label", { for: "proctor-reason" }, t("proctor-reason-label")),
-    reason,
-    error,
-    h("div", { class: "actions actions-end" }, cancel, unlock),
-  );
-  dialog.body.append(form);
-  cancel.addEventListener("click", () => dialog.close());
-  onProctorCode(form, code, error, unlock, t("proctor-unlocking"), async (typed) => {
-    await api.proctorUnlock(typed, reason.value.trim());
-    reason.value = "";
-    dialog.close();
-    banner.show(t("proctor-accepted"));
-  });
+  /** Its words, in the language in use when it opens. */
+  const render = () => {
+    code = h("input", { id: "proctor-code-input", type: "password", autocomplete: "off", spellcheck: "false" });
+    const reason = h("textarea", { id: "proctor-reason", rows: 3 });
+    const error = errorLine("proctor-error");
+    showError(error, null);
+    const unlock = h("button", { id: "proctor-unlock", type: "submit", class: "button-primary" }, t("proctor-unlock"));
+    const cancel = h("button", { id: "proctor-cancel", type: "button" }, t("proctor-cancel"));
+    const form = h(
+      "form",
+      { class: "form", novalidate: true },
+      h("p", { class: "hint" }, t("proctor-only")),
+      h("label", { for: "proctor-code-input" }, t("proctor-code-label")),
+      code,
+      h("label", { for: "proctor-reason" }, t("proctor-reason-label")),
+      reason,
+      error,
+      h("div", { class: "actions actions-end" }, cancel, unlock),
+    );
+    dialog.heading.textContent = t("proctor-heading");
+    dialog.body.replaceChildren(form);
+    cancel.addEventListener("click", () => dialog.close());
+    onProctorCode(form, code, error, unlock, t("proctor-unlocking"), async (typed) => {
+      await api.proctorUnlock(typed, reason.value.trim());
+      reason.value = "";
+      dialog.close();
+      banner.show(t("proctor-accepted"));
+    });
+  };
   return {
     dialog,
     open() {
-      showError(error, null);
+      render();
       dialog.open();
     },
   };

@@ -20,34 +20,40 @@ export interface HeldDialog {
 }
 
 export function heldDialog(api: Api): HeldDialog {
-  const devices = h("p", { id: "held-devices" });
-  const code = h("input", { id: "held-code", type: "password", autocomplete: "off", spellcheck: "false" });
-  const error = errorLine("held-error");
-  showError(error, null);
-  const confirm = h("button", { id: "held-confirm", type: "submit", class: "button-primary" }, t("held-confirm"));
   // Escape does nothing: the candidate cannot dismiss a hold.
+  let code: HTMLInputElement | null = null;
   const dialog = new Dialog({
     id: "held-dialog",
     title: t("held-heading"),
     initialFocus: () => code,
     onCancel: () => undefined,
   });
-  const form = h(
-    "form",
-    { class: "form", novalidate: true },
-    devices,
-    h("p", null, t("held-explain")),
-    h("label", { for: "held-code" }, t("held-code-label")),
-    code,
-    error,
-    h("div", { class: "actions actions-end" }, confirm),
-  );
-  dialog.body.append(form);
-  // The engine's "released" event closes the dialog.
-  onProctorCode(form, code, error, confirm, t("held-confirming"), (typed) => api.confirmHeld(typed));
+  const devices = h("p", { id: "held-devices" });
+  const error = errorLine("held-error");
+  /** Its words, in the language in use when it opens. */
+  const render = () => {
+    code = h("input", { id: "held-code", type: "password", autocomplete: "off", spellcheck: "false" });
+    showError(error, null);
+    const confirm = h("button", { id: "held-confirm", type: "submit", class: "button-primary" }, t("held-confirm"));
+    const form = h(
+      "form",
+      { class: "form", novalidate: true },
+      devices,
+      h("p", null, t("held-explain")),
+      h("label", { for: "held-code" }, t("held-code-label")),
+      code,
+      error,
+      h("div", { class: "actions actions-end" }, confirm),
+    );
+    dialog.heading.textContent = t("held-heading");
+    dialog.body.replaceChildren(form);
+    // The engine's "released" event closes the dialog.
+    onProctorCode(form, code, error, confirm, t("held-confirming"), (typed) => api.confirmHeld(typed));
+  };
   return {
     dialog,
     hold(names) {
+      if (!dialog.isOpen) render();
       const list = names.length > 0 ? names.join(", ") : t("held-unnamed");
       devices.textContent = t("held-devices", { devices: list });
       dialog.open();
