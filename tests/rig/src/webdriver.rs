@@ -59,13 +59,19 @@ impl Driver {
             .build()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
-        let r: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
+        // tauri-driver listens before the WebKitWebDriver it starts does: on a
+        // cold first start it drops the first request unanswered. Asked again.
+        let mut tries = 0;
+        let r: Value = loop {
+            tries += 1;
+            match http.post(format!("{base}/session")).json(&caps).send() {
+                Ok(reply) => break reply.json().unwrap(),
+                Err(e) if tries < 5 && (e.is_request() || e.is_connect()) => {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => panic!("no WebDriver session after {tries} tries: {e}"),
+            }
+        };
         let session = r["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {r}"))
