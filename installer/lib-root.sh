@@ -17,6 +17,9 @@ fresh_root() {
         say "making a Debian 12 base root from $mirror (once; cached in $base)"
         local made
         made=$(mktemp -d)
+        # mktemp's 0700 would become the root directory's mode: nobody but
+        # root could reach /lib in it.
+        chmod 0755 "$made"
         # A minimal installation with what every Debian system has besides:
         # systemd (units are checked with its systemd-analyze), man-db, CA
         # certificates; nothing of ours.
@@ -30,6 +33,8 @@ fresh_root() {
     fi
     mkdir -p "$dir"
     tar -C "$dir" -xf "$base"
+    # A base made before the line above was there recorded its root as 0700.
+    chmod 0755 "$dir"
     cp /etc/resolv.conf "$dir/etc/resolv.conf"
 }
 
