@@ -65,7 +65,8 @@ ensure_ui() {
     ensure_command npm npm
     if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
         say "installing the UI's npm packages (ui/package-lock.json)"
-        (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+        # On stderr, as apt's: callers print their results on stdout.
+        (cd ui && npm ci --no-audit --no-fund --loglevel=error >&2)
     fi
     # Built again only when a source is newer: a rebuilt dist makes cargo
     # rebuild the app that embeds it.
