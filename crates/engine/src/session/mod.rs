@@ -876,11 +876,22 @@ impl Running {
     }
 
     fn run(&mut self, commands: &Receiver<Command>) -> Result<SessionSummary, EngineError> {
-        // Ending the program did not lift a hold.
-        if let Some(devices) = self.o.held.take()
-            && self.holds_for_devices()
-        {
-            self.hold(devices, true)?;
+        // Ending the program did not lift a hold; one that cannot go on
+        // here (no proctor code in this run) is said to have ended so.
+        if let Some(devices) = self.o.held.take() {
+            if self.holds_for_devices() {
+                self.hold(devices, true)?;
+            } else {
+                self.event(
+                    Severity::Medium,
+                    EventKind::ExamReleased,
+                    format!(
+                        "A hold for {} ended without a proctor: the exam resumed where no proctor code can confirm it",
+                        devices.join(", ")
+                    ),
+                    detail(json!({"by": null, "devices": devices, "resumed": true})),
+                )?;
+            }
         }
         let c = &self.o.config;
         let (heartbeat, checkpoint_every) = (c.heartbeat, c.checkpoint_every);
